@@ -1,0 +1,67 @@
+// Package cli is kist's command line: a thin cobra layer where each
+// subcommand fills one options struct and calls one function of a domain
+// package (sandbox, doctor, internal/toolbox, ...). No logic lives here that
+// other packages would need.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// commands holds the constructors of the top-level subcommands; each
+// subcommand's file adds itself from an init function.
+var commands []func() *cobra.Command
+
+func register(c func() *cobra.Command) { commands = append(commands, c) }
+
+// ExitError carries an exit status out of a command without printing
+// anything more (the command printed what it had to say).
+type ExitError struct{ Code int }
+
+func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// New returns kist's root command.
+func New() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kist",
+		Short: "Build and run containers without root and without a daemon",
+		Long: `kist builds and runs containers as an ordinary user: no root, no daemon.
+Its commands follow docker's, so "docker run ..." becomes "kist run ...".`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.HiddenDefaultCmd = false
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
+	return root
+}
+
+// Main runs the command line with args (without the program name) and
+// returns the process exit status. Errors are printed to stderr as one
+// line starting with "kist: ".
+func Main(ctx context.Context, args []string, stderr io.Writer) int {
+	root := New()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	fmt.Fprintf(stderr, "kist: %v\n", err)
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
+	// Usage errors (unknown flag, wrong argument count) exit 125 like docker.
+	return 125
+}
+

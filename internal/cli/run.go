@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"kist/sandbox"
+)
+
+func init() { register(newRunCmd) }
+
+// runOptions are the flags of kist run, with docker's meaning.
+type runOptions struct {
+	rootfs      string
+	env         []string
+	envFiles    []string
+	workdir     string
+	user        string
+	hostname    string
+	interactive bool
+	tty         bool
+	rm          bool
+	readOnly    bool
+	network     string
+	volumes     []string
+	entrypoint  string
+	ulimits     []string
+	pidsLimit   int64
+	memory      string
+	cpus        float64
+}
+
+func newRunCmd() *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run [OPTIONS] --rootfs DIR COMMAND [ARG...]",
+		Short: "Run a command in a new container",
+		Long: `Run a command in a new container: its own user, mount, pid, UTS, IPC and
+network namespaces, with DIR as its root filesystem. kist's exit status is
+the command's (125: kist could not set up the container, 126: the command
+cannot be run, 127: it was not found, 128+N: killed by signal N).`,
+		Example: `  kist toolbox export /tmp/tb
+  kist run --rootfs /tmp/tb sh -c 'echo hello; id'
+  kist run --rootfs /tmp/tb -it sh
+  kist run --rootfs /tmp/tb -v "$PWD":/work -w /work -e NAME=student ls -l`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := o.config(args)
+			if err != nil {
+				return err
+			}
+			// Signals are forwarded to the container; a cancelled context
+			// must not kill it first.
+			code, err := sandbox.Run(context.WithoutCancel(cmd.Context()), cfg)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return ExitError{Code: code}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.SetInterspersed(false)              // flags after COMMAND belong to COMMAND
+	f.Bool("help", false, "help for run") // frees -h for --hostname, as in docker
+	f.StringVar(&o.rootfs, "rootfs", "", "directory to use as the container's root filesystem")
+	f.StringArrayVarP(&o.env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy it from kist's environment)")
+	f.StringArrayVar(&o.envFiles, "env-file", nil, "read environment variables from a file (KEY=VALUE lines)")
+	f.StringVarP(&o.workdir, "workdir", "w", "", "working directory inside the container")
+	f.StringVarP(&o.user, "user", "u", "", "user to run as: name, uid, uid:gid or name:group")
+	f.StringVarP(&o.hostname, "hostname", "h", "", "container host name")
+	f.BoolVarP(&o.interactive, "interactive", "i", false, "keep standard input open")
+	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
+	f.BoolVar(&o.rm, "rm", false, "remove the container when it exits (a --rootfs run leaves nothing behind anyway)")
+	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")
+	f.StringVar(&o.network, "network", "none", "network: none (own namespace with loopback only) or host")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount a host directory: HOSTDIR:CONTAINERDIR[:ro]")
+	f.StringVar(&o.entrypoint, "entrypoint", "", "program to run, with COMMAND's words as its arguments")
+	f.StringArrayVar(&o.ulimits, "ulimit", nil, "resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048")
+	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "maximum number of processes (needs a delegated cgroup v2)")
+	f.StringVarP(&o.memory, "memory", "m", "", "memory limit, e.g. 512m or 1g (needs a delegated cgroup v2)")
+	f.Float64Var(&o.cpus, "cpus", 0, "number of CPUs, e.g. 1.5 (needs a delegated cgroup v2)")
+	return cmd
+}
+
+// config turns the flags and arguments into a sandbox.Config.
+func (o *runOptions) config(args []string) (*sandbox.Config, error) {
+	if o.rootfs == "" {
+		return nil, fmt.Errorf("running images is not available yet: give a root filesystem with --rootfs DIR (kist toolbox export DIR makes one)")
+	}
+	env, err := buildEnv(o.env, o.envFiles)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &sandbox.Config{
+		Rootfs: o.rootfs, Args: args, Env: env, WorkDir: o.workdir, User: o.user,
+		Hostname: o.hostname, Network: o.network, ReadOnly: o.readOnly, TTY: o.tty,
+		Stdout: os.Stdout, Stderr: os.Stderr,
+	}
+	if o.entrypoint != "" {
+		cfg.Args = append([]string{o.entrypoint}, args...)
+	}
+	if o.interactive {
+		cfg.Stdin = os.Stdin
+	}
+	for _, v := range o.volumes {
+		m, err := sandbox.ParseVolume(v)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	for _, u := range o.ulimits {
+		l, err := sandbox.ParseUlimit(u)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Ulimits = append(cfg.Ulimits, l)
+	}
+	if cfg.Resources, err = o.resources(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (o *runOptions) resources() (sandbox.Resources, error) {
+	r := sandbox.Resources{PidsLimit: o.pidsLimit, CPUs: o.cpus}
+	if o.memory != "" {
+		n, err := sandbox.ParseBytes(o.memory)
+		if err != nil {
+			return r, fmt.Errorf("invalid --memory %q: %v", o.memory, err)
+		}
+		r.MemoryBytes = n
+	}
+	if o.cpus < 0 || o.pidsLimit < 0 {
+		return r, fmt.Errorf("--cpus and --pids-limit must not be negative")
+	}
+	return r, nil
+}

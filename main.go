@@ -1,0 +1,35 @@
+// Command kist builds and runs containers without root and without a daemon.
+//
+// main decides the process role before anything else: the sandbox's own
+// container-side stages run from package sandbox/nsinit's init function
+// (imported first, see its doc), the toolbox applets (sh, ls, cat, ...) run
+// when the binary is invoked under their names, and everything else is the
+// cobra command tree in internal/cli.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	// nsinit must stay imported: its init runs the container side of a
+	// sandbox before the heavy packages below are initialised.
+	_ "kist/sandbox/nsinit"
+
+	"kist/internal/cli"
+	"kist/internal/toolbox"
+)
+
+func main() {
+	if name := filepath.Base(os.Args[0]); name != "kist" && toolbox.IsApplet(name) {
+		os.Exit(toolbox.Main(name, os.Args[1:]))
+	}
+	// Signals are handled by the commands that forward them (run); the
+	// context is cancelled for the others.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], os.Stderr)
+	stop()
+	os.Exit(code)
+}

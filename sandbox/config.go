@@ -1,0 +1,98 @@
+// Package sandbox runs a command in a rootless container: new user,
+// mount, pid, UTS, IPC and (unless the host's network is asked for)
+// network namespaces, pivot_root into a root filesystem, fresh /proc,
+// a minimal /dev, read-only /sys, and /etc/hosts, /etc/hostname and
+// /etc/resolv.conf provided.
+//
+// This package is the parent side: it works out the user namespace
+// mapping, starts the kist binary again in the new namespaces, passes it
+// a nsinit.Spec, forwards signals and the terminal, applies cgroup limits
+// and returns the command's exit status. The container side is package
+// nsinit, which runs before the heavy packages are initialised; its doc
+// draws the handshake.
+//
+// A worked example, the whole of "kist run --rootfs /tmp/r sh -c 'echo hi'":
+//
+//	code, err := sandbox.Run(ctx, &sandbox.Config{
+//		Rootfs: "/tmp/r",
+//		Args:   []string{"sh", "-c", "echo hi"},
+//		Stdout: os.Stdout, Stderr: os.Stderr,
+//	})
+package sandbox
+
+import (
+	"io"
+)
+
+// Config describes one container run. The zero value of every optional
+// field means what docker's default means.
+type Config struct {
+	// Rootfs is the host directory that becomes the container's /.
+	// Required; it must exist and be a directory.
+	Rootfs string
+	// Args is the command and its arguments (entrypoint already joined).
+	// Args[0] without a slash is looked up in the container's PATH.
+	Args []string
+	// Env is the environment, KEY=VALUE. PATH, HOSTNAME and HOME are
+	// added when missing, TERM too with TTY.
+	Env []string
+	// WorkDir is the working directory inside; created when missing.
+	// Empty means /.
+	WorkDir string
+	// User is -u: "name", "uid", "uid:gid" or "name:group", looked up in
+	// the rootfs's /etc/passwd and /etc/group. Empty means root.
+	User string
+	// Hostname inside; empty means a random 12-hex-digit id like docker's
+	// (or the host's name with the host network).
+	Hostname string
+	// Network is "none" (a new namespace with only lo; also the default
+	// when empty) or "host" (share the host's network namespace).
+	Network string
+	// ReadOnly mounts the root filesystem read-only.
+	ReadOnly bool
+	// Mounts are bind mounts of host paths (-v HOST:CTR[:ro]).
+	Mounts []Mount
+	// Ulimits are resource limits (--ulimit nofile=1024:2048).
+	Ulimits []Ulimit
+	// Resources are cgroup limits; see ApplyResources for when they apply.
+	Resources Resources
+	// TTY allocates a pseudo-terminal for the command (-t).
+	TTY bool
+	// Stdin is connected to the command when non-nil (-i); otherwise the
+	// command reads /dev/null.
+	Stdin io.Reader
+	// Stdout and Stderr receive the command's output; nil discards it.
+	// With TTY both streams arrive on Stdout, as with docker run -t.
+	Stdout, Stderr io.Writer
+	// IDMap is the user namespace mapping; nil means CurrentIDMap().
+	IDMap *IDMap
+	// Notices receives one-line notices (a single-id map, limits that
+	// cannot be applied); nil means Stderr.
+	Notices io.Writer
+	// NoSignalForwarding leaves SIGINT, SIGTERM, ... to the caller;
+	// by default Run forwards them to the command while it runs.
+	NoSignalForwarding bool
+}
+
+// Mount is one bind mount of a host path into the container.
+type Mount struct {
+	Source   string // host path
+	Target   string // absolute path inside the container
+	ReadOnly bool
+}
+
+// Ulimit is one --ulimit: Name is docker's name (nofile, nproc, core, ...).
+type Ulimit struct {
+	Name       string
+	Soft, Hard uint64
+}
+
+// Resources are the cgroup v2 limits of a run; zero means unlimited.
+type Resources struct {
+	PidsLimit   int64   // --pids-limit
+	MemoryBytes int64   // --memory
+	CPUs        float64 // --cpus
+}
+
+// IsZero reports whether no limit is asked for.
+func (r Resources) IsZero() bool { return r == Resources{} }

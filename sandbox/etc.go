@@ -1,0 +1,61 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+)
+
+// NewID returns a random 64-hex-digit id like docker's container ids.
+func NewID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// defaultHostname is docker's: the short container id, or the host's
+// own name when the container shares the host's network.
+func defaultHostname(netns bool) string {
+	if !netns {
+		if h, err := os.Hostname(); err == nil {
+			return h
+		}
+	}
+	return NewID()[:12]
+}
+
+// etcHosts is the container's /etc/hosts: the host's own with the host
+// network, else localhost and the container's name.
+func etcHosts(netns bool, hostname string) string {
+	if !netns {
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			return string(b)
+		}
+	}
+	return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+		"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
+		"127.0.1.1\t" + hostname + "\n"
+}
+
+// resolvConf is the host's /etc/resolv.conf; in a private network
+// namespace, nameservers on loopback (systemd-resolved's 127.0.0.53)
+// cannot be reached, so those lines are dropped as docker does.
+func resolvConf(netns bool) string {
+	b, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return ""
+	}
+	if !netns {
+		return string(b)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "nameserver" && (strings.HasPrefix(f[1], "127.") || f[1] == "::1") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,135 @@
+package sandbox
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"strconv"
+	"strings"
+)
+
+// IDRange is one line of a uid_map or gid_map: Size ids starting at
+// ContainerID inside the user namespace map to Size ids starting at HostID.
+type IDRange struct {
+	ContainerID int
+	HostID      int
+	Size        int
+}
+
+// IDMap says how ids inside kist's user namespace map to the host.
+type IDMap struct {
+	// UIDs and GIDs are the ranges written to uid_map and gid_map.
+	UIDs, GIDs []IDRange
+	// Full is true when more than one id is mapped (a subordinate range
+	// is in use, or kist runs as root), so images that switch users work.
+	Full bool
+	// Helpers is true when the map must be written by the setuid helpers
+	// newuidmap and newgidmap; false when kist writes it itself.
+	Helpers bool
+	// Notice, when not empty, explains in one line what a single-id map
+	// loses and how to fix it.
+	Notice string
+}
+
+// SubIDRange is one entry of /etc/subuid or /etc/subgid.
+type SubIDRange struct {
+	Start, Count int
+}
+
+// Paths of the subordinate id files; variables so tests can point them elsewhere.
+var (
+	SubUIDFile = "/etc/subuid"
+	SubGIDFile = "/etc/subgid"
+)
+
+// ErrNoSubIDs is returned by LookupSubIDs when the file has no range for the user.
+var ErrNoSubIDs = errors.New("no subordinate id range")
+
+// LookupSubIDs returns the first range in file (in /etc/subuid format,
+// "name-or-id:start:count") that belongs to the user with the given name or id.
+func LookupSubIDs(file, name string, id int) (SubIDRange, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return SubIDRange{}, fmt.Errorf("%s: %w", file, ErrNoSubIDs)
+		}
+		return SubIDRange{}, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for lineno := 1; sc.Scan(); lineno++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Split(line, ":")
+		if len(parts) != 3 || (parts[0] != name && parts[0] != strconv.Itoa(id)) {
+			continue
+		}
+		start, err1 := strconv.Atoi(parts[1])
+		count, err2 := strconv.Atoi(parts[2])
+		if err1 != nil || err2 != nil || start < 0 || count <= 0 {
+			return SubIDRange{}, fmt.Errorf("%s:%d: want name:start:count with numbers, got %q", file, lineno, line)
+		}
+		return SubIDRange{Start: start, Count: count}, nil
+	}
+	if err := sc.Err(); err != nil {
+		return SubIDRange{}, err
+	}
+	return SubIDRange{}, fmt.Errorf("%s has no line for %s: %w", file, name, ErrNoSubIDs)
+}
+
+// CurrentIDMap works out the user namespace mapping kist uses for the
+// calling user: identity for root; the user's own id plus its subordinate
+// ranges when /etc/subuid, /etc/subgid and newuidmap/newgidmap allow it;
+// otherwise the user's own id alone, with a Notice.
+func CurrentIDMap() IDMap {
+	uid, gid := os.Getuid(), os.Getgid()
+	if uid == 0 {
+		all := []IDRange{{0, 0, 1<<32 - 1}}
+		return IDMap{UIDs: all, GIDs: all, Full: true}
+	}
+	name := strconv.Itoa(uid)
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	single := IDMap{
+		UIDs: []IDRange{{0, uid, 1}},
+		GIDs: []IDRange{{0, gid, 1}},
+	}
+	su, errU := LookupSubIDs(SubUIDFile, name, uid)
+	sg, errG := LookupSubIDs(SubGIDFile, name, uid)
+	if errU != nil || errG != nil {
+		single.Notice = fmt.Sprintf("only uid %d is mapped (as root) inside containers, so images that switch users or chown files will fail; "+
+			"to fix, add a subordinate id range: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s", uid, name)
+		return single
+	}
+	for _, helper := range []string{"newuidmap", "newgidmap"} {
+		if _, err := exec.LookPath(helper); err != nil {
+			single.Notice = fmt.Sprintf("%s has subordinate ids but %s is not installed, so only uid %d is mapped inside containers; "+
+				"to fix: sudo apt-get install uidmap", name, helper, uid)
+			return single
+		}
+	}
+	return IDMap{
+		UIDs:    []IDRange{{0, uid, 1}, {1, su.Start, su.Count}},
+		GIDs:    []IDRange{{0, gid, 1}, {1, sg.Start, sg.Count}},
+		Full:    true,
+		Helpers: true,
+	}
+}
+
+// MaxID returns the highest container id the ranges map, so callers can
+// say whether a uid such as 1000 exists inside.
+func MaxID(ranges []IDRange) int {
+	max := -1
+	for _, r := range ranges {
+		if end := r.ContainerID + r.Size - 1; end > max {
+			max = end
+		}
+	}
+	return max
+}

@@ -1,0 +1,118 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"kist/sandbox/nsinit"
+)
+
+func absPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Clean(abs), nil
+}
+
+// ParseVolume parses a -v HOSTDIR:CTRDIR[:ro|rw] flag. Like docker, a
+// missing host directory is created when the mount is made.
+func ParseVolume(spec string) (Mount, error) {
+	parts := strings.Split(spec, ":")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+		return Mount{}, fmt.Errorf("invalid volume %q: want HOSTDIR:CONTAINERDIR[:ro]", spec)
+	}
+	m := Mount{Source: parts[0], Target: parts[1]}
+	if len(parts) == 3 {
+		for _, o := range strings.Split(parts[2], ",") {
+			switch o {
+			case "ro", "readonly":
+				m.ReadOnly = true
+			case "rw", "z", "Z":
+			default:
+				return Mount{}, fmt.Errorf("invalid volume %q: unknown option %q (want ro or rw)", spec, o)
+			}
+		}
+	}
+	if !strings.HasPrefix(m.Target, "/") {
+		return Mount{}, fmt.Errorf("invalid volume %q: the container path %q must be absolute", spec, m.Target)
+	}
+	if !strings.HasPrefix(m.Source, "/") && !strings.HasPrefix(m.Source, ".") {
+		return Mount{}, fmt.Errorf("invalid volume %q: named volumes are not supported yet; give a host path (absolute, or starting with ./)", spec)
+	}
+	return m, nil
+}
+
+func checkMounts(ms []Mount) ([]nsinit.Mount, error) {
+	out := make([]nsinit.Mount, 0, len(ms))
+	for _, m := range ms {
+		src, err := absPath(m.Source)
+		if err != nil {
+			return nil, errorf("volume %s: %v", m.Source, err)
+		}
+		if _, err := os.Stat(src); os.IsNotExist(err) {
+			if err := os.MkdirAll(src, 0o755); err != nil {
+				return nil, errorf("creating volume directory %s: %v", src, err)
+			}
+		} else if err != nil {
+			return nil, errorf("volume %s: %v", src, err)
+		}
+		if !strings.HasPrefix(m.Target, "/") {
+			return nil, errorf("volume target %q must be an absolute path", m.Target)
+		}
+		out = append(out, nsinit.Mount{Source: src, Target: filepath.Clean(m.Target), ReadOnly: m.ReadOnly})
+	}
+	return out, nil
+}
+
+// rlimitNames maps docker's --ulimit names to RLIMIT_* numbers (Linux).
+var rlimitNames = map[string]int{
+	"cpu": 0, "fsize": 1, "data": 2, "stack": 3, "core": 4, "rss": 5, "nproc": 6, "nofile": 7,
+	"memlock": 8, "as": 9, "locks": 10, "sigpending": 11, "msgqueue": 12, "nice": 13, "rtprio": 14, "rttime": 15,
+}
+
+// ParseUlimit parses --ulimit NAME=SOFT[:HARD]; -1 or "unlimited" mean no limit.
+func ParseUlimit(spec string) (Ulimit, error) {
+	name, val, ok := strings.Cut(spec, "=")
+	if !ok {
+		return Ulimit{}, fmt.Errorf("invalid ulimit %q: want NAME=SOFT[:HARD], e.g. nofile=1024:2048", spec)
+	}
+	if _, ok := rlimitNames[name]; !ok {
+		return Ulimit{}, fmt.Errorf("invalid ulimit %q: unknown name %q", spec, name)
+	}
+	softS, hardS, hasHard := strings.Cut(val, ":")
+	if !hasHard {
+		hardS = softS
+	}
+	soft, err1 := parseLimit(softS)
+	hard, err2 := parseLimit(hardS)
+	if err1 != nil || err2 != nil {
+		return Ulimit{}, fmt.Errorf("invalid ulimit %q: values must be numbers, -1 or unlimited", spec)
+	}
+	if soft > hard {
+		return Ulimit{}, fmt.Errorf("invalid ulimit %q: soft limit %d is above hard limit %d", spec, soft, hard)
+	}
+	return Ulimit{Name: name, Soft: soft, Hard: hard}, nil
+}
+
+func parseLimit(s string) (uint64, error) {
+	if s == "-1" || s == "unlimited" {
+		return ^uint64(0), nil
+	}
+	return strconv.ParseUint(s, 10, 64)
+}
+
+func rlimits(us []Ulimit) ([]nsinit.Rlimit, error) {
+	var out []nsinit.Rlimit
+	for _, u := range us {
+		n, ok := rlimitNames[u.Name]
+		if !ok {
+			return nil, errorf("unknown ulimit %q", u.Name)
+		}
+		out = append(out, nsinit.Rlimit{Resource: n, Soft: u.Soft, Hard: u.Hard})
+	}
+	return out, nil
+}

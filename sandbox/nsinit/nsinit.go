@@ -1,0 +1,99 @@
+// Package nsinit is the container side of a kist sandbox. It runs from
+// this package's init function, before Go initialises the heavy packages
+// the kist binary links (the image store, the Dockerfile parser, ...),
+// and never returns when it has work to do.
+//
+// Why an init function: Go initialises packages in import-path order once
+// their imports are ready, and this package imports only syscall, unsafe,
+// strings and strconv, none of which needs os. So its init runs right
+// after syscall's, long before os and everything built on os: a re-exec
+// of the fat binary costs about as much as a small one. Check with
+//
+//	GODEBUG=inittrace=1 kist run --rootfs R true
+//
+// The handshake (package sandbox is the parent side):
+//
+//	parent (kist run)                       child (/proc/self/exe)
+//	-----------------                       ----------------------
+//	clone(NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET])
+//	  single-id map: Go writes uid_map  ->  _KIST_NSINIT=init: set up, run
+//	  subordinate ids:                  ->  _KIST_NSINIT=wait: block on fd 5
+//	  newuidmap/newgidmap PID, write fd 5   re-exec self as init (execve
+//	                                        with uid 0 mapped grants the
+//	                                        capabilities the first exec,
+//	                                        still unmapped, did not get)
+//	write Spec on fd 3, close           ->  read Spec, mounts, pivot_root
+//	                                        fork+exec the command
+//	read fd 4: "ok PID" or "err CODE MSG" <-  report on fd 4
+//	forward signals to the command          reap zombies as pid 1,
+//	wait for the child                 <-   exit with the command's status
+//
+// With a tty the child also sends the pty master over the unix socket on
+// fd 6 (SCM_RIGHTS), so the pty lives in the container's own devpts.
+package nsinit
+
+import (
+	"strconv"
+	"syscall"
+)
+
+// EnvStage is the private environment variable that selects a stage.
+const EnvStage = "_KIST_NSINIT"
+
+// File descriptors the parent passes (exec.Cmd.ExtraFiles order).
+const (
+	FdSpec    = 3 // read end: the encoded Spec
+	FdStatus  = 4 // write end: "ok PID\n" or "err CODE MESSAGE\n"
+	FdSync    = 5 // read end: one byte once the id maps are written (wait stage)
+	FdConsole = 6 // unix socket: receives the pty master (TTY only)
+)
+
+func init() {
+	stage, ok := syscall.Getenv(EnvStage)
+	if !ok {
+		return
+	}
+	for _, fd := range []int{FdSpec, FdStatus, FdSync, FdConsole} {
+		syscall.CloseOnExec(fd)
+	}
+	switch stage {
+	case "wait":
+		waitStage()
+	case "init":
+		initStage()
+	}
+	fail(125, "unknown "+EnvStage+" stage "+stage)
+}
+
+// waitStage blocks until the parent has written the id maps, then
+// re-executes the binary so that execve grants the capabilities of uid 0.
+func waitStage() {
+	var b [1]byte
+	if n, _ := syscall.Read(FdSync, b[:]); n != 1 {
+		syscall.Exit(125) // the parent gave up; it reports why
+	}
+	syscall.Close(FdSync)
+	env := syscall.Environ()
+	for i, e := range env {
+		if len(e) > len(EnvStage) && e[:len(EnvStage)+1] == EnvStage+"=" {
+			env[i] = EnvStage + "=init"
+		}
+	}
+	for _, fd := range []int{FdSpec, FdStatus, FdConsole} {
+		clearCloseOnExec(fd)
+	}
+	err := syscall.Exec("/proc/self/exe", []string{"kist-sandbox"}, env)
+	fail(125, "re-executing kist in the user namespace: "+err.Error())
+}
+
+func clearCloseOnExec(fd int) {
+	syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, 0)
+}
+
+// fail reports a setup error to the parent and exits with code (125 for
+// kist's own failures, 126 when the command cannot be run, 127 when it is
+// not found, as docker does).
+func fail(code int, msg string) {
+	syscall.Write(FdStatus, []byte("err "+strconv.Itoa(code)+" "+msg+"\n"))
+	syscall.Exit(code)
+}

@@ -1,0 +1,228 @@
+package nsinit
+
+import (
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+// DefaultPath is docker's PATH for containers whose image sets none.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// initStage sets up the container and runs its command as a child,
+// staying behind as pid 1 to reap orphans. It exits with the command's
+// status, or 128+N when the command was killed by signal N.
+func initStage() {
+	s, err := readSpec()
+	if err != nil {
+		fail(125, err.Error())
+	}
+	if err := setupRootfs(s); err != nil {
+		fail(125, err.Error())
+	}
+	if err := syscall.Sethostname([]byte(s.Hostname)); err != nil {
+		fail(125, "setting the hostname: "+err.Error())
+	}
+	if s.NetNS {
+		if err := loopbackUp(); err != nil {
+			fail(125, "bringing up lo: "+err.Error())
+		}
+	}
+	u, err := lookupUser(s.User)
+	if err != nil {
+		fail(125, err.Error())
+	}
+	if u.UID > s.MaxUID || u.GID > s.MaxGID {
+		fail(125, "user "+s.User+" (uid "+strconv.Itoa(u.UID)+", gid "+strconv.Itoa(u.GID)+") is not mapped in kist's user namespace; "+s.MapNotice)
+	}
+	env := containerEnv(s, u)
+	if s.Cwd != "" {
+		if err := mkdirAll(s.Cwd); err != nil {
+			fail(125, "creating working directory "+s.Cwd+": "+err.Error())
+		}
+		if err := syscall.Chdir(s.Cwd); err != nil {
+			fail(125, "changing to working directory "+s.Cwd+": "+err.Error())
+		}
+	}
+	for _, r := range s.Rlimits {
+		lim := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
+		if err := syscall.Setrlimit(r.Resource, &lim); err != nil {
+			fail(125, "setting ulimit "+strconv.Itoa(r.Resource)+": "+err.Error()+" (a hard limit cannot be raised above the one kist runs with)")
+		}
+	}
+	path, code, err := lookPath(s.Args[0], env)
+	if err != nil {
+		fail(code, err.Error())
+	}
+	// no_new_privs: setuid binaries inside cannot gain privileges; see
+	// Documentation/userspace-api/no_new_privs.rst.
+	if err := prctl(prSetNoNewPrivs, 1); err != nil {
+		fail(125, "setting no_new_privs: "+err.Error())
+	}
+	files := []uintptr{0, 1, 2}
+	if s.TTY {
+		slave, err := openPty(s)
+		if err != nil {
+			fail(125, "allocating a terminal: "+err.Error())
+		}
+		files = []uintptr{uintptr(slave), uintptr(slave), uintptr(slave)}
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2} {
+		ignoreSignal(sig)
+	}
+	attr := &syscall.ProcAttr{Env: env, Files: files, Sys: &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
+		Setsid:     s.TTY, Setctty: s.TTY, Ctty: 0,
+	}}
+	pid, err := syscall.ForkExec(path, s.Args, attr)
+	if err != nil {
+		code := 126
+		if err == syscall.ENOENT {
+			code = 127
+		}
+		fail(code, "exec "+strconv.Quote(s.Args[0])+": "+err.Error())
+	}
+	syscall.Write(FdStatus, []byte("ok "+strconv.Itoa(pid)+"\n"))
+	syscall.Close(FdStatus)
+	syscall.Exit(reap(pid))
+}
+
+func readSpec() (*Spec, error) {
+	var data []byte
+	buf := make([]byte, 16384)
+	for {
+		n, err := syscall.Read(FdSpec, buf)
+		if n > 0 {
+			data = append(data, buf[:n]...)
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, wrap("reading the sandbox spec", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	syscall.Close(FdSpec)
+	return Decode(data)
+}
+
+// reap waits for every child as pid 1 must, and returns the exit code
+// for main once it has exited. When this process exits, the kernel kills
+// everything left in the pid namespace.
+func reap(main int) int {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return 125
+		}
+		if pid != main {
+			continue
+		}
+		if ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ws.ExitStatus()
+	}
+}
+
+func containerEnv(s *Spec, u execUser) []string {
+	env := append([]string(nil), s.Env...)
+	add := func(k, v string) {
+		for _, e := range env {
+			if strings.HasPrefix(e, k+"=") {
+				return
+			}
+		}
+		env = append(env, k+"="+v)
+	}
+	add("PATH", DefaultPath)
+	add("HOSTNAME", s.Hostname)
+	add("HOME", u.Home)
+	if s.TTY {
+		add("TERM", "xterm")
+	}
+	return env
+}
+
+// lookPath finds the command the way docker does: names with a slash are
+// used as they are, others are searched in the container's PATH.
+func lookPath(name string, env []string) (string, int, error) {
+	if strings.Contains(name, "/") {
+		return checkExec(name, name)
+	}
+	path := DefaultPath
+	for _, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			path = e[5:]
+		}
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + name
+		var st syscall.Stat_t
+		if syscall.Stat(p, &st) == nil && st.Mode&syscall.S_IFMT != syscall.S_IFDIR && st.Mode&0o111 != 0 {
+			return p, 0, nil
+		}
+	}
+	return "", 127, errorString("exec: " + strconv.Quote(name) + ": executable file not found in $PATH")
+}
+
+func checkExec(name, p string) (string, int, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(p, &st); err != nil {
+		return "", 127, errorString("exec: " + strconv.Quote(name) + ": no such file or directory")
+	}
+	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		return "", 126, errorString("exec: " + strconv.Quote(name) + ": is a directory")
+	}
+	if st.Mode&0o111 == 0 {
+		return "", 126, errorString("exec: " + strconv.Quote(name) + ": permission denied")
+	}
+	return p, 0, nil
+}
+
+// mkdirAll creates a directory and its parents (inside the container).
+func mkdirAll(p string) error {
+	if isDir(p) {
+		return nil
+	}
+	if i := strings.LastIndexByte(strings.TrimRight(p, "/"), '/'); i > 0 {
+		if err := mkdirAll(p[:i]); err != nil {
+			return err
+		}
+	}
+	if err := syscall.Mkdir(p, 0o755); err != nil && err != syscall.EEXIST {
+		return err
+	}
+	return nil
+}
+
+// loopbackUp sets IFF_UP on lo, the only interface of a new network namespace.
+func loopbackUp() error {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	var ifr struct {
+		name  [16]byte
+		flags uint16
+		_     [22]byte
+	}
+	copy(ifr.name[:], "lo")
+	if err := ioctl(fd, siocgifflags, unsafe.Pointer(&ifr)); err != nil {
+		return err
+	}
+	ifr.flags |= iffUp
+	return ioctl(fd, siocsifflags, unsafe.Pointer(&ifr))
+}

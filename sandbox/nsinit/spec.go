@@ -1,0 +1,179 @@
+package nsinit
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Spec is everything the container side needs to set up one sandbox. The
+// parent (package sandbox) fills it, encodes it onto the spec pipe, and the
+// init stage decodes it. Paths in Mounts' Source are host paths, already
+// made absolute and checked by the parent; every other path is inside the
+// container and is resolved only within Rootfs.
+type Spec struct {
+	Rootfs   string   // host path of the root filesystem
+	Args     []string // command and arguments; Args[0] is looked up in PATH
+	Env      []string // KEY=VALUE, PATH and HOSTNAME added when missing
+	Cwd      string   // working directory inside; created when missing; "" means /
+	User     string   // "", "name", "uid", "uid:gid", "name:group"
+	Hostname string   // set in the new UTS namespace
+	ReadOnly bool     // mount the root filesystem read-only
+	NetNS    bool     // a new network namespace: bring lo up, mount a fresh sysfs
+	TTY      bool     // allocate a pty inside and send its master to the parent
+	Rows     int      // terminal size set on the pty before the command starts
+	Cols     int
+	Hosts    string   // content of /etc/hosts
+	Resolv   string   // content of /etc/resolv.conf
+	Mounts   []Mount  // bind mounts, applied in order
+	Rlimits  []Rlimit // applied before the command starts
+	// MaxUID and MaxGID are the highest ids mapped in the user namespace;
+	// 0 means only root is mapped and supplementary groups cannot be set.
+	MaxUID, MaxGID int
+	// MapNotice explains what a single-id map loses; used in error messages.
+	MapNotice string
+}
+
+// Mount is one bind mount of a host path into the container.
+type Mount struct {
+	Source, Target string
+	ReadOnly       bool
+}
+
+// Rlimit is one resource limit (RLIMIT_* number, soft and hard values).
+type Rlimit struct {
+	Resource   int
+	Soft, Hard uint64
+}
+
+// The encoding is a list of NUL-terminated "key=value" records: cheap to
+// write and parse without reflection, and no value can hold a NUL because
+// every value ends up in an execve or mount string anyway.
+
+// Encode returns the wire form of s.
+func (s *Spec) Encode() []byte {
+	var b strings.Builder
+	put := func(k, v string) { b.WriteString(k); b.WriteByte('='); b.WriteString(v); b.WriteByte(0) }
+	flag := func(k string, v bool) {
+		if v {
+			put(k, "1")
+		}
+	}
+	put("rootfs", s.Rootfs)
+	for _, a := range s.Args {
+		put("arg", a)
+	}
+	for _, e := range s.Env {
+		put("env", e)
+	}
+	put("cwd", s.Cwd)
+	put("user", s.User)
+	put("hostname", s.Hostname)
+	flag("readonly", s.ReadOnly)
+	flag("netns", s.NetNS)
+	flag("tty", s.TTY)
+	put("winsize", strconv.Itoa(s.Rows)+"x"+strconv.Itoa(s.Cols))
+	put("hosts", s.Hosts)
+	put("resolv", s.Resolv)
+	for _, m := range s.Mounts {
+		ro := "rw"
+		if m.ReadOnly {
+			ro = "ro"
+		}
+		put("mount", ro+"\x01"+m.Source+"\x01"+m.Target)
+	}
+	for _, r := range s.Rlimits {
+		put("rlimit", strconv.Itoa(r.Resource)+"\x01"+strconv.FormatUint(r.Soft, 10)+"\x01"+strconv.FormatUint(r.Hard, 10))
+	}
+	put("maxuid", strconv.Itoa(s.MaxUID))
+	put("maxgid", strconv.Itoa(s.MaxGID))
+	put("mapnotice", s.MapNotice)
+	return []byte(b.String())
+}
+
+// Decode parses the wire form written by Encode.
+func Decode(data []byte) (*Spec, error) {
+	s := &Spec{}
+	for _, rec := range strings.Split(string(data), "\x00") {
+		if rec == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(rec, "=")
+		if !ok {
+			return nil, errorString("spec: record without '=': " + strconv.Quote(rec))
+		}
+		if err := s.set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	if s.Rootfs == "" || len(s.Args) == 0 {
+		return nil, errorString("spec: rootfs and command are required")
+	}
+	return s, nil
+}
+
+func (s *Spec) set(k, v string) error {
+	var err error
+	switch k {
+	case "rootfs":
+		s.Rootfs = v
+	case "arg":
+		s.Args = append(s.Args, v)
+	case "env":
+		s.Env = append(s.Env, v)
+	case "cwd":
+		s.Cwd = v
+	case "user":
+		s.User = v
+	case "hostname":
+		s.Hostname = v
+	case "readonly":
+		s.ReadOnly = true
+	case "netns":
+		s.NetNS = true
+	case "tty":
+		s.TTY = true
+	case "winsize":
+		r, c, _ := strings.Cut(v, "x")
+		s.Rows, err = strconv.Atoi(r)
+		if err == nil {
+			s.Cols, err = strconv.Atoi(c)
+		}
+	case "hosts":
+		s.Hosts = v
+	case "resolv":
+		s.Resolv = v
+	case "mount":
+		f := strings.SplitN(v, "\x01", 3)
+		if len(f) != 3 {
+			return errorString("spec: bad mount " + strconv.Quote(v))
+		}
+		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: f[0] == "ro"})
+	case "rlimit":
+		f := strings.SplitN(v, "\x01", 3)
+		if len(f) != 3 {
+			return errorString("spec: bad rlimit " + strconv.Quote(v))
+		}
+		var r Rlimit
+		r.Resource, err = strconv.Atoi(f[0])
+		if err == nil {
+			r.Soft, err = strconv.ParseUint(f[1], 10, 64)
+		}
+		if err == nil {
+			r.Hard, err = strconv.ParseUint(f[2], 10, 64)
+		}
+		s.Rlimits = append(s.Rlimits, r)
+	case "maxuid":
+		s.MaxUID, err = strconv.Atoi(v)
+	case "maxgid":
+		s.MaxGID, err = strconv.Atoi(v)
+	case "mapnotice":
+		s.MapNotice = v
+	default:
+		return errorString("spec: unknown key " + strconv.Quote(k))
+	}
+	return err
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

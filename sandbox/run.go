@@ -1,0 +1,160 @@
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"kist/sandbox/nsinit"
+)
+
+// Error is a failure to set up or start the container, as opposed to the
+// command's own exit status. Code is docker's: 125 for kist's own
+// failures, 126 when the command cannot be invoked, 127 when it is not
+// found.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// ExitCode is the process exit status kist uses for e.
+func (e *Error) ExitCode() int { return e.Code }
+
+func errorf(format string, a ...any) *Error { return &Error{Code: 125, Msg: fmt.Sprintf(format, a...)} }
+
+// Run runs cfg's command in a new sandbox and returns its exit status
+// (128+N when it was killed by signal N). err is non-nil, and usually an
+// *Error, when the sandbox could not be set up or the command not started.
+// Nothing stays running or mounted once Run returns, and the kernel
+// cleans up the same way if the calling process is killed: the sandbox's
+// init has a parent-death signal and is pid 1 of its pid namespace.
+func Run(ctx context.Context, cfg *Config) (int, error) {
+	spec, err := buildSpec(cfg)
+	if err != nil {
+		return 125, err
+	}
+	idmap := cfg.IDMap
+	if idmap == nil {
+		m := CurrentIDMap()
+		idmap = &m
+	}
+	spec.MaxUID, spec.MaxGID = MaxID(idmap.UIDs), MaxID(idmap.GIDs)
+	spec.MapNotice = idmap.Notice
+	if spec.MapNotice == "" {
+		spec.MapNotice = "map more ids with a line for your user in /etc/subuid and /etc/subgid"
+	}
+	notices := cfg.Notices
+	if notices == nil {
+		notices = orDiscard(cfg.Stderr)
+	}
+	if idmap.Notice != "" {
+		noticeOnce(notices, "single-id-map", idmap.Notice)
+	}
+	p := &proc{cfg: cfg, spec: spec, idmap: idmap, notices: notices}
+	defer p.close()
+	if err := p.start(ctx); err != nil {
+		return 125, err
+	}
+	return p.wait()
+}
+
+// buildSpec checks cfg and turns it into the container side's spec.
+func buildSpec(cfg *Config) (*nsinit.Spec, error) {
+	if len(cfg.Args) == 0 {
+		return nil, errorf("no command given")
+	}
+	rootfs, err := checkRootfs(cfg.Rootfs)
+	if err != nil {
+		return nil, err
+	}
+	s := &nsinit.Spec{
+		Rootfs: rootfs, Args: cfg.Args, Env: cfg.Env, Cwd: cfg.WorkDir, User: cfg.User,
+		Hostname: cfg.Hostname, ReadOnly: cfg.ReadOnly, TTY: cfg.TTY,
+	}
+	switch cfg.Network {
+	case "", "none", "default", "private":
+		s.NetNS = true
+	case "host":
+	default:
+		return nil, errorf("network %q: only \"host\" and \"none\" exist so far", cfg.Network)
+	}
+	if s.Cwd != "" && !strings.HasPrefix(s.Cwd, "/") {
+		return nil, errorf("working directory %q must be an absolute path", s.Cwd)
+	}
+	if s.Hostname == "" {
+		s.Hostname = defaultHostname(s.NetNS)
+	}
+	s.Hosts, s.Resolv = etcHosts(s.NetNS, s.Hostname), resolvConf(s.NetNS)
+	if s.Mounts, err = checkMounts(cfg.Mounts); err != nil {
+		return nil, err
+	}
+	if s.Rlimits, err = rlimits(cfg.Ulimits); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func checkRootfs(dir string) (string, error) {
+	if dir == "" {
+		return "", errorf("no root filesystem given (--rootfs DIR)")
+	}
+	abs, err := absPath(dir)
+	if err != nil {
+		return "", errorf("rootfs %s: %v", dir, err)
+	}
+	st, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", errorf("rootfs %s does not exist: give a directory holding a root filesystem (kist toolbox export DIR makes one)", dir)
+	case err != nil:
+		return "", errorf("rootfs %s: %v", dir, err)
+	case !st.IsDir():
+		return "", errorf("rootfs %s is not a directory", dir)
+	}
+	return abs, nil
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// readStatus reads the child's one-line report: "ok PID" or "err CODE MSG".
+// EOF without a line means the child died before it could say anything.
+func readStatus(r io.Reader) (pid int, err error) {
+	line, rerr := bufio.NewReader(r).ReadString('\n')
+	line = strings.TrimSuffix(line, "\n")
+	word, rest, _ := strings.Cut(line, " ")
+	switch word {
+	case "ok":
+		pid, _ = strconv.Atoi(rest)
+		return pid, nil
+	case "err":
+		c, msg, _ := strings.Cut(rest, " ")
+		code, _ := strconv.Atoi(c)
+		return 0, &Error{Code: code, Msg: msg}
+	}
+	if rerr != nil && rerr != io.EOF {
+		return 0, errorf("reading the sandbox status: %v", rerr)
+	}
+	return 0, nil
+}
+
+// exitCode turns a wait status into docker's exit code.
+func exitCode(st *os.ProcessState) int {
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return st.ExitCode()
+}
+

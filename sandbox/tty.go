@@ -1,0 +1,102 @@
+package sandbox
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"golang.org/x/term"
+)
+
+// ttyRelay copies between the caller's streams and the pty master the
+// container sent back, with the caller's terminal in raw mode.
+type ttyRelay struct {
+	master   *os.File
+	restore_ func()
+	out      sync.WaitGroup
+	stopWin  func()
+}
+
+// prepareTTY makes the console socket (passed as fd 6) and records the
+// terminal size so the command starts with the right one.
+func (p *proc) prepareTTY(extra []*os.File) error {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return errorf("making the console socket: %v", err)
+	}
+	p.console = os.NewFile(uintptr(fds[0]), "console")
+	child := os.NewFile(uintptr(fds[1]), "console-child")
+	p.closers = append(p.closers, p.console, child)
+	extra[3] = child
+	if f, ok := p.cfg.Stdout.(*os.File); ok {
+		if w, h, err := term.GetSize(int(f.Fd())); err == nil {
+			p.spec.Rows, p.spec.Cols = h, w
+		}
+	}
+	return nil
+}
+
+// receiveTTY takes the pty master from the console socket and starts
+// relaying. io.EOF means the child died first; readStatus says why.
+func (p *proc) receiveTTY() error {
+	buf := make([]byte, 16)
+	oob := make([]byte, syscall.CmsgSpace(4))
+	_, oobn, _, _, err := syscall.Recvmsg(int(p.console.Fd()), buf, oob, 0)
+	if err != nil {
+		return err
+	}
+	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) == 0 {
+		return io.EOF
+	}
+	fds, err := syscall.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) == 0 {
+		return io.EOF
+	}
+	p.tty = startRelay(os.NewFile(uintptr(fds[0]), "pty-master"), p.cfg.Stdin, orDiscard(p.cfg.Stdout))
+	return nil
+}
+
+func startRelay(master *os.File, in io.Reader, out io.Writer) *ttyRelay {
+	t := &ttyRelay{master: master, restore_: func() {}, stopWin: func() {}}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if st, err := term.MakeRaw(int(f.Fd())); err == nil {
+			t.restore_ = func() { term.Restore(int(f.Fd()), st) }
+		}
+		t.stopWin = watchWinsize(int(f.Fd()), master)
+	}
+	if in != nil {
+		go io.Copy(master, in)
+	}
+	t.out.Add(1)
+	go func() {
+		defer t.out.Done()
+		io.Copy(out, master) // ends with EIO once every slave fd is closed
+	}()
+	return t
+}
+
+// watchWinsize copies the terminal's size to the pty on every SIGWINCH.
+func watchWinsize(fd int, master *os.File) func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGWINCH)
+	go func() {
+		for range ch {
+			if ws, err := getWinsize(fd); err == nil {
+				setWinsize(int(master.Fd()), ws)
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(ch) }
+}
+
+// finish waits for the command's last output to be copied out.
+func (t *ttyRelay) finish() { t.out.Wait() }
+
+func (t *ttyRelay) restore() {
+	t.stopWin()
+	t.restore_()
+	t.master.Close()
+}
