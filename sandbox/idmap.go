@@ -103,8 +103,10 @@ func CurrentIDMap() IDMap {
 	su, errU := LookupSubIDs(SubUIDFile, name, uid)
 	sg, errG := LookupSubIDs(SubGIDFile, name, uid)
 	if errU != nil || errG != nil {
+		start := FreeSubIDStart()
 		single.Notice = fmt.Sprintf("only uid %d is mapped (as root) inside containers, so images that switch users or chown files will fail; "+
-			"to fix, add a subordinate id range: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s", uid, name)
+			"to fix, add a subordinate id range: sudo usermod --add-subuids %d-%d --add-subgids %d-%d %s",
+			uid, start, start+65535, start, start+65535, name)
 		return single
 	}
 	for _, helper := range []string{"newuidmap", "newgidmap"} {
@@ -132,4 +134,26 @@ func MaxID(ranges []IDRange) int {
 		}
 	}
 	return max
+}
+
+// FreeSubIDStart returns the first id at or above 100000 that no range in
+// /etc/subuid or /etc/subgid uses, so the fix kist suggests does not
+// overlap another user's range.
+func FreeSubIDStart() int {
+	start := 100000
+	for _, file := range []string{SubUIDFile, SubGIDFile} {
+		data, _ := os.ReadFile(file)
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Split(strings.TrimSpace(line), ":")
+			if len(f) != 3 {
+				continue
+			}
+			s, err1 := strconv.Atoi(f[1])
+			c, err2 := strconv.Atoi(f[2])
+			if err1 == nil && err2 == nil && s+c > start {
+				start = s + c
+			}
+		}
+	}
+	return start
 }

@@ -242,4 +242,3 @@ func userNSError(err error) error {
 	}
 	return errorf("starting the sandbox: %v", err)
 }
-

@@ -157,4 +157,3 @@ func exitCode(st *os.ProcessState) int {
 	}
 	return st.ExitCode()
 }
-

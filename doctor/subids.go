@@ -1,0 +1,82 @@
+package doctor
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"kist/sandbox"
+)
+
+// subIDCount is the size of the range the fix suggests: enough for every
+// 16-bit id, including nobody (65534).
+const subIDCount = 65536
+
+// checkSubIDs looks up the user's subordinate uid and gid ranges, without
+// which a container has a single user.
+func checkSubIDs(ctx context.Context) Result {
+	uid := getuid()
+	if uid == 0 {
+		return Result{Status: OK, Detail: "running as root: all ids are mapped one to one (identity mapping)"}
+	}
+	name := userName(uid)
+	su, errU := sandbox.LookupSubIDs(sandbox.SubUIDFile, name, uid)
+	sg, errG := sandbox.LookupSubIDs(sandbox.SubGIDFile, name, uid)
+	for _, err := range []error{errU, errG} {
+		if err != nil && !errors.Is(err, sandbox.ErrNoSubIDs) {
+			return Result{Status: Warn, Detail: err.Error(),
+				Fix: fmt.Sprintf("correct that line; it must read %s:START:COUNT, e.g. %s:100000:65536", name, name)}
+		}
+	}
+	if errU == nil && errG == nil {
+		return Result{Status: OK, Detail: fmt.Sprintf("%s has uids %s and gids %s", name, idRange(su), idRange(sg))}
+	}
+	start := freeSubIDStart()
+	span := fmt.Sprintf("%d-%d", start, start+subIDCount-1)
+	var files, flags []string
+	if errU != nil {
+		files, flags = append(files, sandbox.SubUIDFile), append(flags, "--add-subuids "+span)
+	}
+	if errG != nil {
+		files, flags = append(files, sandbox.SubGIDFile), append(flags, "--add-subgids "+span)
+	}
+	return Result{Status: Warn,
+		Detail: fmt.Sprintf("no range for %s in %s: containers get only your own id, so images that switch users or chown files fail",
+			name, strings.Join(files, " or ")),
+		Fix: fmt.Sprintf("sudo usermod %s %s", strings.Join(flags, " "), name)}
+}
+
+func idRange(r sandbox.SubIDRange) string {
+	return fmt.Sprintf("%d-%d", r.Start, r.Start+r.Count-1)
+}
+
+// freeSubIDStart returns the first id after every range in the subuid and
+// subgid files (at least 100000, where useradd starts), so the suggested
+// range overlaps no other user's.
+func freeSubIDStart() int {
+	next := 100000
+	for _, file := range []string{sandbox.SubUIDFile, sandbox.SubGIDFile} {
+		f, err := os.Open(file)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			parts := strings.Split(strings.TrimSpace(sc.Text()), ":")
+			if len(parts) != 3 {
+				continue
+			}
+			start, err1 := strconv.Atoi(parts[1])
+			count, err2 := strconv.Atoi(parts[2])
+			if err1 == nil && err2 == nil && start+count > next {
+				next = start + count
+			}
+		}
+		f.Close()
+	}
+	return next
+}

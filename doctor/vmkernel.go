@@ -1,0 +1,72 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// checkVMKernel looks for the newest /boot/vmlinuz-* that we can read,
+// which kist vm boots to compare a VM with a container.
+func checkVMKernel(ctx context.Context) Result {
+	paths, _ := filepath.Glob(filepath.Join(bootDir, "vmlinuz-*"))
+	if len(paths) == 0 {
+		return Result{Status: Warn,
+			Detail: fmt.Sprintf("no %s/vmlinuz-*, so kist vm has no kernel to boot", bootDir),
+			Fix:    fmt.Sprintf("sudo apt-get install linux-image-%s (Debian) or linux-image-generic (Ubuntu)", goarch)}
+	}
+	slices.SortFunc(paths, func(a, b string) int { return -versionCompare(a, b) })
+	for _, p := range paths {
+		if f, err := os.Open(p); err == nil {
+			f.Close()
+			return Result{Status: OK, Detail: p + " is readable"}
+		}
+	}
+	mode := "?"
+	if fi, err := os.Stat(paths[0]); err == nil {
+		mode = fmt.Sprintf("%04o", fi.Mode().Perm())
+	}
+	return Result{Status: Warn,
+		Detail: fmt.Sprintf("%s is not readable by you (mode %s, as Ubuntu installs kernels), so kist vm cannot boot it", paths[0], mode),
+		Fix: fmt.Sprintf("sudo chmod 0644 %s/vmlinuz-* (to keep it so across updates: sudo dpkg-statoverride --update --add root root 0644 %s)",
+			bootDir, paths[0])}
+}
+
+// versionCompare orders strings with embedded numbers naturally, so that
+// vmlinuz-6.10.0 sorts after vmlinuz-6.9.0.
+func versionCompare(a, b string) int {
+	for a != "" && b != "" {
+		ca, ra := leadingChunk(a)
+		cb, rb := leadingChunk(b)
+		if c := chunkCompare(ca, cb); c != 0 {
+			return c
+		}
+		a, b = ra, rb
+	}
+	return len(a) - len(b)
+}
+
+// leadingChunk splits s after its leading run of digits or of non-digits.
+func leadingChunk(s string) (chunk, rest string) {
+	digit := isDigit(s[0])
+	i := 1
+	for i < len(s) && isDigit(s[i]) == digit {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+func chunkCompare(a, b string) int {
+	if isDigit(a[0]) && isDigit(b[0]) {
+		a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -1,0 +1,46 @@
+package nsinit
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestSpecRoundTrip(t *testing.T) {
+	s := &Spec{
+		Rootfs: "/r", Args: []string{"sh", "-c", "echo 'a=b'"}, Env: []string{"A=1", "B=x=y"},
+		Cwd: "/w", User: "1000:1000", Hostname: "h", ReadOnly: true, NetNS: true, TTY: true, Rows: 24, Cols: 80,
+		Hosts: "127.0.0.1 localhost\n", Resolv: "nameserver 1.1.1.1\n",
+		Mounts:  []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"}},
+		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},
+		MaxUID:  65536, MaxGID: 65536, MapNotice: "n",
+	}
+	got, err := Decode(s.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, s)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for name, in := range map[string]string{
+		"no command":  "rootfs=/r\x00",
+		"no equals":   "rootfs=/r\x00arg=x\x00junk\x00",
+		"unknown key": "rootfs=/r\x00arg=x\x00what=1\x00",
+		"bad mount":   "rootfs=/r\x00arg=x\x00mount=ro\x00",
+		"bad rlimit":  "rootfs=/r\x00arg=x\x00rlimit=7\x01a\x01b\x00",
+	} {
+		if _, err := Decode([]byte(in)); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+}
+
+func TestLookupPathSplit(t *testing.T) {
+	for in, want := range map[string][2]string{"a/b/c": {"a/b", "c"}, "c": {"", "c"}} {
+		if d, b := splitPath(in); d != want[0] || b != want[1] {
+			t.Errorf("splitPath(%q) = %q, %q", in, d, b)
+		}
+	}
+}
