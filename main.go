@@ -22,14 +22,15 @@ import (
 	"kist/internal/toolbox"
 )
 
-func main() {
+func main() { os.Exit(kistMain()) }
+
+func kistMain() int {
 	if name := filepath.Base(os.Args[0]); name != "kist" && toolbox.IsApplet(name) {
-		os.Exit(toolbox.Main(name, os.Args[1:]))
+		return toolbox.Main(name, os.Args[1:])
 	}
-	// Signals are handled by the commands that forward them (run); the
-	// context is cancelled for the others.
+	// Commands that run containers forward signals themselves and ignore
+	// the context's cancellation; for the others Ctrl-C cancels it.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return cli.Main(ctx, os.Args[1:], os.Stderr)
 }

@@ -92,3 +92,10 @@ func TestReadStatus(t *testing.T) {
 		t.Fatalf("eof: got %d, %v", pid, err)
 	}
 }
+
+func TestMergeEnv(t *testing.T) {
+	got := strings.Join(MergeEnv([]string{"A=1", "B=2", "A=3", "C", "C=4"}), " ")
+	if want := "A=3 B=2 C=4"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

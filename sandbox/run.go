@@ -76,7 +76,7 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 		return nil, err
 	}
 	s := &nsinit.Spec{
-		Rootfs: rootfs, Args: cfg.Args, Env: cfg.Env, Cwd: cfg.WorkDir, User: cfg.User,
+		Rootfs: rootfs, Args: cfg.Args, Env: MergeEnv(cfg.Env), Cwd: cfg.WorkDir, User: cfg.User,
 		Hostname: cfg.Hostname, ReadOnly: cfg.ReadOnly, TTY: cfg.TTY,
 	}
 	switch cfg.Network {
@@ -156,4 +156,21 @@ func exitCode(st *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return st.ExitCode()
+}
+
+// MergeEnv keeps the last value of each variable, in the order the names
+// first appear: "-e A=1 -e A=2" gives A=2, as with docker.
+func MergeEnv(env []string) []string {
+	index := map[string]int{}
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := index[k]; ok {
+			out[i] = kv
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
 }

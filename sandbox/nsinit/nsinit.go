@@ -33,7 +33,6 @@
 package nsinit
 
 import (
-	"strconv"
 	"syscall"
 )
 
@@ -94,6 +93,6 @@ func clearCloseOnExec(fd int) {
 // kist's own failures, 126 when the command cannot be run, 127 when it is
 // not found, as docker does).
 func fail(code int, msg string) {
-	syscall.Write(FdStatus, []byte("err "+strconv.Itoa(code)+" "+msg+"\n"))
+	syscall.Write(FdStatus, []byte("err "+itoa(code)+" "+msg+"\n"))
 	syscall.Exit(code)
 }

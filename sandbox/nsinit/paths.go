@@ -1,7 +1,6 @@
 package nsinit
 
 import (
-	"strings"
 	"syscall"
 )
 
@@ -13,7 +12,7 @@ import (
 // mkdirAllIn makes sure path (inside root) is a directory, creating
 // missing components with mode 0755, and returns an O_PATH descriptor.
 func mkdirAllIn(root int, path string) (int, error) {
-	path = strings.Trim(path, "/")
+	path = trim(path, '/')
 	if path == "" {
 		return openInRoot(root, ".", oPath|syscall.O_DIRECTORY, 0)
 	}
@@ -41,7 +40,7 @@ func fileIn(root int, path string) (int, error) {
 	if err != syscall.ENOENT {
 		return fd, err
 	}
-	parent, name := splitPath(strings.Trim(path, "/"))
+	parent, name := splitPath(trim(path, '/'))
 	pfd, err := mkdirAllIn(root, parent)
 	if err != nil {
 		return -1, err
@@ -68,7 +67,7 @@ func mountpointIn(root int, path string, dir bool) (int, error) {
 }
 
 func splitPath(p string) (dir, base string) {
-	i := strings.LastIndexByte(p, '/')
+	i := lastIndexByte(p, '/')
 	if i < 0 {
 		return "", p
 	}
@@ -101,7 +100,13 @@ func lockedFlags(path string) uintptr {
 	return fl
 }
 
-// remountReadOnly makes the mount at path read-only, keeping its locked flags.
+// remountReadOnly makes the mount at path, and the mounts below it,
+// read-only. Kernels before 5.12 lack mount_setattr; there a remount
+// keeping the locked flags does the top mount.
 func remountReadOnly(path string) error {
+	err := setReadOnlyRecursive(path)
+	if err != syscall.ENOSYS {
+		return err
+	}
 	return syscall.Mount("", path, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY|lockedFlags(path), "")
 }

@@ -1,7 +1,6 @@
 package nsinit
 
 import (
-	"strconv"
 	"syscall"
 	"unsafe"
 )
@@ -23,7 +22,7 @@ func openPty(s *Spec) (int, error) {
 	if err := ioctl(master, tiocgptn, unsafe.Pointer(&n)); err != nil {
 		return -1, err
 	}
-	slave, err := syscall.Open("/dev/pts/"+strconv.Itoa(int(n)), syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
+	slave, err := syscall.Open("/dev/pts/"+itoa(int(n)), syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}

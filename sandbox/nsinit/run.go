@@ -1,8 +1,6 @@
 package nsinit
 
 import (
-	"strconv"
-	"strings"
 	"syscall"
 	"unsafe"
 )
@@ -34,7 +32,7 @@ func initStage() {
 		fail(125, err.Error())
 	}
 	if u.UID > s.MaxUID || u.GID > s.MaxGID {
-		fail(125, "user "+s.User+" (uid "+strconv.Itoa(u.UID)+", gid "+strconv.Itoa(u.GID)+") is not mapped in kist's user namespace; "+s.MapNotice)
+		fail(125, "user "+s.User+" (uid "+itoa(u.UID)+", gid "+itoa(u.GID)+") is not mapped in kist's user namespace; "+s.MapNotice)
 	}
 	env := containerEnv(s, u)
 	if s.Cwd != "" {
@@ -48,7 +46,7 @@ func initStage() {
 	for _, r := range s.Rlimits {
 		lim := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
 		if err := syscall.Setrlimit(r.Resource, &lim); err != nil {
-			fail(125, "setting ulimit "+strconv.Itoa(r.Resource)+": "+err.Error()+" (a hard limit cannot be raised above the one kist runs with)")
+			fail(125, "setting ulimit "+itoa(r.Resource)+": "+err.Error()+" (a hard limit cannot be raised above the one kist runs with)")
 		}
 	}
 	path, code, err := lookPath(s.Args[0], env)
@@ -81,9 +79,9 @@ func initStage() {
 		if err == syscall.ENOENT {
 			code = 127
 		}
-		fail(code, "exec "+strconv.Quote(s.Args[0])+": "+err.Error())
+		fail(code, "exec "+quote(s.Args[0])+": "+err.Error())
 	}
-	syscall.Write(FdStatus, []byte("ok "+strconv.Itoa(pid)+"\n"))
+	syscall.Write(FdStatus, []byte("ok "+itoa(pid)+"\n"))
 	syscall.Close(FdStatus)
 	syscall.Exit(reap(pid))
 }
@@ -137,7 +135,7 @@ func containerEnv(s *Spec, u execUser) []string {
 	env := append([]string(nil), s.Env...)
 	add := func(k, v string) {
 		for _, e := range env {
-			if strings.HasPrefix(e, k+"=") {
+			if hasPrefix(e, k+"=") {
 				return
 			}
 		}
@@ -155,16 +153,16 @@ func containerEnv(s *Spec, u execUser) []string {
 // lookPath finds the command the way docker does: names with a slash are
 // used as they are, others are searched in the container's PATH.
 func lookPath(name string, env []string) (string, int, error) {
-	if strings.Contains(name, "/") {
+	if indexByte(name, '/') >= 0 {
 		return checkExec(name, name)
 	}
 	path := DefaultPath
 	for _, e := range env {
-		if strings.HasPrefix(e, "PATH=") {
+		if hasPrefix(e, "PATH=") {
 			path = e[5:]
 		}
 	}
-	for _, dir := range strings.Split(path, ":") {
+	for _, dir := range split(path, ':', 0) {
 		if dir == "" {
 			dir = "."
 		}
@@ -174,19 +172,19 @@ func lookPath(name string, env []string) (string, int, error) {
 			return p, 0, nil
 		}
 	}
-	return "", 127, errorString("exec: " + strconv.Quote(name) + ": executable file not found in $PATH")
+	return "", 127, errorString("exec: " + quote(name) + ": executable file not found in $PATH")
 }
 
 func checkExec(name, p string) (string, int, error) {
 	var st syscall.Stat_t
 	if err := syscall.Stat(p, &st); err != nil {
-		return "", 127, errorString("exec: " + strconv.Quote(name) + ": no such file or directory")
+		return "", 127, errorString("exec: " + quote(name) + ": no such file or directory")
 	}
 	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
-		return "", 126, errorString("exec: " + strconv.Quote(name) + ": is a directory")
+		return "", 126, errorString("exec: " + quote(name) + ": is a directory")
 	}
 	if st.Mode&0o111 == 0 {
-		return "", 126, errorString("exec: " + strconv.Quote(name) + ": permission denied")
+		return "", 126, errorString("exec: " + quote(name) + ": permission denied")
 	}
 	return p, 0, nil
 }
@@ -196,7 +194,7 @@ func mkdirAll(p string) error {
 	if isDir(p) {
 		return nil
 	}
-	if i := strings.LastIndexByte(strings.TrimRight(p, "/"), '/'); i > 0 {
+	if i := lastIndexByte(trimRight(p, '/'), '/'); i > 0 {
 		if err := mkdirAll(p[:i]); err != nil {
 			return err
 		}

@@ -1,10 +1,5 @@
 package nsinit
 
-import (
-	"strconv"
-	"strings"
-)
-
 // Spec is everything the container side needs to set up one sandbox. The
 // parent (package sandbox) fills it, encodes it onto the spec pipe, and the
 // init stage decodes it. Paths in Mounts' Source are host paths, already
@@ -51,8 +46,8 @@ type Rlimit struct {
 
 // Encode returns the wire form of s.
 func (s *Spec) Encode() []byte {
-	var b strings.Builder
-	put := func(k, v string) { b.WriteString(k); b.WriteByte('='); b.WriteString(v); b.WriteByte(0) }
+	var b []byte
+	put := func(k, v string) { b = append(append(append(append(b, k...), '='), v...), 0) }
 	flag := func(k string, v bool) {
 		if v {
 			put(k, "1")
@@ -71,7 +66,7 @@ func (s *Spec) Encode() []byte {
 	flag("readonly", s.ReadOnly)
 	flag("netns", s.NetNS)
 	flag("tty", s.TTY)
-	put("winsize", strconv.Itoa(s.Rows)+"x"+strconv.Itoa(s.Cols))
+	put("winsize", itoa(s.Rows)+"x"+itoa(s.Cols))
 	put("hosts", s.Hosts)
 	put("resolv", s.Resolv)
 	for _, m := range s.Mounts {
@@ -82,24 +77,24 @@ func (s *Spec) Encode() []byte {
 		put("mount", ro+"\x01"+m.Source+"\x01"+m.Target)
 	}
 	for _, r := range s.Rlimits {
-		put("rlimit", strconv.Itoa(r.Resource)+"\x01"+strconv.FormatUint(r.Soft, 10)+"\x01"+strconv.FormatUint(r.Hard, 10))
+		put("rlimit", itoa(r.Resource)+"\x01"+formatUint(r.Soft)+"\x01"+formatUint(r.Hard))
 	}
-	put("maxuid", strconv.Itoa(s.MaxUID))
-	put("maxgid", strconv.Itoa(s.MaxGID))
+	put("maxuid", itoa(s.MaxUID))
+	put("maxgid", itoa(s.MaxGID))
 	put("mapnotice", s.MapNotice)
-	return []byte(b.String())
+	return b
 }
 
 // Decode parses the wire form written by Encode.
 func Decode(data []byte) (*Spec, error) {
 	s := &Spec{}
-	for _, rec := range strings.Split(string(data), "\x00") {
+	for _, rec := range split(string(data), 0, 0) {
 		if rec == "" {
 			continue
 		}
-		k, v, ok := strings.Cut(rec, "=")
+		k, v, ok := cut(rec, '=')
 		if !ok {
-			return nil, errorString("spec: record without '=': " + strconv.Quote(rec))
+			return nil, errorString("spec: record without '=': " + quote(rec))
 		}
 		if err := s.set(k, v); err != nil {
 			return nil, err
@@ -133,47 +128,43 @@ func (s *Spec) set(k, v string) error {
 	case "tty":
 		s.TTY = true
 	case "winsize":
-		r, c, _ := strings.Cut(v, "x")
-		s.Rows, err = strconv.Atoi(r)
+		r, c, _ := cut(v, 'x')
+		s.Rows, err = atoi(r)
 		if err == nil {
-			s.Cols, err = strconv.Atoi(c)
+			s.Cols, err = atoi(c)
 		}
 	case "hosts":
 		s.Hosts = v
 	case "resolv":
 		s.Resolv = v
 	case "mount":
-		f := strings.SplitN(v, "\x01", 3)
+		f := split(v, 1, 3)
 		if len(f) != 3 {
-			return errorString("spec: bad mount " + strconv.Quote(v))
+			return errorString("spec: bad mount " + quote(v))
 		}
 		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: f[0] == "ro"})
 	case "rlimit":
-		f := strings.SplitN(v, "\x01", 3)
+		f := split(v, 1, 3)
 		if len(f) != 3 {
-			return errorString("spec: bad rlimit " + strconv.Quote(v))
+			return errorString("spec: bad rlimit " + quote(v))
 		}
 		var r Rlimit
-		r.Resource, err = strconv.Atoi(f[0])
+		r.Resource, err = atoi(f[0])
 		if err == nil {
-			r.Soft, err = strconv.ParseUint(f[1], 10, 64)
+			r.Soft, err = parseUint(f[1])
 		}
 		if err == nil {
-			r.Hard, err = strconv.ParseUint(f[2], 10, 64)
+			r.Hard, err = parseUint(f[2])
 		}
 		s.Rlimits = append(s.Rlimits, r)
 	case "maxuid":
-		s.MaxUID, err = strconv.Atoi(v)
+		s.MaxUID, err = atoi(v)
 	case "maxgid":
-		s.MaxGID, err = strconv.Atoi(v)
+		s.MaxGID, err = atoi(v)
 	case "mapnotice":
 		s.MapNotice = v
 	default:
-		return errorString("spec: unknown key " + strconv.Quote(k))
+		return errorString("spec: unknown key " + quote(k))
 	}
 	return err
 }
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }

@@ -1,8 +1,6 @@
 package nsinit
 
 import (
-	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -41,9 +39,9 @@ func readFile(path string) (string, error) {
 func fields(path string) [][]string {
 	data, _ := readFile(path)
 	var recs [][]string
-	for _, line := range strings.Split(data, "\n") {
-		if line = strings.TrimSpace(line); line != "" && line[0] != '#' {
-			recs = append(recs, strings.Split(line, ":"))
+	for _, line := range split(data, '\n', 0) {
+		if line = trimSpace(line); line != "" && line[0] != '#' {
+			recs = append(recs, split(line, ':', 0))
 		}
 	}
 	return recs
@@ -53,7 +51,7 @@ func fields(path string) [][]string {
 // Like docker, a numeric uid without a passwd entry is fine (gid 0, home
 // /), a name that is not in /etc/passwd is an error.
 func lookupUser(spec string) (execUser, error) {
-	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
+	userPart, groupPart, hasGroup := cut(spec, ':')
 	if userPart == "" {
 		userPart = "0"
 	}
@@ -109,8 +107,8 @@ func lookupUser(spec string) (execUser, error) {
 }
 
 func containsWord(list, w string) bool {
-	for _, m := range strings.Split(list, ",") {
-		if strings.TrimSpace(m) == w {
+	for _, m := range split(list, ',', 0) {
+		if trimSpace(m) == w {
 			return true
 		}
 	}
@@ -118,6 +116,6 @@ func containsWord(list, w string) bool {
 }
 
 func atoiOK(s string) (int, bool) {
-	n, err := strconv.Atoi(s)
+	n, err := atoi(s)
 	return n, err == nil && n >= 0
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"kist/internal/toolbox"
+	"kist/sandbox"
+)
+
+// TestMain makes the test binary play kist: testscript runs it as "kist"
+// from $PATH, and "kist toolbox export" copies it into root filesystems,
+// where it runs as the toolbox applets (sh, ls, ...) and as the test-only
+// helpers in testhelpers_test.go.
+func TestMain(m *testing.M) {
+	name := filepath.Base(os.Args[0])
+	if helper, ok := testHelpers[name]; ok {
+		os.Exit(helper())
+	}
+	if toolbox.IsApplet(name) {
+		os.Exit(toolbox.Main(name, os.Args[1:]))
+	}
+	testscript.Main(m, map[string]func(){"kist": func() { os.Exit(kistMain()) }})
+}
+
+// TestScript runs the CLI scripts in testdata/script. Conditions:
+//
+//	[userns]   user namespaces can be created here
+//	[subuid]   kist maps a subordinate id range (newuidmap and /etc/subuid)
+//	[root]     the tests run as root
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("XDG_RUNTIME_DIR", e.WorkDir+"/.run")
+			e.Setenv("HOME", e.WorkDir+"/.home")
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "userns":
+				return usernsOK(), nil
+			case "subuid":
+				return sandbox.CurrentIDMap().Helpers || os.Getuid() == 0, nil
+			case "root":
+				return os.Getuid() == 0, nil
+			}
+			return false, errUnknownCond(cond)
+		},
+	})
+}
+
+type errUnknownCond string
+
+func (e errUnknownCond) Error() string { return "unknown condition " + string(e) }
+
+var usernsOK = sync.OnceValue(func() bool {
+	cmd := exec.Command("/proc/self/exe", "-test.run=^$")
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
+	}
+	return cmd.Run() == nil
+})

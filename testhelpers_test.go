@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// testHelpers are programs the test binary becomes inside a container
+// when run under these names (a symlink to /bin/kist in the rootfs).
+var testHelpers = map[string]func() int{
+	// sigwait prints "ready", then exits 7 on SIGTERM or SIGINT.
+	"sigwait": func() int {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
+		fmt.Println("ready", os.Getpid())
+		s := <-ch
+		fmt.Println("got", s)
+		return 7
+	},
+}
+
+// toolboxRootfs exports the toolbox (this test binary plus applet
+// symlinks) into a temp dir and adds the test helpers.
+func toolboxRootfs(t *testing.T) string {
+	t.Helper()
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	if out, err := kistCmd("toolbox", "export", dir).CombinedOutput(); err != nil {
+		t.Fatalf("toolbox export: %v\n%s", err, out)
+	}
+	for name := range testHelpers {
+		if err := os.Symlink("kist", filepath.Join(dir, "bin", name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// kistCmd runs this test binary as the kist command line.
+func kistCmd(args ...string) *exec.Cmd {
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, args...)
+	cmd.Args[0] = "kist"
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+os.TempDir())
+	return cmd
+}
+
+// startReady starts cmd and waits for the "ready PID" line of sigwait.
+func startReady(t *testing.T, cmd *exec.Cmd) *bufio.Reader {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(out)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready") {
+		t.Fatalf("waiting for ready: %q, %v", line, err)
+	}
+	return r
+}
+
+// descendants lists the pids below pid, from /proc/*/stat.
+func descendants(pid int) []int {
+	parent := map[int]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 {
+			parent[n], _ = strconv.Atoi(f[1])
+		}
+	}
+	var out []int
+	for n := range parent {
+		for p := parent[n]; p != 0; p = parent[p] {
+			if p == pid {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// gone waits until none of pids exists any more; a dead process may take
+// a moment to be reaped, so this polls (it is not a timing assertion).
+func gone(pids []int) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		alive := false
+		for _, p := range pids {
+			if syscall.Kill(p, 0) == nil {
+				alive = true
+			}
+		}
+		if !alive {
+			return true
+		}
+	}
+	return false
+}
