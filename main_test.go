@@ -1,6 +1,8 @@
 package main
 
 import (
+	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +27,10 @@ func TestMain(m *testing.M) {
 	}
 	if toolbox.IsApplet(name) {
 		os.Exit(toolbox.Main(name, os.Args[1:]))
+	}
+	if exe, _ := os.Executable(); isDynamic(exe) {
+		fmt.Fprintln(os.Stderr, "kist's tests copy the test binary into containers, so it must be static: run CGO_ENABLED=0 go test ./... (./scripts/test does)")
+		os.Exit(1)
 	}
 	testscript.Main(m, map[string]func(){"kist": func() { os.Exit(kistMain()) }})
 }
@@ -70,3 +76,17 @@ var usernsOK = sync.OnceValue(func() bool {
 	}
 	return cmd.Run() == nil
 })
+
+func isDynamic(exe string) bool {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return false
+}

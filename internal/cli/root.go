@@ -64,4 +64,3 @@ func Main(ctx context.Context, args []string, stderr io.Writer) int {
 	// Usage errors (unknown flag, wrong argument count) exit 125 like docker.
 	return 125
 }
-

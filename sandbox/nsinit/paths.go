@@ -11,7 +11,11 @@ import (
 
 // mkdirAllIn makes sure path (inside root) is a directory, creating
 // missing components with mode 0755, and returns an O_PATH descriptor.
-func mkdirAllIn(root int, path string) (int, error) {
+// A dangling symlink on the way is followed inside root and its target
+// created.
+func mkdirAllIn(root int, path string) (int, error) { return mkdirAllDepth(root, path, 0) }
+
+func mkdirAllDepth(root int, path string, depth int) (int, error) {
 	path = trim(path, '/')
 	if path == "" {
 		return openInRoot(root, ".", oPath|syscall.O_DIRECTORY, 0)
@@ -20,13 +24,24 @@ func mkdirAllIn(root int, path string) (int, error) {
 	if err != syscall.ENOENT {
 		return fd, err
 	}
+	if depth > 40 {
+		return -1, syscall.ELOOP
+	}
 	parent, name := splitPath(path)
-	pfd, err := mkdirAllIn(root, parent)
+	pfd, err := mkdirAllDepth(root, parent, depth+1)
 	if err != nil {
 		return -1, err
 	}
+	defer syscall.Close(pfd)
 	err = syscall.Mkdirat(pfd, name, 0o755)
-	syscall.Close(pfd)
+	if err == syscall.EEXIST {
+		if target, lerr := readlinkat(pfd, name); lerr == nil {
+			if target[0] != '/' {
+				target = parent + "/" + target
+			}
+			return mkdirAllDepth(root, target, depth+1)
+		}
+	}
 	if err != nil && err != syscall.EEXIST {
 		return -1, err
 	}
@@ -34,27 +49,43 @@ func mkdirAllIn(root int, path string) (int, error) {
 }
 
 // fileIn makes sure path (inside root) exists as a non-directory, creating
-// an empty file when missing, and returns an O_PATH descriptor.
-func fileIn(root int, path string) (int, error) {
+// an empty file when missing, and returns an O_PATH descriptor. A dangling
+// symlink is followed inside root and its target created, as runc does for
+// /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf.
+func fileIn(root int, path string) (int, error) { return fileInDepth(root, path, 0) }
+
+func fileInDepth(root int, path string, depth int) (int, error) {
 	fd, err := openInRoot(root, path, oPath, 0)
 	if err != syscall.ENOENT {
 		return fd, err
+	}
+	if depth > 40 {
+		return -1, syscall.ELOOP
 	}
 	parent, name := splitPath(trim(path, '/'))
 	pfd, err := mkdirAllIn(root, parent)
 	if err != nil {
 		return -1, err
 	}
-	// O_EXCL without O_NOFOLLOW-free semantics: an existing dangling
-	// symlink makes this fail with EEXIST instead of creating its target.
+	defer syscall.Close(pfd)
+	// O_EXCL|O_NOFOLLOW: an existing (dangling) symlink fails with EEXIST
+	// instead of having its target created outside root's rules.
 	nfd, err := syscall.Openat(pfd, name, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0o644)
-	syscall.Close(pfd)
 	if err == nil {
 		syscall.Close(nfd)
-	} else if err != syscall.EEXIST {
+		return openInRoot(root, path, oPath, 0)
+	}
+	if err != syscall.EEXIST {
 		return -1, err
 	}
-	return openInRoot(root, path, oPath, 0)
+	target, err := readlinkat(pfd, name)
+	if err != nil {
+		return -1, err
+	}
+	if target[0] != '/' {
+		target = parent + "/" + target
+	}
+	return fileInDepth(root, target, depth+1)
 }
 
 // mountpointIn returns an O_PATH descriptor for path inside root, created

@@ -44,3 +44,20 @@ func TestLookupPathSplit(t *testing.T) {
 		}
 	}
 }
+
+func TestNumbers(t *testing.T) {
+	for _, n := range []int{0, 7, 4294967294, -5} {
+		if got := itoa(n); n >= 0 {
+			if back, err := atoi(got); err != nil || back != n {
+				t.Errorf("atoi(itoa(%d)) = %d, %v", n, back, err)
+			}
+		} else if got != "-5" {
+			t.Errorf("itoa(-5) = %q", got)
+		}
+	}
+	for _, bad := range []string{"", "x", "1x", "99999999999999999999999"} {
+		if _, err := atoi(bad); err == nil {
+			t.Errorf("atoi(%q): want an error", bad)
+		}
+	}
+}

@@ -54,10 +54,10 @@ func parseUint(s string) (uint64, error) {
 	return n, nil
 }
 
-// atoi parses a non-negative decimal int that fits in 31 bits.
+// atoi parses a non-negative decimal int.
 func atoi(s string) (int, error) {
 	n, err := parseUint(s)
-	if err != nil || n > 1<<31-1 {
+	if err != nil || n > uint64(^uint(0)>>1) {
 		return 0, errSyntax
 	}
 	return int(n), nil

@@ -132,3 +132,19 @@ func setReadOnlyRecursive(path string) error {
 	}
 	return nil
 }
+
+func readlinkat(dirfd int, name string) (string, error) {
+	p, err := syscall.BytePtrFromString(name)
+	if err != nil {
+		return "", err
+	}
+	buf := make([]byte, 4096)
+	n, _, e := syscall.Syscall6(syscall.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0)
+	if e != 0 {
+		return "", e
+	}
+	if n == 0 {
+		return "", syscall.EINVAL
+	}
+	return string(buf[:n]), nil
+}

@@ -1,0 +1,22 @@
+package toolbox
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestCheckStatic(t *testing.T) {
+	// /bin/true is dynamically linked on Debian and Ubuntu.
+	dyn, err := exec.LookPath("true")
+	if err != nil {
+		t.Skip("no true in PATH")
+	}
+	if err := checkStatic(dyn); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
+		t.Errorf("checkStatic(%s) = %v, want the dynamic-linking error", dyn, err)
+	}
+	if err := checkStatic(os.Args[0] + ".nonexistent"); err == nil {
+		t.Error("checkStatic of a missing file: want an error")
+	}
+}
