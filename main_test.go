@@ -1,7 +1,6 @@
 package main
 
 import (
-	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,7 +27,7 @@ func TestMain(m *testing.M) {
 	if toolbox.IsApplet(name) {
 		os.Exit(toolbox.Main(name, os.Args[1:]))
 	}
-	if exe, _ := os.Executable(); isDynamic(exe) {
+	if exe, _ := os.Executable(); toolbox.CheckStatic(exe) != nil {
 		fmt.Fprintln(os.Stderr, "kist's tests copy the test binary into containers, so it must be static: run CGO_ENABLED=0 go test ./... (./scripts/test does)")
 		os.Exit(1)
 	}
@@ -77,16 +76,3 @@ var usernsOK = sync.OnceValue(func() bool {
 	return cmd.Run() == nil
 })
 
-func isDynamic(exe string) bool {
-	f, err := elf.Open(exe)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return true
-		}
-	}
-	return false
-}

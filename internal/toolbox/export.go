@@ -49,7 +49,7 @@ func Export(dir string) error {
 	if err != nil {
 		return fmt.Errorf("toolbox export: %w", err)
 	}
-	if err := checkStatic(exe); err != nil {
+	if err := CheckStatic(exe); err != nil {
 		return fmt.Errorf("toolbox export: %w", err)
 	}
 	return exportFrom(exe, dir)

@@ -5,11 +5,11 @@ import (
 	"fmt"
 )
 
-// checkStatic refuses a dynamically linked kist: inside the toolbox rootfs
+// CheckStatic refuses a dynamically linked kist: inside the toolbox rootfs
 // there is no dynamic loader, so every applet would fail with "no such
 // file or directory". kist is dynamic only when built with cgo (the
 // default when a C compiler is installed and CGO_ENABLED is not 0).
-func checkStatic(exe string) error {
+func CheckStatic(exe string) error {
 	f, err := elf.Open(exe)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", exe, err)

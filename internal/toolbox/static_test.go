@@ -13,10 +13,10 @@ func TestCheckStatic(t *testing.T) {
 	if err != nil {
 		t.Skip("no true in PATH")
 	}
-	if err := checkStatic(dyn); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
-		t.Errorf("checkStatic(%s) = %v, want the dynamic-linking error", dyn, err)
+	if err := CheckStatic(dyn); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
+		t.Errorf("CheckStatic(%s) = %v, want the dynamic-linking error", dyn, err)
 	}
-	if err := checkStatic(os.Args[0] + ".nonexistent"); err == nil {
-		t.Error("checkStatic of a missing file: want an error")
+	if err := CheckStatic(os.Args[0] + ".nonexistent"); err == nil {
+		t.Error("CheckStatic of a missing file: want an error")
 	}
 }
