@@ -75,4 +75,3 @@ var usernsOK = sync.OnceValue(func() bool {
 	}
 	return cmd.Run() == nil
 })
-
