@@ -42,16 +42,14 @@ func (p *proc) start(ctx context.Context) error {
 	}
 	p.status = statusR
 	p.closers = append(p.closers, specR, specW, statusR, statusW)
-	extra := []*os.File{specR, statusW, nil, nil}
-	var syncW *os.File
-	if p.idmap.Helpers {
-		var syncR *os.File
-		if syncR, syncW, err = os.Pipe(); err != nil {
-			return err
-		}
-		p.closers = append(p.closers, syncR, syncW)
-		extra[2] = syncR
+	// The sync pipe's write end stays open as long as we live: the child
+	// sees EOF on it if we die before it could set its death signal.
+	syncR, syncW, err := os.Pipe()
+	if err != nil {
+		return err
 	}
+	p.closers = append(p.closers, syncR, syncW)
+	extra := []*os.File{specR, statusW, syncR, nil}
 	if p.spec.TTY {
 		if err := p.prepareTTY(extra); err != nil {
 			return err
@@ -67,9 +65,7 @@ func (p *proc) start(ctx context.Context) error {
 	// Our copies of the child's ends must go, so reads see EOF when it dies.
 	specR.Close()
 	statusW.Close()
-	if extra[2] != nil {
-		extra[2].Close()
-	}
+	syncR.Close()
 	if extra[3] != nil {
 		extra[3].Close()
 	}
@@ -80,7 +76,6 @@ func (p *proc) start(ctx context.Context) error {
 			return err
 		}
 		syncW.Write([]byte{1})
-		syncW.Close()
 	}
 	if _, err := specW.Write(p.spec.Encode()); err != nil {
 		return errorf("sending the spec to the sandbox: %v", err)

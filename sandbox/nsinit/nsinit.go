@@ -43,7 +43,7 @@ const EnvStage = "_KIST_NSINIT"
 const (
 	FdSpec    = 3 // read end: the encoded Spec
 	FdStatus  = 4 // write end: "ok PID\n" or "err CODE MESSAGE\n"
-	FdSync    = 5 // read end: one byte once the id maps are written (wait stage)
+	FdSync    = 5 // read end: one byte once the id maps are written (wait stage); EOF when the parent dies
 	FdConsole = 6 // unix socket: receives the pty master (TTY only)
 )
 
@@ -71,14 +71,15 @@ func waitStage() {
 	if n, _ := syscall.Read(FdSync, b[:]); n != 1 {
 		syscall.Exit(125) // the parent gave up; it reports why
 	}
-	syscall.Close(FdSync)
 	env := syscall.Environ()
 	for i, e := range env {
 		if len(e) > len(EnvStage) && e[:len(EnvStage)+1] == EnvStage+"=" {
 			env[i] = EnvStage + "=init"
 		}
 	}
-	for _, fd := range []int{FdSpec, FdStatus, FdConsole} {
+	// FdSync stays open: the init stage uses it to see whether the
+	// parent is still alive (see watchParent).
+	for _, fd := range []int{FdSpec, FdStatus, FdSync, FdConsole} {
 		clearCloseOnExec(fd)
 	}
 	err := syscall.Exec("/proc/self/exe", []string{"kist-sandbox"}, env)
@@ -95,4 +96,18 @@ func clearCloseOnExec(fd int) {
 func fail(code int, msg string) {
 	syscall.Write(FdStatus, []byte("err "+itoa(code)+" "+msg+"\n"))
 	syscall.Exit(code)
+}
+
+// watchParent makes sure this process dies with the parent. exec.Cmd set
+// a parent-death signal, but the kernel clears it when an execve grants
+// capabilities, which the wait stage's re-exec does. So it is set again
+// here; a parent that died before that shows as EOF on FdSync, whose
+// write end only the parent holds.
+func watchParent() {
+	prctl(prSetPdeathsig, uintptr(syscall.SIGKILL))
+	fds := [1]pollFd{{fd: FdSync, events: pollIn}}
+	if n, _ := poll(fds[:]); n == 1 && fds[0].revents&(pollHup|pollIn) != 0 {
+		syscall.Exit(125)
+	}
+	syscall.Close(FdSync)
 }

@@ -12,6 +12,7 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // staying behind as pid 1 to reap orphans. It exits with the command's
 // status, or 128+N when the command was killed by signal N.
 func initStage() {
+	watchParent()
 	s, err := readSpec()
 	if err != nil {
 		fail(125, err.Error())

@@ -148,3 +148,24 @@ func readlinkat(dirfd int, name string) (string, error) {
 	}
 	return string(buf[:n]), nil
 }
+
+type pollFd struct {
+	fd      int32
+	events  int16
+	revents int16
+}
+
+const (
+	pollIn  = 0x1
+	pollHup = 0x10
+)
+
+// poll with a zero timeout, through ppoll: arm64 has no poll system call.
+func poll(fds []pollFd) (int, error) {
+	var ts syscall.Timespec
+	n, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)), uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
