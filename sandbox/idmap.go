@@ -5,30 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
 	"strconv"
 	"strings"
+
+	"kist/sandbox/nsinit"
 )
 
 // IDRange is one line of a uid_map or gid_map: Size ids starting at
 // ContainerID inside the user namespace map to Size ids starting at HostID.
-type IDRange struct {
-	ContainerID int
-	HostID      int
-	Size        int
-}
+type IDRange = nsinit.IDRange
 
 // IDMap says how ids inside kist's user namespace map to the host.
 type IDMap struct {
-	// UIDs and GIDs are the ranges written to uid_map and gid_map.
-	UIDs, GIDs []IDRange
+	// Mapping holds the ranges and, when subordinate ranges are used,
+	// the paths of the newuidmap and newgidmap helpers that write them.
+	nsinit.Mapping
 	// Full is true when more than one id is mapped (a subordinate range
 	// is in use, or kist runs as root), so images that switch users work.
 	Full bool
-	// Helpers is true when the map must be written by the setuid helpers
-	// newuidmap and newgidmap; false when kist writes it itself.
-	Helpers bool
 	// Notice, when not empty, explains in one line what a single-id map
 	// loses and how to fix it.
 	Notice string
@@ -83,45 +77,23 @@ func LookupSubIDs(file, name string, id int) (SubIDRange, error) {
 }
 
 // CurrentIDMap works out the user namespace mapping kist uses for the
-// calling user: identity for root; the user's own id plus its subordinate
-// ranges when /etc/subuid, /etc/subgid and newuidmap/newgidmap allow it;
-// otherwise the user's own id alone, with a Notice.
+// calling user (see nsinit.CurrentMapping) and, for a single-id map, the
+// notice saying what is lost and the exact fix.
 func CurrentIDMap() IDMap {
-	uid, gid := os.Getuid(), os.Getgid()
-	if uid == 0 {
-		all := []IDRange{{0, 0, 1<<32 - 1}}
-		return IDMap{UIDs: all, GIDs: all, Full: true}
-	}
-	name := strconv.Itoa(uid)
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
-	single := IDMap{
-		UIDs: []IDRange{{0, uid, 1}},
-		GIDs: []IDRange{{0, gid, 1}},
-	}
-	su, errU := LookupSubIDs(SubUIDFile, name, uid)
-	sg, errG := LookupSubIDs(SubGIDFile, name, uid)
-	if errU != nil || errG != nil {
+	m := IDMap{Mapping: nsinit.CurrentMapping()}
+	m.Full = os.Getuid() == 0 || m.Helpers
+	uid := os.Getuid()
+	switch m.Missing {
+	case "subids":
 		start := FreeSubIDStart()
-		single.Notice = fmt.Sprintf("only uid %d is mapped (as root) inside containers, so images that switch users or chown files will fail; "+
+		m.Notice = fmt.Sprintf("only uid %d is mapped (as root) inside containers, so images that switch users or chown files will fail; "+
 			"to fix, add a subordinate id range: sudo usermod --add-subuids %d-%d --add-subgids %d-%d %s",
-			uid, start, start+65535, start, start+65535, name)
-		return single
+			uid, start, start+65535, start, start+65535, m.User)
+	case "newuidmap":
+		m.Notice = fmt.Sprintf("%s has subordinate ids but newuidmap or newgidmap is not installed, so only uid %d is mapped inside containers; "+
+			"to fix: sudo apt-get install uidmap", m.User, uid)
 	}
-	for _, helper := range []string{"newuidmap", "newgidmap"} {
-		if _, err := exec.LookPath(helper); err != nil {
-			single.Notice = fmt.Sprintf("%s has subordinate ids but %s is not installed, so only uid %d is mapped inside containers; "+
-				"to fix: sudo apt-get install uidmap", name, helper, uid)
-			return single
-		}
-	}
-	return IDMap{
-		UIDs:    []IDRange{{0, uid, 1}, {1, su.Start, su.Count}},
-		GIDs:    []IDRange{{0, gid, 1}, {1, sg.Start, sg.Count}},
-		Full:    true,
-		Helpers: true,
-	}
+	return m
 }
 
 // MaxID returns the highest container id the ranges map, so callers can

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,7 +20,8 @@ type proc struct {
 	idmap   *IDMap
 	notices io.Writer
 
-	cmd     *exec.Cmd
+	child   *nsinit.Child
+	process *os.Process
 	status  *os.File // read end of the status pipe
 	console *os.File // our end of the console socket (TTY)
 	tty     *ttyRelay
@@ -29,122 +29,95 @@ type proc struct {
 	target  int // host pid of the container's command, 0 until known
 	stopSig func()
 	closers []io.Closer
+	copies  sync.WaitGroup // stdio copies for callers' non-file streams
+	// childFiles are the child's ends of stdio pipes, closed after start.
+	childFiles []*os.File
 }
 
 func (p *proc) start(ctx context.Context) error {
-	specR, specW, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	statusR, statusW, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	p.status = statusR
-	p.closers = append(p.closers, specR, specW, statusR, statusW)
-	// The sync pipe's write end stays open as long as we live: the child
-	// sees EOF on it if we die before it could set its death signal.
-	syncR, syncW, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	p.closers = append(p.closers, syncR, syncW)
-	extra := []*os.File{specR, statusW, syncR, nil}
-	if p.spec.TTY {
-		if err := p.prepareTTY(extra); err != nil {
-			return err
-		}
-	}
 	if err := p.prepareCgroup(); err != nil {
 		return err
 	}
-	p.cmd = p.command(extra)
-	if err := p.cmd.Start(); err != nil {
-		return userNSError(err)
+	p.spec.NoStdin = p.cfg.Stdin == nil
+	c := nsinit.TakePrefork(p.spec.NetNS)
+	if c != nil && !p.canUsePrefork() {
+		c.Kill()
+		c = nil
 	}
-	// Our copies of the child's ends must go, so reads see EOF when it dies.
-	specR.Close()
-	statusW.Close()
-	syncR.Close()
-	if extra[3] != nil {
-		extra[3].Close()
-	}
-	if p.idmap.Helpers {
-		if err := writeIDMaps(p.cmd.Process.Pid, p.idmap); err != nil {
-			p.cmd.Process.Kill()
-			p.cmd.Wait()
+	if c == nil {
+		var err error
+		if c, err = p.startChild(); err != nil {
 			return err
 		}
-		syncW.Write([]byte{1})
 	}
-	if _, err := specW.Write(p.spec.Encode()); err != nil {
+	p.child = c
+	p.process, _ = os.FindProcess(c.Pid)
+	p.status = os.NewFile(uintptr(c.StatusR), "status")
+	p.console = os.NewFile(uintptr(c.Console), "console")
+	specW := os.NewFile(uintptr(c.SpecW), "spec")
+	p.closers = append(p.closers, p.status, p.console, os.NewFile(uintptr(c.SyncW), "sync"))
+	if p.spec.TTY {
+		p.ttySize()
+	}
+	_, err := specW.Write(p.spec.Encode())
+	specW.Close()
+	if err != nil {
 		return errorf("sending the spec to the sandbox: %v", err)
 	}
-	specW.Close()
 	return p.handshake()
 }
 
-// command builds the re-execution of kist that becomes the sandbox's init.
-func (p *proc) command(extra []*os.File) *exec.Cmd {
-	stage := "init"
-	if p.idmap.Helpers {
-		stage = "wait"
-	}
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{"kist-sandbox"},
-		Env:        []string{nsinit.EnvStage + "=" + stage},
-		ExtraFiles: extra,
-		Stdin:      p.cfg.Stdin,
-		Stdout:     p.cfg.Stdout,
-		Stderr:     p.cfg.Stderr,
-	}
-	if v, ok := os.LookupEnv("GODEBUG"); ok {
-		cmd.Env = append(cmd.Env, "GODEBUG="+v)
-	}
-	flags := syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
-	if p.spec.NetNS {
-		flags |= syscall.CLONE_NEWNET
-	}
-	attr := &syscall.SysProcAttr{Cloneflags: uintptr(flags), Pdeathsig: syscall.SIGKILL}
-	if !p.idmap.Helpers {
-		attr.UidMappings = toSys(p.idmap.UIDs)
-		attr.GidMappings = toSys(p.idmap.GIDs)
-		attr.GidMappingsEnableSetgroups = os.Getuid() == 0
-	}
-	if p.cgroup != nil {
-		attr.UseCgroupFD, attr.CgroupFD = true, p.cgroup.fd()
-	}
-	cmd.SysProcAttr = attr
-	return cmd
+// canUsePrefork reports whether the child started during initialisation
+// fits this run: default mapping, no cgroup, and the process's own stdio
+// (it inherited fds 0, 1 and 2).
+func (p *proc) canUsePrefork() bool {
+	return p.cgroup == nil && p.cfg.IDMap == nil &&
+		(p.cfg.Stdin == nil || isFd(p.cfg.Stdin, 0)) && isFd(p.cfg.Stdout, 1) && isFd(p.cfg.Stderr, 2)
 }
 
-func toSys(rs []IDRange) []syscall.SysProcIDMap {
-	out := make([]syscall.SysProcIDMap, len(rs))
-	for i, r := range rs {
-		out[i] = syscall.SysProcIDMap{ContainerID: r.ContainerID, HostID: r.HostID, Size: r.Size}
+func isFd(v any, fd uintptr) bool {
+	f, ok := v.(*os.File)
+	return ok && f.Fd() == fd
+}
+
+func (p *proc) startChild() (*nsinit.Child, error) {
+	stdio, err := p.stdio()
+	if err != nil {
+		return nil, err
 	}
-	return out
+	o := nsinit.StartOptions{Mapping: p.idmap.Mapping, NetNS: p.spec.NetNS, Stdio: stdio, CgroupFD: -1}
+	if p.cgroup != nil {
+		o.CgroupFD = p.cgroup.fd()
+	}
+	if v, ok := os.LookupEnv("GODEBUG"); ok {
+		o.Env = []string{"GODEBUG=" + v}
+	}
+	c, err := nsinit.Start(o)
+	p.closeChildStdio()
+	if err != nil {
+		return nil, userNSError(err)
+	}
+	return c, nil
 }
 
 // handshake receives the pty (with TTY) and the child's status line.
 func (p *proc) handshake() error {
 	if p.spec.TTY {
 		if err := p.receiveTTY(); err != nil {
-			p.cmd.Process.Kill()
+			p.process.Kill()
 		}
 	}
 	pid, err := readStatus(p.status)
 	if err == nil && pid == 0 {
 		// The child died without a word: report how.
-		p.cmd.Wait()
-		return errorf("the sandbox exited before starting the command (%v)", p.cmd.ProcessState)
+		st, _ := p.process.Wait()
+		return errorf("the sandbox exited before starting the command (%v)", st)
 	}
 	if err != nil {
-		p.cmd.Wait()
+		p.process.Wait()
 		return err
 	}
-	p.target = childOf(p.cmd.Process.Pid)
+	p.target = childOf(p.child.Pid)
 	if !p.cfg.NoSignalForwarding {
 		p.stopSig = forwardSignals(p.signalTarget)
 	}
@@ -157,20 +130,20 @@ func (p *proc) signalTarget(sig syscall.Signal) {
 	if p.target > 0 {
 		syscall.Kill(p.target, sig)
 	} else if sig == syscall.SIGTERM || sig == syscall.SIGINT {
-		p.cmd.Process.Kill()
+		p.process.Kill()
 	}
 }
 
 func (p *proc) wait() (int, error) {
-	err := p.cmd.Wait()
+	st, err := p.process.Wait()
 	if p.tty != nil {
 		p.tty.finish()
 	}
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
+	p.copies.Wait()
+	if err != nil {
 		return 125, errorf("waiting for the sandbox: %v", err)
 	}
-	return exitCode(p.cmd.ProcessState), nil
+	return exitCode(st), nil
 }
 
 func (p *proc) close() {
@@ -182,6 +155,9 @@ func (p *proc) close() {
 	}
 	for _, c := range p.closers {
 		c.Close()
+	}
+	if p.child != nil {
+		p.child.Release() // after Wait: the forking thread may go now
 	}
 	if p.cgroup != nil {
 		p.cgroup.remove()
@@ -202,32 +178,6 @@ func childOf(pid int) int {
 	}
 	n, _ := strconv.Atoi(f[0])
 	return n
-}
-
-// writeIDMaps runs newuidmap and newgidmap (setuid helpers from the
-// uidmap package) for pid, in parallel: each costs a process start.
-func writeIDMaps(pid int, m *IDMap) error {
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i, h := range []struct {
-		tool   string
-		ranges []IDRange
-	}{{"newuidmap", m.UIDs}, {"newgidmap", m.GIDs}} {
-		args := []string{strconv.Itoa(pid)}
-		for _, r := range h.ranges {
-			args = append(args, strconv.Itoa(r.ContainerID), strconv.Itoa(r.HostID), strconv.Itoa(r.Size))
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if out, err := exec.Command(h.tool, args...).CombinedOutput(); err != nil {
-				errs[i] = errorf("%s %s: %v: %s (check the ranges in /etc/subuid and /etc/subgid; kist doctor explains)",
-					h.tool, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // userNSError explains a failure to create the namespaces.

@@ -47,6 +47,7 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 		idmap = &m
 	}
 	spec.MaxUID, spec.MaxGID = MaxID(idmap.UIDs), MaxID(idmap.GIDs)
+	spec.HostRoot = len(idmap.UIDs) > 0 && idmap.UIDs[0].HostID == 0
 	spec.MapNotice = idmap.Notice
 	if spec.MapNotice == "" {
 		spec.MapNotice = "map more ids with a line for your user in /etc/subuid and /etc/subgid"

@@ -19,23 +19,13 @@ type ttyRelay struct {
 	stopWin  func()
 }
 
-// prepareTTY makes the console socket (passed as fd 6) and records the
-// terminal size so the command starts with the right one.
-func (p *proc) prepareTTY(extra []*os.File) error {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return errorf("making the console socket: %v", err)
-	}
-	p.console = os.NewFile(uintptr(fds[0]), "console")
-	child := os.NewFile(uintptr(fds[1]), "console-child")
-	p.closers = append(p.closers, p.console, child)
-	extra[3] = child
+// ttySize records the terminal size so the command starts with it.
+func (p *proc) ttySize() {
 	if f, ok := p.cfg.Stdout.(*os.File); ok {
 		if w, h, err := term.GetSize(int(f.Fd())); err == nil {
 			p.spec.Rows, p.spec.Cols = h, w
 		}
 	}
-	return nil
 }
 
 // receiveTTY takes the pty master from the console socket and starts

@@ -50,6 +50,7 @@ const (
 func init() {
 	stage, ok := syscall.Getenv(EnvStage)
 	if !ok {
+		startPrefork()
 		return
 	}
 	for _, fd := range []int{FdSpec, FdStatus, FdSync, FdConsole} {

@@ -41,7 +41,7 @@ func setupRootfs(s *Spec) error {
 	if err := syscall.Chdir("/"); err != nil {
 		return wrap("chdir /", err)
 	}
-	protectKernelFiles()
+	protectKernelFiles(s.HostRoot)
 	if s.ReadOnly {
 		if err := remountReadOnly("/"); err != nil {
 			return wrap("making the root filesystem read-only", err)
@@ -122,7 +122,20 @@ var (
 // protectKernelFiles runs after pivot_root: these paths live on kernel
 // file systems kist mounted itself, so they hold no rootfs symlinks.
 // Missing paths are fine; other errors are not worth failing a run for.
-func protectKernelFiles() {
+//
+// /proc/sys is always read-only. The rest matters only when the
+// container's root is the host's root (kist run by root): for any other
+// user, root inside is that user outside, whom the kernel already denies
+// writing these files, and who can read them on the host anyway. Each
+// mount costs a few tens of microseconds at start and again at exit, so
+// rootless runs skip them.
+func protectKernelFiles(hostRoot bool) {
+	if !hostRoot {
+		if syscall.Mount("/proc/sys", "/proc/sys", "", syscall.MS_BIND|syscall.MS_REC, "") == nil {
+			remountReadOnly("/proc/sys")
+		}
+		return
+	}
 	for _, p := range readOnlyPaths {
 		if syscall.Mount(p, p, "", syscall.MS_BIND|syscall.MS_REC, "") == nil {
 			remountReadOnly(p)

@@ -60,6 +60,13 @@ func initStage() {
 		fail(125, "setting no_new_privs: "+err.Error())
 	}
 	files := []uintptr{0, 1, 2}
+	if s.NoStdin {
+		null, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			fail(125, "opening /dev/null: "+err.Error())
+		}
+		files[0] = uintptr(null)
+	}
 	if s.TTY {
 		slave, err := openPty(s)
 		if err != nil {

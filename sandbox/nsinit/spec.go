@@ -15,6 +15,8 @@ type Spec struct {
 	ReadOnly bool     // mount the root filesystem read-only
 	NetNS    bool     // a new network namespace: bring lo up, mount a fresh sysfs
 	TTY      bool     // allocate a pty inside and send its master to the parent
+	NoStdin  bool     // the command reads /dev/null, not the child's fd 0
+	HostRoot bool     // root inside is the host's root (kist runs as root)
 	Rows     int      // terminal size set on the pty before the command starts
 	Cols     int
 	Hosts    string   // content of /etc/hosts
@@ -66,6 +68,8 @@ func (s *Spec) Encode() []byte {
 	flag("readonly", s.ReadOnly)
 	flag("netns", s.NetNS)
 	flag("tty", s.TTY)
+	flag("nostdin", s.NoStdin)
+	flag("hostroot", s.HostRoot)
 	put("winsize", itoa(s.Rows)+"x"+itoa(s.Cols))
 	put("hosts", s.Hosts)
 	put("resolv", s.Resolv)
@@ -127,6 +131,10 @@ func (s *Spec) set(k, v string) error {
 		s.NetNS = true
 	case "tty":
 		s.TTY = true
+	case "nostdin":
+		s.NoStdin = true
+	case "hostroot":
+		s.HostRoot = true
 	case "winsize":
 		r, c, _ := cut(v, 'x')
 		s.Rows, err = atoi(r)

@@ -8,7 +8,7 @@ import (
 func TestSpecRoundTrip(t *testing.T) {
 	s := &Spec{
 		Rootfs: "/r", Args: []string{"sh", "-c", "echo 'a=b'"}, Env: []string{"A=1", "B=x=y"},
-		Cwd: "/w", User: "1000:1000", Hostname: "h", ReadOnly: true, NetNS: true, TTY: true, Rows: 24, Cols: 80,
+		Cwd: "/w", User: "1000:1000", Hostname: "h", ReadOnly: true, NetNS: true, TTY: true, NoStdin: true, HostRoot: true, Rows: 24, Cols: 80,
 		Hosts: "127.0.0.1 localhost\n", Resolv: "nameserver 1.1.1.1\n",
 		Mounts:  []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"}},
 		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},

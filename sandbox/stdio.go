@@ -1,0 +1,70 @@
+package sandbox
+
+import (
+	"io"
+	"os"
+)
+
+// stdio returns the child's fds 0, 1 and 2 for the caller's streams:
+// files are passed as they are, nil means /dev/null, and any other
+// reader or writer gets a pipe and a copying goroutine (as os/exec does).
+func (p *proc) stdio() ([3]int, error) {
+	var fds [3]int
+	streams := []any{p.cfg.Stdin, p.cfg.Stdout, p.cfg.Stderr}
+	if p.spec.TTY {
+		streams = []any{nil, nil, nil} // the command uses the pty; the relay copies
+	}
+	for i, stream := range streams {
+		f, err := p.childEnd(stream, i == 0)
+		if err != nil {
+			return fds, errorf("connecting the container's stdio: %v", err)
+		}
+		fds[i] = int(f.Fd())
+	}
+	return fds, nil
+}
+
+func (p *proc) childEnd(stream any, input bool) (*os.File, error) {
+	switch s := stream.(type) {
+	case *os.File:
+		return s, nil
+	case nil:
+		return p.keepChildEnd(os.Open(os.DevNull))
+	case io.Reader:
+		if input {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return nil, err
+			}
+			p.closers = append(p.closers, w)
+			go func() { io.Copy(w, s); w.Close() }()
+			return p.keepChildEnd(r, nil)
+		}
+	}
+	w, ok := stream.(io.Writer)
+	if !ok || input {
+		return p.keepChildEnd(os.Open(os.DevNull))
+	}
+	r, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p.copies.Add(1)
+	go func() { defer p.copies.Done(); io.Copy(w, r); r.Close() }()
+	return p.keepChildEnd(pw, nil)
+}
+
+// keepChildEnd remembers a child's end we opened, to close once it started.
+func (p *proc) keepChildEnd(f *os.File, err error) (*os.File, error) {
+	if err == nil {
+		p.childFiles = append(p.childFiles, f)
+	}
+	return f, err
+}
+
+func (p *proc) closeChildStdio() {
+	for _, f := range p.childFiles {
+		f.Close()
+	}
+	p.childFiles = nil
+}
