@@ -39,7 +39,8 @@ func (p *proc) start(ctx context.Context) error {
 		return err
 	}
 	p.spec.NoStdin = p.cfg.Stdin == nil
-	c := nsinit.TakePrefork(p.spec.NetNS)
+	clone := nsinit.CloneNetNS(p.idmap.Mapping, p.spec.NetNS)
+	c := nsinit.TakePrefork(clone)
 	if c != nil && !p.canUsePrefork() {
 		c.Kill()
 		c = nil
@@ -85,7 +86,7 @@ func (p *proc) startChild() (*nsinit.Child, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := nsinit.StartOptions{Mapping: p.idmap.Mapping, NetNS: p.spec.NetNS, Stdio: stdio, CgroupFD: -1}
+	o := nsinit.StartOptions{Mapping: p.idmap.Mapping, NetNS: nsinit.CloneNetNS(p.idmap.Mapping, p.spec.NetNS), Stdio: stdio, CgroupFD: -1}
 	if p.cgroup != nil {
 		o.CgroupFD = p.cgroup.fd()
 	}

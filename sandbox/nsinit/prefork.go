@@ -15,12 +15,12 @@ import "syscall"
 
 var (
 	prefork      chan *Child // receives the child (nil on failure); nil when none was started
-	preforkNetNS bool
+	preforkNetNS bool        // it was cloned into a new network namespace (root only)
 )
 
 // TakePrefork returns the child started during initialisation, if any
-// and if it was started with the same network choice; the caller owns
-// it. Any other caller gets nil.
+// and if its clone-time network namespace matches netns; the caller owns
+// it. Any later caller gets nil.
 func TakePrefork(netns bool) *Child {
 	if prefork == nil {
 		return nil
@@ -39,18 +39,18 @@ func startPrefork() {
 		return
 	}
 	args := split(trimRight(readAll("/proc/self/cmdline"), 0), 0, 0)
-	netns, ok := runWithoutLimits(args)
-	if !ok {
+	if !runWithoutLimits(args) {
 		return
 	}
-	o := StartOptions{Mapping: CurrentMapping(), NetNS: netns, Stdio: [3]int{0, 1, 2}, CgroupFD: -1}
+	o := StartOptions{Mapping: CurrentMapping(), Stdio: [3]int{0, 1, 2}, CgroupFD: -1}
+	o.NetNS = CloneNetNS(o.Mapping, !hostNetwork(args))
 	if v, ok := syscall.Getenv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}
 	}
 	// Start runs on its own goroutine (see startLocked), so the rest of
 	// the binary keeps initialising while the kernel clones and the
 	// child execs.
-	prefork, preforkNetNS = make(chan *Child, 1), netns
+	prefork, preforkNetNS = make(chan *Child, 1), o.NetNS
 	go func() {
 		c, err := Start(o)
 		if err != nil {
@@ -61,13 +61,11 @@ func startPrefork() {
 }
 
 // runWithoutLimits reports whether args are "kist run ..." without the
-// flags that need a cgroup (which must exist before the clone), and
-// whether the run gets its own network namespace.
-func runWithoutLimits(args []string) (netns, ok bool) {
+// flags that need a cgroup (which must exist before the clone).
+func runWithoutLimits(args []string) bool {
 	if len(args) < 3 || args[1] != "run" || args[0] != "kist" && !hasSuffix(args[0], "/kist") {
-		return false, false
+		return false
 	}
-	netns = true
 	for i := 2; i < len(args); i++ {
 		a := args[i]
 		if len(a) == 0 || a[0] != '-' {
@@ -76,18 +74,38 @@ func runWithoutLimits(args []string) (netns, ok bool) {
 			}
 			break // the command: what follows is its own
 		}
-		name, val, hasVal := cut(a, '=')
+		name, _, _ := cut(a, '=')
 		switch name {
 		case "--memory", "-m", "--cpus", "--pids-limit", "--help":
-			return false, false
-		case "--network", "--net":
+			return false
+		}
+	}
+	return true
+}
+
+// CloneNetNS says whether the child must be cloned into its network
+// namespace. Made on a thread of its own (netns.go), the namespace
+// overlaps the mounts, but the child's other threads stay in the
+// parent's network namespace, and /proc/1/task/*/net shows it. Rootless,
+// that is the user's own view of the host; for root it is more, so a
+// root kist pays for the namespace in the clone.
+func CloneNetNS(m Mapping, netns bool) bool {
+	return netns && len(m.UIDs) > 0 && m.UIDs[0].HostID == 0
+}
+
+// hostNetwork reports whether kist run's flags in args ask for
+// --network host (a guess for Prefork; Run checks it).
+func hostNetwork(args []string) bool {
+	for i, a := range args {
+		name, val, hasVal := cut(a, '=')
+		if name == "--network" || name == "--net" {
 			if !hasVal && i+1 < len(args) {
 				val = args[i+1]
 			}
-			netns = val != "host"
+			return val == "host"
 		}
 	}
-	return netns, true
+	return false
 }
 
 // flagTakesValue lists kist run's flags that take a separate value, so

@@ -17,16 +17,19 @@ func initStage() {
 	if err != nil {
 		fail(125, err.Error())
 	}
+	var net *netnsThread
+	if s.NetNS && !s.HostRoot {
+		net = startNetns() // in parallel with the mounts
+	} else if s.NetNS {
+		if err := loopbackUp(); err != nil { // cloned into it: see CloneNetNS
+			fail(125, "bringing up lo: "+err.Error())
+		}
+	}
 	if err := setupRootfs(s); err != nil {
 		fail(125, err.Error())
 	}
 	if err := syscall.Sethostname([]byte(s.Hostname)); err != nil {
 		fail(125, "setting the hostname: "+err.Error())
-	}
-	if s.NetNS {
-		if err := loopbackUp(); err != nil {
-			fail(125, "bringing up lo: "+err.Error())
-		}
 	}
 	u, err := lookupUser(s.User)
 	if err != nil {
@@ -81,7 +84,15 @@ func initStage() {
 		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
 		Setsid:     s.TTY, Setctty: s.TTY, Ctty: 0,
 	}}
-	pid, err := syscall.ForkExec(path, s.Args, attr)
+	var pid int
+	if net != nil {
+		if err := net.wait(); err != nil {
+			fail(125, err.Error())
+		}
+		pid, err = net.forkExec(path, s.Args, attr)
+	} else {
+		pid, err = syscall.ForkExec(path, s.Args, attr)
+	}
 	if err != nil {
 		code := 126
 		if err == syscall.ENOENT {

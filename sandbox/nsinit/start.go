@@ -8,7 +8,11 @@ import (
 // StartOptions say how to start a sandbox child.
 type StartOptions struct {
 	Mapping Mapping
-	NetNS   bool // a new network namespace
+	// NetNS clones the child straight into a new network namespace, as
+	// kist does when it runs as root. Rootless children make theirs on
+	// a thread of their own while they mount (see netns.go), when their
+	// Spec asks for one.
+	NetNS bool
 	// Stdio are the child's fds 0, 1 and 2 (the command inherits them
 	// unless it gets a terminal).
 	Stdio [3]int
@@ -51,8 +55,8 @@ func (c *Child) Close() {
 	c.SpecW, c.StatusR, c.SyncW, c.Console = -1, -1, -1, -1
 }
 
-// Start clones /proc/self/exe into new user, mount, pid, UTS, IPC (and
-// network) namespaces and writes its id maps: directly for a single id
+// Start clones /proc/self/exe into new user, mount, pid, UTS, IPC (and,
+// with NetNS, network) namespaces and writes its id maps: directly for a single id
 // or root, else with newuidmap and newgidmap while the child waits. The
 // child then waits for a Spec on SpecW. Start uses only package syscall,
 // so Prefork can call it while the binary is still initialising.
