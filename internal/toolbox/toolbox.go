@@ -82,6 +82,8 @@ func init() {
 		"touch":     runTouch,
 		"tr":        runTr,
 		"true":      runTrue,
+		"tty":       runTty,
+		"stty":      runStty,
 		"uname":     runUname,
 		"uniq":      runUniq,
 		"wc":        runWc,
