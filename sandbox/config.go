@@ -1,17 +1,35 @@
 // Package sandbox runs a command in a rootless container: new user,
 // mount, pid, UTS, IPC and (unless the host's network is asked for)
 // network namespaces, pivot_root into a root filesystem, fresh /proc,
-// a minimal /dev, read-only /sys, and /etc/hosts, /etc/hostname and
-// /etc/resolv.conf provided.
+// a minimal /dev, read-only /sys and /proc/sys, and /etc/hosts,
+// /etc/hostname and /etc/resolv.conf provided.
 //
 // This package is the parent side: it works out the user namespace
-// mapping, starts the kist binary again in the new namespaces, passes it
-// a nsinit.Spec, forwards signals and the terminal, applies cgroup limits
+// mapping, starts the kist binary again in the new namespaces (or takes
+// the child nsinit started during initialisation), passes it a
+// nsinit.Spec, forwards signals and the terminal, applies cgroup limits
 // and returns the command's exit status. The container side is package
 // nsinit, which runs before the heavy packages are initialised; its doc
 // draws the handshake.
 //
-// A worked example, the whole of "kist run --rootfs /tmp/r sh -c 'echo hi'":
+// # Process model
+//
+// The kist process itself stays in the host's namespaces; each container
+// gets a user namespace of its own, made by its child. (The design notes
+// suggested entering one user namespace per kist invocation; a container
+// does not need it, and it would cost another re-exec on every run.) The
+// parent keeps what only the host side can do: run newuidmap, own the
+// terminal, forward signals, create cgroups. Nothing outlives Run: the
+// child is pid 1 of its pid namespace with a parent-death signal, so the
+// kernel tears everything down when it or kist dies, even by SIGKILL.
+//
+// Mount targets inside the root filesystem are resolved with
+// openat2(RESOLVE_IN_ROOT), so a root filesystem whose paths are
+// symlinks out of it cannot make kist mount over or write host files.
+//
+// # Example
+//
+// The whole of "kist run --rootfs /tmp/r sh -c 'echo hi'":
 //
 //	code, err := sandbox.Run(ctx, &sandbox.Config{
 //		Rootfs: "/tmp/r",

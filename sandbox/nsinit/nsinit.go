@@ -1,35 +1,53 @@
-// Package nsinit is the container side of a kist sandbox. It runs from
-// this package's init function, before Go initialises the heavy packages
-// the kist binary links (the image store, the Dockerfile parser, ...),
-// and never returns when it has work to do.
+// Package nsinit is the part of a kist sandbox that runs during package
+// initialisation, before Go initialises the heavy packages the kist
+// binary links (the shell, net/http, and later the image store and the
+// Dockerfile parser). It has two halves:
+//
+//   - the container side (stages "wait" and "init", selected by the
+//     private variable _KIST_NSINIT): set up the mounts, pivot_root, run
+//     the command as pid 1's child, reap, exit with its status. It never
+//     returns into the rest of the binary.
+//   - the parent's head start (prefork.go): for a command line that is
+//     "kist run ...", Start the sandbox child at once, so that the clone,
+//     the id maps and the child's own start overlap the parent's
+//     initialisation. Package sandbox takes the child with TakePrefork.
 //
 // Why an init function: Go initialises packages in import-path order once
-// their imports are ready, and this package imports only syscall, unsafe,
-// strings and strconv, none of which needs os. So its init runs right
-// after syscall's, long before os and everything built on os: a re-exec
-// of the fat binary costs about as much as a small one. Check with
+// their imports are ready. This package imports only syscall, unsafe and
+// runtime (str.go has the string helpers it needs), so its init runs right
+// after syscall's, long before os, crypto, net/http and github.com/...:
+// a re-exec of the fat binary costs about as much as a small one. Check
+// with
 //
-//	GODEBUG=inittrace=1 kist run --rootfs R true
+//	GODEBUG=inittrace=1 kist version
 //
-// The handshake (package sandbox is the parent side):
+// (TestNsinitInitsFirst and TestNoHeavyDependencies keep it so).
+//
+// The handshake (Start and package sandbox are the parent side):
 //
 //	parent (kist run)                       child (/proc/self/exe)
 //	-----------------                       ----------------------
-//	clone(NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET])
+//	clone(NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET for root])
 //	  single-id map: Go writes uid_map  ->  _KIST_NSINIT=init: set up, run
 //	  subordinate ids:                  ->  _KIST_NSINIT=wait: block on fd 5
 //	  newuidmap/newgidmap PID, write fd 5   re-exec self as init (execve
 //	                                        with uid 0 mapped grants the
 //	                                        capabilities the first exec,
 //	                                        still unmapped, did not get)
-//	write Spec on fd 3, close           ->  read Spec, mounts, pivot_root
+//	write Spec on fd 3, close           ->  read Spec; a thread makes the
+//	                                        network namespace (netns.go)
+//	                                        while mounts, pivot_root run
 //	                                        fork+exec the command
 //	read fd 4: "ok PID" or "err CODE MSG" <-  report on fd 4
 //	forward signals to the command          reap zombies as pid 1,
 //	wait for the child                 <-   exit with the command's status
 //
-// With a tty the child also sends the pty master over the unix socket on
-// fd 6 (SCM_RIGHTS), so the pty lives in the container's own devpts.
+// Fd 5's write end stays open in the parent for its whole life: the init
+// stage sets its parent-death signal again (an execve that grants
+// capabilities clears it) and sees EOF on fd 5 if the parent is already
+// gone. With a tty the child also sends the pty master over the unix
+// socket on fd 6 (SCM_RIGHTS), so the pty lives in the container's own
+// devpts.
 package nsinit
 
 import (
