@@ -1,12 +1,9 @@
 package doctor
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"kist/sandbox"
@@ -35,7 +32,7 @@ func checkSubIDs(ctx context.Context) Result {
 	if errU == nil && errG == nil {
 		return Result{Status: OK, Detail: fmt.Sprintf("%s has uids %s and gids %s", name, idRange(su), idRange(sg))}
 	}
-	start := freeSubIDStart()
+	start := sandbox.FreeSubIDStart()
 	span := fmt.Sprintf("%d-%d", start, start+subIDCount-1)
 	var files, flags []string
 	if errU != nil {
@@ -54,29 +51,3 @@ func idRange(r sandbox.SubIDRange) string {
 	return fmt.Sprintf("%d-%d", r.Start, r.Start+r.Count-1)
 }
 
-// freeSubIDStart returns the first id after every range in the subuid and
-// subgid files (at least 100000, where useradd starts), so the suggested
-// range overlaps no other user's.
-func freeSubIDStart() int {
-	next := 100000
-	for _, file := range []string{sandbox.SubUIDFile, sandbox.SubGIDFile} {
-		f, err := os.Open(file)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			parts := strings.Split(strings.TrimSpace(sc.Text()), ":")
-			if len(parts) != 3 {
-				continue
-			}
-			start, err1 := strconv.Atoi(parts[1])
-			count, err2 := strconv.Atoi(parts[2])
-			if err1 == nil && err2 == nil && start+count > next {
-				next = start + count
-			}
-		}
-		f.Close()
-	}
-	return next
-}

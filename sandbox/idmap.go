@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -45,35 +44,22 @@ var ErrNoSubIDs = errors.New("no subordinate id range")
 // LookupSubIDs returns the first range in file (in /etc/subuid format,
 // "name-or-id:start:count") that belongs to the user with the given name or id.
 func LookupSubIDs(file, name string, id int) (SubIDRange, error) {
-	f, err := os.Open(file)
+	data, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return SubIDRange{}, fmt.Errorf("%s: %w", file, ErrNoSubIDs)
+	}
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return SubIDRange{}, fmt.Errorf("%s: %w", file, ErrNoSubIDs)
-		}
 		return SubIDRange{}, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for lineno := 1; sc.Scan(); lineno++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.Split(line, ":")
-		if len(parts) != 3 || (parts[0] != name && parts[0] != strconv.Itoa(id)) {
-			continue
-		}
-		start, err1 := strconv.Atoi(parts[1])
-		count, err2 := strconv.Atoi(parts[2])
-		if err1 != nil || err2 != nil || start < 0 || count <= 0 {
-			return SubIDRange{}, fmt.Errorf("%s:%d: want name:start:count with numbers, got %q", file, lineno, line)
-		}
-		return SubIDRange{Start: start, Count: count}, nil
+	start, count, line, bad := nsinit.FindSubIDs(string(data), name, id)
+	switch {
+	case bad:
+		text := strings.TrimSpace(strings.Split(string(data), "\n")[line-1])
+		return SubIDRange{}, fmt.Errorf("%s:%d: want name:start:count with numbers, got %q", file, line, text)
+	case line == 0:
+		return SubIDRange{}, fmt.Errorf("%s has no line for %s: %w", file, name, ErrNoSubIDs)
 	}
-	if err := sc.Err(); err != nil {
-		return SubIDRange{}, err
-	}
-	return SubIDRange{}, fmt.Errorf("%s has no line for %s: %w", file, name, ErrNoSubIDs)
+	return SubIDRange{Start: start, Count: count}, nil
 }
 
 // CurrentIDMap works out the user namespace mapping kist uses for the

@@ -106,25 +106,9 @@ func initStage() {
 }
 
 func readSpec() (*Spec, error) {
-	var data []byte
-	buf := make([]byte, 16384)
-	for {
-		n, err := syscall.Read(FdSpec, buf)
-		if n > 0 {
-			data = append(data, buf[:n]...)
-		}
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, wrap("reading the sandbox spec", err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	data := readFd(FdSpec)
 	syscall.Close(FdSpec)
-	return Decode(data)
+	return Decode([]byte(data))
 }
 
 // reap waits for every child as pid 1 must, and returns the exit code

@@ -231,6 +231,7 @@ func joinArgs(args []string) string {
 	return s
 }
 
+// readFd reads fd to its end (or its first error other than EINTR).
 func readFd(fd int) string {
 	var out []byte
 	buf := make([]byte, 1024)

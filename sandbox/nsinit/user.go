@@ -12,27 +12,14 @@ type execUser struct {
 	Home     string
 }
 
-// readFile reads a small file inside the container (after pivot_root).
+// readFile reads a small file (inside the container after pivot_root).
 func readFile(path string) (string, error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return "", err
 	}
 	defer syscall.Close(fd)
-	var out []byte
-	buf := make([]byte, 4096)
-	for {
-		n, err := syscall.Read(fd, buf)
-		if n > 0 {
-			out = append(out, buf[:n]...)
-		}
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil || n <= 0 {
-			return string(out), err
-		}
-	}
+	return readFd(fd), nil
 }
 
 // fields returns the colon-separated records of an /etc/passwd-style file.
