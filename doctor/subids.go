@@ -50,4 +50,3 @@ func checkSubIDs(ctx context.Context) Result {
 func idRange(r sandbox.SubIDRange) string {
 	return fmt.Sprintf("%d-%d", r.Start, r.Start+r.Count-1)
 }
-
