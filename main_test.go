@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 //	[userns]   user namespaces can be created here
 //	[subuid]   kist maps a subordinate id range (newuidmap and /etc/subuid)
 //	[root]     the tests run as root
+//	[cgroup]   --memory, --pids-limit and --cpus can be applied (cgroup v2)
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -56,6 +57,8 @@ func TestScript(t *testing.T) {
 				return sandbox.CurrentIDMap().Helpers || os.Getuid() == 0, nil
 			case "root":
 				return os.Getuid() == 0, nil
+			case "cgroup":
+				return sandbox.CheckLimits(sandbox.Resources{MemoryBytes: 1, PidsLimit: 1, CPUs: 1}) == nil, nil
 			}
 			return false, errUnknownCond(cond)
 		},

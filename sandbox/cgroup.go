@@ -76,6 +76,9 @@ func newCgroup(r Resources, id string) (*cgroup, error) {
 		return nil, err
 	}
 	want := neededControllers(r)
+	if err := checkControllers(base, want); err != nil {
+		return nil, err
+	}
 	parent := filepath.Join(base, "kist")
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
@@ -91,7 +94,7 @@ func newCgroup(r Resources, id string) (*cgroup, error) {
 	have = readWords(filepath.Join(parent, "cgroup.controllers"))
 	for _, c := range want {
 		if !have[c] {
-			return nil, fmt.Errorf("the cgroup v2 controller %q is not available to you under %s (on a hybrid cgroup host it runs on cgroup v1)", c, base)
+			return nil, fmt.Errorf("the cgroup v2 controller %q is not delegated to %s (its parent does not enable it)", c, parent)
 		}
 		if err := os.WriteFile(filepath.Join(parent, "cgroup.subtree_control"), []byte("+"+c), 0); err != nil {
 			return nil, fmt.Errorf("enabling %s in %s: %v", c, parent, err)
@@ -111,6 +114,28 @@ func newCgroup(r Resources, id string) (*cgroup, error) {
 		return nil, err
 	}
 	return &cgroup{dir: dir, f: f}, nil
+}
+
+// checkControllers says which of want the hierarchy cannot give under
+// base at all, before anything is created there.
+func checkControllers(base string, want []string) error {
+	have := readWords(filepath.Join(base, "cgroup.controllers"))
+	for _, c := range want {
+		if !have[c] {
+			return fmt.Errorf("the cgroup v2 controller %q is not available under %s (on a host with a hybrid cgroup layout it runs on cgroup v1)", c, base)
+		}
+	}
+	return nil
+}
+
+// CheckLimits reports whether Run can apply r here, and if not why; it
+// creates nothing. Tests and kist doctor use it.
+func CheckLimits(r Resources) error {
+	base, err := CgroupBase()
+	if err != nil {
+		return err
+	}
+	return checkControllers(base, neededControllers(r))
 }
 
 func neededControllers(r Resources) []string {
