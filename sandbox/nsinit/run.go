@@ -84,15 +84,12 @@ func initStage() {
 		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
 		Setsid:     s.TTY, Setctty: s.TTY, Ctty: 0,
 	}}
-	var pid int
 	if net != nil {
-		if err := net.wait(); err != nil {
+		if err := net.join(); err != nil {
 			fail(125, err.Error())
 		}
-		pid, err = net.forkExec(path, s.Args, attr)
-	} else {
-		pid, err = syscall.ForkExec(path, s.Args, attr)
 	}
+	pid, err := syscall.ForkExec(path, s.Args, attr)
 	if err != nil {
 		code := 126
 		if err == syscall.ENOENT {
