@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // RuntimeDir is kist's per-user directory for state that lasts a login
@@ -43,4 +44,10 @@ func noticeOnce(w io.Writer, key, msg string) {
 		f.Close()
 	}
 	fmt.Fprintf(w, "kist: notice: %s\n", msg)
+}
+
+// ownedByMe reports whether the file belongs to the calling user.
+func ownedByMe(st os.FileInfo) bool {
+	s, ok := st.Sys().(*syscall.Stat_t)
+	return ok && int(s.Uid) == os.Getuid()
 }

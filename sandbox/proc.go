@@ -34,7 +34,7 @@ type proc struct {
 	childFiles []*os.File
 }
 
-func (p *proc) start(ctx context.Context) error {
+func (p *proc) start() error {
 	if err := p.prepareCgroup(); err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (p *proc) start(ctx context.Context) error {
 	}
 	if c == nil {
 		var err error
-		if c, err = p.startChild(); err != nil {
+		if c, err = p.startChild(clone); err != nil {
 			return err
 		}
 	}
@@ -81,12 +81,12 @@ func isFd(v any, fd uintptr) bool {
 	return ok && f.Fd() == fd
 }
 
-func (p *proc) startChild() (*nsinit.Child, error) {
+func (p *proc) startChild(cloneNetNS bool) (*nsinit.Child, error) {
 	stdio, err := p.stdio()
 	if err != nil {
 		return nil, err
 	}
-	o := nsinit.StartOptions{Mapping: p.idmap.Mapping, NetNS: nsinit.CloneNetNS(p.idmap.Mapping, p.spec.NetNS), Stdio: stdio, CgroupFD: -1}
+	o := nsinit.StartOptions{Mapping: p.idmap.Mapping, NetNS: cloneNetNS, Stdio: stdio, CgroupFD: -1}
 	if p.cgroup != nil {
 		o.CgroupFD = p.cgroup.fd()
 	}
@@ -135,7 +135,18 @@ func (p *proc) signalTarget(sig syscall.Signal) {
 	}
 }
 
-func (p *proc) wait() (int, error) {
+// wait waits for the sandbox to exit; cancelling ctx kills it (its init
+// is pid 1 of the pid namespace, so everything inside goes with it).
+func (p *proc) wait(ctx context.Context) (int, error) {
+	exited := make(chan struct{})
+	defer close(exited)
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.process.Kill()
+		case <-exited:
+		}
+	}()
 	st, err := p.process.Wait()
 	if p.tty != nil {
 		p.tty.finish()

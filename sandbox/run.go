@@ -31,7 +31,8 @@ func (e *Error) ExitCode() int { return e.Code }
 func errorf(format string, a ...any) *Error { return &Error{Code: 125, Msg: fmt.Sprintf(format, a...)} }
 
 // Run runs cfg's command in a new sandbox and returns its exit status
-// (128+N when it was killed by signal N). err is non-nil, and usually an
+// (128+N when it was killed by signal N). Cancelling ctx kills the
+// container (exit status 137). err is non-nil, and usually an
 // *Error, when the sandbox could not be set up or the command not started.
 // Nothing stays running or mounted once Run returns, and the kernel
 // cleans up the same way if the calling process is killed: the sandbox's
@@ -61,10 +62,10 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	}
 	p := &proc{cfg: cfg, spec: spec, idmap: idmap, notices: notices}
 	defer p.close()
-	if err := p.start(ctx); err != nil {
+	if err := p.start(); err != nil {
 		return 125, err
 	}
-	return p.wait()
+	return p.wait(ctx)
 }
 
 // buildSpec checks cfg and turns it into the container side's spec.

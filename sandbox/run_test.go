@@ -88,3 +88,15 @@ func TestRunExitCodes(t *testing.T) {
 		t.Errorf("missing rootfs: err = %v", err)
 	}
 }
+
+func TestRunCancel(t *testing.T) {
+	rootfs := probeRootfs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	defer w.Close()
+	go func() { w.Write([]byte("x")); cancel() }() // probe blocks reading stdin
+	code, err := Run(ctx, &Config{Rootfs: rootfs, Args: []string{"probe"}, Stdin: r, Notices: io.Discard})
+	if err != nil || code != 137 {
+		t.Fatalf("Run = %d, %v; want 137 (killed)", code, err)
+	}
+}

@@ -28,8 +28,3 @@ func forwardSignals(to func(syscall.Signal)) (stop func()) {
 	}()
 	return func() { signal.Stop(ch); close(done) }
 }
-
-func ownedByMe(st os.FileInfo) bool {
-	s, ok := st.Sys().(*syscall.Stat_t)
-	return ok && int(s.Uid) == os.Getuid()
-}
