@@ -10,13 +10,37 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // initStage sets up the container and runs its command as a child,
 // staying behind as pid 1 to reap orphans. It exits with the command's
-// status, or 128+N when the command was killed by signal N.
+// status, or 128+N when the command was killed by signal N. Every
+// failure before the command starts is reported on FdStatus by fail.
 func initStage() {
 	watchParent()
 	s, err := readSpec()
 	if err != nil {
 		fail(125, err.Error())
 	}
+	net := setupContainer(s)
+	path, attr := prepareCommand(s)
+	if net != nil {
+		if err := net.join(); err != nil {
+			fail(125, err.Error())
+		}
+	}
+	pid, err := syscall.ForkExec(path, s.Args, attr)
+	if err != nil {
+		code := 126
+		if err == syscall.ENOENT {
+			code = 127
+		}
+		fail(code, "exec "+quote(s.Args[0])+": "+err.Error())
+	}
+	syscall.Write(FdStatus, []byte("ok "+itoa(pid)+"\n"))
+	syscall.Close(FdStatus)
+	syscall.Exit(reap(pid))
+}
+
+// setupContainer builds the mount tree, sets the host name and starts
+// the network namespace (returned, to be joined before the fork).
+func setupContainer(s *Spec) *netnsThread {
 	var net *netnsThread
 	if s.NetNS && !s.HostRoot {
 		net = startNetns() // in parallel with the mounts
@@ -31,6 +55,12 @@ func initStage() {
 	if err := syscall.Sethostname([]byte(s.Hostname)); err != nil {
 		fail(125, "setting the hostname: "+err.Error())
 	}
+	return net
+}
+
+// prepareCommand resolves the user, environment, working directory,
+// limits and program of the command, and how it is started.
+func prepareCommand(s *Spec) (string, *syscall.ProcAttr) {
 	u, err := lookupUser(s.User)
 	if err != nil {
 		fail(125, err.Error())
@@ -58,9 +88,29 @@ func initStage() {
 		fail(code, err.Error())
 	}
 	// no_new_privs: setuid binaries inside cannot gain privileges; see
-	// Documentation/userspace-api/no_new_privs.rst.
+	// Documentation/userspace-api/no_new_privs.rst. It belongs to the
+	// thread, and the main thread is the one that forks the command.
 	if err := prctl(prSetNoNewPrivs, 1); err != nil {
 		fail(125, "setting no_new_privs: "+err.Error())
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2} {
+		ignoreSignal(sig)
+	}
+	return path, &syscall.ProcAttr{Env: env, Files: commandStdio(s), Sys: &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
+		Setsid:     s.TTY, Setctty: s.TTY, Ctty: 0,
+	}}
+}
+
+// commandStdio is the command's fds 0, 1 and 2: the child's own, with
+// /dev/null for input unless asked, or the pty's slave.
+func commandStdio(s *Spec) []uintptr {
+	if s.TTY {
+		slave, err := openPty(s)
+		if err != nil {
+			fail(125, "allocating a terminal: "+err.Error())
+		}
+		return []uintptr{uintptr(slave), uintptr(slave), uintptr(slave)}
 	}
 	files := []uintptr{0, 1, 2}
 	if s.NoStdin {
@@ -70,36 +120,7 @@ func initStage() {
 		}
 		files[0] = uintptr(null)
 	}
-	if s.TTY {
-		slave, err := openPty(s)
-		if err != nil {
-			fail(125, "allocating a terminal: "+err.Error())
-		}
-		files = []uintptr{uintptr(slave), uintptr(slave), uintptr(slave)}
-	}
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2} {
-		ignoreSignal(sig)
-	}
-	attr := &syscall.ProcAttr{Env: env, Files: files, Sys: &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
-		Setsid:     s.TTY, Setctty: s.TTY, Ctty: 0,
-	}}
-	if net != nil {
-		if err := net.join(); err != nil {
-			fail(125, err.Error())
-		}
-	}
-	pid, err := syscall.ForkExec(path, s.Args, attr)
-	if err != nil {
-		code := 126
-		if err == syscall.ENOENT {
-			code = 127
-		}
-		fail(code, "exec "+quote(s.Args[0])+": "+err.Error())
-	}
-	syscall.Write(FdStatus, []byte("ok "+itoa(pid)+"\n"))
-	syscall.Close(FdStatus)
-	syscall.Exit(reap(pid))
+	return files
 }
 
 func readSpec() (*Spec, error) {
