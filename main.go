@@ -18,6 +18,8 @@ import (
 	// sandbox before the heavy packages below are initialised.
 	_ "kist/sandbox/nsinit"
 
+	"go.podman.io/storage/pkg/reexec"
+
 	"kist/internal/cli"
 	"kist/internal/toolbox"
 )
@@ -25,6 +27,11 @@ import (
 func main() { os.Exit(kistMain()) }
 
 func kistMain() int {
+	// The image store re-executes kist to unpack layers (storage-untar,
+	// storage-applyLayer); those runs end here.
+	if reexec.Init() {
+		return 0
+	}
 	if name := filepath.Base(os.Args[0]); name != "kist" && toolbox.IsApplet(name) {
 		return toolbox.Main(name, os.Args[1:])
 	}

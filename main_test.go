@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.podman.io/storage/pkg/reexec"
 
 	"kist/internal/toolbox"
 	"kist/sandbox"
@@ -20,6 +21,9 @@ import (
 // where it runs as the toolbox applets (sh, ls, ...) and as the test-only
 // helpers in testhelpers_test.go.
 func TestMain(m *testing.M) {
+	if reexec.Init() { // the image store's helpers (storage-untar, ...)
+		os.Exit(0)
+	}
 	name := filepath.Base(os.Args[0])
 	if helper, ok := testHelpers[name]; ok {
 		os.Exit(helper())
@@ -47,7 +51,19 @@ func TestScript(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("XDG_RUNTIME_DIR", e.WorkDir+"/.run")
 			e.Setenv("HOME", e.WorkDir+"/.home")
+			e.Setenv("XDG_DATA_HOME", e.WorkDir+"/.data")
+			e.Setenv("REGISTRY", testRegistry())
+			e.Defer(func() {
+				// The store's files belong to the user namespace's ids;
+				// only kist can remove them.
+				cmd := kistCmd("system", "reset", "--force")
+				cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+e.WorkDir+"/.data", "XDG_RUNTIME_DIR="+e.WorkDir+"/.run")
+				cmd.Run()
+			})
 			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"pushimage": cmdPushImage,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

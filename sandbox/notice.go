@@ -17,7 +17,7 @@ func RuntimeDir() (string, error) {
 		dir := filepath.Join(d, "kist")
 		return dir, os.MkdirAll(dir, 0o700)
 	}
-	dir := filepath.Join(os.TempDir(), "kist-"+strconv.Itoa(os.Getuid()))
+	dir := filepath.Join(os.TempDir(), "kist-"+strconv.Itoa(HostUID()))
 	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
 		return "", err
 	}

@@ -37,8 +37,9 @@ var (
 func CurrentMapping() Mapping {
 	uid, gid := syscall.Getuid(), syscall.Getgid()
 	if uid == 0 {
-		all := []IDRange{{0, 0, 1<<32 - 1}}
-		return Mapping{UIDs: all, GIDs: all, User: "root"}
+		// Root maps every id it has onto itself: all of them on the host,
+		// only those of its own map inside a user namespace.
+		return Mapping{UIDs: identity("/proc/self/uid_map"), GIDs: identity("/proc/self/gid_map"), User: "root"}
 	}
 	m := Mapping{UIDs: []IDRange{{0, uid, 1}}, GIDs: []IDRange{{0, gid, 1}}, User: userName(uid)}
 	us, uc, _, ubad := FindSubIDs(readAll(SubUIDFile), m.User, uid)
@@ -56,6 +57,31 @@ func CurrentMapping() Mapping {
 	m.GIDs = append(m.GIDs, IDRange{1, gs, gc})
 	m.Helpers = true
 	return m
+}
+
+// identity maps each range of the caller's own map file onto itself.
+func identity(mapFile string) []IDRange {
+	var out []IDRange
+	for _, l := range split(readAll(mapFile), '\n', 0) {
+		var f []string
+		for _, w := range split(trimSpace(l), ' ', 0) {
+			if w != "" {
+				f = append(f, w)
+			}
+		}
+		if len(f) != 3 {
+			continue
+		}
+		in, err1 := atoi(f[0])
+		n, err2 := atoi(f[2])
+		if err1 == nil && err2 == nil {
+			out = append(out, IDRange{in, in, n})
+		}
+	}
+	if len(out) == 0 {
+		out = []IDRange{{0, 0, 1<<32 - 1}}
+	}
+	return out
 }
 
 // FindSubIDs scans data in /etc/subuid format ("user:start:count" lines)

@@ -54,8 +54,25 @@ import (
 	"syscall"
 )
 
-// EnvStage is the private environment variable that selects a stage.
-const EnvStage = "_KIST_NSINIT"
+// EnvStage is the private environment variable that selects a stage;
+// envNext names the stage the wait stage re-executes into.
+const (
+	EnvStage = "_KIST_NSINIT"
+	envNext  = "_KIST_NSINIT_NEXT"
+)
+
+// Stages a child can be started in (StartOptions.Stage).
+const (
+	// StageInit sets up a container and runs its command (the default).
+	StageInit = "init"
+	// StageUserNS only enters the user namespace (and a mount namespace
+	// of its own) and lets the binary start normally inside, as kist's
+	// commands that use the image store need (see sandbox.InUserNS).
+	StageUserNS = "userns"
+)
+
+// EnvInUserNS is set to "1" in a process that StageUserNS started.
+const EnvInUserNS = "_KIST_USERNS"
 
 // File descriptors the parent passes (exec.Cmd.ExtraFiles order).
 const (
@@ -77,8 +94,11 @@ func init() {
 	switch stage {
 	case "wait":
 		waitStage()
-	case "init":
+	case StageInit:
 		initStage()
+	case StageUserNS:
+		userNSStage()
+		return
 	}
 	fail(125, "unknown "+EnvStage+" stage "+stage)
 }
@@ -90,19 +110,41 @@ func waitStage() {
 	if n, _ := syscall.Read(FdSync, b[:]); n != 1 {
 		syscall.Exit(125) // the parent gave up; it reports why
 	}
+	next, _ := syscall.Getenv(envNext)
+	if next == "" {
+		next = StageInit
+	}
 	env := syscall.Environ()
 	for i, e := range env {
-		if len(e) > len(EnvStage) && e[:len(EnvStage)+1] == EnvStage+"=" {
-			env[i] = EnvStage + "=init"
+		if hasPrefix(e, EnvStage+"=") {
+			env[i] = EnvStage + "=" + next
 		}
 	}
+	argv := split(trimRight(readAll("/proc/self/cmdline"), 0), 0, 0)
 	// FdSync stays open: the init stage uses it to see whether the
 	// parent is still alive (see watchParent).
 	for _, fd := range []int{FdSpec, FdStatus, FdSync, FdConsole} {
 		clearCloseOnExec(fd)
 	}
-	err := syscall.Exec("/proc/self/exe", []string{"kist-sandbox"}, env)
+	err := syscall.Exec("/proc/self/exe", argv, env)
 	fail(125, "re-executing kist in the user namespace: "+err.Error())
+}
+
+// userNSStage prepares a process that runs kist itself inside the user
+// namespace: parent-death signal, private mounts, no handshake fds, and
+// the stage variables replaced by EnvInUserNS so that processes it
+// starts (the image store re-executes kist) start normally.
+func userNSStage() {
+	watchParent()
+	for _, fd := range []int{FdSpec, FdStatus, FdConsole} {
+		syscall.Close(fd)
+	}
+	syscall.Unsetenv(EnvStage)
+	syscall.Unsetenv(envNext)
+	syscall.Setenv(EnvInUserNS, "1")
+	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		fail(125, "making mounts private: "+err.Error())
+	}
 }
 
 func clearCloseOnExec(fd int) {

@@ -19,6 +19,10 @@ type StartOptions struct {
 	// CgroupFD, when >= 0, is a cgroup v2 directory the child is cloned
 	// into (CLONE_INTO_CGROUP), so no process escapes its limits.
 	CgroupFD int
+	// Stage is StageInit (also when empty) or StageUserNS; Args is the
+	// child's argv (StageUserNS: the kist command line to run inside).
+	Stage string
+	Args  []string
 	// Env is passed on to the child (GODEBUG, say) next to the stage.
 	Env []string
 }
@@ -98,11 +102,22 @@ func startLocked(o StartOptions) (*Child, error) {
 		closeAll(spec[:], status[:], sync[:])
 		return nil, err
 	}
-	stage := "init"
-	if o.Mapping.Helpers {
-		stage = "wait"
+	stage, args := o.Stage, o.Args
+	if stage == "" {
+		stage = StageInit
 	}
-	flags := syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
+	if len(args) == 0 {
+		args = []string{"kist-sandbox"}
+	}
+	env := append([]string{EnvStage + "=" + stage}, o.Env...)
+	if o.Mapping.Helpers {
+		env[0] = EnvStage + "=wait"
+		env = append(env, envNext+"="+stage)
+	}
+	flags := syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS
+	if stage == StageInit {
+		flags |= syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
+	}
 	if o.NetNS {
 		flags |= syscall.CLONE_NEWNET
 	}
@@ -115,12 +130,12 @@ func startLocked(o StartOptions) (*Child, error) {
 		sys.UseCgroupFD, sys.CgroupFD = true, o.CgroupFD
 	}
 	attr := &syscall.ProcAttr{
-		Env: append([]string{EnvStage + "=" + stage}, o.Env...),
+		Env: env,
 		Files: []uintptr{uintptr(o.Stdio[0]), uintptr(o.Stdio[1]), uintptr(o.Stdio[2]),
 			uintptr(spec[0]), uintptr(status[1]), uintptr(sync[0]), uintptr(console[1])},
 		Sys: sys,
 	}
-	pid, err := syscall.ForkExec("/proc/self/exe", []string{"kist-sandbox"}, attr)
+	pid, err := syscall.ForkExec("/proc/self/exe", args, attr)
 	closeAll([]int{spec[0], status[1], sync[0], console[1]})
 	c := &Child{Pid: pid, SpecW: spec[1], StatusR: status[0], SyncW: sync[1], Console: console[0]}
 	if err != nil {

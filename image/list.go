@@ -1,0 +1,116 @@
+package image
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"go.podman.io/storage"
+)
+
+// Summary is one line of kist images.
+type Summary struct {
+	ID         string // image id: the config's digest, hex
+	Repository string // familiar repository (python, 127.0.0.1:5000/demo1), "<none>" if unnamed
+	Tag        string
+	Created    time.Time
+	Size       int64 // the image's layers, shared ones included
+}
+
+// List returns one Summary per name of every image (and one for an image
+// without names), newest first.
+func (s *Store) List() ([]Summary, error) {
+	imgs, err := s.s.Images()
+	if err != nil {
+		return nil, err
+	}
+	var out []Summary
+	for _, img := range imgs {
+		size, _ := s.s.ImageSize(img.ID)
+		base := Summary{ID: img.ID, Repository: "<none>", Tag: "<none>", Created: img.Created, Size: size}
+		if cfg, err := s.Config(img.ID); err == nil && !cfg.Created.IsZero() {
+			base.Created = cfg.Created.Time
+		}
+		if len(img.Names) == 0 {
+			out = append(out, base)
+		}
+		for _, n := range img.Names {
+			sum := base
+			sum.Repository, sum.Tag = splitName(n)
+			out = append(out, sum)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+// splitName turns docker.io/library/python:3.8 into python and 3.8.
+func splitName(n string) (repo, tag string) {
+	repo, tag = n, "<none>"
+	if i := strings.LastIndexByte(n, ':'); i > strings.LastIndexByte(n, '/') {
+		repo, tag = n[:i], n[i+1:]
+	}
+	repo = strings.TrimPrefix(strings.TrimPrefix(repo, DockerHub+"/"), "library/")
+	return repo, tag
+}
+
+// Config returns an image's config file.
+func (s *Store) Config(id string) (*v1.ConfigFile, error) {
+	raw, err := s.s.ImageBigData(id, "config")
+	if err != nil {
+		return nil, err
+	}
+	var cfg v1.ConfigFile
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// Lookup finds an image by name (as given, or normalised like a
+// reference), full id, or id prefix of at least 3 characters.
+func (s *Store) Lookup(nameOrID string) (*storage.Image, error) {
+	if ref, err := ParseReference(nameOrID); err == nil {
+		if img, err := s.s.Image(FamiliarName(ref)); err == nil {
+			return img, nil
+		}
+	}
+	img, err := s.s.Image(nameOrID)
+	if err != nil {
+		return nil, &NotFoundError{Name: nameOrID}
+	}
+	return img, nil
+}
+
+// Remove deletes an image by name or id, with its layers no other image
+// uses. Removing one of several names only drops that name, as docker
+// rmi does.
+func (s *Store) Remove(nameOrID string) (untagged bool, err error) {
+	img, err := s.Lookup(nameOrID)
+	if err != nil {
+		return false, err
+	}
+	if ref, perr := ParseReference(nameOrID); perr == nil && len(img.Names) > 1 {
+		full := FamiliarName(ref)
+		var keep []string
+		for _, n := range img.Names {
+			if n != full {
+				keep = append(keep, n)
+			}
+		}
+		if len(keep) < len(img.Names) {
+			return true, s.s.SetNames(img.ID, keep)
+		}
+	}
+	_, err = s.s.DeleteImage(img.ID, true)
+	return false, err
+}
+
+// NotFoundError says an image is not in the store.
+type NotFoundError struct{ Name string }
+
+func (e *NotFoundError) Error() string {
+	return "no such image: " + e.Name + " (kist images lists the images here; kist pull fetches one)"
+}

@@ -1,0 +1,142 @@
+package image
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/storage"
+)
+
+// Progress receives one line per step of storing an image.
+type Progress func(format string, args ...any)
+
+// PutImage stores img under names: each layer not already in the store
+// (same content on the same parent) is unpacked, then the image record
+// with its config and manifest is made. Layers' contents are checked
+// against the config's diff_ids; a mismatch stores nothing.
+func (s *Store) PutImage(img v1.Image, names []string, progress Progress) (*storage.Image, error) {
+	if progress == nil {
+		progress = func(string, ...any) {}
+	}
+	cfgName, err := img.ConfigName()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image config digest: %w", err)
+	}
+	id := cfgName.Hex
+	if existing, err := s.s.Image(id); err == nil {
+		if err := s.s.AddNames(id, names); err != nil {
+			return nil, err
+		}
+		progress("image %s is already in the store", id[:12])
+		return existing, nil
+	}
+	top, err := s.putLayers(img, progress)
+	if err != nil {
+		return nil, err
+	}
+	return s.createImage(img, id, top, names)
+}
+
+func (s *Store) putLayers(img v1.Image, progress Progress) (string, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return "", fmt.Errorf("reading the image's layers: %w", err)
+	}
+	parent := ""
+	for i, l := range layers {
+		diffID, err := l.DiffID()
+		if err != nil {
+			return "", fmt.Errorf("layer %d: %w", i+1, err)
+		}
+		short := diffID.Hex[:12]
+		if id := s.findLayer(diffID, parent); id != "" {
+			progress("layer %d/%d %s: already in the store", i+1, len(layers), short)
+			parent = id
+			continue
+		}
+		progress("layer %d/%d %s: downloading and unpacking", i+1, len(layers), short)
+		id, err := s.putLayer(l, diffID, parent)
+		if err != nil {
+			return "", fmt.Errorf("layer %d/%d %s: %w", i+1, len(layers), short, err)
+		}
+		parent = id
+	}
+	return parent, nil
+}
+
+// findLayer returns a stored layer with that content on that parent.
+func (s *Store) findLayer(diffID v1.Hash, parent string) string {
+	found, err := s.s.LayersByUncompressedDigest(digest.Digest(diffID.String()))
+	if err != nil {
+		return ""
+	}
+	for _, l := range found {
+		if l.Parent == parent {
+			return l.ID
+		}
+	}
+	return ""
+}
+
+// putLayer unpacks one layer and checks its content against diffID.
+func (s *Store) putLayer(l v1.Layer, diffID v1.Hash, parent string) (string, error) {
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, h))
+	if err != nil {
+		return "", err
+	}
+	if got := "sha256:" + hex.EncodeToString(sum(h, rc)); got != diffID.String() {
+		s.s.DeleteLayer(layer.ID)
+		return "", fmt.Errorf("content does not match the image config (diff_id %s, got %s): the registry or archive is corrupt", diffID, got)
+	}
+	return layer.ID, nil
+}
+
+// sum drains what the unpacker left unread (tar padding) into h.
+func sum(h hash.Hash, r io.Reader) []byte {
+	io.Copy(h, r)
+	return h.Sum(nil)
+}
+
+func (s *Store) createImage(img v1.Image, id, top string, names []string) (*storage.Image, error) {
+	rawCfg, err := img.RawConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	rawMan, err := img.RawManifest()
+	if err != nil {
+		return nil, err
+	}
+	manDigest, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image config: %w", err)
+	}
+	opts := &storage.ImageOptions{
+		CreationDate: cfg.Created.Time,
+		Digest:       digest.Digest(manDigest.String()),
+		BigData: []storage.ImageBigDataOption{
+			{Key: "config", Data: rawCfg},
+			{Key: "manifest", Data: rawMan, Digest: digest.Digest(manDigest.String())},
+		},
+	}
+	return s.s.CreateImage(id, names, top, "", opts)
+}
+
+// Names is what PutImage records for a pulled reference: its familiar
+// name (docker.io/library/python:3.8-slim).
+func Names(ref name.Reference) []string { return []string{FamiliarName(ref)} }

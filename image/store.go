@@ -1,0 +1,119 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.podman.io/storage"
+)
+
+// Store is kist's image store: go.podman.io/storage configured
+// explicitly (never from storage.conf) under the user's data directory.
+// It must be opened inside the user namespace with the user's mapping
+// (see sandbox.InUserNSRun): its files belong to the ids of that mapping,
+// and the same mapping is used for every container.
+type Store struct {
+	s      storage.Store
+	Root   string // GraphRoot: $XDG_DATA_HOME/kist/storage
+	Driver string // "overlay", or "vfs" where overlay does not work
+}
+
+// DataDir is kist's per-user data directory, $XDG_DATA_HOME/kist
+// (~/.local/share/kist).
+func DataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "kist")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "share", "kist")
+}
+
+// OpenStore opens (creating if needed) the store under DataDir, with
+// runRoot for its lock and mount state. The driver is overlay when the
+// kernel allows it in a user namespace, vfs otherwise; a store keeps the
+// driver it was made with.
+func OpenStore(runRoot string) (*Store, error) {
+	// storage always parses storage.conf, even with every option given,
+	// and fails on a broken one; kist's store has nothing to do with it.
+	os.Setenv("CONTAINERS_STORAGE_CONF", "/dev/null")
+	os.Unsetenv("CONTAINERS_STORAGE_CONF_OVERRIDE")
+	root := filepath.Join(DataDir(), "storage")
+	drivers := []string{"overlay", "vfs"}
+	for _, d := range drivers {
+		if _, err := os.Stat(filepath.Join(root, d)); err == nil {
+			drivers = []string{d}
+			break
+		}
+	}
+	var errs []error
+	for _, d := range drivers {
+		s, err := storage.GetStore(storage.StoreOptions{
+			RunRoot: runRoot, GraphRoot: root, GraphDriverName: d,
+			GraphDriverOptions: driverOptions(d),
+		})
+		if err == nil {
+			return &Store{s: s, Root: root, Driver: d}, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", d, err))
+	}
+	return nil, fmt.Errorf("opening the image store in %s: %w", root, errors.Join(errs...))
+}
+
+// driverOptions lets a single-id mapping store images whose files belong
+// to other users: they become root's (the notice about the mapping says
+// what that loses).
+func driverOptions(driver string) []string {
+	if singleIDMapped() {
+		return []string{driver + ".ignore_chown_errors=true"}
+	}
+	return nil
+}
+
+// singleIDMapped reports whether this user namespace maps one uid only.
+func singleIDMapped() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	f := strings.Fields(lines[0])
+	return len(lines) == 1 && len(f) == 3 && f[2] == "1"
+}
+
+// Close releases the store's locks and state.
+func (s *Store) Close() error {
+	_, err := s.s.Shutdown(false)
+	return err
+}
+
+// Storage gives the underlying store to callers that need more.
+func (s *Store) Storage() storage.Store { return s.s }
+
+// SizeString formats a byte count the way docker images does.
+func SizeString(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return strconv.FormatInt(n, 10) + "B"
+	}
+	f, units := float64(n), []string{"kB", "MB", "GB", "TB"}
+	i := -1
+	for f >= unit && i < len(units)-1 {
+		f /= unit
+		i++
+	}
+	return strconv.FormatFloat(f, 'f', sigDigits(f), 64) + units[i]
+}
+
+func sigDigits(f float64) int {
+	switch {
+	case f >= 100:
+		return 0
+	case f >= 10:
+		return 1
+	}
+	return 2
+}
