@@ -40,6 +40,8 @@ package sandbox
 
 import (
 	"io"
+
+	"kist/sandbox/nsinit"
 )
 
 // Config describes one container run. The zero value of every optional
@@ -68,6 +70,9 @@ type Config struct {
 	Network string
 	// ReadOnly mounts the root filesystem read-only.
 	ReadOnly bool
+	// Overlay, when its Upper is set, is an overlay root filesystem
+	// (an image's layers) mounted on Rootfs inside the container.
+	Overlay nsinit.Overlay
 	// Mounts are bind mounts of host paths (-v HOST:CTR[:ro]).
 	Mounts []Mount
 	// Ulimits are resource limits (--ulimit nofile=1024:2048).

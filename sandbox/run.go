@@ -79,7 +79,7 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 	}
 	s := &nsinit.Spec{
 		Rootfs: rootfs, Args: cfg.Args, Env: MergeEnv(cfg.Env), Cwd: cfg.WorkDir, User: cfg.User,
-		Hostname: cfg.Hostname, ReadOnly: cfg.ReadOnly, TTY: cfg.TTY,
+		Hostname: cfg.Hostname, ReadOnly: cfg.ReadOnly, TTY: cfg.TTY, Overlay: cfg.Overlay,
 	}
 	switch cfg.Network {
 	case "", "none", "default", "private":

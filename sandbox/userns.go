@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"io"
 	"os"
 	"strconv"
 	"syscall"
@@ -35,6 +36,25 @@ func HostUID() int {
 // way: the store's files belong to the ids of that mapping. Signals are
 // forwarded; the child dies with its parent.
 func InUserNSRun(ctx context.Context, args []string) (int, error) {
+	return inUserNS(ctx, args, [3]int{0, 1, 2})
+}
+
+// InUserNSOutput is InUserNSRun with the command's standard output
+// collected and returned (its standard error is kist's own).
+func InUserNSOutput(ctx context.Context, args []string) ([]byte, int, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, 125, err
+	}
+	defer r.Close()
+	done := make(chan []byte, 1)
+	go func() { b, _ := io.ReadAll(r); done <- b }()
+	code, err := inUserNS(ctx, args, [3]int{0, int(w.Fd()), 2})
+	w.Close()
+	return <-done, code, err
+}
+
+func inUserNS(ctx context.Context, args []string, stdio [3]int) (int, error) {
 	m := CurrentIDMap()
 	if m.Notice != "" {
 		noticeOnce(os.Stderr, "single-id-map", m.Notice)
@@ -42,7 +62,7 @@ func InUserNSRun(ctx context.Context, args []string) (int, error) {
 	env := append(os.Environ(), envHostUID+"="+strconv.Itoa(os.Getuid()))
 	c, err := nsinit.Start(nsinit.StartOptions{
 		Mapping: m.Mapping, Stage: nsinit.StageUserNS, Args: args,
-		Stdio: [3]int{0, 1, 2}, CgroupFD: -1, Env: env,
+		Stdio: stdio, CgroupFD: -1, Env: env,
 	})
 	if err != nil {
 		return 125, userNSError(err)

@@ -23,6 +23,7 @@ type runOptions struct {
 	interactive bool
 	tty         bool
 	rm          bool
+	name        string
 	readOnly    bool
 	network     string
 	volumes     []string
@@ -36,32 +37,29 @@ type runOptions struct {
 func newRunCmd() *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run [OPTIONS] --rootfs DIR COMMAND [ARG...]",
+		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]  or  run [OPTIONS] --rootfs DIR COMMAND [ARG...]",
 		Short: "Run a command in a new container",
 		Long: `Run a command in a new container: its own user, mount, pid, UTS, IPC and
 network namespaces, with DIR as its root filesystem. kist's exit status is
 the command's (125: kist could not set up the container, 126: the command
 cannot be run, 127: it was not found, 128+N: killed by signal N).`,
-		Example: `  kist toolbox export /tmp/tb
+		Example: `  kist run python:3.8-slim python -c 'print("hi")'
+  kist run --rm -it debian bash
+  kist toolbox export /tmp/tb
   kist run --rootfs /tmp/tb sh -c 'echo hello; id'
   kist run --rootfs /tmp/tb -it sh
   kist run --rootfs /tmp/tb -v "$PWD":/work -w /work -e NAME=student ls -l`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.rootfs == "" {
+				return o.runImage(cmd, args[0], args[1:])
+			}
 			cfg, err := o.config(args)
 			if err != nil {
 				return err
 			}
-			// Signals are forwarded to the container; a cancelled context
-			// must not kill it first.
-			code, err := sandbox.Run(context.WithoutCancel(cmd.Context()), cfg)
-			if err != nil {
-				return err
-			}
-			if code != 0 {
-				return ExitError{Code: code}
-			}
-			return nil
+			cfg.Rootfs = o.rootfs
+			return runSandbox(cmd, cfg)
 		},
 	}
 	f := cmd.Flags()
@@ -77,6 +75,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
 	f.BoolVar(&o.rm, "rm", false, "remove the container when it exits (a --rootfs run leaves nothing behind anyway)")
 	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")
+	f.StringVar(&o.name, "name", "", "name of the container")
 	f.StringVar(&o.network, "network", "none", "network: none (own namespace with loopback only) or host")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount a host directory: HOSTDIR:CONTAINERDIR[:ro]")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "program to run, with COMMAND's words as its arguments")
@@ -88,16 +87,29 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 }
 
 // config turns the flags and arguments into a sandbox.Config.
-func (o *runOptions) config(args []string) (*sandbox.Config, error) {
-	if o.rootfs == "" {
-		return nil, fmt.Errorf("running images is not available yet: give a root filesystem with --rootfs DIR (kist toolbox export DIR makes one)")
+// runSandbox runs cfg and turns its status into kist's exit status.
+func runSandbox(cmd *cobra.Command, cfg *sandbox.Config) error {
+	// Signals are forwarded to the container; a cancelled context must
+	// not kill it first.
+	code, err := sandbox.Run(context.WithoutCancel(cmd.Context()), cfg)
+	if err != nil {
+		return err
 	}
+	if code != 0 {
+		return ExitError{Code: code}
+	}
+	return nil
+}
+
+// config turns the flags and the command into a sandbox.Config without
+// its root filesystem.
+func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 	env, err := buildEnv(o.env, o.envFiles)
 	if err != nil {
 		return nil, err
 	}
 	cfg := &sandbox.Config{
-		Rootfs: o.rootfs, Args: args, Env: env, WorkDir: o.workdir, User: o.user,
+		Args: args, Env: env, WorkDir: o.workdir, User: o.user,
 		Hostname: o.hostname, Network: o.network, ReadOnly: o.readOnly, TTY: o.tty,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 	}

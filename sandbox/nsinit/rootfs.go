@@ -12,6 +12,11 @@ func setupRootfs(s *Spec) error {
 	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
 		return wrap("making mounts private", err)
 	}
+	if s.Overlay.Upper != "" {
+		if err := mountOverlay(s); err != nil {
+			return err
+		}
+	}
 	if err := syscall.Mount(s.Rootfs, s.Rootfs, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
 		return wrap("binding the root filesystem "+s.Rootfs, err)
 	}
@@ -48,6 +53,27 @@ func setupRootfs(s *Spec) error {
 		}
 	}
 	return nil
+}
+
+// mountOverlay mounts the image's layers and the container's own layer
+// on Rootfs. userxattr: in a user namespace overlay keeps its whiteouts
+// and opaque markers in user.* xattrs (Linux 5.11), as the store does.
+func mountOverlay(s *Spec) error {
+	lower := ""
+	for i, l := range s.Overlay.Lower {
+		if i > 0 {
+			lower += ":"
+		}
+		lower += l
+	}
+	opts := "lowerdir=" + lower + ",upperdir=" + s.Overlay.Upper + ",workdir=" + s.Overlay.Work + ",userxattr"
+	if len(s.Overlay.Lower) == 0 {
+		opts = "lowerdir=" + s.Overlay.Upper + ",userxattr" // cannot happen with a store layer; keeps mount(2) valid
+	}
+	if len(opts) >= 4096 {
+		return errorString("the image has too many layers (" + itoa(len(s.Overlay.Lower)) + ") for one overlay mount")
+	}
+	return wrap("mounting the container's overlay root filesystem", syscall.Mount("overlay", s.Rootfs, "overlay", 0, opts))
 }
 
 // mountAt mounts onto path inside root, creating the mountpoint.

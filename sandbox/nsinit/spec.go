@@ -19,15 +19,24 @@ type Spec struct {
 	HostRoot bool     // root inside is the host's root (kist runs as root)
 	Rows     int      // terminal size set on the pty before the command starts
 	Cols     int
-	Hosts    string   // content of /etc/hosts
-	Resolv   string   // content of /etc/resolv.conf
-	Mounts   []Mount  // bind mounts, applied in order
-	Rlimits  []Rlimit // applied before the command starts
+	Hosts    string  // content of /etc/hosts
+	Resolv   string  // content of /etc/resolv.conf
+	Mounts   []Mount // bind mounts, applied in order
+	// Overlay, when Upper is set, is mounted on Rootfs first: an image's
+	// layers (Lower, top first) under the container's own (Upper).
+	Overlay Overlay
+	Rlimits []Rlimit // applied before the command starts
 	// MaxUID and MaxGID are the highest ids mapped in the user namespace;
 	// 0 means only root is mapped and supplementary groups cannot be set.
 	MaxUID, MaxGID int
 	// MapNotice explains what a single-id map loses; used in error messages.
 	MapNotice string
+}
+
+// Overlay names the directories of an overlay root filesystem.
+type Overlay struct {
+	Lower       []string
+	Upper, Work string
 }
 
 // Mount is one bind mount of a host path into the container.
@@ -79,6 +88,13 @@ func (s *Spec) Encode() []byte {
 			ro = "ro"
 		}
 		put("mount", ro+"\x01"+m.Source+"\x01"+m.Target)
+	}
+	for _, l := range s.Overlay.Lower {
+		put("ovl.lower", l)
+	}
+	if s.Overlay.Upper != "" {
+		put("ovl.upper", s.Overlay.Upper)
+		put("ovl.work", s.Overlay.Work)
 	}
 	for _, r := range s.Rlimits {
 		put("rlimit", itoa(r.Resource)+"\x01"+formatUint(r.Soft)+"\x01"+formatUint(r.Hard))
@@ -151,6 +167,12 @@ func (s *Spec) set(k, v string) error {
 			return errorString("spec: bad mount " + quote(v))
 		}
 		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: f[0] == "ro"})
+	case "ovl.lower":
+		s.Overlay.Lower = append(s.Overlay.Lower, v)
+	case "ovl.upper":
+		s.Overlay.Upper = v
+	case "ovl.work":
+		s.Overlay.Work = v
 	case "rlimit":
 		f := split(v, 1, 3)
 		if len(f) != 3 {

@@ -11,6 +11,7 @@ func TestSpecRoundTrip(t *testing.T) {
 		Cwd: "/w", User: "1000:1000", Hostname: "h", ReadOnly: true, NetNS: true, TTY: true, NoStdin: true, HostRoot: true, Rows: 24, Cols: 80,
 		Hosts: "127.0.0.1 localhost\n", Resolv: "nameserver 1.1.1.1\n",
 		Mounts:  []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"}},
+		Overlay: Overlay{Lower: []string{"/l2", "/l1"}, Upper: "/u", Work: "/w"},
 		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},
 		MaxUID:  65536, MaxGID: 65536, MapNotice: "n",
 	}

@@ -1,0 +1,82 @@
+package image
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"go.podman.io/storage"
+)
+
+// ContainerRoot is where a container's root filesystem comes from: the
+// store keeps a writable layer over the image's layers, and the container
+// mounts it in its own mount namespace (sandbox/nsinit), so the store's
+// own mount bookkeeping is never used.
+type ContainerRoot struct {
+	ID     string   `json:"id"`
+	Driver string   `json:"driver"`
+	Rootfs string   `json:"rootfs"`          // the mountpoint (overlay) or the directory itself (vfs)
+	Lower  []string `json:"lower,omitempty"` // overlay: image layers, top first
+	Upper  string   `json:"upper,omitempty"` // overlay: the container's own layer
+	Work   string   `json:"work,omitempty"`  // overlay: its work directory
+}
+
+// CreateContainer makes a container of the image with a writable layer
+// and returns where its root filesystem is. name may be empty.
+func (s *Store) CreateContainer(imageID, name string) (*ContainerRoot, error) {
+	var names []string
+	if name != "" {
+		names = []string{name}
+	}
+	c, err := s.s.CreateContainer("", names, imageID, "", "", nil)
+	if err != nil {
+		if strings.Contains(err.Error(), "name is already in use") {
+			return nil, fmt.Errorf("the container name %q is already in use: choose another --name, or remove that container with kist rm %s", name, name)
+		}
+		return nil, fmt.Errorf("creating the container's layer: %w", err)
+	}
+	root, err := s.containerRoot(c)
+	if err != nil {
+		s.s.DeleteContainer(c.ID)
+		return nil, err
+	}
+	return root, nil
+}
+
+func (s *Store) containerRoot(c *storage.Container) (*ContainerRoot, error) {
+	r := &ContainerRoot{ID: c.ID, Driver: s.Driver}
+	if s.Driver == "vfs" {
+		// vfs layers are plain directories: "mounting" one only returns it.
+		dir, err := s.s.Mount(c.LayerID, "")
+		r.Rootfs = dir
+		return r, err
+	}
+	d, err := s.s.GraphDriver()
+	if err != nil {
+		return nil, err
+	}
+	md, err := d.Metadata(c.LayerID)
+	if err != nil {
+		return nil, err
+	}
+	r.Rootfs, r.Upper, r.Work = md["MergedDir"], md["UpperDir"], md["WorkDir"]
+	if md["LowerDir"] != "" {
+		r.Lower = strings.Split(md["LowerDir"], ":")
+	}
+	if err := os.MkdirAll(r.Rootfs, 0o700); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RemoveContainer deletes a container (by id or name) and its layer.
+func (s *Store) RemoveContainer(idOrName string) error {
+	c, err := s.s.Container(idOrName)
+	if err != nil {
+		return fmt.Errorf("no such container: %s", idOrName)
+	}
+	if s.Driver == "vfs" {
+		s.s.Unmount(c.LayerID, true)
+	}
+	return s.s.DeleteContainer(c.ID)
+}

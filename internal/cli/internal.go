@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"kist/image"
+)
+
+func init() { register(newInternalCmd) }
+
+// newInternalCmd holds the steps kist runs in its own user namespace on
+// behalf of other commands (kist run IMAGE); they are not for people.
+func newInternalCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "internal", Hidden: true, Short: "kist's own steps inside its user namespace"}
+	var name string
+	prepare := &cobra.Command{
+		Use:  "prepare-run IMAGE",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error {
+				img, err := st.Lookup(args[0])
+				if _, missing := err.(*image.NotFoundError); missing {
+					img, err = pullForRun(cmd, st, args[0])
+				}
+				if err != nil {
+					return err
+				}
+				cfg, err := st.Config(img.ID)
+				if err != nil {
+					return fmt.Errorf("reading the config of %s: %w", args[0], err)
+				}
+				root, err := st.CreateContainer(img.ID, name)
+				if err != nil {
+					return err
+				}
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(preparedRun{Root: root, Config: cfg.Config})
+			})
+		},
+	}
+	prepare.Flags().StringVar(&name, "name", "", "container name")
+	remove := &cobra.Command{
+		Use:  "remove-container ID",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error { return st.RemoveContainer(args[0]) })
+		},
+	}
+	cmd.AddCommand(prepare, remove)
+	return cmd
+}
+
+// pullForRun pulls a missing image like docker run does, with the
+// progress on standard error (standard output carries the result).
+func pullForRun(cmd *cobra.Command, st *image.Store, name string) (*storageImage, error) {
+	ref, err := image.ParseReference(name)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "Unable to find image '%s' locally\n", name)
+	r, err := remoteFor(cmd, true)
+	if err != nil {
+		return nil, err
+	}
+	img, _, err := r.Image(cmd.Context(), ref)
+	if err != nil {
+		return nil, err
+	}
+	return st.PutImage(img, image.Names(ref), func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+}
