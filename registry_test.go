@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -26,16 +27,10 @@ import (
 
 // testRegistry is an in-memory registry on loopback shared by the
 // scripts ($REGISTRY); scripts put images there with pushimage.
-var testRegistry = func() func() string {
-	var host string
-	return func() string {
-		if host == "" {
-			srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-			host = strings.TrimPrefix(srv.URL, "http://")
-		}
-		return host
-	}
-}()
+var testRegistry = sync.OnceValue(func() string {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	return strings.TrimPrefix(srv.URL, "http://")
+})
 
 // cmdPushImage is the script command
 //

@@ -72,6 +72,12 @@ func (s *Store) Config(id string) (*v1.ConfigFile, error) {
 // Lookup finds an image by name (as given, or normalised like a
 // reference), full id, or id prefix of at least 3 characters.
 func (s *Store) Lookup(nameOrID string) (*storage.Image, error) {
+	if isToolbox(nameOrID) {
+		if err := s.EnsureToolbox(); err != nil {
+			return nil, err
+		}
+		return s.s.Image(ToolboxName)
+	}
 	if ref, err := ParseReference(nameOrID); err == nil {
 		if img, err := s.s.Image(FamiliarName(ref)); err == nil {
 			return img, nil

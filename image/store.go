@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -117,3 +118,5 @@ func sigDigits(f float64) int {
 	}
 	return 2
 }
+
+func goarch() string { return runtime.GOARCH }

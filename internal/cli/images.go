@@ -21,6 +21,9 @@ func newImagesCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd, func(st *image.Store) error {
+				if err := st.EnsureToolbox(); err != nil {
+					return err
+				}
 				list, err := st.List()
 				if err != nil {
 					return err
