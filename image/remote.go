@@ -103,12 +103,18 @@ func (r *Remote) options(ctx context.Context, ref name.Reference) []remote.Optio
 		kc = authn.DefaultKeychain
 	}
 	opts := []remote.Option{remote.WithContext(ctx), remote.WithPlatform(p), remote.WithAuthFromKeychain(kc)}
-	if r.NoTLSVerify || r.Registries.IsInsecure(ref.Context().RegistryStr()) {
-		t := remote.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-		opts = append(opts, remote.WithTransport(t))
+	return append(opts, remote.WithTransport(r.transportFor(ref.Context().RegistryStr())))
+}
+
+// transportFor is go-containerregistry's default transport, without
+// certificate checks for an insecure registry or with NoTLSVerify.
+func (r *Remote) transportFor(host string) http.RoundTripper {
+	if !r.NoTLSVerify && !r.Registries.IsInsecure(host) {
+		return remote.DefaultTransport
 	}
-	return opts
+	t := remote.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	return t
 }
 
 // Error is a registry failure explained for a person; Err is the cause.

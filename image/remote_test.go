@@ -12,6 +12,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
@@ -109,5 +112,36 @@ func TestImageErrors(t *testing.T) {
 				t.Fatalf("err = %v\nwant it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A multi-platform index resolves to the asked platform; a missing one
+// is explained.
+func TestImagePlatform(t *testing.T) {
+	host := newRegistry(t, "")
+	amd, _ := random.Image(256, 1)
+	arm, _ := random.Image(256, 1)
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
+	)
+	ref, _ := name.ParseReference(host+"/multi:1", name.Insecure)
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	pref, _ := ParseReference(host + "/multi:1")
+	r := &Remote{Platform: v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}
+	img, _, err := r.Image(context.Background(), pref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := img.Digest()
+	want, _ := arm.Digest()
+	if got != want {
+		t.Errorf("got image %v, want the arm64 one %v", got, want)
+	}
+	r.Platform = v1.Platform{OS: "linux", Architecture: "s390x"}
+	if _, _, err := r.Image(context.Background(), pref); err == nil || !strings.Contains(err.Error(), "no variant for this platform") {
+		t.Errorf("s390x: err = %v", err)
 	}
 }

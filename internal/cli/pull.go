@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"kist/image"
@@ -13,6 +14,7 @@ func init() { register(newPullCmd) }
 func newPullCmd() *cobra.Command {
 	var tlsVerify bool
 	var quiet bool
+	var platform string
 	cmd := &cobra.Command{
 		Use:   "pull [OPTIONS] NAME[:TAG|@DIGEST]",
 		Short: "Download an image from a registry",
@@ -31,6 +33,13 @@ Registry mirrors from kist's config (see "kist info") are tried first.`,
 				r, err := remoteFor(cmd, tlsVerify)
 				if err != nil {
 					return err
+				}
+				if platform != "" {
+					p, err := v1.ParsePlatform(platform)
+					if err != nil {
+						return fmt.Errorf("invalid --platform %q: want OS/ARCH[/VARIANT], e.g. linux/arm64", platform)
+					}
+					r.Platform = *p
 				}
 				out := cmd.OutOrStdout()
 				if !quiet {
@@ -63,5 +72,6 @@ Registry mirrors from kist's config (see "kist info") are tried first.`,
 	}
 	cmd.Flags().BoolVar(&tlsVerify, "tls-verify", true, "require HTTPS with a valid certificate (registries on loopback and insecure-registries may always use HTTP)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the image name")
+	cmd.Flags().StringVar(&platform, "platform", "", "pick this platform from a multi-platform image (default: this machine's)")
 	return cmd
 }

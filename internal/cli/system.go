@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,43 @@ ids of your user namespace, so plain rm cannot delete them; this can.`,
 		},
 	}
 	reset.Flags().BoolVarP(&force, "force", "f", false, "do not ask")
-	cmd.AddCommand(reset)
+	df := &cobra.Command{
+		Use:     "df",
+		Short:   "Show the disk space kist's images and containers use",
+		Example: "  kist system df",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error {
+				u, err := st.DiskUsage()
+				if err != nil {
+					return err
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
+				fmt.Fprintln(w, "TYPE\tTOTAL\tSIZE")
+				fmt.Fprintf(w, "Images\t%d\t%s\n", u.Images, image.SizeString(u.ImagesSize))
+				fmt.Fprintf(w, "Containers\t%d\t%s\n", u.Containers, image.SizeString(u.ContainersSize))
+				return w.Flush()
+			})
+		},
+	}
+	prune := &cobra.Command{
+		Use:     "prune",
+		Short:   "Remove images without a name that no container uses",
+		Example: "  kist system prune",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error {
+				removed, err := st.PruneImages()
+				for _, id := range removed {
+					fmt.Fprintf(cmd.OutOrStdout(), "Deleted: sha256:%s\n", id)
+				}
+				if err == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "Removed %d images\n", len(removed))
+				}
+				return err
+			})
+		},
+	}
+	cmd.AddCommand(reset, df, prune)
 	return cmd
 }

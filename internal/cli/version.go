@@ -24,7 +24,7 @@ func version() string {
 				return "dev-" + s.Value[:12]
 			}
 		}
-		if bi.Main.Version != "" {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			return bi.Main.Version
 		}
 	}

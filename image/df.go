@@ -1,0 +1,70 @@
+package image
+
+// Usage is what kist system df reports: images and containers, with
+// layers that several images share counted once.
+type Usage struct {
+	Images, Containers int
+	ImagesSize         int64 // unique image layers
+	ContainersSize     int64 // the containers' writable layers
+}
+
+// DiskUsage adds up the store's layers.
+func (s *Store) DiskUsage() (*Usage, error) {
+	imgs, err := s.s.Images()
+	if err != nil {
+		return nil, err
+	}
+	ctrs, err := s.s.Containers()
+	if err != nil {
+		return nil, err
+	}
+	layers, err := s.s.Layers()
+	if err != nil {
+		return nil, err
+	}
+	size := map[string]int64{}
+	parent := map[string]string{}
+	for _, l := range layers {
+		size[l.ID], parent[l.ID] = l.UncompressedSize, l.Parent
+	}
+	u := &Usage{Images: len(imgs), Containers: len(ctrs)}
+	seen := map[string]bool{}
+	for _, img := range imgs {
+		for id := img.TopLayer; id != "" && !seen[id]; id = parent[id] {
+			seen[id] = true
+			u.ImagesSize += size[id]
+		}
+	}
+	for _, c := range ctrs {
+		u.ContainersSize += size[c.LayerID]
+	}
+	return u, nil
+}
+
+// PruneImages removes images without names that no container uses and
+// returns their ids.
+func (s *Store) PruneImages() ([]string, error) {
+	imgs, err := s.s.Images()
+	if err != nil {
+		return nil, err
+	}
+	ctrs, err := s.s.Containers()
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for _, c := range ctrs {
+		used[c.ImageID] = true
+	}
+	var removed []string
+	for _, img := range imgs {
+		if len(img.Names) > 0 || used[img.ID] {
+			continue
+		}
+		if _, err := s.s.DeleteImage(img.ID, true); err != nil {
+			return removed, err
+		}
+		removed = append(removed, img.ID)
+	}
+	return removed, nil
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"kist/image"
+	"kist/sandbox"
+)
+
+func init() { register(newInfoCmd) }
+
+func newInfoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "info",
+		Short:   "Show where kist keeps images, its registry mirrors and its user mapping",
+		Example: "  kist info",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error {
+				out := cmd.OutOrStdout()
+				u, err := st.DiskUsage()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "Version: %s\nStore: %s\n Driver: %s\n Images: %d\n Containers: %d\n",
+					version(), st.Root, st.Driver, u.Images, u.Containers)
+				runDir, _ := sandbox.RuntimeDir()
+				fmt.Fprintf(out, "Runtime directory: %s\n", runDir)
+				printMapping(out)
+				regs, err := image.LoadRegistries()
+				if err != nil {
+					return err
+				}
+				printRegistries(out, regs)
+				return nil
+			})
+		},
+	}
+}
+
+// printMapping shows the user namespace mapping in use (inside the
+// namespace, /proc/self/uid_map reads "inside outside count").
+func printMapping(out interface{ Write([]byte) (int, error) }) {
+	for _, f := range []string{"uid_map", "gid_map"} {
+		b, _ := os.ReadFile("/proc/self/" + f)
+		fmt.Fprintf(out, "User namespace %s (inside, host, count):\n", strings.TrimSuffix(f, "_map"))
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			fmt.Fprintf(out, " %s\n", strings.Join(strings.Fields(l), " "))
+		}
+	}
+	if m := sandbox.CurrentIDMap(); m.Notice != "" {
+		fmt.Fprintf(out, " (%s)\n", m.Notice)
+	}
+}
+
+func printRegistries(out interface{ Write([]byte) (int, error) }, r *image.Registries) {
+	fmt.Fprintf(out, "Registry config: %s, %s, $KIST_REGISTRY_MIRRORS, $KIST_INSECURE_REGISTRIES\n", image.SystemConfigFile, image.UserConfigFile())
+	var regs []string
+	for reg := range r.Mirrors {
+		regs = append(regs, reg)
+	}
+	sort.Strings(regs)
+	fmt.Fprintln(out, "Registry mirrors:")
+	if len(regs) == 0 {
+		fmt.Fprintln(out, " none")
+	}
+	for _, reg := range regs {
+		fmt.Fprintf(out, " %s: %s\n", reg, strings.Join(r.Mirrors[reg], ", "))
+	}
+	fmt.Fprintf(out, "Insecure registries: 127.0.0.0/8, localhost")
+	for _, i := range r.Insecure {
+		fmt.Fprintf(out, ", %s", i)
+	}
+	fmt.Fprintln(out)
+}

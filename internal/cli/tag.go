@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"kist/image"
+)
+
+func init() { register(newTagCmd); register(newInspectCmd); register(newHistoryCmd) }
+
+func newTagCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "tag SOURCE_IMAGE TARGET_IMAGE[:TAG]",
+		Short:   "Give an image another name",
+		Example: "  kist tag demo1 127.0.0.1:5000/demo1:v1",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error { return st.Tag(args[0], args[1]) })
+		},
+	}
+}
+
+func newInspectCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "inspect IMAGE [IMAGE...]",
+		Short:   "Show images as JSON, like docker inspect",
+		Example: "  kist inspect python:3.8-slim",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error {
+				var out []*image.Inspect
+				for _, a := range args {
+					in, err := st.InspectImage(a)
+					if err != nil {
+						return err
+					}
+					out = append(out, in)
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "    ")
+				return enc.Encode(out)
+			})
+		},
+	}
+}
+
+func newHistoryCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "history IMAGE",
+		Short:   "Show how an image was built",
+		Example: "  kist history demo1",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error {
+				h, err := st.History(args[0])
+				if err != nil {
+					return err
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
+				fmt.Fprintln(w, "CREATED\tCREATED BY\tCOMMENT")
+				for _, e := range h {
+					by := strings.ReplaceAll(e.CreatedBy, "\t", " ")
+					if len(by) > 60 {
+						by = by[:57] + "..."
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\n", ago(e.Created.Time), by, e.Comment)
+				}
+				return w.Flush()
+			})
+		},
+	}
+}
