@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/storage"
 )
@@ -48,23 +50,53 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the image's layers: %w", err)
 	}
-	parent := ""
+	diffIDs := make([]v1.Hash, len(layers))
 	for i, l := range layers {
-		diffID, err := l.DiffID()
-		if err != nil {
+		if diffIDs[i], err = l.DiffID(); err != nil {
 			return "", fmt.Errorf("layer %d: %w", i+1, err)
 		}
-		short := diffID.Hex[:12]
-		if id := s.findLayer(diffID, parent); id != "" {
-			progress("layer %d/%d %s: already in the store", i+1, len(layers), short)
-			parent = id
-			continue
+	}
+	// The layers already stored on the same parents need nothing.
+	parent, k := "", 0
+	for ; k < len(layers); k++ {
+		id := s.findLayer(diffIDs[k], parent)
+		if id == "" {
+			break
 		}
-		progress("layer %d/%d %s: downloading and unpacking", i+1, len(layers), short)
-		id, err := s.putLayer(l, diffID, parent)
+		progress("layer %d/%d %s: already in the store", k+1, len(layers), diffIDs[k].Hex[:12])
+		parent = id
+	}
+	var fetched []*fetch
+	if s.Downloads > 0 && k < len(layers) {
+		dir, err := os.MkdirTemp("", "kist-pull-")
 		if err != nil {
-			return "", fmt.Errorf("layer %d/%d %s: %w", i+1, len(layers), short, err)
+			return "", err
 		}
+		defer os.RemoveAll(dir)
+		fetched = s.startFetches(layers[k:], diffIDs[k:], dir)
+	}
+	for i := k; i < len(layers); i++ {
+		short := fmt.Sprintf("layer %d/%d %s", i+1, len(layers), diffIDs[i].Hex[:12])
+		l := layers[i]
+		if fetched != nil {
+			f := fetched[i-k]
+			progress("%s: downloading", short)
+			<-f.done
+			if f.err != nil {
+				return "", fmt.Errorf("%s: downloading: %w", short, f.err)
+			}
+			if l, err = tarball.LayerFromFile(f.path); err != nil {
+				return "", fmt.Errorf("%s: %w", short, err)
+			}
+			progress("%s: unpacking", short)
+		} else {
+			progress("%s: downloading and unpacking", short)
+		}
+		id, err := s.putLayer(l, diffIDs[i], parent)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", short, err)
+		}
+		progress("%s: pull complete", short)
 		parent = id
 	}
 	return parent, nil

@@ -21,6 +21,14 @@ type Store struct {
 	s      storage.Store
 	Root   string // GraphRoot: $XDG_DATA_HOME/kist/storage
 	Driver string // "overlay", or "vfs" where overlay does not work
+
+	// Downloads, when > 0, makes PutImage download that many layers at
+	// once to temporary files while it unpacks them in order; 0 unpacks
+	// each layer as it is read (right for local images).
+	Downloads int
+	// OnDownload, when set, is told how far each download is (bytes
+	// done and total, per layer's short id).
+	OnDownload func(layer string, done, total int64)
 }
 
 // DataDir is kist's per-user data directory, $XDG_DATA_HOME/kist

@@ -69,5 +69,7 @@ func pullForRun(cmd *cobra.Command, st *image.Store, name string) (*storageImage
 	if err != nil {
 		return nil, err
 	}
-	return st.PutImage(img, image.Names(ref), func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+	bars := newPullProgress(os.Stderr)
+	st.Downloads, st.OnDownload = 3, bars.download
+	return st.PutImage(img, image.Names(ref), bars.step)
 }

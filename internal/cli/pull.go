@@ -49,10 +49,15 @@ Registry mirrors from kist's config (see "kist info") are tried first.`,
 				if err != nil {
 					return err
 				}
+				bars := newPullProgress(out)
 				progress := func(format string, a ...any) {
 					if !quiet {
-						fmt.Fprintf(out, format+"\n", a...)
+						bars.step(format, a...)
 					}
+				}
+				st.Downloads = 3
+				if !quiet {
+					st.OnDownload = bars.download
 				}
 				if from.Context().RegistryStr() != ref.Context().RegistryStr() {
 					progress("from mirror %s", from.Context().RegistryStr())

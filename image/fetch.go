@@ -1,0 +1,76 @@
+package image
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// fetch is one layer's compressed blob being downloaded to a file.
+type fetch struct {
+	done chan struct{}
+	path string
+	err  error
+}
+
+// startFetches downloads the layers' compressed blobs into dir,
+// s.Downloads at a time (docker's default is 3), while the caller
+// unpacks them in order as they arrive. go-containerregistry checks each
+// blob's digest as it is read.
+func (s *Store) startFetches(layers []v1.Layer, diffIDs []v1.Hash, dir string) []*fetch {
+	out := make([]*fetch, len(layers))
+	slots := make(chan struct{}, s.Downloads)
+	var wg sync.WaitGroup
+	for i, l := range layers {
+		f := &fetch{done: make(chan struct{}), path: filepath.Join(dir, diffIDs[i].Hex)}
+		out[i] = f
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(f.done)
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			f.err = s.download(l, diffIDs[i].Hex[:12], f.path)
+		}()
+	}
+	return out
+}
+
+func (s *Store) download(l v1.Layer, short, path string) error {
+	rc, err := l.Compressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	size, _ := l.Size()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := io.Writer(f)
+	if s.OnDownload != nil {
+		w = &counter{w: f, report: func(n int64) { s.OnDownload(short, n, size) }}
+	}
+	if _, err := io.Copy(w, rc); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// counter reports the bytes written through it.
+type counter struct {
+	w      io.Writer
+	n      int64
+	report func(int64)
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	c.report(c.n)
+	return n, err
+}

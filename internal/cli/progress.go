@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"kist/image"
+)
+
+// pullProgress shows a pull: on a terminal one live line per layer with a
+// download bar, redrawn in place; otherwise one plain line per step.
+type pullProgress struct {
+	mu     sync.Mutex
+	out    io.Writer
+	tty    bool
+	order  []string          // layer short ids, in the order first seen
+	state  map[string]string // layer -> what it is doing
+	drawn  int               // lines drawn last time
+	redraw time.Time
+}
+
+func newPullProgress(out io.Writer) *pullProgress {
+	f, ok := out.(*os.File)
+	return &pullProgress{out: out, tty: ok && term.IsTerminal(int(f.Fd())), state: map[string]string{}}
+}
+
+var layerLine = regexp.MustCompile(`^layer \d+/\d+ ([0-9a-f]{12}): (.*)$`)
+
+// step is an image.Progress.
+func (p *pullProgress) step(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := layerLine.FindStringSubmatch(msg)
+	if !p.tty || m == nil {
+		p.clear()
+		fmt.Fprintln(p.out, msg)
+		p.draw()
+		return
+	}
+	p.set(m[1], m[2])
+	p.draw()
+}
+
+// download is the store's OnDownload.
+func (p *pullProgress) download(layer string, done, total int64) {
+	if !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.set(layer, "downloading "+bar(done, total)+" "+image.SizeString(done)+"/"+image.SizeString(total))
+	if time.Since(p.redraw) > 100*time.Millisecond || done == total {
+		p.draw()
+	}
+}
+
+func (p *pullProgress) set(layer, state string) {
+	if _, ok := p.state[layer]; !ok {
+		p.order = append(p.order, layer)
+	}
+	p.state[layer] = state
+}
+
+// clear moves back over the drawn lines so plain text can go above.
+func (p *pullProgress) clear() {
+	if p.tty && p.drawn > 0 {
+		fmt.Fprintf(p.out, "\x1b[%dA\x1b[J", p.drawn)
+		p.drawn = 0
+	}
+}
+
+func (p *pullProgress) draw() {
+	if !p.tty {
+		return
+	}
+	p.clear()
+	for _, l := range p.order {
+		fmt.Fprintf(p.out, "%s: %s\x1b[K\n", l, p.state[l])
+	}
+	p.drawn = len(p.order)
+	p.redraw = time.Now()
+}
+
+func bar(done, total int64) string {
+	const width = 30
+	if total <= 0 {
+		return "[" + strings.Repeat(" ", width) + "]"
+	}
+	n := int(done * width / total)
+	if n >= width {
+		return "[" + strings.Repeat("=", width) + "]"
+	}
+	return "[" + strings.Repeat("=", n) + ">" + strings.Repeat(" ", width-n-1) + "]"
+}
