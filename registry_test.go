@@ -26,7 +26,8 @@ import (
 )
 
 // testRegistry is an in-memory registry on loopback shared by the
-// scripts ($REGISTRY); scripts put images there with pushimage.
+// scripts ($REGISTRY); scripts put images there with pushimage. Scripts
+// run in parallel, so each uses repository names of its own.
 var testRegistry = sync.OnceValue(func() string {
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	return strings.TrimPrefix(srv.URL, "http://")

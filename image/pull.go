@@ -166,7 +166,17 @@ func (s *Store) createImage(img v1.Image, id, top string, names []string) (*stor
 			{Key: "manifest", Data: rawMan, Digest: digest.Digest(manDigest.String())},
 		},
 	}
-	return s.s.CreateImage(id, names, top, "", opts)
+	// Names go on after: AddNames moves a name from the image that had
+	// it (a tag now pointing elsewhere), CreateImage would refuse it.
+	stored, err := s.s.CreateImage(id, nil, top, "", opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.s.AddNames(id, names); err != nil {
+		return nil, err
+	}
+	stored.Names = append(stored.Names, names...)
+	return stored, nil
 }
 
 // Names is what PutImage records for a pulled reference: its familiar
