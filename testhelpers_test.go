@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -52,9 +53,19 @@ func kistCmd(args ...string) *exec.Cmd {
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "kist"
-	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+os.TempDir())
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+testRuntimeDir())
 	return cmd
 }
+
+// testRuntimeDir is a private XDG_RUNTIME_DIR for the commands the Go
+// tests run (the scripts get one per script).
+var testRuntimeDir = sync.OnceValue(func() string {
+	dir, err := os.MkdirTemp("", "kist-test-run-")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+})
 
 // startReady starts cmd and waits for the "ready PID" line of sigwait.
 func startReady(t *testing.T, cmd *exec.Cmd) *bufio.Reader {

@@ -126,7 +126,7 @@ func (s *Store) putLayer(l v1.Layer, diffID v1.Hash, parent string) (string, err
 	h := sha256.New()
 	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, h))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("the layer could not be unpacked, so it is damaged or hostile (a link pointing out of the image, say): %v", err)
 	}
 	if got := "sha256:" + hex.EncodeToString(sum(h, rc)); got != diffID.String() {
 		s.s.DeleteLayer(layer.ID)
