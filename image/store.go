@@ -43,8 +43,9 @@ func DataDir() string {
 
 // OpenStore opens (creating if needed) the store under DataDir, with
 // runRoot for its lock and mount state. The driver is overlay when the
-// kernel allows it in a user namespace, vfs otherwise; a store keeps the
-// driver it was made with.
+// kernel allows it in a user namespace, vfs otherwise (or as
+// KIST_STORAGE_DRIVER says, for a new store); a store keeps the driver
+// it was made with.
 func OpenStore(runRoot string) (*Store, error) {
 	// storage always parses storage.conf, even with every option given,
 	// and fails on a broken one; kist's store has nothing to do with it.
@@ -52,8 +53,17 @@ func OpenStore(runRoot string) (*Store, error) {
 	os.Unsetenv("CONTAINERS_STORAGE_CONF_OVERRIDE")
 	root := filepath.Join(DataDir(), "storage")
 	drivers := []string{"overlay", "vfs"}
-	for _, d := range drivers {
+	if d := os.Getenv("KIST_STORAGE_DRIVER"); d != "" {
+		if d != "overlay" && d != "vfs" {
+			return nil, fmt.Errorf("KIST_STORAGE_DRIVER=%s: want overlay or vfs", d)
+		}
+		drivers = []string{d}
+	}
+	for _, d := range []string{"overlay", "vfs"} {
 		if _, err := os.Stat(filepath.Join(root, d)); err == nil {
+			if len(drivers) == 1 && drivers[0] != d {
+				return nil, fmt.Errorf("the image store in %s uses the %s driver, not %s; to start over with %s: kist system reset --force", root, d, drivers[0], drivers[0])
+			}
 			drivers = []string{d}
 			break
 		}
