@@ -3,6 +3,7 @@ package image
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -38,22 +39,45 @@ func (s *Store) PutImage(img v1.Image, names []string, progress Progress) (*stor
 		progress("image %s is already in the store", id[:12])
 		return existing, nil
 	}
-	top, err := s.putLayers(img, progress)
+	top, created, err := s.putLayers(img, progress)
 	if err != nil {
+		s.deleteLayers(created) // a failed pull leaves nothing behind
 		return nil, err
 	}
-	return s.createImage(img, id, top, names)
+	stored, err := s.createImage(img, id, top, names)
+	if errors.Is(err, storage.ErrDuplicateID) {
+		// Another kist stored the same image meanwhile (two pulls at
+		// once): keep that copy, drop ours.
+		s.deleteLayers(created)
+		if err := s.s.AddNames(id, names); err != nil {
+			return nil, err
+		}
+		return s.s.Image(id)
+	}
+	if err != nil {
+		s.deleteLayers(created)
+	}
+	return stored, err
 }
 
-func (s *Store) putLayers(img v1.Image, progress Progress) (string, error) {
+// deleteLayers removes layers this process created, newest first.
+func (s *Store) deleteLayers(ids []string) {
+	for i := len(ids) - 1; i >= 0; i-- {
+		s.s.DeleteLayer(ids[i])
+	}
+}
+
+// putLayers stores the layers the store lacks and returns the top one
+// and those it created.
+func (s *Store) putLayers(img v1.Image, progress Progress) (top string, created []string, err error) {
 	layers, err := img.Layers()
 	if err != nil {
-		return "", fmt.Errorf("reading the image's layers: %w", err)
+		return "", nil, fmt.Errorf("reading the image's layers: %w", err)
 	}
 	diffIDs := make([]v1.Hash, len(layers))
 	for i, l := range layers {
 		if diffIDs[i], err = l.DiffID(); err != nil {
-			return "", fmt.Errorf("layer %d: %w", i+1, err)
+			return "", nil, fmt.Errorf("layer %d: %w", i+1, err)
 		}
 	}
 	// The layers already stored on the same parents need nothing.
@@ -70,7 +94,7 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (string, error) {
 	if s.Downloads > 0 && k < len(layers) {
 		dir, err := os.MkdirTemp("", "kist-pull-")
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		defer os.RemoveAll(dir)
 		fetched = s.startFetches(layers[k:], diffIDs[k:], dir)
@@ -83,10 +107,10 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (string, error) {
 			progress("%s: downloading", short)
 			<-f.done
 			if f.err != nil {
-				return "", fmt.Errorf("%s: downloading: %w", short, f.err)
+				return "", created, fmt.Errorf("%s: downloading: %w", short, f.err)
 			}
 			if l, err = tarball.LayerFromFile(f.path); err != nil {
-				return "", fmt.Errorf("%s: %w", short, err)
+				return "", created, fmt.Errorf("%s: %w", short, err)
 			}
 			progress("%s: unpacking", short)
 		} else {
@@ -94,12 +118,13 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (string, error) {
 		}
 		id, err := s.putLayer(l, diffIDs[i], parent)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", short, err)
+			return "", created, fmt.Errorf("%s: %w", short, err)
 		}
+		created = append(created, id)
 		progress("%s: pull complete", short)
 		parent = id
 	}
-	return parent, nil
+	return parent, created, nil
 }
 
 // findLayer returns a stored layer with that content on that parent.
