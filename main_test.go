@@ -53,6 +53,7 @@ func TestScript(t *testing.T) {
 			e.Setenv("HOME", e.WorkDir+"/.home")
 			e.Setenv("XDG_DATA_HOME", e.WorkDir+"/.data")
 			e.Setenv("REGISTRY", testRegistry())
+			integSetup(e) // integ_* scripts: $DOCKER_REGISTRY, $AUTH_REGISTRY, ... (integration_test.go)
 			e.Defer(func() {
 				// The store's files belong to the user namespace's ids;
 				// only kist can remove them.
@@ -73,6 +74,8 @@ func TestScript(t *testing.T) {
 				return sandbox.CurrentIDMap().Helpers || os.Getuid() == 0, nil
 			case "root":
 				return os.Getuid() == 0, nil
+			case "docker-registry", "debian-images": // integration_test.go
+				return integCondition(cond)
 			case "cgroup":
 				return sandbox.CheckLimits(sandbox.Resources{MemoryBytes: 1, PidsLimit: 1, CPUs: 1}) == nil, nil
 			}

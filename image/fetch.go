@@ -1,10 +1,12 @@
 package image
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -73,4 +75,22 @@ func (c *counter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	c.report(c.n)
 	return n, err
+}
+
+// downloadDir makes a directory for one pull's downloads under the
+// store's own tmp directory, named after this process, and first removes
+// those of pulls whose process is gone (killed with SIGKILL, say).
+func (s *Store) downloadDir() (string, error) {
+	tmp := filepath.Join(s.Root, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return "", err
+	}
+	ents, _ := os.ReadDir(tmp)
+	for _, e := range ents {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "pull-%d-", &pid); err == nil && syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
+	return os.MkdirTemp(tmp, fmt.Sprintf("pull-%d-", os.Getpid()))
 }

@@ -92,7 +92,7 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (top string, created 
 	}
 	var fetched []*fetch
 	if s.Downloads > 0 && k < len(layers) {
-		dir, err := os.MkdirTemp("", "kist-pull-")
+		dir, err := s.downloadDir()
 		if err != nil {
 			return "", nil, err
 		}

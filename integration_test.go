@@ -1,0 +1,1087 @@
+package main
+
+// Integration tests against a real registry server and real Debian images:
+//
+//   - Debian's docker-registry package (distribution's registry 2.8, the
+//     server behind most lab mirrors), started by the tests themselves: one
+//     instance without auth ($DOCKER_REGISTRY) and one with htpasswd basic
+//     auth ($AUTH_REGISTRY, $AUTH_USER, $AUTH_PASS) on the same storage;
+//   - Debian bookworm root filesystems made with mmdebstrap (minbase, and
+//     minbase with python3-minimal), built once per machine and cached as
+//     tarballs, pushed as debian:bookworm, library/debian:bookworm,
+//     library/python:3.11-slim and library/python:3.8-slim (the python
+//     image is the debian layer plus a second layer, as real images are).
+//
+// The scripts are testdata/script/integ_*.txtar, with the conditions
+// [docker-registry] (the binary is installed) and [debian-images] (the
+// images are in the registry; $DEBIAN_IMAGES_MISSING says why not).
+//
+// The tarballs are looked up in $KIST_TEST_IMAGES_DIR if set, else in
+// ${KIST_CI_CACHE:-/var/cache/kist-ci}/images and then (not as root) in
+// ~/.cache/kist-test/images. When missing they are built there with
+// mmdebstrap (as root, or as a user with a subordinate id range, where
+// mmdebstrap uses --mode=unshare); otherwise the tests skip and say which
+// command makes them.
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
+
+	"kist/sandbox"
+)
+
+const (
+	dockerRegistryBin = "/usr/bin/docker-registry"
+
+	integAuthUser = "kist-student"
+	integAuthPass = "s3cret-pass"
+	// integAuthHash is integAuthPass hashed with bcrypt (cost 5, cheap for
+	// a test) for docker-registry's htpasswd file; a constant, so the tests
+	// need no bcrypt module. To make another: htpasswd -nbB -C 5 USER PASS.
+	integAuthHash = "$2b$05$SoQ4Yp9J2Ggt25fBN5M6seJDd7F24xxwu5u7VGm7ed1HmKk.Uon7O"
+
+	// registryHelperName is the test binary's name when it runs a
+	// docker-registry for the tests (see registryHelper).
+	registryHelperName = "kist-test-registry"
+)
+
+func init() {
+	if filepath.Base(os.Args[0]) == registryHelperName {
+		os.Exit(registryHelper())
+	}
+}
+
+// integSetup gives the integ_* scripts their environment:
+//
+//	DOCKER_REGISTRY        host:port of docker-registry without auth
+//	AUTH_REGISTRY          host:port of one with basic auth, same storage
+//	AUTH_USER, AUTH_PASS   the credentials it accepts
+//	DEBIAN_IMAGES_MISSING  why [debian-images] is false ("" when true)
+//
+// Other scripts get nothing and start nothing.
+func integSetup(e *testscript.Env) {
+	if !strings.HasPrefix(filepath.Base(e.WorkDir), "script-integ_") {
+		return
+	}
+	st := integ()
+	if st.err != nil {
+		e.T().Fatal(st.err)
+	}
+	e.Setenv("DOCKER_REGISTRY", st.plain)
+	e.Setenv("AUTH_REGISTRY", st.auth)
+	e.Setenv("AUTH_USER", integAuthUser)
+	e.Setenv("AUTH_PASS", integAuthPass)
+	e.Setenv("DEBIAN_IMAGES_MISSING", st.missing)
+}
+
+// integCondition answers the conditions [docker-registry] and [debian-images].
+func integCondition(cond string) (bool, error) {
+	switch cond {
+	case "docker-registry":
+		_, err := os.Stat(dockerRegistryBin)
+		return err == nil, nil
+	case "debian-images":
+		st := integ()
+		return st.err == nil && st.missing == "", st.err
+	}
+	return false, errUnknownCond(cond)
+}
+
+// integState is what the integration tests share: started once per test
+// binary, on first use.
+type integState struct {
+	plain, auth string // the registries' host:port ("" without docker-registry)
+	missing     string // why the Debian images are not there ("" when they are)
+	err         error  // something that should have worked did not
+}
+
+var integ = sync.OnceValue(func() *integState {
+	st := &integState{}
+	if _, err := os.Stat(dockerRegistryBin); err != nil {
+		st.missing = "docker-registry is not installed (apt-get install docker-registry)"
+		return st
+	}
+	dir, err := os.MkdirTemp("", "kist-test-registry-")
+	if err != nil {
+		st.err = err
+		return st
+	}
+	if err := os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(integAuthUser+":"+integAuthHash+"\n"), 0o600); err != nil {
+		st.err = err
+		return st
+	}
+	if st.plain, err = startDockerRegistry(dir, "plain", false); err != nil {
+		os.RemoveAll(dir) // no helper runs to remove it
+		st.err = err
+		return st
+	}
+	if st.auth, err = startDockerRegistry(dir, "auth", true); err != nil {
+		st.err = err
+		return st
+	}
+	if err := pushSmallImage(st.plain, "private/notes:1"); err != nil {
+		st.err = fmt.Errorf("pushing to docker-registry: %w (its log: %s)", err, logTail(filepath.Join(dir, "plain.log")))
+		return st
+	}
+	var tars [2]string
+	var missing [2]string
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, d := range []debianTarball{minbaseTarball, pythonTarball} {
+		wg.Go(func() { tars[i], missing[i], errs[i] = d.ensure() })
+	}
+	wg.Wait()
+	if st.err = errors.Join(errs[:]...); st.err != nil {
+		return st
+	}
+	if st.missing = strings.Join(nonEmpty(missing[:]), "; "); st.missing != "" {
+		return st
+	}
+	start := time.Now()
+	if err := pushDebianImages(dir, st.plain, tars[0], tars[1]); err != nil {
+		st.err = fmt.Errorf("pushing the Debian images to docker-registry: %w (its log: %s)", err, logTail(filepath.Join(dir, "plain.log")))
+		return st
+	}
+	fmt.Fprintf(os.Stderr, "integration tests: Debian images pushed to docker-registry %s in %v\n", st.plain, time.Since(start).Round(time.Millisecond))
+	return st
+})
+
+// integRegistry is integ for Go tests: it skips when the images cannot be had.
+func integRegistry(t *testing.T) *integState {
+	t.Helper()
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	st := integ()
+	if st.err != nil {
+		t.Fatal(st.err)
+	}
+	if st.missing != "" {
+		t.Skip(st.missing)
+	}
+	return st
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ---- docker-registry ----
+
+// registryPipes keep the write ends of the helpers' stdin pipes open for
+// as long as this process lives (a closed or collected *os.File would
+// stop them).
+var (
+	registryPipesMu sync.Mutex
+	registryPipes   []*os.File
+)
+
+// startDockerRegistry starts docker-registry on a free loopback port with
+// its storage in dir/storage, and returns its host:port once /v2/
+// answers. It runs under registryHelper, which stops it and removes dir
+// when this process ends, however it ends.
+func startDockerRegistry(dir, label string, auth bool) (string, error) {
+	var errs []error
+	for range 3 { // a free port may be taken before docker-registry binds it
+		addr, err := freeLoopbackAddr()
+		if err != nil {
+			return "", err
+		}
+		cfg := registryConfig(dir, addr, auth)
+		cfgPath := filepath.Join(dir, label+".yml")
+		logPath := filepath.Join(dir, label+".log")
+		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+			return "", err
+		}
+		if err := spawnRegistry(cfgPath, logPath, dir, addr, auth); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		return addr, nil
+	}
+	return "", fmt.Errorf("starting docker-registry: %w", errors.Join(errs...))
+}
+
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// registryConfig is docker-registry's config.yml (distribution 2.8).
+func registryConfig(dir, addr string, auth bool) string {
+	cfg := fmt.Sprintf(`version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: %s
+  secret: kist-integration-tests
+`, filepath.Join(dir, "storage"), addr)
+	if auth {
+		cfg += fmt.Sprintf(`auth:
+  htpasswd:
+    realm: kist-test
+    path: %s
+`, filepath.Join(dir, "htpasswd"))
+	}
+	return cfg
+}
+
+func spawnRegistry(cfgPath, logPath, dir, addr string, auth bool) error {
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer pr.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, cfgPath, dir)
+	cmd.Args[0] = registryHelperName
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pr, logf, logf
+	// Its own process group: ^C on go test must not kill it before it
+	// has cleaned up (its stdin closing is what stops it).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		return err
+	}
+	// From here on the helper holds dir: it removes it when this process
+	// ends, even if its docker-registry failed (and one on another port
+	// is tried with the same dir).
+	registryPipesMu.Lock()
+	registryPipes = append(registryPipes, pw)
+	registryPipesMu.Unlock()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+
+	want := http.StatusOK
+	if auth {
+		want = http.StatusUnauthorized
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-exited:
+			return fmt.Errorf("docker-registry on %s exited: %s", addr, logTail(logPath))
+		case <-time.After(50 * time.Millisecond):
+		}
+		resp, err := client.Get("http://" + addr + "/v2/")
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			return fmt.Errorf("docker-registry on %s: GET /v2/ answered %s, want %d", addr, resp.Status, want)
+		}
+		return nil
+	}
+	return fmt.Errorf("docker-registry on %s did not answer within 30s: %s", addr, logTail(logPath))
+}
+
+// registryHelper is the test binary run as
+//
+//	kist-test-registry CONFIG DIR
+//
+// It runs docker-registry serve CONFIG until its stdin reaches EOF (the
+// test binary exited or was killed: it held the only write end), then
+// stops it and removes DIR. docker-registry dies with it (Pdeathsig) if
+// it is killed.
+func registryHelper() int {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: kist-test-registry CONFIG DIR")
+		return 2
+	}
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	dir := os.Args[2]
+	reg := exec.Command(dockerRegistryBin, "serve", os.Args[1])
+	reg.Stdout, reg.Stderr = os.Stdout, os.Stderr
+	reg.Env = withoutRegistryVars(os.Environ())
+	reg.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	runtime.LockOSThread() // Pdeathsig follows the thread that started it
+	if err := reg.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		return 1
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- reg.Wait() }()
+	eof := make(chan struct{})
+	go func() { io.Copy(io.Discard, os.Stdin); close(eof) }()
+	code := 0
+	select {
+	case err := <-exited:
+		fmt.Fprintln(os.Stderr, "docker-registry exited:", err)
+		code = 1
+		<-eof // the test binary may still use dir
+	case <-eof:
+		reg.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			reg.Process.Kill()
+			<-exited
+		}
+	}
+	os.RemoveAll(dir)
+	return code
+}
+
+// withoutRegistryVars drops REGISTRY_* variables, which would override
+// docker-registry's config file.
+func withoutRegistryVars(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "REGISTRY_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// logTail is the end of a log file, for error messages.
+func logTail(p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err.Error()
+	}
+	s := strings.TrimSpace(string(b))
+	if len(s) > 2000 {
+		s = "..." + s[len(s)-2000:]
+	}
+	if s == "" {
+		return "(empty)"
+	}
+	return s
+}
+
+// ---- Debian root filesystems made with mmdebstrap ----
+
+// debianTarball is a bookworm root filesystem made by mmdebstrap as a
+// tarball: minbase without documentation, manual pages and translations,
+// as docker's debian:bookworm-slim (which python:3.x-slim is built on),
+// and no /dev nodes, as in docker's images. SOURCE_DATE_EPOCH makes the
+// trees reproducible, so the python tree differs from minbase only where
+// python3 changed it.
+type debianTarball struct {
+	name    string   // file name stem
+	options []string // mmdebstrap options besides slimOptions
+}
+
+const debianEpoch = "1700000000"
+
+var slimOptions = []string{
+	"--variant=minbase",
+	"--dpkgopt=path-exclude=/usr/share/doc/*",
+	"--dpkgopt=path-include=/usr/share/doc/*/copyright",
+	"--dpkgopt=path-exclude=/usr/share/man/*",
+	"--dpkgopt=path-exclude=/usr/share/info/*",
+	"--dpkgopt=path-exclude=/usr/share/groff/*",
+	"--dpkgopt=path-exclude=/usr/share/lintian/*",
+	"--dpkgopt=path-exclude=/usr/share/locale/*",
+	"--dpkgopt=path-include=/usr/share/locale/locale.alias",
+}
+
+var (
+	minbaseTarball = debianTarball{"debian-bookworm-slim", nil}
+	pythonTarball  = debianTarball{"debian-bookworm-slim-python3", []string{"--include=python3-minimal"}}
+)
+
+func (d debianTarball) args(out string) []string {
+	a := append([]string{"--quiet", "--format=tar", "--skip=output/dev"}, slimOptions...)
+	a = append(a, d.options...)
+	return append(a, "bookworm", out, "http://deb.debian.org/debian")
+}
+
+// file is the tarball's name, keyed by the mmdebstrap command line.
+func (d debianTarball) file() string {
+	key := "SOURCE_DATE_EPOCH=" + debianEpoch + " mmdebstrap " + strings.Join(d.args("OUT"), " ") + " " + runtime.GOARCH
+	h := sha256.Sum256([]byte(key))
+	return fmt.Sprintf("%s-%s-%x.tar", d.name, runtime.GOARCH, h[:6])
+}
+
+// command is the shell command that makes the tarball at out.
+func (d debianTarball) command(out string) string {
+	words := []string{"SOURCE_DATE_EPOCH=" + debianEpoch, "mmdebstrap"}
+	for _, a := range d.args(out) {
+		if strings.ContainsAny(a, "*?[ '\"$") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		words = append(words, a)
+	}
+	return strings.Join(words, " ")
+}
+
+// testImagesDirs are where tarballs are looked for, and the one where a
+// missing tarball is built ("" if none).
+func testImagesDirs() (search []string, build string) {
+	if d := os.Getenv("KIST_TEST_IMAGES_DIR"); d != "" {
+		return []string{d}, d
+	}
+	ci := os.Getenv("KIST_CI_CACHE")
+	if ci == "" {
+		ci = "/var/cache/kist-ci"
+	}
+	shared := filepath.Join(ci, "images")
+	if os.Getuid() == 0 {
+		return []string{shared}, shared
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return []string{shared}, ""
+	}
+	own := filepath.Join(cache, "kist-test", "images")
+	return []string{shared, own}, own
+}
+
+// ensure returns the tarball's path, building it if it is missing and
+// can be built here; otherwise missing says why and how to make it.
+func (d debianTarball) ensure() (p, missing string, err error) {
+	search, build := testImagesDirs()
+	for _, dir := range search {
+		p := filepath.Join(dir, d.file())
+		if f, err := os.Open(p); err == nil {
+			f.Close()
+			return p, "", nil
+		}
+	}
+	target := build
+	if target == "" {
+		target = search[0]
+	}
+	how := fmt.Sprintf("no %s in %s; make it (as root, or as a user with a subordinate id range) with: %s",
+		d.file(), strings.Join(search, " or "), d.command(filepath.Join(target, d.file())))
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		return "", how + " (apt-get install mmdebstrap)", nil
+	}
+	if build == "" || (os.Getuid() != 0 && !sandbox.CurrentIDMap().Helpers) {
+		return "", how, nil
+	}
+	p, err = d.build(build)
+	if err != nil {
+		return "", "", fmt.Errorf("%w\n(the command: %s)", err, d.command(filepath.Join(build, d.file())))
+	}
+	return p, "", nil
+}
+
+// build runs mmdebstrap into dir, once even with several test binaries
+// at the same time (a lock file), and makes the result world-readable.
+func (d debianTarball) build(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if os.Getuid() == 0 && os.Getenv("KIST_TEST_IMAGES_DIR") == "" {
+		os.Chmod(dir, 0o755) // the test users read root's tarballs
+	}
+	final := filepath.Join(dir, d.file())
+	lock, err := os.OpenFile(final+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(final); err == nil {
+		return final, nil // built by another test binary meanwhile
+	}
+	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d.tar", d.name, os.Getpid()))
+	defer os.Remove(tmp)
+	fmt.Fprintf(os.Stderr, "integration tests: building %s with mmdebstrap (once; it is kept in %s)\n", d.file(), dir)
+	start := time.Now()
+	var out []byte
+	for try := 1; ; try++ { // the mirror sometimes fails once
+		cmd := exec.Command("mmdebstrap", d.args(tmp)...)
+		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+debianEpoch)
+		if out, err = cmd.CombinedOutput(); err == nil || try == 2 {
+			break
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("mmdebstrap failed: %v\n%s", err, tail(out, 3000))
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(os.Stderr, "integration tests: built %s in %v\n", final, time.Since(start).Round(time.Second))
+	return final, nil
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+// ---- images ----
+
+const debianPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// pushDebianImages makes the images from the tarballs and pushes them to
+// the registry at host:
+//
+//	library/debian:bookworm, debian:bookworm   minbase, Cmd bash
+//	library/python:3.11-slim, :3.8-slim        minbase + python3 layer, Cmd python3
+func pushDebianImages(dir, host, minbaseTar, pythonTar string) error {
+	// The gzipped layers are kept next to the tarballs they are made of.
+	const layerVersion = "v1" // change when gzipFile or diffLayer change
+	debKey := strings.TrimSuffix(filepath.Base(minbaseTar), ".tar") + ".layer-" + layerVersion + ".tar.gz"
+	pyKey := strings.TrimSuffix(filepath.Base(pythonTar), ".tar") + ".over-" + strings.TrimSuffix(debKey, ".tar.gz") + ".tar.gz"
+	var debGz, pyGz string
+	var errs [2]error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		debGz, errs[0] = layerFile(debKey, dir, func(dst string) error { return gzipFile(minbaseTar, dst) })
+	})
+	wg.Go(func() {
+		pyGz, errs[1] = layerFile(pyKey, dir, func(dst string) error { return diffLayer(minbaseTar, pythonTar, dst) })
+	})
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return err
+	}
+	debLayer, err := tarball.LayerFromFile(debGz)
+	if err != nil {
+		return err
+	}
+	pyLayer, err := tarball.LayerFromFile(pyGz)
+	if err != nil {
+		return err
+	}
+	cfg := &v1.ConfigFile{
+		Architecture: runtime.GOARCH,
+		OS:           "linux",
+		Created:      v1.Time{Time: time.Unix(1700000000, 0).UTC()},
+		Config:       v1.Config{Env: []string{debianPath}, Cmd: []string{"bash"}},
+		RootFS:       v1.RootFS{Type: "layers"},
+	}
+	deb, err := mutate.ConfigFile(empty.Image, cfg)
+	if err != nil {
+		return err
+	}
+	if deb, err = mutate.AppendLayers(deb, debLayer); err != nil {
+		return err
+	}
+	refs := map[string]name.Reference{}
+	for _, s := range []string{"library/debian:bookworm", "debian:bookworm", "library/python:3.11-slim", "library/python:3.8-slim"} {
+		if refs[s], err = name.ParseReference(host+"/"+s, name.Insecure); err != nil {
+			return err
+		}
+	}
+	if err := remote.Write(refs["library/debian:bookworm"], deb); err != nil {
+		return err
+	}
+	// The pushed image, so that its layer is mounted into other
+	// repositories instead of uploaded again.
+	base, err := remote.Image(refs["library/debian:bookworm"])
+	if err != nil {
+		return err
+	}
+	if err := remote.Write(refs["debian:bookworm"], base); err != nil {
+		return err
+	}
+	py, err := mutate.AppendLayers(base, pyLayer)
+	if err != nil {
+		return err
+	}
+	if py, err = mutate.Config(py, v1.Config{Env: []string{debianPath, "LANG=C.UTF-8"}, Cmd: []string{"python3"}}); err != nil {
+		return err
+	}
+	for _, tag := range []string{"library/python:3.11-slim", "library/python:3.8-slim"} {
+		if err := remote.Write(refs[tag], py); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// layerFile returns the file key from the first images directory that
+// has it, else makes it with mk: in the directory where tarballs are
+// built, to be kept, or in tmp for this run only.
+func layerFile(key, tmp string, mk func(dst string) error) (string, error) {
+	search, build := testImagesDirs()
+	for _, dir := range search {
+		p := filepath.Join(dir, key)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	dir := tmp
+	if build != "" && os.MkdirAll(build, 0o755) == nil && unix.Access(build, unix.W_OK) == nil {
+		dir = build
+	}
+	part := filepath.Join(dir, fmt.Sprintf(".%s.%d", key, os.Getpid()))
+	defer os.Remove(part)
+	if err := mk(part); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(part, 0o644); err != nil {
+		return "", err
+	}
+	final := filepath.Join(dir, key)
+	return final, os.Rename(part, final)
+}
+
+// pushSmallImage pushes a one-file image (no program to run) to host.
+func pushSmallImage(host, ref string) error {
+	var buf strings.Builder
+	tw := tar.NewWriter(&buf)
+	notes := "kist integration tests\n"
+	tw.WriteHeader(&tar.Header{Name: "notes.txt", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(notes)), ModTime: time.Unix(1700000000, 0)})
+	io.WriteString(tw, notes)
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	data := buf.String()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(data)), nil })
+	if err != nil {
+		return err
+	}
+	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{Architecture: runtime.GOARCH, OS: "linux", RootFS: v1.RootFS{Type: "layers"}})
+	if err != nil {
+		return err
+	}
+	if img, err = mutate.AppendLayers(img, layer); err != nil {
+		return err
+	}
+	r, err := name.ParseReference(host+"/"+ref, name.Insecure)
+	if err != nil {
+		return err
+	}
+	return remote.Write(r, img)
+}
+
+func gzipFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	zw, _ := gzip.NewWriterLevel(out, gzip.BestSpeed)
+	if _, err := io.Copy(zw, bufio.NewReaderSize(in, 1<<20)); err != nil {
+		out.Close()
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// diffLayer writes to dst (gzipped) the layer that turns the tree in the
+// tarball base into the one in full: the entries of full that are new or
+// differ (with their parent directories, and both ends of hard links),
+// and whiteouts for what full lacks.
+func diffLayer(base, full, dst string) error {
+	baseSigs := map[string]string{}
+	err := scanTar(base, func(h *tar.Header, r io.Reader) error {
+		s, err := entrySig(h, r)
+		baseSigs[cleanTarName(h.Name)] = s
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		typ  byte
+		link string
+	}
+	entries := map[string]entry{}
+	include := map[string]bool{}
+	err = scanTar(full, func(h *tar.Header, r io.Reader) error {
+		s, err := entrySig(h, r)
+		n := cleanTarName(h.Name)
+		entries[n] = entry{h.Typeflag, cleanTarName(h.Linkname)}
+		if baseSigs[n] != s {
+			include[n] = true
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// A hard link needs its target in the same layer, and a changed
+	// target changes its links.
+	for changed := true; changed; {
+		changed = false
+		for n, e := range entries {
+			if e.typ == tar.TypeLink && include[n] != include[e.link] {
+				include[n], include[e.link] = true, true
+				changed = true
+			}
+		}
+	}
+	var names []string
+	for n := range include {
+		names = append(names, n)
+	}
+	for _, n := range names {
+		for p := path.Dir(n); p != "." && p != "/"; p = path.Dir(p) {
+			if _, ok := entries[p]; ok {
+				include[p] = true
+			}
+		}
+	}
+
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+	tw := tar.NewWriter(zw)
+	err = scanTar(full, func(h *tar.Header, r io.Reader) error {
+		if !include[cleanTarName(h.Name)] {
+			return nil
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		_, err := io.Copy(tw, r)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for n := range baseSigs {
+		if _, ok := entries[n]; ok || n == "." {
+			continue
+		}
+		if _, parentGone := baseSigs[path.Dir(n)]; parentGone && path.Dir(n) != "." {
+			if _, ok := entries[path.Dir(n)]; !ok {
+				continue // the parent's whiteout covers it
+			}
+		}
+		wh := path.Join(path.Dir(n), ".wh."+path.Base(n))
+		if err := tw.WriteHeader(&tar.Header{Name: wh, Typeflag: tar.TypeReg, Mode: 0o600, ModTime: time.Unix(1700000000, 0)}); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func scanTar(p string, fn func(*tar.Header, io.Reader) error) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	tr := tar.NewReader(bufio.NewReaderSize(f, 1<<20))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		if err := fn(h, tr); err != nil {
+			return err
+		}
+	}
+}
+
+func cleanTarName(n string) string {
+	if n == "" {
+		return ""
+	}
+	return path.Clean(strings.TrimPrefix(n, "./"))
+}
+
+// entrySig is what makes two tar entries the same file: type, metadata,
+// link target, extended attributes and content.
+func entrySig(h *tar.Header, r io.Reader) (string, error) {
+	sum := sha256.New()
+	if _, err := io.Copy(sum, r); err != nil {
+		return "", err
+	}
+	var xattrs []string
+	for k, v := range h.PAXRecords {
+		if strings.HasPrefix(k, "SCHILY.xattr.") {
+			xattrs = append(xattrs, k+"="+v)
+		}
+	}
+	return fmt.Sprintf("%c %o %d:%d %d %q %d %d,%d %x %q", h.Typeflag, h.Mode, h.Uid, h.Gid, h.ModTime.Unix(),
+		h.Linkname, h.Size, h.Devmajor, h.Devminor, sum.Sum(nil), slices.Sorted(slices.Values(xattrs))), nil
+}
+
+// ---- Go tests ----
+
+// integKist runs kist with its own store, runtime and temporary directories.
+func integKist(dir string, args ...string) *exec.Cmd {
+	cmd := kistCmd(args...)
+	cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+dir+"/data", "XDG_RUNTIME_DIR="+dir+"/run",
+		"XDG_CONFIG_HOME="+dir+"/config", "TMPDIR="+dir+"/tmp")
+	return cmd
+}
+
+// TestIntegPullKilled kills kist pull with SIGKILL while it unpacks a
+// real Debian image: the store stays usable, and the next pull completes
+// the image.
+func TestIntegPullKilled(t *testing.T) {
+	st := integRegistry(t)
+	t.Parallel()
+	dir := t.TempDir()
+	for _, d := range []string{"data", "run", "config", "tmp"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { // before the temp dir goes: the store's files belong to the namespace's ids
+		integKist(dir, "system", "reset", "--force").Run()
+	})
+	ref := st.plain + "/debian:bookworm"
+
+	cmd := integKist(dir, "pull", ref)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// Kill it once it unpacks (or 2s after it starts downloading, if
+	// it never says so).
+	var seen []string
+	var downloading <-chan time.Time
+	timeout := time.After(2 * time.Minute)
+wait:
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				break wait
+			}
+			seen = append(seen, l)
+			if strings.Contains(l, "unpacking") {
+				time.Sleep(300 * time.Millisecond)
+				break wait
+			}
+			if strings.Contains(l, "downloading") && downloading == nil {
+				downloading = time.After(2 * time.Second)
+			}
+		case <-downloading:
+			break wait
+		case <-timeout:
+			break wait
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	if !strings.Contains(strings.Join(seen, "\n"), "downloading") {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("kist pull did not say it was downloading: %q\nstderr: %s", seen, stderr.String())
+	}
+	kids := descendants(cmd.Process.Pid)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if !gone(kids) {
+		t.Errorf("kist pull's processes %v outlived it", kids)
+	}
+	t.Logf("killed kist pull after: %q", seen)
+	if strings.Contains(strings.Join(seen, "\n"), "Digest:") {
+		t.Logf("the pull had finished before it was killed")
+	}
+
+	images, err := integKist(dir, "images").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kist images after a killed pull: %v\n%s", err, images)
+	}
+	again, err := integKist(dir, "pull", ref).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kist pull after a killed pull: %v\n%s", err, again)
+	}
+	if !strings.Contains(string(again), "Digest: sha256:") {
+		t.Errorf("kist pull after a killed pull said:\n%s", again)
+	}
+	ver, err := integKist(dir, "run", "--rm", ref, "cat", "/etc/debian_version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(ver), "12.") {
+		t.Fatalf("kist run after the pull: %v\n%s", err, ver)
+	}
+	images, err = integKist(dir, "images").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kist images: %v\n%s", err, images)
+	}
+	if n := strings.Count(string(images), st.plain+"/debian "); n != 1 {
+		t.Errorf("kist images lists %s/debian %d times:\n%s", st.plain, n, images)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) > 0 {
+		t.Logf("the killed pull left in $TMPDIR: %v", left)
+	}
+}
+
+// TestIntegRegistryHelperCleansUp checks that a docker-registry started
+// for the tests stops, and its directory goes, when its stdin closes
+// (what happens when the test binary ends), also when docker-registry
+// failed to start.
+func TestIntegRegistryHelperCleansUp(t *testing.T) {
+	if _, err := os.Stat(dockerRegistryBin); err != nil {
+		t.Skip("docker-registry is not installed (apt-get install docker-registry)")
+	}
+	t.Run("serving", func(t *testing.T) { testRegistryHelper(t, false) })
+	t.Run("port-taken", func(t *testing.T) { testRegistryHelper(t, true) })
+}
+
+func testRegistryHelper(t *testing.T, portTaken bool) {
+	dir, err := os.MkdirTemp("", "kist-test-registry-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if portTaken {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+	}
+	cfgPath := filepath.Join(dir, "r.yml")
+	if err := os.WriteFile(cfgPath, []byte(registryConfig(dir, addr, false)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, cfgPath, dir)
+	cmd.Args[0] = registryHelperName
+	cmd.Stdout, cmd.Stderr = logf, logf
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	ready := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !ready; time.Sleep(50 * time.Millisecond) {
+		if portTaken {
+			b, _ := os.ReadFile(logPath)
+			ready = strings.Contains(string(b), "docker-registry exited")
+		} else if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			resp.Body.Close()
+			ready = resp.StatusCode == http.StatusOK
+		}
+	}
+	if !ready {
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("docker-registry did not come up (or fail):\n%s", logTail(logPath))
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("the helper removed %s while its stdin was open: %v", dir, err)
+	}
+	kids := descendants(cmd.Process.Pid)
+	stdin.Close()
+	select {
+	case err := <-done:
+		if (err != nil) != portTaken {
+			t.Errorf("helper: %v\n%s", err, logTail(logPath))
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("the helper did not stop when its stdin closed")
+	}
+	if !gone(kids) {
+		t.Errorf("docker-registry (%v) still runs", kids)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s is still there: %v", dir, err)
+	}
+	if !portTaken {
+		if _, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			t.Errorf("something still answers on %s", addr)
+		}
+	}
+}
