@@ -1,6 +1,8 @@
 package image
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/pgzip"
 )
 
 // fetch is one layer's compressed blob being downloaded to a file.
@@ -94,3 +98,40 @@ func (s *Store) downloadDir() (string, error) {
 	}
 	return os.MkdirTemp(tmp, fmt.Sprintf("pull-%d-", os.Getpid()))
 }
+
+// openBlob opens a downloaded layer blob as its uncompressed tar: gzip
+// (decompressed on several cores), zstd, or a plain tar. The diff_id is
+// known from the config and checked while unpacking, so the blob is
+// read once.
+func openBlob(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(f, 1<<16)
+	magic, _ := br.Peek(4)
+	switch {
+	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		zr, err := pgzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("reading the layer: %w", err)
+		}
+		return &readCloser{zr, func() error { zr.Close(); return f.Close() }}, nil
+	case bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("reading the layer: %w", err)
+		}
+		return &readCloser{zr, func() error { zr.Close(); return f.Close() }}, nil
+	}
+	return &readCloser{br, f.Close}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r *readCloser) Close() error { return r.close() }

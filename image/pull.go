@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/storage"
 )
@@ -101,7 +100,7 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (top string, created 
 	}
 	for i := k; i < len(layers); i++ {
 		short := fmt.Sprintf("layer %d/%d %s", i+1, len(layers), diffIDs[i].Hex[:12])
-		l := layers[i]
+		open := layers[i].Uncompressed
 		if fetched != nil {
 			f := fetched[i-k]
 			progress("%s: downloading", short)
@@ -109,14 +108,12 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (top string, created 
 			if f.err != nil {
 				return "", created, fmt.Errorf("%s: downloading: %w", short, f.err)
 			}
-			if l, err = tarball.LayerFromFile(f.path); err != nil {
-				return "", created, fmt.Errorf("%s: %w", short, err)
-			}
+			open = func() (io.ReadCloser, error) { return openBlob(f.path) }
 			progress("%s: unpacking", short)
 		} else {
 			progress("%s: downloading and unpacking", short)
 		}
-		id, err := s.putLayer(l, diffIDs[i], parent)
+		id, err := s.putLayer(open, diffIDs[i], parent)
 		if err != nil {
 			return "", created, fmt.Errorf("%s: %w", short, err)
 		}
@@ -142,8 +139,8 @@ func (s *Store) findLayer(diffID v1.Hash, parent string) string {
 }
 
 // putLayer unpacks one layer and checks its content against diffID.
-func (s *Store) putLayer(l v1.Layer, diffID v1.Hash, parent string) (string, error) {
-	rc, err := l.Uncompressed()
+func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, parent string) (string, error) {
+	rc, err := open()
 	if err != nil {
 		return "", err
 	}
