@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -79,11 +80,108 @@ func TestHostileLayers(t *testing.T) {
 
 func pushLayer(t *testing.T, ref string, entries []entry, out string) {
 	t.Helper()
+	img, err := mutate.AppendLayers(empty.Image, craftedLayer(t, entries, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := name.ParseReference(ref, name.Insecure)
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Whiteouts and opaque directories in an upper layer hide the lower
+// layer's files, as docker applies them.
+func TestLayerWhiteouts(t *testing.T) {
+	rootfs := toolboxRootfs(t)
+	for _, f := range []string{"data/keep", "data/gone", "opq/old"} {
+		os.MkdirAll(filepath.Join(rootfs, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(rootfs, f), []byte(f), 0o644)
+	}
+	base, err := dirLayer(rootfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper := craftedLayer(t, []entry{
+		{name: "data/.wh.gone", typ: tar.TypeReg},
+		{name: "opq/", typ: tar.TypeDir, mode: 0o755},
+		{name: "opq/.wh..wh..opq", typ: tar.TypeReg},
+		{name: "opq/new", typ: tar.TypeReg, body: "new"},
+	}, "")
+	img, err := mutate.AppendLayers(empty.Image, base, upper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := testRegistry() + "/whiteouts/img:1"
+	r, _ := name.ParseReference(ref, name.Insecure)
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	defer resetStore(data)
+	cmd := kistCmd("run", "--rm", ref, "sh", "-c", "ls /data /opq")
+	cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+data)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := strings.Join(strings.Fields(string(out)), " "); !strings.Contains(got, "keep") || strings.Contains(got, "gone") || strings.Contains(got, "old") || !strings.Contains(got, "new") {
+		t.Fatalf("ls /data /opq = %q, want keep and new only", got)
+	}
+}
+
+// A layer whose content does not match the config's diff_ids is refused
+// and nothing is stored.
+func TestDiffIDMismatch(t *testing.T) {
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	img, err := mutate.AppendLayers(empty.Image, craftedLayer(t, []entry{{name: "f", typ: tar.TypeReg, body: "real"}}, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := img.ConfigFile()
+	cfg = cfg.DeepCopy()
+	cfg.RootFS.DiffIDs[0].Hex = strings.Repeat("0", 64)
+	if img, err = mutate.ConfigFile(img, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ref := testRegistry() + "/mismatch/img:1"
+	r, _ := name.ParseReference(ref, name.Insecure)
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	defer resetStore(data)
+	cmd := kistCmd("pull", ref)
+	cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+data)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "content does not match the image config") {
+		t.Fatalf("kist pull = %v\n%s\nwant the diff_id mismatch refused", err, out)
+	}
+	cmd = kistCmd("system", "df")
+	cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+data)
+	if out, _ := cmd.CombinedOutput(); !strings.Contains(string(out), "Images       0       0B") {
+		t.Fatalf("the store kept something:\n%s", out)
+	}
+}
+
+func resetStore(data string) {
+	cmd := kistCmd("system", "reset", "--force")
+	cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+data)
+	cmd.Run()
+}
+
+// craftedLayer makes a layer of entries (OUT replaced by out).
+func craftedLayer(t *testing.T, entries []entry, out string) v1.Layer {
+	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, e := range entries {
-		h := &tar.Header{Name: strings.ReplaceAll(e.name, "/OUT", out), Linkname: strings.ReplaceAll(e.link, "/OUT", out),
-			Typeflag: e.typ, Mode: e.mode, Size: int64(len(e.body)), Devmajor: 8}
+		h := &tar.Header{Name: e.name, Linkname: e.link, Typeflag: e.typ, Mode: e.mode, Size: int64(len(e.body)), Devmajor: 8}
+		if out != "" {
+			h.Name, h.Linkname = strings.ReplaceAll(e.name, "/OUT", out), strings.ReplaceAll(e.link, "/OUT", out)
+		}
 		if h.Mode == 0 {
 			h.Mode = 0o644
 		}
@@ -101,12 +199,5 @@ func pushLayer(t *testing.T, ref string, entries []entry, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := name.ParseReference(ref, name.Insecure)
-	if err := remote.Write(r, img); err != nil {
-		t.Fatal(err)
-	}
+	return layer
 }
