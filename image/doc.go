@@ -23,4 +23,22 @@
 //
 //	KIST_REGISTRY_MIRRORS="docker.io=http://127.0.0.1:5000,quay.io=http://cache:5001"
 //	KIST_INSECURE_REGISTRIES="cache:5001,10.0.0.2:5000"
+//
+// # Where the store lives
+//
+// The store (go.podman.io/storage, see Store) is opened only inside a
+// user namespace with the user's full mapping: its files belong to the
+// ids of that mapping, and every container of the user gets the same
+// mapping, so image files keep their owners. kist's commands that need
+// the store run their command line again in such a namespace
+// (sandbox.InUserNSRun, a short-lived child, no daemon). For kist run
+// IMAGE that child only prepares the container's writable layer
+// (CreateContainer) and hands back the layer directories; the container
+// mounts them itself as an overlay in its own mount namespace, so the
+// store's mount counting (which assumes every process sees the same
+// mounts) is never used. vfs stores hand back a directory instead.
+//
+// storage.conf is never read (CONTAINERS_STORAGE_CONF=/dev/null): kist's
+// store is configured in code. Unpacking a layer re-executes kist as
+// storage-untar, a chrooted helper, which main handles first.
 package image
