@@ -61,6 +61,9 @@ func TestHostileLayers(t *testing.T) {
 			cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+data)
 			res, err := cmd.CombinedOutput()
 			t.Logf("kist pull: %v\n%s", err, res)
+			if kind == "device" && !strings.Contains(string(res), "warning: 1 device file(s) left out (/dev-sda)") {
+				t.Errorf("no warning about the device file:\n%s", res)
+			}
 			if err != nil && !strings.Contains(string(res), "damaged or hostile") {
 				t.Errorf("a failed pull should say why in one line, got:\n%s", res)
 			}

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -146,13 +147,18 @@ func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, par
 	}
 	defer rc.Close()
 	h := sha256.New()
-	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, h))
+	devs := newDeviceCounter()
+	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, io.MultiWriter(h, devs)))
+	devices := devs.finish()
 	if err != nil {
 		return "", fmt.Errorf("the layer could not be unpacked, so it is damaged or hostile (a link pointing out of the image, say): %v", err)
 	}
 	if got := "sha256:" + hex.EncodeToString(sum(h, rc)); got != diffID.String() {
 		s.s.DeleteLayer(layer.ID)
 		return "", fmt.Errorf("content does not match the image config (diff_id %s, got %s): the registry or archive is corrupt", diffID, got)
+	}
+	if len(devices) > 0 && s.Warn != nil {
+		s.Warn("%d device file(s) left out (%s): a user namespace cannot create device files, and containers get their /dev from kist", len(devices), strings.Join(devices, ", "))
 	}
 	return layer.ID, nil
 }

@@ -29,6 +29,9 @@ type Store struct {
 	// OnDownload, when set, is told how far each download is (bytes
 	// done and total, per layer's short id).
 	OnDownload func(layer string, done, total int64)
+	// Warn, when set, gets warnings about what was stored (device files
+	// left out of a layer).
+	Warn func(format string, args ...any)
 }
 
 // DataDir is kist's per-user data directory, $XDG_DATA_HOME/kist

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -42,6 +43,7 @@ func openAndRun(fn func(*image.Store) error) error {
 	if err != nil {
 		return err
 	}
+	st.Warn = func(format string, a ...any) { fmt.Fprintf(os.Stderr, "kist: warning: "+format+"\n", a...) }
 	defer st.Close()
 	return fn(st)
 }
