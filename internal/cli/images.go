@@ -39,7 +39,15 @@ func newImagesCmd() *cobra.Command {
 				for _, s := range list {
 					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Repository, s.Tag, s.ID[:12], ago(s.Created), image.SizeString(s.Size))
 				}
-				return w.Flush()
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				u, err := st.DiskUsage()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "\n%d images use %s on disk (layers they share counted once)\n", u.Images, image.SizeString(u.ImagesSize))
+				return nil
 			})
 		},
 	}
