@@ -3,6 +3,7 @@ package image
 import (
 	"archive/tar"
 	"io"
+	"path"
 )
 
 // deviceCounter reads a copy of a layer's tar stream and notes the
@@ -27,7 +28,7 @@ func newDeviceCounter() *deviceCounter {
 			}
 			if (h.Typeflag == tar.TypeChar || h.Typeflag == tar.TypeBlock) && !(h.Devmajor == 0 && h.Devminor == 0) {
 				if len(names) < 5 {
-					names = append(names, "/"+h.Name)
+					names = append(names, path.Clean("/"+h.Name))
 				}
 			}
 		}
