@@ -10,16 +10,21 @@ import (
 // device files in it, which no user namespace can create: the store
 // skips them without a word, so kist says so.
 type deviceCounter struct {
-	w     *io.PipeWriter
-	done  chan []string
+	w    *io.PipeWriter
+	done chan devices
+}
+
+// devices are the device files of a layer: how many, and the first few.
+type devices struct {
+	n     int
 	names []string
 }
 
 func newDeviceCounter() *deviceCounter {
 	r, w := io.Pipe()
-	d := &deviceCounter{w: w, done: make(chan []string, 1)}
+	d := &deviceCounter{w: w, done: make(chan devices, 1)}
 	go func() {
-		var names []string
+		var found devices
 		tr := tar.NewReader(r)
 		for {
 			h, err := tr.Next()
@@ -27,13 +32,13 @@ func newDeviceCounter() *deviceCounter {
 				break
 			}
 			if (h.Typeflag == tar.TypeChar || h.Typeflag == tar.TypeBlock) && !(h.Devmajor == 0 && h.Devminor == 0) {
-				if len(names) < 5 {
-					names = append(names, path.Clean("/"+h.Name))
+				if found.n++; found.n <= 3 {
+					found.names = append(found.names, path.Clean("/"+h.Name))
 				}
 			}
 		}
 		io.Copy(io.Discard, r) // never block the unpacking
-		d.done <- names
+		d.done <- found
 	}()
 	return d
 }
@@ -43,8 +48,8 @@ func (d *deviceCounter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// finish ends the stream and returns the device files seen (at most 5).
-func (d *deviceCounter) finish() []string {
+// finish ends the stream and returns the device files seen.
+func (d *deviceCounter) finish() devices {
 	d.w.Close()
 	return <-d.done
 }

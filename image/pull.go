@@ -157,8 +157,13 @@ func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, par
 		s.s.DeleteLayer(layer.ID)
 		return "", fmt.Errorf("content does not match the image config (diff_id %s, got %s): the registry or archive is corrupt", diffID, got)
 	}
-	if len(devices) > 0 && s.Warn != nil {
-		s.Warn("%d device file(s) left out (%s): a user namespace cannot create device files, and containers get their /dev from kist", len(devices), strings.Join(devices, ", "))
+	if devices.n > 0 && s.Warn != nil {
+		more := ""
+		if devices.n > len(devices.names) {
+			more = ", ..."
+		}
+		s.Warn("%d device file(s) left out (%s%s): a user namespace cannot create device files, and containers get their /dev from kist",
+			devices.n, strings.Join(devices.names, ", "), more)
 	}
 	return layer.ID, nil
 }
