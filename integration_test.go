@@ -900,66 +900,7 @@ func TestIntegPullKilled(t *testing.T) {
 	})
 	ref := st.plain + "/debian:bookworm"
 
-	cmd := integKist(dir, "pull", ref)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	// Kill it once it unpacks (or 2s after it starts downloading, if
-	// it never says so).
-	var seen []string
-	var downloading <-chan time.Time
-	timeout := time.After(2 * time.Minute)
-wait:
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				break wait
-			}
-			seen = append(seen, l)
-			if strings.Contains(l, "unpacking") {
-				time.Sleep(300 * time.Millisecond)
-				break wait
-			}
-			if strings.Contains(l, "downloading") && downloading == nil {
-				downloading = time.After(2 * time.Second)
-			}
-		case <-downloading:
-			break wait
-		case <-timeout:
-			break wait
-		}
-	}
-	go func() {
-		for range lines {
-		}
-	}()
-	if !strings.Contains(strings.Join(seen, "\n"), "downloading") {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("kist pull did not say it was downloading: %q\nstderr: %s", seen, stderr.String())
-	}
-	kids := descendants(cmd.Process.Pid)
-	cmd.Process.Kill()
-	cmd.Wait()
-	if !gone(kids) {
-		t.Errorf("kist pull's processes %v outlived it", kids)
-	}
-	t.Logf("killed kist pull after: %q", seen)
+	seen := killWhileUnpacking(t, integKist(dir, "pull", ref))
 	if strings.Contains(strings.Join(seen, "\n"), "Digest:") {
 		t.Logf("the pull had finished before it was killed")
 	}
@@ -988,6 +929,104 @@ wait:
 	}
 	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) > 0 {
 		t.Logf("the killed pull left in $TMPDIR: %v", left)
+	}
+}
+
+// killWhileUnpacking starts cmd (a kist pull or load), kills it with
+// SIGKILL once it says it unpacks (or 2 s after it started downloading),
+// checks that none of its processes outlive it, and returns what it had
+// printed.
+func killWhileUnpacking(t *testing.T, cmd *exec.Cmd) []string {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var seen []string
+	var downloading <-chan time.Time
+	timeout := time.After(2 * time.Minute)
+wait:
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				break wait
+			}
+			seen = append(seen, l)
+			if strings.Contains(l, "unpacking") {
+				time.Sleep(300 * time.Millisecond)
+				break wait
+			}
+			if strings.Contains(l, "downloading") && downloading == nil {
+				downloading = time.After(2 * time.Second)
+			}
+		case <-downloading:
+			break wait
+		case <-timeout:
+			break wait
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	if !strings.Contains(strings.Join(seen, "\n"), "layer ") {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("%s did not get to its layers: %q\nstderr: %s", strings.Join(cmd.Args[:2], " "), seen, stderr.String())
+	}
+	kids := descendants(cmd.Process.Pid)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if !gone(kids) {
+		t.Errorf("%s's processes %v outlived it", strings.Join(cmd.Args[:2], " "), kids)
+	}
+	t.Logf("killed after: %q", seen)
+	return seen
+}
+
+// TestIntegLoadKilled: kist load killed with SIGKILL while it unpacks
+// leaves a store that the next load and run work with.
+func TestIntegLoadKilled(t *testing.T) {
+	st := integRegistry(t)
+	t.Parallel()
+	dir := t.TempDir()
+	for _, d := range []string{"data", "run", "config", "tmp"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { integKist(dir, "system", "reset", "--force").Run() })
+	ref := st.plain + "/debian:bookworm"
+	archive := filepath.Join(dir, "tmp", "debian.tar")
+	for _, args := range [][]string{{"pull", "-q", ref}, {"save", "-o", archive, ref}, {"system", "reset", "--force"}} {
+		if out, err := integKist(dir, args...).CombinedOutput(); err != nil {
+			t.Fatalf("kist %s: %v\n%s", args[0], err, out)
+		}
+	}
+	killWhileUnpacking(t, integKist(dir, "load", "-i", archive))
+	if out, err := integKist(dir, "images").CombinedOutput(); err != nil {
+		t.Fatalf("kist images after a killed load: %v\n%s", err, out)
+	}
+	if out, err := integKist(dir, "load", "-i", archive).CombinedOutput(); err != nil {
+		t.Fatalf("kist load after a killed load: %v\n%s", err, out)
+	}
+	ver, err := integKist(dir, "run", "--rm", ref, "cat", "/etc/debian_version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(ver), "12.") {
+		t.Fatalf("kist run after the load: %v\n%s", err, ver)
 	}
 }
 
