@@ -1,19 +1,13 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"flag"
-	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -23,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"kist/image"
 )
 
 // testRegistry is an in-memory registry on loopback shared by the
@@ -83,51 +79,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // dirLayer tars dir into an uncompressed layer.
 func dirLayer(dir string) (v1.Layer, error) {
 	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		link := ""
-		if info.Mode()&fs.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		}
-		h, err := tar.FileInfoHeader(info, link)
-		if err != nil {
-			return err
-		}
-		h.Name, _ = filepath.Rel(dir, p)
-		if info.IsDir() {
-			h.Name += "/"
-		}
-		h.Uid, h.Gid, h.Uname, h.Gname = 0, 0, "", ""
-		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Uid >= 1000 && st.Uid < 65534 && os.Getuid() == 0 {
-			h.Uid, h.Gid = int(st.Uid), int(st.Gid) // keep test users' own files
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return err
-		}
-		if info.Mode().IsRegular() {
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			_, err = io.Copy(tw, f)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("tarring %s: %w", dir, err)
-	}
-	if err := tw.Close(); err != nil {
+	if err := image.TarDir(&buf, dir); err != nil {
 		return nil, err
 	}
 	data := buf.Bytes()

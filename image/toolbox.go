@@ -104,20 +104,26 @@ func writeTar(path, dir string) error {
 		return err
 	}
 	defer f.Close()
-	tw := tar.NewWriter(f)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	if err := TarDir(f, dir); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// TarDir writes the tree at dir to w as a tar stream: paths relative to
+// dir, owners as root, modes and symlinks kept.
+func TarDir(w io.Writer, dir string) error {
+	tw := tar.NewWriter(w)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == dir {
 			return err
 		}
 		return addToTar(tw, dir, p, d)
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("tarring %s: %w", dir, err)
 	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	return f.Close()
+	return tw.Close()
 }
 
 func addToTar(tw *tar.Writer, dir, p string, d fs.DirEntry) error {
