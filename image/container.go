@@ -21,14 +21,15 @@ type ContainerRoot struct {
 	Work   string   `json:"work,omitempty"`  // overlay: its work directory
 }
 
-// CreateContainer makes a container of the image with a writable layer
-// and returns where its root filesystem is. name may be empty.
-func (s *Store) CreateContainer(imageID, name string) (*ContainerRoot, error) {
+// CreateContainer makes container id (empty: a new one) of the image
+// with a writable layer and returns where its root filesystem is. name
+// may be empty.
+func (s *Store) CreateContainer(id, imageID, name string) (*ContainerRoot, error) {
 	var names []string
 	if name != "" {
 		names = []string{name}
 	}
-	c, err := s.s.CreateContainer("", names, imageID, "", "", nil)
+	c, err := s.s.CreateContainer(id, names, imageID, "", "", nil)
 	if err != nil {
 		if strings.Contains(err.Error(), "name is already in use") {
 			return nil, fmt.Errorf("the container name %q is already in use: choose another --name, or remove that container with kist rm %s", name, name)
@@ -69,11 +70,15 @@ func (s *Store) containerRoot(c *storage.Container) (*ContainerRoot, error) {
 	return r, nil
 }
 
-// RemoveContainer deletes a container (by id or name) and its layer.
-func (s *Store) RemoveContainer(idOrName string) error {
+// RemoveContainer deletes a container (by id or name) and its layer,
+// unless a kist process runs it (see LockRunning).
+func (s *Store) RemoveContainer(runDir, idOrName string) error {
 	c, err := s.s.Container(idOrName)
 	if err != nil {
 		return fmt.Errorf("no such container: %s", idOrName)
+	}
+	if Running(runDir, c.ID) {
+		return fmt.Errorf("container %s is running: stop it first (Ctrl-C or exit in its terminal)", idOrName)
 	}
 	if s.Driver == "vfs" {
 		s.s.Unmount(c.LayerID, true)

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ func init() { register(newInternalCmd) }
 // behalf of other commands (kist run IMAGE); they are not for people.
 func newInternalCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "internal", Hidden: true, Short: "kist's own steps inside its user namespace"}
-	var name string
+	var name, id string
 	prepare := &cobra.Command{
 		Use:  "prepare-run IMAGE",
 		Args: cobra.ExactArgs(1),
@@ -33,7 +34,7 @@ func newInternalCmd() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("reading the config of %s: %w", args[0], err)
 				}
-				root, err := st.CreateContainer(img.ID, name)
+				root, err := st.CreateContainer(id, img.ID, name)
 				if err != nil {
 					return err
 				}
@@ -42,11 +43,12 @@ func newInternalCmd() *cobra.Command {
 		},
 	}
 	prepare.Flags().StringVar(&name, "name", "", "container name")
+	prepare.Flags().StringVar(&id, "id", "", "container id")
 	remove := &cobra.Command{
 		Use:  "remove-container ID",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(cmd, func(st *image.Store) error { return st.RemoveContainer(args[0]) })
+			return withStore(cmd, removeContainers(io.Discard, args))
 		},
 	}
 	cmd.AddCommand(prepare, remove)

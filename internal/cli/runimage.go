@@ -26,7 +26,19 @@ type preparedRun struct {
 // namespace) makes its writable layer, pulling the image first if it is
 // missing, then the sandbox mounts the layers as its root.
 func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) error {
-	prep := []string{os.Args[0], "internal", "prepare-run", img}
+	// The container is marked running before it exists, so kist rm can
+	// never take its layer away under it.
+	id := sandbox.NewID()
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return err
+	}
+	unlock, err := image.LockRunning(rd, id)
+	if err != nil {
+		return fmt.Errorf("marking the container as running: %w", err)
+	}
+	defer unlock()
+	prep := []string{os.Args[0], "internal", "prepare-run", "--id", id, img}
 	if o.name != "" {
 		prep = append(prep, "--name", o.name)
 	}
@@ -42,7 +54,10 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 		return fmt.Errorf("preparing the container: unexpected answer %q", out)
 	}
 	if o.rm {
-		defer o.removeContainer(cmd, p.Root.ID)
+		defer func() {
+			unlock() // not running any more: it may go
+			o.removeContainer(cmd, p.Root.ID)
+		}()
 	}
 	cfg, err := o.config(args)
 	if err != nil {
