@@ -875,6 +875,19 @@ func entrySig(h *tar.Header, r io.Reader) (string, error) {
 
 // ---- Go tests ----
 
+// integDir makes the directories integKist uses, and resets the store
+// before the temp dir goes: its files belong to the namespace's ids.
+func integDir(t *testing.T) string {
+	dir := t.TempDir()
+	for _, d := range []string{"data", "run", "config", "tmp"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { integKist(dir, "system", "reset", "--force").Run() })
+	return dir
+}
+
 // integKist runs kist with its own store, runtime and temporary directories.
 func integKist(dir string, args ...string) *exec.Cmd {
 	cmd := kistCmd(args...)
@@ -889,15 +902,7 @@ func integKist(dir string, args ...string) *exec.Cmd {
 func TestIntegPullKilled(t *testing.T) {
 	st := integRegistry(t)
 	t.Parallel()
-	dir := t.TempDir()
-	for _, d := range []string{"data", "run", "config", "tmp"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() { // before the temp dir goes: the store's files belong to the namespace's ids
-		integKist(dir, "system", "reset", "--force").Run()
-	})
+	dir := integDir(t)
 	ref := st.plain + "/debian:bookworm"
 
 	seen := killWhileUnpacking(t, integKist(dir, "pull", ref))
@@ -1003,13 +1008,7 @@ wait:
 func TestIntegLoadKilled(t *testing.T) {
 	st := integRegistry(t)
 	t.Parallel()
-	dir := t.TempDir()
-	for _, d := range []string{"data", "run", "config", "tmp"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() { integKist(dir, "system", "reset", "--force").Run() })
+	dir := integDir(t)
 	ref := st.plain + "/debian:bookworm"
 	archive := filepath.Join(dir, "tmp", "debian.tar")
 	for _, args := range [][]string{{"pull", "-q", ref}, {"save", "-o", archive, ref}, {"system", "reset", "--force"}} {

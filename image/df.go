@@ -1,5 +1,7 @@
 package image
 
+import "go.podman.io/storage"
+
 // Usage is what kist system df reports: images and containers, with
 // layers that several images share counted once.
 type Usage struct {
@@ -10,11 +12,7 @@ type Usage struct {
 
 // DiskUsage adds up the store's layers.
 func (s *Store) DiskUsage() (*Usage, error) {
-	imgs, err := s.s.Images()
-	if err != nil {
-		return nil, err
-	}
-	ctrs, err := s.s.Containers()
+	imgs, ctrs, err := s.imagesAndContainers()
 	if err != nil {
 		return nil, err
 	}
@@ -44,11 +42,7 @@ func (s *Store) DiskUsage() (*Usage, error) {
 // PruneImages removes images without names that no container uses and
 // returns their ids.
 func (s *Store) PruneImages() ([]string, error) {
-	imgs, err := s.s.Images()
-	if err != nil {
-		return nil, err
-	}
-	ctrs, err := s.s.Containers()
+	imgs, ctrs, err := s.imagesAndContainers()
 	if err != nil {
 		return nil, err
 	}
@@ -67,4 +61,13 @@ func (s *Store) PruneImages() ([]string, error) {
 		removed = append(removed, img.ID)
 	}
 	return removed, nil
+}
+
+func (s *Store) imagesAndContainers() ([]storage.Image, []storage.Container, error) {
+	imgs, err := s.s.Images()
+	if err != nil {
+		return nil, nil, err
+	}
+	ctrs, err := s.s.Containers()
+	return imgs, ctrs, err
 }
