@@ -124,7 +124,10 @@ func startLocked(o StartOptions) (*Child, error) {
 	sys := &syscall.SysProcAttr{Cloneflags: uintptr(flags), Pdeathsig: syscall.SIGKILL}
 	if !o.Mapping.Helpers {
 		sys.UidMappings, sys.GidMappings = toSys(o.Mapping.UIDs), toSys(o.Mapping.GIDs)
-		sys.GidMappingsEnableSetgroups = syscall.Getuid() == 0
+		// Root may keep setgroups(2) in the new namespace, unless its
+		// own namespace already denies it (a single-id map made by an
+		// unprivileged user): then the kernel requires deny below too.
+		sys.GidMappingsEnableSetgroups = syscall.Getuid() == 0 && trimSpace(readAll("/proc/self/setgroups")) != "deny"
 	}
 	if o.CgroupFD >= 0 {
 		sys.UseCgroupFD, sys.CgroupFD = true, o.CgroupFD
