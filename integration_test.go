@@ -7,7 +7,7 @@ package main
 //     instance without auth ($DOCKER_REGISTRY) and one with htpasswd basic
 //     auth ($AUTH_REGISTRY, $AUTH_USER, $AUTH_PASS) on the same storage;
 //   - Debian bookworm root filesystems made with mmdebstrap (minbase, and
-//     minbase with python3-minimal), built once per machine and cached as
+//     minbase with python3, pip and python-is-python3), built once per machine and cached as
 //     tarballs, pushed as debian:bookworm, library/debian:bookworm,
 //     library/python:3.11-slim and library/python:3.8-slim (the python
 //     image is the debian layer plus a second layer, as real images are).
@@ -437,7 +437,14 @@ var slimOptions = []string{
 
 var (
 	minbaseTarball = debianTarball{"debian-bookworm-slim", nil}
-	pythonTarball  = debianTarball{"debian-bookworm-slim-python3", []string{"--include=python3-minimal"}}
+	// pip and a "python" command as in docker's python images (for the
+	// course's "RUN pip install -r requirements.txt" and CMD ["python",
+	// ...]); Debian's marker that makes pip refuse to install is removed,
+	// as docker's images (python in /usr/local) have none.
+	pythonTarball = debianTarball{"debian-bookworm-slim-python3-pip", []string{
+		"--include=python3-minimal,python3-pip,python-is-python3",
+		`--customize-hook=rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED`,
+	}}
 )
 
 func (d debianTarball) args(out string) []string {

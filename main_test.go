@@ -65,6 +65,7 @@ func TestScript(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"pushimage": cmdPushImage,
+			"httpserve": cmdHTTPServe,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

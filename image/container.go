@@ -2,7 +2,6 @@ package image
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"go.podman.io/storage"
@@ -45,29 +44,11 @@ func (s *Store) CreateContainer(id, imageID, name string) (*ContainerRoot, error
 }
 
 func (s *Store) containerRoot(c *storage.Container) (*ContainerRoot, error) {
-	r := &ContainerRoot{ID: c.ID, Driver: s.Driver}
-	if s.Driver == "vfs" {
-		// vfs layers are plain directories: "mounting" one only returns it.
-		dir, err := s.s.Mount(c.LayerID, "")
-		r.Rootfs = dir
-		return r, err
+	r, err := s.layerRoot(c.LayerID)
+	if r != nil {
+		r.ID = c.ID
 	}
-	d, err := s.s.GraphDriver()
-	if err != nil {
-		return nil, err
-	}
-	md, err := d.Metadata(c.LayerID)
-	if err != nil {
-		return nil, err
-	}
-	r.Rootfs, r.Upper, r.Work = md["MergedDir"], md["UpperDir"], md["WorkDir"]
-	if md["LowerDir"] != "" {
-		r.Lower = strings.Split(md["LowerDir"], ":")
-	}
-	if err := os.MkdirAll(r.Rootfs, 0o700); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return r, err
 }
 
 // RemoveContainer deletes a container (by id or name) and its layer,

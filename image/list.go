@@ -46,7 +46,10 @@ func (s *Store) List() ([]Summary, error) {
 	return out, nil
 }
 
-// splitName turns docker.io/library/python:3.8 into python and 3.8.
+// SplitName turns docker.io/library/python:3.8 into python and 3.8, the
+// REPOSITORY and TAG columns of kist images.
+func SplitName(n string) (repo, tag string) { return splitName(n) }
+
 func splitName(n string) (repo, tag string) {
 	repo, tag = n, "<none>"
 	if i := strings.LastIndexByte(n, ':'); i > strings.LastIndexByte(n, '/') {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -70,7 +71,7 @@ func toolboxImage(dir, stamp string) (v1.Image, error) {
 		return nil, err
 	}
 	tarPath := filepath.Join(dir, "layer.tar")
-	if err := writeTar(tarPath, rootfs); err != nil {
+	if err := writeTar(tarPath, rootfs, toolboxOwner); err != nil {
 		return nil, err
 	}
 	layer, err := tarball.LayerFromFile(tarPath)
@@ -95,16 +96,25 @@ func toolboxImage(dir, stamp string) (v1.Image, error) {
 	return mutate.ConfigFile(img, cfg)
 }
 
-// writeTar writes the tree at dir as a tar file (owners as root, modes
-// and symlinks kept); the layer is read twice (digest, then unpacking),
-// so it goes to a file rather than a pipe.
-func writeTar(path, dir string) error {
+// toolboxOwner gives the image's files their owners: the student user's
+// home is theirs (so USER student can write there), the rest is root's.
+func toolboxOwner(rel string) (int, int) {
+	if rel == "home/student" || strings.HasPrefix(rel, "home/student/") {
+		return 1000, 1000
+	}
+	return 0, 0
+}
+
+// writeTar writes the tree at dir as a tar file (owners as owner says,
+// modes and symlinks kept); the layer is read twice (digest, then
+// unpacking), so it goes to a file rather than a pipe.
+func writeTar(path, dir string, owner func(rel string) (uid, gid int)) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := TarDir(f, dir); err != nil {
+	if err := tarTree(f, dir, owner); err != nil {
 		return err
 	}
 	return f.Close()
@@ -113,12 +123,16 @@ func writeTar(path, dir string) error {
 // TarDir writes the tree at dir to w as a tar stream: paths relative to
 // dir, owners as root, modes and symlinks kept.
 func TarDir(w io.Writer, dir string) error {
+	return tarTree(w, dir, func(string) (int, int) { return 0, 0 })
+}
+
+func tarTree(w io.Writer, dir string, owner func(rel string) (uid, gid int)) error {
 	tw := tar.NewWriter(w)
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == dir {
 			return err
 		}
-		return addToTar(tw, dir, p, d)
+		return addToTar(tw, dir, p, d, owner)
 	})
 	if err != nil {
 		return fmt.Errorf("tarring %s: %w", dir, err)
@@ -126,7 +140,7 @@ func TarDir(w io.Writer, dir string) error {
 	return tw.Close()
 }
 
-func addToTar(tw *tar.Writer, dir, p string, d fs.DirEntry) error {
+func addToTar(tw *tar.Writer, dir, p string, d fs.DirEntry, owner func(string) (int, int)) error {
 	info, err := d.Info()
 	if err != nil {
 		return err
@@ -142,10 +156,11 @@ func addToTar(tw *tar.Writer, dir, p string, d fs.DirEntry) error {
 		return err
 	}
 	h.Name, _ = filepath.Rel(dir, p)
+	h.Uid, h.Gid = owner(filepath.ToSlash(h.Name))
+	h.Uname, h.Gname = "", ""
 	if info.IsDir() {
 		h.Name += "/"
 	}
-	h.Uid, h.Gid, h.Uname, h.Gname = 0, 0, "", ""
 	if err := tw.WriteHeader(h); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,10 +16,10 @@ func init() { register(newImagesCmd); register(newRmiCmd) }
 func newImagesCmd() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
-		Use:     "images [OPTIONS]",
+		Use:     "images [OPTIONS] [REPOSITORY[:TAG]]",
 		Short:   "List the images in kist's store",
-		Example: "  kist images\n  kist images -q",
-		Args:    cobra.NoArgs,
+		Example: "  kist images\n  kist images -q\n  kist images python",
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd, func(st *image.Store) error {
 				if err := st.EnsureToolbox(); err != nil {
@@ -27,6 +28,11 @@ func newImagesCmd() *cobra.Command {
 				list, err := st.List()
 				if err != nil {
 					return err
+				}
+				if len(args) == 1 {
+					if list, err = filterImages(list, args[0]); err != nil {
+						return err
+					}
 				}
 				if quiet {
 					for _, s := range list {
@@ -53,6 +59,24 @@ func newImagesCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print image ids only")
 	return cmd
+}
+
+// filterImages keeps the images named like REPOSITORY[:TAG], as docker
+// images does.
+func filterImages(list []image.Summary, arg string) ([]image.Summary, error) {
+	ref, err := image.ParseReference(arg)
+	if err != nil {
+		return nil, err
+	}
+	want, wantTag := image.SplitName(image.FamiliarName(ref))
+	hasTag := strings.Contains(arg[strings.LastIndexByte(arg, '/')+1:], ":")
+	var out []image.Summary
+	for _, s := range list {
+		if s.Repository == want && (!hasTag || s.Tag == wantTag) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 func newRmiCmd() *cobra.Command {

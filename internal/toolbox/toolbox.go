@@ -64,6 +64,7 @@ func init() {
 		"ps":        runPs,
 		"pwd":       runPwd,
 		"readlink":  runReadlink,
+		"stat":      runStat,
 		"realpath":  runRealpath,
 		"rm":        runRm,
 		"rmdir":     runRmdir,

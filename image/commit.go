@@ -1,0 +1,189 @@
+package image
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
+)
+
+// What kist build uses: a writable work layer on a parent layer, turned
+// into a read-only image layer when the step is done, and an image record
+// made of a config and a chain of such layers.
+
+// WorkLayer makes a writable layer on parent ("" for an empty root) and
+// returns where its root filesystem is. The caller mounts it (overlay:
+// Lower, Upper, Work onto Rootfs; vfs: Rootfs is the directory), changes
+// it, and then calls CommitLayer or DeleteLayer.
+func (s *Store) WorkLayer(parent string) (*ContainerRoot, error) {
+	l, err := s.s.CreateLayer("", parent, nil, "", true, nil)
+	if err != nil {
+		return nil, fmt.Errorf("creating a work layer: %w", err)
+	}
+	r, err := s.layerRoot(l.ID)
+	if err != nil {
+		s.s.DeleteLayer(l.ID)
+		return nil, err
+	}
+	return r, nil
+}
+
+// layerRoot describes where layer id's root filesystem is.
+func (s *Store) layerRoot(id string) (*ContainerRoot, error) {
+	r := &ContainerRoot{ID: id, Driver: s.Driver}
+	if s.Driver == "vfs" {
+		// vfs layers are plain directories: "mounting" one only returns it.
+		dir, err := s.s.Mount(id, "")
+		r.Rootfs = dir
+		return r, err
+	}
+	d, err := s.s.GraphDriver()
+	if err != nil {
+		return nil, err
+	}
+	md, err := d.Metadata(id)
+	if err != nil {
+		return nil, err
+	}
+	r.Rootfs, r.Upper, r.Work = md["MergedDir"], md["UpperDir"], md["WorkDir"]
+	if md["LowerDir"] != "" {
+		r.Lower = strings.Split(md["LowerDir"], ":")
+	}
+	if err := os.MkdirAll(r.Rootfs, 0o700); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// CommitLayer turns work layer id into an image layer on the same parent
+// (its changes as a tar, stored as a new layer) and deletes the work
+// layer. It returns the new layer's id and the digest of its tar (its
+// diff_id).
+func (s *Store) CommitLayer(id string) (string, v1.Hash, error) {
+	work, err := s.s.Layer(id)
+	if err != nil {
+		return "", v1.Hash{}, err
+	}
+	if s.Driver == "vfs" {
+		s.s.Unmount(id, true)
+	}
+	// The diff is spooled to a file first: the store holds its layer
+	// lock while the diff is read, and PutLayer needs it too.
+	dir, err := s.downloadDir()
+	if err != nil {
+		return "", v1.Hash{}, err
+	}
+	defer os.RemoveAll(dir)
+	tmp, err := os.Create(filepath.Join(dir, "diff.tar"))
+	if err != nil {
+		return "", v1.Hash{}, err
+	}
+	defer tmp.Close()
+	c := archive.Uncompressed
+	rc, err := s.s.Diff(work.Parent, id, &storage.DiffOptions{Compression: &c})
+	if err != nil {
+		return "", v1.Hash{}, fmt.Errorf("reading the step's changes: %w", err)
+	}
+	_, err = io.Copy(tmp, rc)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", v1.Hash{}, fmt.Errorf("reading the step's changes: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return "", v1.Hash{}, err
+	}
+	l, _, err := s.s.PutLayer("", work.Parent, nil, "", false, nil, tmp)
+	if err != nil {
+		return "", v1.Hash{}, fmt.Errorf("storing the step's changes: %w", err)
+	}
+	s.s.DeleteLayer(id)
+	h, err := v1.NewHash(l.UncompressedDigest.String())
+	if err != nil {
+		s.s.DeleteLayer(l.ID)
+		return "", v1.Hash{}, fmt.Errorf("the stored layer has no digest: %w", err)
+	}
+	return l.ID, h, nil
+}
+
+// DeleteLayer removes a layer (a work layer given up, a cached layer no
+// image uses any more).
+func (s *Store) DeleteLayer(id string) error {
+	if s.Driver == "vfs" {
+		s.s.Unmount(id, true)
+	}
+	return s.s.DeleteLayer(id)
+}
+
+// LayerParent returns the parent of stored layer id ("" for a bottom
+// layer), or an error when the store no longer has it.
+func (s *Store) LayerParent(id string) (string, error) {
+	l, err := s.s.Layer(id)
+	if err != nil {
+		return "", err
+	}
+	return l.Parent, nil
+}
+
+// LayerChain returns the ids of the layers from the bottom up to top.
+func (s *Store) LayerChain(top string) ([]string, error) {
+	chain, err := s.layerChain(top)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(chain))
+	for i, l := range chain {
+		ids[i] = l.ID
+	}
+	return ids, nil
+}
+
+// CommitImage stores an image made of cfg and the layer chain ending at
+// top ("" for none) under names (moved from any image that had them) and
+// returns its id. cfg.RootFS is filled in from the chain. Committing the
+// same config and layers again gives the same id and only adds the names.
+func (s *Store) CommitImage(cfg *v1.ConfigFile, top string, names []string) (string, error) {
+	chain, err := s.layerChain(top)
+	if err != nil {
+		return "", err
+	}
+	cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{}}
+	for _, l := range chain {
+		h, err := v1.NewHash(l.UncompressedDigest.String())
+		if err != nil {
+			return "", fmt.Errorf("layer %s has no recorded digest: %w", l.ID, err)
+		}
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, h)
+	}
+	rawCfg, err := json.Marshal(cfg)
+	if err != nil {
+		return "", err
+	}
+	layers := make([]*blobLayer, len(chain))
+	for i, l := range chain {
+		if layers[i], err = s.storedLayer(l, cfg.RootFS.DiffIDs[i]); err != nil {
+			return "", err
+		}
+	}
+	img, err := newBlobImage(rawCfg, layers)
+	if err != nil {
+		return "", err
+	}
+	id := sha256Hash(rawCfg).Hex
+	if _, err := s.s.Image(id); err == nil {
+		return id, s.s.AddNames(id, names)
+	}
+	_, err = s.createImage(img, id, top, names)
+	if errors.Is(err, storage.ErrDuplicateID) {
+		return id, s.s.AddNames(id, names)
+	}
+	return id, err
+}
