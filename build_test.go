@@ -1,8 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -20,4 +28,114 @@ func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
 	go srv.Serve(l)
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv("HTTP_URL", "http://"+l.Addr().String())
+}
+
+// startBuild starts kist build of a Dockerfile whose RUN prints
+// "started" and sleeps, and returns once the RUN runs.
+func startBuild(t *testing.T, dir string) *exec.Cmd {
+	t.Helper()
+	ctx := filepath.Join(dir, "ctx")
+	if err := os.MkdirAll(ctx, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	df := "FROM toolbox\nRUN echo started && touch /half-done && sleep 60\n"
+	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(df), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := integKist(dir, "build", "-t", "stopped", ctx)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if sc.Text() == "started" {
+			go io.Copy(io.Discard, out)
+			return cmd
+		}
+	}
+	cmd.Wait()
+	t.Fatalf("the build ended before its RUN started")
+	return nil
+}
+
+// buildCacheLayers is the "Build cache" count of kist system df.
+func buildCacheLayers(t *testing.T, dir string) string {
+	t.Helper()
+	out, err := integKist(dir, "system", "df").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kist system df: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && f[0] == "Build" {
+			return f[2]
+		}
+	}
+	t.Fatalf("kist system df has no build cache line:\n%s", out)
+	return ""
+}
+
+// TestBuildInterrupted stops kist build with SIGINT (Ctrl-C) during a
+// RUN: it exits 130 at once, undoes the step and tags nothing.
+func TestBuildInterrupted(t *testing.T) {
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	t.Parallel()
+	dir := integDir(t)
+	cmd := startBuild(t, dir)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("kist build stopped by SIGINT: exit status %d (%v), want 130", code, err)
+	}
+	if n := buildCacheLayers(t, dir); n != "0" {
+		t.Errorf("after an interrupted build, %s layers are left", n)
+	}
+	if out, err := integKist(dir, "inspect", "stopped").CombinedOutput(); err == nil {
+		t.Errorf("the interrupted build tagged its image:\n%s", out)
+	}
+}
+
+// TestBuildKilled kills kist build with SIGKILL during a RUN: the store
+// still works, the next build succeeds, and kist system prune removes
+// the work layer the killed build left.
+func TestBuildKilled(t *testing.T) {
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	t.Parallel()
+	dir := integDir(t)
+	cmd := startBuild(t, dir)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if n := buildCacheLayers(t, dir); n != "1" {
+		t.Logf("after a killed build, %s loose layers (want the work layer only)", n)
+	}
+	if out, err := integKist(dir, "inspect", "stopped").CombinedOutput(); err == nil {
+		t.Errorf("the killed build tagged its image:\n%s", out)
+	}
+	ctx := filepath.Join(dir, "ctx2")
+	os.MkdirAll(ctx, 0o755)
+	os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM toolbox\nRUN echo fine > /f\n"), 0o644)
+	if out, err := integKist(dir, "build", "-t", "after", ctx).CombinedOutput(); err != nil {
+		t.Fatalf("kist build after a killed build: %v\n%s", err, out)
+	}
+	if out, err := integKist(dir, "run", "--rm", "after", "cat", "/f").CombinedOutput(); err != nil || string(out) != "fine\n" {
+		t.Fatalf("kist run of the next build: %v\n%s", err, out)
+	}
+	out, err := integKist(dir, "builder", "prune").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kist builder prune: %v\n%s", err, out)
+	}
+	if n := buildCacheLayers(t, dir); n != "0" {
+		t.Errorf("after kist builder prune, %s loose layers are left:\n%s", n, out)
+	}
+	if out, err := integKist(dir, "run", "--rm", "after", "cat", "/f").CombinedOutput(); err != nil || string(out) != "fine\n" {
+		t.Fatalf("kist run after the prune: %v\n%s", err, out)
+	}
 }

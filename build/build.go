@@ -139,9 +139,14 @@ func Build(ctx context.Context, o *Options) (*Result, error) {
 	}
 	dir := o.CacheDir
 	if dir == "" {
-		dir = filepath.Join(image.DataDir(), "build-cache")
+		dir = DefaultCacheDir()
 	}
 	b.cache = &cache{dir: dir}
+	unlock, err := o.Store.LockBuild()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	target := len(b.stages) - 1
 	if o.Target != "" {
 		i, ok := b.stageIndex(o.Target, len(b.stages))
@@ -605,6 +610,15 @@ func (b *builder) proxyEnv() []string {
 	sort.Strings(env)
 	return env
 }
+
+// ErrInterrupted is returned when the build's context ends (Ctrl-C):
+// the step that ran was undone, nothing was tagged.
+var ErrInterrupted = interrupted{}
+
+type interrupted struct{}
+
+func (interrupted) Error() string { return "the build was interrupted; nothing was tagged" }
+func (interrupted) ExitCode() int { return 130 }
 
 // ExitCode is kist build's exit status for a failed build, as docker's.
 func (e *Error) ExitCode() int { return 1 }

@@ -2,9 +2,14 @@ package build
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"kist/image"
 )
 
 // cache is the layer cache's index: one small JSON file per step key,
@@ -17,6 +22,43 @@ type record struct {
 	Layer   string    `json:"layer,omitempty"` // the layer the step made
 	Empty   bool      `json:"empty,omitempty"` // the step changed no file
 	Created time.Time `json:"created"`
+}
+
+// DefaultCacheDir is where the cache's records are: image.DataDir()/build-cache.
+func DefaultCacheDir() string { return filepath.Join(image.DataDir(), "build-cache") }
+
+// PruneRecords removes the records (in dir; "" for DefaultCacheDir) whose
+// layer the store no longer has, and returns how many it removed.
+func PruneRecords(st *image.Store, dir string) (int, error) {
+	if dir == "" {
+		dir = DefaultCacheDir()
+	}
+	c := &cache{dir: dir}
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return nil
+		}
+		r := c.get(strings.TrimSuffix(filepath.Base(p), ".json"))
+		if r == nil || !r.Empty {
+			if r != nil {
+				if _, err := st.LayerParent(r.Layer); err == nil {
+					return nil
+				}
+			}
+			if err := os.Remove(p); err == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 func (c *cache) path(key string) string { return filepath.Join(c.dir, key[:2], key+".json") }

@@ -91,15 +91,20 @@ type sourceSet struct {
 	what    string // "the build context", "stage builder"
 }
 
+// hidden reports whether rel (from the root) is left out by the ignore
+// file or COPY --exclude.
 func (ss *sourceSet) hidden(rel string) bool {
-	if ss.ctx.excluded(rel) {
-		return true
+	return ss.ctx.excluded(rel) || ss.excluded(rel)
+}
+
+// excluded matches COPY --exclude, whose patterns are relative to the
+// root and, below a source directory, to that directory (buildkit's).
+func (ss *sourceSet) excluded(rel string) bool {
+	if ss.exclude == nil {
+		return false
 	}
-	if ss.exclude != nil {
-		ok, _ := ss.exclude.MatchesOrParentMatches(rel)
-		return ok
-	}
-	return false
+	ok, _ := ss.exclude.MatchesOrParentMatches(rel)
+	return ok
 }
 
 func (ss *sourceSet) resolve(patterns []string) ([]*source, error) {
@@ -195,8 +200,11 @@ func (ss *sourceSet) one(name, orig string) (*source, error) {
 		}
 		return nil, err
 	}
-	if ss.hidden(rel) {
+	if ss.ctx.excluded(rel) {
 		return nil, fmt.Errorf("%s is excluded by %s, so it is not part of %s", orig, ss.ctx.ignoreFile, ss.what)
+	}
+	if ss.excluded(rel) {
+		return nil, fmt.Errorf("%s is excluded by the instruction's --exclude", orig)
 	}
 	s := &source{name: name, host: host, info: info}
 	if !info.IsDir() {
@@ -211,7 +219,7 @@ func (ss *sourceSet) one(name, orig string) (*source, error) {
 		}
 		r, _ := filepath.Rel(host, p)
 		r = filepath.ToSlash(r)
-		if ss.hidden(path.Join(rel, r)) {
+		if ss.hidden(path.Join(rel, r)) || ss.excluded(r) {
 			if d.IsDir() && (ss.ctx == nil || ss.ctx.pm == nil || !ss.ctx.pm.Exclusions()) {
 				return fs.SkipDir
 			}

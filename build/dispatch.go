@@ -25,6 +25,9 @@ import (
 
 // dispatch runs one instruction of stage i on s.
 func (b *builder) dispatch(i int, s *state, cmd instructions.Command, loc []parser.Range) error {
+	if b.ctx.Err() != nil {
+		return ErrInterrupted
+	}
 	text := fmt.Sprint(cmd)
 	if ex, ok := cmd.(instructions.SupportsSingleWordExpansion); ok {
 		env := s.stepEnv()
@@ -440,6 +443,9 @@ func (b *builder) run(s *state, c *instructions.RunCommand, text string, loc []p
 		before := mountpointsPresent(root)
 		code, err := b.o.Run(b.ctx, cfg)
 		removeMountpoints(root, before)
+		if b.ctx.Err() != nil {
+			return false, ErrInterrupted
+		}
 		if err != nil {
 			return false, b.errAt(loc, fmt.Sprintf("%s: %v", oneLine(text), err))
 		}

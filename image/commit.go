@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"go.podman.io/storage"
@@ -186,4 +187,104 @@ func (s *Store) CommitImage(cfg *v1.ConfigFile, top string, names []string) (str
 		return id, s.s.AddNames(id, names)
 	}
 	return id, err
+}
+
+// LockBuild marks a build in progress until unlock is called or the
+// process ends: builds share the lock, PruneBuildCache needs it alone, so
+// it never removes the layers of a build that is running.
+func (s *Store) LockBuild() (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(s.Root, "build.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// looseLayers returns the layers no image and no container uses: the
+// build cache's layers, and work layers a killed build left behind.
+func (s *Store) looseLayers() ([]storage.Layer, error) {
+	imgs, ctrs, err := s.imagesAndContainers()
+	if err != nil {
+		return nil, err
+	}
+	layers, err := s.s.Layers()
+	if err != nil {
+		return nil, err
+	}
+	parent := map[string]string{}
+	for _, l := range layers {
+		parent[l.ID] = l.Parent
+	}
+	used := map[string]bool{}
+	mark := func(id string) {
+		for ; id != "" && !used[id]; id = parent[id] {
+			used[id] = true
+		}
+	}
+	for _, img := range imgs {
+		mark(img.TopLayer)
+	}
+	for _, c := range ctrs {
+		mark(c.LayerID)
+	}
+	var loose []storage.Layer
+	for _, l := range layers {
+		if !used[l.ID] {
+			loose = append(loose, l)
+		}
+	}
+	return loose, nil
+}
+
+// PruneBuildCache removes the layers no image or container uses (the
+// build cache) and returns how many and their size. busy is true when a
+// build is running: then nothing is removed.
+func (s *Store) PruneBuildCache() (n int, size int64, busy bool, err error) {
+	f, err := os.OpenFile(filepath.Join(s.Root, "build.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return 0, 0, true, nil
+	}
+	loose, err := s.looseLayers()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	// Children before parents: a layer goes once no loose layer sits on it.
+	left := map[string]storage.Layer{}
+	for _, l := range loose {
+		left[l.ID] = l
+	}
+	for len(left) > 0 {
+		progress := false
+		for id, l := range left {
+			hasChild := false
+			for _, o := range left {
+				if o.Parent == id {
+					hasChild = true
+					break
+				}
+			}
+			if hasChild {
+				continue
+			}
+			if err := s.DeleteLayer(id); err != nil {
+				return n, size, false, fmt.Errorf("removing layer %s: %w", id[:12], err)
+			}
+			n++
+			size += l.UncompressedSize
+			delete(left, id)
+			progress = true
+		}
+		if !progress {
+			break
+		}
+	}
+	return n, size, false, nil
 }

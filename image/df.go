@@ -8,6 +8,8 @@ type Usage struct {
 	Images, Containers int
 	ImagesSize         int64 // unique image layers
 	ContainersSize     int64 // the containers' writable layers
+	CacheLayers        int   // layers only the build cache uses
+	CacheSize          int64
 }
 
 // DiskUsage adds up the store's layers.
@@ -35,6 +37,14 @@ func (s *Store) DiskUsage() (*Usage, error) {
 	}
 	for _, c := range ctrs {
 		u.ContainersSize += size[c.LayerID]
+	}
+	loose, err := s.looseLayers()
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range loose {
+		u.CacheLayers++
+		u.CacheSize += l.UncompressedSize
 	}
 	return u, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"kist/sandbox/nsinit"
 )
@@ -54,6 +55,10 @@ func InUserNSOutput(ctx context.Context, args []string) ([]byte, int, error) {
 	return <-done, code, err
 }
 
+// userNSGrace is how long a command in the user namespace has to stop
+// after kist's context ends before it is killed.
+const userNSGrace = 10 * time.Second
+
 func inUserNS(ctx context.Context, args []string, stdio [3]int) (int, error) {
 	m := CurrentIDMap()
 	if m.Notice != "" {
@@ -77,7 +82,14 @@ func inUserNS(ctx context.Context, args []string, stdio [3]int) (int, error) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			proc.Kill()
+			// Ctrl-C cancels ctx and is forwarded too: the command may
+			// stop cleanly (kist build undoes its step); a moment later
+			// it is killed.
+			select {
+			case <-time.After(userNSGrace):
+				proc.Kill()
+			case <-exited:
+			}
 		case <-exited:
 		}
 	}()

@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +65,11 @@ with the host's network (so apt-get and pip install work).`,
 					st.Downloads, st.OnDownload = 3, bars.download
 					o.PullProgress = bars.step
 				}
-				res, err := build.Build(cmd.Context(), &o)
+				// Ctrl-C ends the build between or during steps, undoing
+				// the step that runs, instead of killing kist mid-write.
+				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				res, err := build.Build(ctx, &o)
 				if res != nil {
 					printWarnings(res.Warnings)
 				}

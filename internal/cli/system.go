@@ -8,10 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kist/build"
 	"kist/image"
 )
 
-func init() { register(newSystemCmd) }
+func init() { register(newSystemCmd); register(newBuilderCmd) }
 
 func newSystemCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "system", Short: "Manage kist's own data"}
@@ -28,7 +29,12 @@ ids of your user namespace, so plain rm cannot delete them; this can.`,
 			if !force {
 				return fmt.Errorf("this removes every image in %s; run again with --force to do it", root)
 			}
-			return inUserNS(cmd, func() error { return os.RemoveAll(root) })
+			return inUserNS(cmd, func() error {
+				if err := os.RemoveAll(build.DefaultCacheDir()); err != nil {
+					return err
+				}
+				return os.RemoveAll(root)
+			})
 		},
 	}
 	reset.Flags().BoolVarP(&force, "force", "f", false, "do not ask")
@@ -47,13 +53,14 @@ ids of your user namespace, so plain rm cannot delete them; this can.`,
 				fmt.Fprintln(w, "TYPE\tTOTAL\tSIZE")
 				fmt.Fprintf(w, "Images\t%d\t%s\n", u.Images, image.SizeString(u.ImagesSize))
 				fmt.Fprintf(w, "Containers\t%d\t%s\n", u.Containers, image.SizeString(u.ContainersSize))
+				fmt.Fprintf(w, "Build cache\t%d\t%s\n", u.CacheLayers, image.SizeString(u.CacheSize))
 				return w.Flush()
 			})
 		},
 	}
 	prune := &cobra.Command{
 		Use:     "prune",
-		Short:   "Remove images without a name that no container uses",
+		Short:   "Remove images without a name that no container uses, and the build cache",
 		Example: "  kist system prune",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,13 +69,46 @@ ids of your user namespace, so plain rm cannot delete them; this can.`,
 				for _, id := range removed {
 					fmt.Fprintf(cmd.OutOrStdout(), "Deleted: sha256:%s\n", id)
 				}
-				if err == nil {
-					fmt.Fprintf(cmd.OutOrStdout(), "Removed %d images\n", len(removed))
+				if err != nil {
+					return err
 				}
-				return err
+				fmt.Fprintf(cmd.OutOrStdout(), "Removed %d images\n", len(removed))
+				return pruneBuildCache(cmd, st)
 			})
 		},
 	}
 	cmd.AddCommand(reset, df, prune)
 	return cmd
+}
+
+func newBuilderCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "builder", Short: "Manage kist build's cache"}
+	cmd.AddCommand(&cobra.Command{
+		Use:     "prune",
+		Short:   "Remove the build cache: layers no image uses",
+		Example: "  kist builder prune",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error { return pruneBuildCache(cmd, st) })
+		},
+	})
+	return cmd
+}
+
+// pruneBuildCache removes the layers only the build cache uses (and
+// those killed builds left) and the cache's records of them.
+func pruneBuildCache(cmd *cobra.Command, st *image.Store) error {
+	n, size, busy, err := st.PruneBuildCache()
+	if err != nil {
+		return err
+	}
+	if busy {
+		fmt.Fprintln(cmd.OutOrStdout(), "A build is running, so the build cache was kept: prune again when it is done")
+		return nil
+	}
+	if _, err := build.PruneRecords(st, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Removed %d build cache layers (%s)\n", n, image.SizeString(size))
+	return nil
 }
