@@ -2,16 +2,19 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -137,5 +140,101 @@ func TestBuildKilled(t *testing.T) {
 	}
 	if out, err := integKist(dir, "run", "--rm", "after", "cat", "/f").CombinedOutput(); err != nil || string(out) != "fine\n" {
 		t.Fatalf("kist run after the prune: %v\n%s", err, out)
+	}
+}
+
+// TestBuildConfigLikeBuildah builds one Dockerfile of config instructions
+// with kist and with buildah (Debian's, when installed) and compares the
+// image configs they make. (One difference is left out: EXPOSE 8000-8001
+// gives 8000/tcp and 8001/tcp, as docker does; buildah keeps the range
+// as one key.)
+func TestBuildConfigLikeBuildah(t *testing.T) {
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	bin, err := exec.LookPath("buildah")
+	if err != nil {
+		t.Skip("buildah is not installed (apt-get install buildah)")
+	}
+	t.Parallel()
+	dir := integDir(t)
+	ctx := filepath.Join(dir, "ctx")
+	os.MkdirAll(ctx, 0o755)
+	df := `FROM scratch
+COPY hello.txt /srv/
+ENV A=1 B="two words"
+ARG V=3
+ENV C=$V
+LABEL org.example.a="x" b=y
+EXPOSE 80 53/udp
+VOLUME ["/data", "/logs"]
+WORKDIR /srv/app
+WORKDIR ../other
+USER 1000:1000
+STOPSIGNAL SIGQUIT
+HEALTHCHECK --interval=10s --timeout=3s --retries=2 CMD ["/bin/check"]
+ENTRYPOINT ["/bin/server"]
+CMD ["--port", "80"]
+`
+	os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(df), 0o644)
+	os.WriteFile(filepath.Join(ctx, "hello.txt"), []byte("hi\n"), 0o644)
+
+	if out, err := integKist(dir, "build", "-q", "-t", "cmp", ctx).CombinedOutput(); err != nil {
+		t.Fatalf("kist build: %v\n%s", err, out)
+	}
+	out, err := integKist(dir, "inspect", "cmp").Output()
+	if err != nil {
+		t.Fatalf("kist inspect: %v", err)
+	}
+	var kist []struct{ Config v1.Config }
+	if err := json.Unmarshal(out, &kist); err != nil || len(kist) != 1 {
+		t.Fatalf("kist inspect: %v\n%s", err, out)
+	}
+
+	bdir := filepath.Join(dir, "tmp", "buildah")
+	buildah := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, append([]string{"--root", bdir + "/root", "--runroot", bdir + "/run", "--storage-driver", "vfs"}, args...)...)
+		cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+bdir, "HOME="+bdir, "BUILDAH_ISOLATION=chroot")
+		cmd.Dir = ctx
+		return cmd
+	}
+	os.MkdirAll(bdir, 0o700)
+	defer buildah("unshare", "rm", "-rf", bdir+"/root").Run()
+	if out, err := buildah("bud", "--format", "docker", "-q", "-t", "cmp", ".").CombinedOutput(); err != nil {
+		t.Skipf("buildah cannot build here (%v):\n%s", err, out)
+	}
+	out, err = buildah("inspect", "--type", "image", "cmp").Output()
+	if err != nil {
+		t.Fatalf("buildah inspect: %v", err)
+	}
+	var bi struct{ Docker struct{ Config v1.Config } }
+	if err := json.Unmarshal(out, &bi); err != nil {
+		t.Fatalf("buildah inspect: %v\n%s", err, out)
+	}
+	want := bi.Docker.Config
+	delete(want.Labels, "io.buildah.version")
+	if len(want.OnBuild) == 0 {
+		want.OnBuild = nil
+	}
+	got := kist[0].Config
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"User", got.User, want.User},
+		{"Env", got.Env, want.Env},
+		{"Cmd", got.Cmd, want.Cmd},
+		{"Entrypoint", got.Entrypoint, want.Entrypoint},
+		{"WorkingDir", got.WorkingDir, want.WorkingDir},
+		{"ExposedPorts", got.ExposedPorts, want.ExposedPorts},
+		{"Volumes", got.Volumes, want.Volumes},
+		{"Labels", got.Labels, want.Labels},
+		{"StopSignal", got.StopSignal, want.StopSignal},
+		{"Healthcheck", got.Healthcheck, want.Healthcheck},
+		{"OnBuild", got.OnBuild, want.OnBuild},
+	} {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s: kist %#v, buildah %#v", c.what, c.got, c.want)
+		}
 	}
 }
