@@ -238,3 +238,37 @@ CMD ["--port", "80"]
 		}
 	}
 }
+
+// TestExamples builds and runs the README's examples as a user would:
+// examples/hello offline, examples/demo1 (the course's demo) with
+// python:3.8-slim from the test registry as a lab mirror.
+func TestExamples(t *testing.T) {
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	t.Parallel()
+	dir := integDir(t)
+	run := func(env []string, args ...string) string {
+		t.Helper()
+		cmd := integKist(dir, args...)
+		cmd.Env = append(cmd.Env, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kist %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	run(nil, "build", "-t", "hello", "examples/hello")
+	if out := run(nil, "run", "--rm", "hello"); !strings.Contains(out, "hello, student") {
+		t.Errorf("kist run hello:\n%s", out)
+	}
+	st := integ()
+	if st.err != nil || st.missing != "" {
+		t.Skipf("examples/demo1 needs the test registry's python image: %v%s", st.err, st.missing)
+	}
+	mirror := []string{"KIST_REGISTRY_MIRRORS=docker.io=http://" + st.plain}
+	run(mirror, "build", "examples/demo1", "--tag", "demo1")
+	if out := run(mirror, "run", "demo1"); out != "Hello, World!\n" {
+		t.Errorf("kist run demo1: %q", out)
+	}
+}
