@@ -31,7 +31,8 @@ import (
 // Options say what to build and how; they are kist build's flags.
 type Options struct {
 	ContextDir string            // the build context, a directory
-	Dockerfile string            // the Dockerfile; "" is ContextDir/Dockerfile
+	Dockerfile string            // the Dockerfile; "" is ContextDir/Dockerfile, "-" is Stdin
+	Stdin      io.Reader         // where -f - reads (nil: os.Stdin)
 	Tags       []string          // names for the image (-t)
 	BuildArgs  map[string]string // --build-arg KEY=VALUE
 	Target     string            // the stage to build (default: the last)
@@ -213,7 +214,20 @@ func (b *builder) load() error {
 	if err != nil || !st.IsDir() {
 		return fmt.Errorf("build context %s: not a directory", o.ContextDir)
 	}
-	dt, err := os.ReadFile(df)
+	var dt []byte
+	if o.Dockerfile == "-" {
+		b.file = "Dockerfile"
+		in := o.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		if dt, err = io.ReadAll(in); err != nil {
+			return fmt.Errorf("reading the Dockerfile from standard input: %w", err)
+		}
+		df = filepath.Join(o.ContextDir, "Dockerfile")
+	} else {
+		dt, err = os.ReadFile(df)
+	}
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%s: no such file: give the Dockerfile with -f, or run kist build in the directory holding it", df)
@@ -387,6 +401,15 @@ func (b *builder) buildStage(i int) (*state, error) {
 	}
 	if base == "" {
 		return nil, b.errAt(st.Location, "FROM needs an image name (FROM "+st.BaseName+" expands to nothing: set the ARG with --build-arg)")
+	}
+	if p := st.Platform; p != "" {
+		env := []string{"BUILDPLATFORM=linux/" + runtime.GOARCH, "TARGETPLATFORM=linux/" + runtime.GOARCH}
+		if p, err = b.expand(p, append(env, b.meta...)); err != nil {
+			return nil, b.errAt(st.Location, err.Error())
+		}
+		if want := "linux/" + runtime.GOARCH; p != want {
+			return nil, b.errAt(st.Location, fmt.Sprintf("FROM --platform=%s: kist builds for this machine's platform (%s) only", p, want))
+		}
 	}
 	var s *state
 	if j, ok := b.stageIndex(base, i); ok {

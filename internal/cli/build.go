@@ -91,7 +91,7 @@ with the host's network (so apt-get and pip install work).`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.Tags, "tag", "t", nil, "name the image NAME[:TAG] (may be repeated)")
-	f.StringVarP(&o.Dockerfile, "file", "f", "", "the Dockerfile (default: CONTEXT/Dockerfile)")
+	f.StringVarP(&o.Dockerfile, "file", "f", "", "the Dockerfile (default: CONTEXT/Dockerfile; - reads it from standard input)")
 	f.StringArrayVar(&buildArgs, "build-arg", nil, "set a build argument KEY=VALUE (KEY alone: from the environment)")
 	f.StringVar(&o.Target, "target", "", "build this stage (and what it needs) instead of the last")
 	f.BoolVar(&o.NoCache, "no-cache", false, "run every step, using no cached result")
