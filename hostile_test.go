@@ -4,12 +4,16 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -149,7 +153,13 @@ func TestDiffIDMismatch(t *testing.T) {
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
 		t.Fatal(err)
 	}
-	ref := testRegistry() + "/mismatch/img:1"
+	checkPullRefused(t, img, testRegistry()+"/mismatch/img:1", "content does not match the image config")
+}
+
+// checkPullRefused pushes img as ref, pulls it into an empty store and
+// fails the test unless the pull fails saying want and stores nothing.
+func checkPullRefused(t *testing.T, img v1.Image, ref, want string) {
+	t.Helper()
 	r, _ := name.ParseReference(ref, name.Insecure)
 	if err := remote.Write(r, img); err != nil {
 		t.Fatal(err)
@@ -159,8 +169,8 @@ func TestDiffIDMismatch(t *testing.T) {
 	cmd := kistCmd("pull", ref)
 	cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+data)
 	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "content does not match the image config") {
-		t.Fatalf("kist pull = %v\n%s\nwant the diff_id mismatch refused", err, out)
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Fatalf("kist pull = %v\n%s\nwant it refused: %s", err, out, want)
 	}
 	cmd = kistCmd("system", "df")
 	cmd.Env = append(cmd.Env, "XDG_DATA_HOME="+data)
@@ -170,6 +180,47 @@ func TestDiffIDMismatch(t *testing.T) {
 			t.Fatalf("the store kept something:\n%s", out)
 		}
 	}
+}
+
+// A registry that sends a layer blob other than the one its digest
+// names is refused, even when the blob unpacks to the right content
+// (only its gzip header's time differs here): kist unpacks a layer while
+// it downloads and keeps it only if the download checks out.
+func TestHostileBlobDigest(t *testing.T) {
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	layer := craftedLayer(t, []entry{{name: "f", typ: tar.TypeReg, body: "real"}}, "")
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, _ := layer.Digest()
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+blob.String()) {
+			w = &gzipTimeChanger{ResponseWriter: w}
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	checkPullRefused(t, img, strings.TrimPrefix(srv.URL, "http://")+"/baddigest/img:1", "downloading: ")
+}
+
+// gzipTimeChanger changes byte 4 of a gzip stream, the first of its
+// modification time, which decompressing ignores.
+type gzipTimeChanger struct {
+	http.ResponseWriter
+	off int
+}
+
+func (g *gzipTimeChanger) Write(p []byte) (int, error) {
+	if i := 4 - g.off; i >= 0 && i < len(p) {
+		p = bytes.Clone(p)
+		p[i]++
+	}
+	g.off += len(p)
+	return g.ResponseWriter.Write(p)
 }
 
 func resetStore(data string) {

@@ -1,11 +1,8 @@
 package image
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"strings"
@@ -101,24 +98,43 @@ func (s *Store) putLayers(img v1.Image, progress Progress) (top string, created 
 	}
 	for i := k; i < len(layers); i++ {
 		short := fmt.Sprintf("layer %d/%d %s", i+1, len(layers), diffIDs[i].Hex[:12])
+		var f *fetch
 		open := layers[i].Uncompressed
 		if fetched != nil {
-			f := fetched[i-k]
+			f = fetched[i-k]
 			progress("%s: downloading", short)
-			<-f.done
-			if f.err != nil {
-				return "", created, fmt.Errorf("%s: downloading: %w", short, f.err)
+			open = func() (io.ReadCloser, error) {
+				rc, err := f.open()
+				if err != nil {
+					return nil, err
+				}
+				// Its first bytes are there: unpacking starts.
+				rc, err = openBlob(rc)
+				if err == nil {
+					progress("%s: unpacking", short)
+				}
+				return rc, err
 			}
-			open = func() (io.ReadCloser, error) { return openBlob(f.path) }
-			progress("%s: unpacking", short)
 		} else {
 			progress("%s: downloading and unpacking", short)
 		}
 		id, err := s.putLayer(open, diffIDs[i], parent)
+		if f != nil && err != nil {
+			if ferr := f.failed(); ferr != nil {
+				err = fmt.Errorf("downloading: %w", ferr)
+			}
+		}
 		if err != nil {
 			return "", created, fmt.Errorf("%s: %w", short, err)
 		}
 		created = append(created, id)
+		// The layer was unpacked as it arrived; it is kept only if its
+		// download turns out whole and with the right digest.
+		if f != nil {
+			if err := f.result(); err != nil {
+				return "", created, fmt.Errorf("%s: downloading: %w", short, err)
+			}
+		}
 		progress("%s: pull complete", short)
 		parent = id
 	}
@@ -140,20 +156,22 @@ func (s *Store) findLayer(diffID v1.Hash, parent string) string {
 }
 
 // putLayer unpacks one layer and checks its content against diffID.
+// The store digests the stream it is given (a tar: its digest is the
+// layer's uncompressed digest, the diff_id) from the bytes it reads; a
+// layer whose digest is not diffID is removed again.
 func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, parent string) (string, error) {
 	rc, err := open()
 	if err != nil {
 		return "", err
 	}
 	defer rc.Close()
-	h := sha256.New()
 	devs := newDeviceCounter()
-	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, io.MultiWriter(h, devs)))
+	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, devs))
 	devices := devs.finish()
 	if err != nil {
 		return "", fmt.Errorf("the layer could not be unpacked, so it is damaged or hostile (a link pointing out of the image, say): %v", err)
 	}
-	if got := "sha256:" + hex.EncodeToString(sum(h, rc)); got != diffID.String() {
+	if got := layer.UncompressedDigest.String(); got != diffID.String() {
 		s.s.DeleteLayer(layer.ID)
 		return "", fmt.Errorf("content does not match the image config (diff_id %s, got %s): the registry or archive is corrupt", diffID, got)
 	}
@@ -166,12 +184,6 @@ func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, par
 			devices.n, strings.Join(devices.names, ", "), more)
 	}
 	return layer.ID, nil
-}
-
-// sum drains what the unpacker left unread (tar padding) into h.
-func sum(h hash.Hash, r io.Reader) []byte {
-	io.Copy(h, r)
-	return h.Sum(nil)
 }
 
 func (s *Store) createImage(img v1.Image, id, top string, names []string) (*storage.Image, error) {

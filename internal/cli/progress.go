@@ -22,13 +22,14 @@ type pullProgress struct {
 	tty    bool
 	order  []string          // layer short ids, in the order first seen
 	state  map[string]string // layer -> what it is doing
+	unpack map[string]bool   // layers being unpacked (while they download)
 	drawn  int               // lines drawn last time
 	redraw time.Time
 }
 
 func newPullProgress(out io.Writer) *pullProgress {
 	f, ok := out.(*os.File)
-	return &pullProgress{out: out, tty: ok && term.IsTerminal(int(f.Fd())), state: map[string]string{}}
+	return &pullProgress{out: out, tty: ok && term.IsTerminal(int(f.Fd())), state: map[string]string{}, unpack: map[string]bool{}}
 }
 
 var layerLine = regexp.MustCompile(`^layer \d+/\d+ ([0-9a-f]{12}): (.*)$`)
@@ -45,6 +46,7 @@ func (p *pullProgress) step(format string, a ...any) {
 		p.draw()
 		return
 	}
+	p.unpack[m[1]] = m[2] == "unpacking"
 	p.set(m[1], m[2])
 	p.draw()
 }
@@ -56,7 +58,15 @@ func (p *pullProgress) download(layer string, done, total int64) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.set(layer, "downloading "+bar(done, total)+" "+image.SizeString(done)+"/"+image.SizeString(total))
+	state := "downloading " + bar(done, total) + " " + image.SizeString(done) + "/" + image.SizeString(total)
+	if p.unpack[layer] {
+		// A layer is unpacked as it arrives.
+		state += ", unpacking"
+		if done == total {
+			state = "unpacking"
+		}
+	}
+	p.set(layer, state)
 	if time.Since(p.redraw) > 100*time.Millisecond || done == total {
 		p.draw()
 	}
