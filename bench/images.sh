@@ -9,7 +9,8 @@
 # The image is Debian bookworm minbase with python3 (about 200 MB
 # unpacked), made once with mmdebstrap into bench/out/debian-python.tar.
 # Needs: docker-registry, mmdebstrap, skopeo (apt-get install them);
-# podman is optional.
+# podman is optional. Every pull round keeps its stores until the end
+# (about 0.8 GB a round, under /tmp).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then

@@ -3,10 +3,19 @@
 //
 //   - pull: kist pull against skopeo copy to an OCI directory (blobs
 //     only, nothing unpacked), and when podman is installed and works,
-//     skopeo copy to podman's store (unpacked, like kist) and podman
-//     pull; every round starts from an empty store.
+//     skopeo copy to a containers-storage store (unpacked, like kist)
+//     and podman pull. Every round pulls into new, empty stores, and
+//     they are only removed at the end: right after many files are
+//     deleted, creating files costs far more on some file systems (ext4
+//     without a journal skips recently freed inodes one at a time), which
+//     would time the file system rather than the tools. Before each
+//     timed command the disk is synced, so no tool pays for writing out
+//     what the one before it left.
 //   - run: kist run --rm IMAGE true against podman run --rm
 //     --network=none IMAGE true (kist's default network is none too).
+//
+// podman and skopeo use stores of their own under the work directory
+// (--root, --runroot), never the user's.
 //
 // Usage (bench/images.sh sets it up):
 //
@@ -24,6 +33,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -51,45 +61,67 @@ func main() {
 		fail("preparing %s: %v", ref, err)
 	}
 	work, _ := os.MkdirTemp("", "kist-bench-images-")
-	defer os.RemoveAll(work)
+	var kistStores, podmanStores []string
+	atExit = func() {
+		// The stores' files belong to ids of the user's namespace: each
+		// tool removes its own.
+		for _, d := range kistStores {
+			cmd(kistEnv(d), *kist, "system", "reset", "--force").Run()
+		}
+		if _, err := exec.LookPath("podman"); err == nil {
+			cmd(nil, "podman", append([]string{"unshare", "rm", "-rf"}, podmanStores...)...).Run()
+		}
+		os.RemoveAll(work)
+	}
+	defer atExit()
+	newStore := func(tool string, round int) string {
+		d := filepath.Join(work, fmt.Sprintf("%s-%d", tool, round))
+		if tool == "kist" {
+			kistStores = append(kistStores, d)
+		} else {
+			podmanStores = append(podmanStores, d)
+		}
+		return d
+	}
 	// Without a login session skopeo and podman look for credentials in
 	// /run/containers/UID, which may not be theirs to read.
 	os.Setenv("REGISTRY_AUTH_FILE", filepath.Join(work, "auth.json"))
 	os.WriteFile(filepath.Join(work, "auth.json"), []byte(`{"auths":{}}`), 0o600)
-	kistEnv := append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(work, "kist-data"))
-	podman := podmanWorks(ref)
+	runKist, runPodman := newStore("kist", 0), newStore("podman", 0)
+	podman := podmanWorks(runPodman, ref)
 
 	fmt.Printf("image %s: %.0f MB compressed; %d pull rounds, %d run rounds, interleaved\n\n", ref, float64(size)/1e6, *pulls, *runs)
 	pull := map[string][]time.Duration{}
-	for i := 0; i < *pulls; i++ {
-		must(cmd(kistEnv, *kist, "system", "reset", "--force"))
-		pull["kist pull"] = append(pull["kist pull"], timed(cmd(kistEnv, *kist, "pull", "-q", ref)))
-		dir := filepath.Join(work, "oci")
-		os.RemoveAll(dir)
-		pull["skopeo copy (oci dir)"] = append(pull["skopeo copy (oci dir)"], timed(cmd(nil, "skopeo", "copy", "-q", "--src-tls-verify=false", "docker://"+ref, "oci:"+dir+":x")))
+	for i := 1; i <= *pulls; i++ {
+		pull["kist pull"] = append(pull["kist pull"], timed(cmd(kistEnv(newStore("kist", i)), *kist, "pull", "-q", ref)))
+		pull["skopeo copy (oci dir)"] = append(pull["skopeo copy (oci dir)"], timed(cmd(nil, "skopeo", "copy", "-q", "--src-tls-verify=false", "docker://"+ref, "oci:"+filepath.Join(work, fmt.Sprintf("oci-%d", i))+":x")))
 		if podman {
-			must(cmd(nil, "podman", "system", "reset", "-f"))
-			pull["skopeo copy (unpacked)"] = append(pull["skopeo copy (unpacked)"], timed(cmd(nil, "skopeo", "copy", "-q", "--src-tls-verify=false", "docker://"+ref, "containers-storage:"+ref)))
-			must(cmd(nil, "podman", "system", "reset", "-f"))
-			pull["podman pull"] = append(pull["podman pull"], timed(cmd(nil, "podman", "pull", "-q", "--tls-verify=false", ref)))
+			d := newStore("skopeo", i)
+			dest := "containers-storage:[overlay@" + filepath.Join(d, "root") + "+" + filepath.Join(d, "run") + "]" + ref
+			pull["skopeo copy (unpacked)"] = append(pull["skopeo copy (unpacked)"], timed(cmd(nil, "skopeo", "copy", "-q", "--src-tls-verify=false", "docker://"+ref, dest)))
+			pull["podman pull"] = append(pull["podman pull"], timed(cmd(nil, "podman", append(podmanStore(newStore("podman", i)), "pull", "-q", "--tls-verify=false", ref)...)))
 		}
 	}
-	report("pull", pull, "skopeo copy (oci dir)", "kist pull")
-	if podman {
-		fmt.Printf("kist pull / skopeo copy (unpacked) = %.3f\n\n", float64(median(pull["kist pull"]))/float64(median(pull["skopeo copy (unpacked)"])))
-	}
+	report("pull", pull, "kist pull", "skopeo copy (oci dir)", "skopeo copy (unpacked)", "podman pull")
+	timed(cmd(kistEnv(runKist), *kist, "pull", "-q", ref)) // podmanWorks pulled podman's
 	run := map[string][]time.Duration{}
-	if podman {
-		must(cmd(nil, "podman", "pull", "-q", "--tls-verify=false", ref))
-	}
 	for i := 0; i < *runs; i++ {
-		run["kist run --rm"] = append(run["kist run --rm"], timed(cmd(kistEnv, *kist, "run", "--rm", ref, "true")))
+		run["kist run --rm"] = append(run["kist run --rm"], timed(cmd(kistEnv(runKist), *kist, "run", "--rm", ref, "true")))
 		if podman {
-			run["podman run --rm"] = append(run["podman run --rm"], timed(cmd(nil, "podman", podmanRun(ref)...)))
+			run["podman run --rm"] = append(run["podman run --rm"], timed(cmd(nil, "podman", podmanRun(runPodman, ref)...)))
 		}
 	}
-	report("run", run, "podman run --rm", "kist run --rm")
-	cmd(kistEnv, *kist, "system", "reset", "--force").Run()
+	report("run", run, "kist run --rm", "podman run --rm")
+}
+
+// kistEnv is the environment for kist with its store under dir.
+func kistEnv(dir string) []string {
+	return append(os.Environ(), "XDG_DATA_HOME="+dir)
+}
+
+// podmanStore is podman's options for a store of its own under dir.
+func podmanStore(dir string) []string {
+	return []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run")}
 }
 
 // ensureImage pushes rootfsTar as ref when the registry lacks it and
@@ -134,28 +166,29 @@ func ensureImage(ref, rootfsTar string) (int64, error) {
 	return total, nil
 }
 
-// podmanWorks reports whether podman is installed and can pull here.
-func podmanWorks(ref string) bool {
+// podmanWorks reports whether podman is installed and can pull and run
+// here, with its store under dir (kept for the run rounds).
+func podmanWorks(dir, ref string) bool {
 	if _, err := exec.LookPath("podman"); err != nil {
 		fmt.Println("podman: not installed, left out")
 		return false
 	}
-	if out, err := cmd(nil, "podman", "pull", "-q", "--tls-verify=false", ref).CombinedOutput(); err != nil {
+	if out, err := cmd(nil, "podman", append(podmanStore(dir), "pull", "-q", "--tls-verify=false", ref)...).CombinedOutput(); err != nil {
 		fmt.Printf("podman: does not work here, left out: %s\n", strings.TrimSpace(string(out)))
 		return false
 	}
-	if out, err := cmd(nil, "podman", podmanRun(ref)...).CombinedOutput(); err != nil {
+	if out, err := cmd(nil, "podman", podmanRun(dir, ref)...).CombinedOutput(); err != nil {
 		fmt.Printf("podman: cannot run containers here, left out: %s\n", strings.TrimSpace(string(out)))
 		return false
 	}
 	return true
 }
 
-// podmanRun is podman's run of ref with the settings that work on a
-// host with a hybrid cgroup layout (crun refuses it; runc with cgroupfs
-// works) and no network, like kist's default.
-func podmanRun(ref string) []string {
-	args := []string{"--cgroup-manager", "cgroupfs"}
+// podmanRun is podman's run of ref with its store under dir, with the
+// settings that work on a host with a hybrid cgroup layout (crun refuses
+// it; runc with cgroupfs works) and no network, like kist's default.
+func podmanRun(dir, ref string) []string {
+	args := append(podmanStore(dir), "--cgroup-manager", "cgroupfs")
 	if _, err := exec.LookPath("runc"); err == nil {
 		args = append(args, "--runtime", "runc")
 	}
@@ -168,18 +201,16 @@ func cmd(env []string, name string, args ...string) *exec.Cmd {
 	return c
 }
 
+// timed runs c and returns how long it took. The data the commands
+// before it left for the disk is written out first, so that it is not
+// counted against c.
 func timed(c *exec.Cmd) time.Duration {
+	syscall.Sync()
 	t := time.Now()
 	if out, err := c.CombinedOutput(); err != nil {
 		fail("%s: %v\n%s", strings.Join(c.Args, " "), err, out)
 	}
 	return time.Since(t)
-}
-
-func must(c *exec.Cmd) {
-	if out, err := c.CombinedOutput(); err != nil {
-		fail("%s: %v\n%s", strings.Join(c.Args, " "), err, out)
-	}
 }
 
 func median(d []time.Duration) time.Duration {
@@ -188,25 +219,33 @@ func median(d []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func report(what string, res map[string][]time.Duration, anchor, kist string) {
-	fmt.Printf("%-18s %10s %10s\n", what, "median", "min")
+// report prints each tool's median and minimum, and kist's median over
+// each anchor's that was measured.
+func report(what string, res map[string][]time.Duration, kist string, anchors ...string) {
+	fmt.Printf("%-24s %10s %10s\n", what, "median", "min")
 	var names []string
 	for n := range res {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		fmt.Printf("%-18s %8.1fms %8.1fms\n", n, ms(median(res[n])), ms(slices.Min(res[n])))
+		fmt.Printf("%-24s %8.1fms %8.1fms\n", n, ms(median(res[n])), ms(slices.Min(res[n])))
 	}
-	if a, ok := res[anchor]; ok {
-		fmt.Printf("%s / %s = %.3f\n", kist, anchor, float64(median(res[kist]))/float64(median(a)))
+	for _, a := range anchors {
+		if d, ok := res[a]; ok {
+			fmt.Printf("%s / %s = %.3f\n", kist, a, float64(median(res[kist]))/float64(median(d)))
+		}
 	}
 	fmt.Println()
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// atExit removes what the run made.
+var atExit = func() {}
+
 func fail(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "images: "+format+"\n", a...)
+	atExit()
 	os.Exit(1)
 }
