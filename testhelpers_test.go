@@ -27,6 +27,13 @@ var testHelpers = map[string]func() int{
 		fmt.Println("got", s)
 		return 7
 	},
+	// sigignore prints "ready", ignores SIGTERM and SIGINT, and sleeps.
+	"sigignore": func() int {
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		fmt.Println("ready", os.Getpid())
+		time.Sleep(time.Hour)
+		return 0
+	},
 }
 
 // toolboxRootfs exports the toolbox (this test binary plus applet

@@ -19,6 +19,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"go.podman.io/storage"
 
+	"kist/container"
 	"kist/image"
 	"kist/sandbox"
 )
@@ -220,19 +221,12 @@ func parsePorts(p string) ([]string, error) {
 	return out, nil
 }
 
-var signalNames = map[string]int{"HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8,
-	"KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15, "STKFLT": 16, "CHLD": 17,
-	"CONT": 18, "STOP": 19, "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26,
-	"PROF": 27, "WINCH": 28, "IO": 29, "PWR": 30, "SYS": 31}
-
 func parseSignal(s string) (int, error) {
-	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
-		return n, nil
+	n, err := container.ParseSignal(s)
+	if err != nil {
+		return 0, fmt.Errorf("STOPSIGNAL %s: not a signal (want a name like SIGTERM or a number)", s)
 	}
-	if n, ok := signalNames[strings.TrimPrefix(strings.ToUpper(s), "SIG")]; ok {
-		return n, nil
-	}
-	return 0, fmt.Errorf("STOPSIGNAL %s: not a signal (want a name like SIGTERM or a number)", s)
+	return int(n), nil
 }
 
 // image finds a base image in the store, pulling it if it is missing

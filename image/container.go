@@ -51,6 +51,12 @@ func (s *Store) containerRoot(c *storage.Container) (*ContainerRoot, error) {
 	return r, err
 }
 
+// HasContainer reports whether the store has container idOrName.
+func (s *Store) HasContainer(idOrName string) bool {
+	_, err := s.s.Container(idOrName)
+	return err == nil
+}
+
 // RemoveContainer deletes a container (by id or name) and its layer,
 // unless a kist process runs it (see LockRunning).
 func (s *Store) RemoveContainer(runDir, idOrName string) error {

@@ -92,6 +92,10 @@ type Config struct {
 	// Notices receives one-line notices (a single-id map, limits that
 	// cannot be applied); nil means Stderr.
 	Notices io.Writer
+	// Started, when set, is told the host pids of the command and of the
+	// container's init once the command runs.
+	Started func(pid, initPid int)
+
 	// NoSignalForwarding leaves SIGINT, SIGTERM, ... to the caller;
 	// by default Run forwards them to the command while it runs.
 	NoSignalForwarding bool

@@ -119,6 +119,9 @@ func (p *proc) handshake() error {
 		return err
 	}
 	p.target = childOf(p.child.Pid)
+	if p.cfg.Started != nil {
+		p.cfg.Started(p.target, p.child.Pid)
+	}
 	if !p.cfg.NoSignalForwarding {
 		p.stopSig = forwardSignals(p.signalTarget)
 	}

@@ -38,9 +38,24 @@ func errorf(format string, a ...any) *Error { return &Error{Code: 125, Msg: fmt.
 // cleans up the same way if the calling process is killed: the sandbox's
 // init has a parent-death signal and is pid 1 of its pid namespace.
 func Run(ctx context.Context, cfg *Config) (int, error) {
-	spec, err := buildSpec(cfg)
+	spec, idmap, err := prepare(cfg)
 	if err != nil {
 		return 125, err
+	}
+	p := &proc{cfg: cfg, spec: spec, idmap: idmap, notices: cfg.notices()}
+	defer p.close()
+	if err := p.start(); err != nil {
+		return 125, err
+	}
+	return p.wait(ctx)
+}
+
+// prepare builds the container's spec with the id mapping it runs with,
+// and tells the user once about a single-id mapping.
+func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
+	spec, err := buildSpec(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	idmap := cfg.IDMap
 	if idmap == nil {
@@ -53,19 +68,17 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	if spec.MapNotice == "" {
 		spec.MapNotice = "map more ids with a line for your user in /etc/subuid and /etc/subgid"
 	}
-	notices := cfg.Notices
-	if notices == nil {
-		notices = orDiscard(cfg.Stderr)
-	}
 	if idmap.Notice != "" {
-		noticeOnce(notices, "single-id-map", idmap.Notice)
+		noticeOnce(cfg.notices(), "single-id-map", idmap.Notice)
 	}
-	p := &proc{cfg: cfg, spec: spec, idmap: idmap, notices: notices}
-	defer p.close()
-	if err := p.start(); err != nil {
-		return 125, err
+	return spec, idmap, nil
+}
+
+func (cfg *Config) notices() io.Writer {
+	if cfg.Notices != nil {
+		return cfg.Notices
 	}
-	return p.wait(ctx)
+	return orDiscard(cfg.Stderr)
 }
 
 // buildSpec checks cfg and turns it into the container side's spec.

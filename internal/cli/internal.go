@@ -38,7 +38,7 @@ func newInternalCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(preparedRun{Root: root, Config: cfg.Config})
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(preparedRun{Root: root, Config: cfg.Config, ImageID: img.ID})
 			})
 		},
 	}

@@ -23,6 +23,7 @@ type runOptions struct {
 	interactive bool
 	tty         bool
 	rm          bool
+	detach      bool
 	name        string
 	readOnly    bool
 	network     string
@@ -54,6 +55,9 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 			if o.rootfs == "" {
 				return o.runImage(cmd, args[0], args[1:])
 			}
+			if o.detach {
+				return fmt.Errorf("-d works with an image, not with --rootfs")
+			}
 			cfg, err := o.config(args)
 			if err != nil {
 				return err
@@ -73,6 +77,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.StringVarP(&o.hostname, "hostname", "h", "", "container host name")
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "keep standard input open")
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
+	f.BoolVarP(&o.detach, "detach", "d", false, "run in the background and print the container id (kist logs, stop, ps)")
 	f.BoolVar(&o.rm, "rm", false, "remove the container when it exits (a --rootfs run leaves nothing behind anyway)")
 	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")
 	f.StringVar(&o.name, "name", "", "name of the container")

@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 	"go.podman.io/storage"
 
+	"kist/container"
 	"kist/image"
 	"kist/sandbox"
 )
@@ -18,8 +21,9 @@ type storageImage = storage.Image
 // preparedRun is what "kist internal prepare-run" hands back: where the
 // container's root filesystem is, and the image's config.
 type preparedRun struct {
-	Root   *image.ContainerRoot `json:"root"`
-	Config v1.Config            `json:"config"`
+	Root    *image.ContainerRoot `json:"root"`
+	Config  v1.Config            `json:"config"`
+	ImageID string               `json:"image_id"`
 }
 
 // runImage runs a container of an image: the store (in the user
@@ -33,11 +37,14 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if err != nil {
 		return err
 	}
-	unlock, err := image.LockRunning(rd, id)
+	if o.detach && o.rm {
+		return fmt.Errorf("--rm with -d is not supported yet: remove the container with kist rm -f when done")
+	}
+	lock, err := image.OpenRunLock(rd, id)
 	if err != nil {
 		return fmt.Errorf("marking the container as running: %w", err)
 	}
-	defer unlock()
+	defer lock.Close()
 	prep := []string{os.Args[0], "internal", "prepare-run", "--id", id, img}
 	if o.name != "" {
 		prep = append(prep, "--name", o.name)
@@ -53,22 +60,63 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if err := json.Unmarshal(out, &p); err != nil || p.Root == nil {
 		return fmt.Errorf("preparing the container: unexpected answer %q", out)
 	}
-	if o.rm {
-		defer func() {
-			unlock() // not running any more: it may go
-			o.removeContainer(cmd, p.Root.ID)
-		}()
-	}
 	cfg, err := o.config(args)
-	if err != nil {
-		return err
+	if err == nil {
+		err = applyImageConfig(cfg, o, args, p.Config)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", img, err)
+		}
 	}
-	if err := applyImageConfig(cfg, o, args, p.Config); err != nil {
-		return fmt.Errorf("%s: %w", img, err)
+	if err != nil {
+		o.removeContainer(cmd, p.Root.ID)
+		return err
 	}
 	cfg.Rootfs = p.Root.Rootfs
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
-	return runSandbox(cmd, cfg)
+	rec := &container.Record{
+		ID: p.Root.ID, Name: o.name, Image: img, ImageID: p.ImageID, Command: cfg.Args,
+		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.detach,
+		NetNS: cfg.Network != "host",
+	}
+	if o.detach {
+		if err := container.Save(rec); err != nil {
+			o.removeContainer(cmd, p.Root.ID)
+			return err
+		}
+		if err := sandbox.StartDetached(cfg, container.Dir(rec.ID), lock); err != nil {
+			o.removeContainer(cmd, p.Root.ID)
+			rec.RemoveFiles()
+			return err
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), rec.ID)
+		return nil
+	}
+	if o.rm {
+		defer func() {
+			lock.Close() // not running any more: it may go
+			os.Remove(image.RunLockPath(rd, id))
+			o.removeContainer(cmd, p.Root.ID)
+		}()
+		return runSandbox(cmd, cfg)
+	}
+	// A container kept after it exits has a record, so kist ps -a,
+	// start and rm know it.
+	if err := container.Save(rec); err != nil {
+		return err
+	}
+	started := time.Now()
+	cfg.Started = func(pid, initPid int) {
+		container.WriteState(rec.ID, container.State{Status: container.Running, Pid: pid, InitPid: initPid, StartedAt: started})
+	}
+	code, err = sandbox.Run(context.WithoutCancel(cmd.Context()), cfg)
+	container.WriteState(rec.ID, container.State{Status: container.Exited, ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return ExitError{Code: code}
+	}
+	return nil
 }
 
 func (o *runOptions) removeContainer(cmd *cobra.Command, id string) {

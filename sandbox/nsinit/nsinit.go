@@ -99,6 +99,8 @@ func init() {
 	case StageUserNS:
 		userNSStage()
 		return
+	case StageSupervise:
+		superviseStage()
 	}
 	fail(125, "unknown "+EnvStage+" stage "+stage)
 }

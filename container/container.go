@@ -1,0 +1,319 @@
+// Package container keeps kist's record of containers: what was run
+// (image, command, name), whether it runs, how it ended, and its log; and
+// it stops, signals and waits for containers. It is what kist ps, logs,
+// stop, kill, wait, start and rm stand on, for other packages too
+// (compose).
+//
+// There is no daemon. A container's files are in Dir(id)
+// ($XDG_DATA_HOME/kist/containers/ID), so they survive a logout:
+//
+//	config.json    the Record, written when the container is created
+//	spec           what its supervisor starts it with (detached ones)
+//	state          "running PID INITPID STARTED" or "exited CODE STARTED FINISHED"
+//	container.log  its output, docker's json-file lines (detached ones)
+//
+// A container runs while a process holds its run lock
+// (image.OpenRunLock, in the runtime directory): kist run in the
+// foreground, or the supervisor of a detached container (package
+// sandbox, StartDetached). The kernel drops the lock when that process
+// ends, however it ends, so the lock never lies; a state of "running"
+// without the lock means the supervisor was killed (the container died
+// with it), and kist ps says so.
+//
+// The container's writable layer is in the image store (image.Store
+// CreateContainer); removing a container removes both.
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"kist/image"
+	"kist/sandbox/nsinit"
+)
+
+// Record is what kist knows about a container from its creation.
+type Record struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name,omitempty"`
+	Image      string    `json:"image"`              // as the user named it
+	ImageID    string    `json:"image_id,omitempty"` // hex
+	Command    []string  `json:"command"`            // entrypoint and arguments as run
+	Created    time.Time `json:"created"`
+	StopSignal string    `json:"stop_signal,omitempty"` // the image's STOPSIGNAL
+	Detached   bool      `json:"detached,omitempty"`
+	NetNS      bool      `json:"netns,omitempty"` // own network namespace (for kist start)
+}
+
+// Status values of State.
+const (
+	Created = "created" // never started
+	Running = "running"
+	Exited  = "exited"
+	Dead    = "dead" // its supervisor was killed
+)
+
+// State is what a container is doing or did.
+type State struct {
+	Status     string
+	Pid        int // the command's host pid, while running
+	InitPid    int // the container's init (pid 1 inside), while running
+	ExitCode   int
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// BaseDir is where containers' directories are: image.DataDir()/containers.
+func BaseDir() string { return filepath.Join(image.DataDir(), "containers") }
+
+// Dir is container id's directory.
+func Dir(id string) string { return filepath.Join(BaseDir(), id) }
+
+// Save writes the record (creating its directory).
+func Save(r *Record) error {
+	if err := os.MkdirAll(Dir(r.ID), 0o700); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(Dir(r.ID), "config.json"), data)
+}
+
+func writeAtomic(p string, data []byte) error {
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// List returns every container's record, newest first.
+func List() ([]*Record, error) {
+	ents, err := os.ReadDir(BaseDir())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*Record
+	for _, e := range ents {
+		if r, err := load(e.Name()); err == nil {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+func load(id string) (*Record, error) {
+	data, err := os.ReadFile(filepath.Join(Dir(id), "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("container %s: its config.json is damaged: %v", id, err)
+	}
+	return &r, nil
+}
+
+// NotFoundError is a name or id no container has.
+type NotFoundError struct{ Ref string }
+
+func (e *NotFoundError) Error() string {
+	return "no such container: " + e.Ref + " (kist ps -a lists them)"
+}
+
+// Find looks a container up by name, id, or a unique prefix of its id.
+func Find(ref string) (*Record, error) {
+	all, err := List()
+	if err != nil {
+		return nil, err
+	}
+	var byPrefix []*Record
+	for _, r := range all {
+		if r.Name == ref || r.ID == ref {
+			return r, nil
+		}
+		if len(ref) >= 3 && strings.HasPrefix(r.ID, ref) {
+			byPrefix = append(byPrefix, r)
+		}
+	}
+	switch len(byPrefix) {
+	case 1:
+		return byPrefix[0], nil
+	case 0:
+		return nil, &NotFoundError{ref}
+	}
+	return nil, fmt.Errorf("%s matches %d containers: give more of the id, or the name", ref, len(byPrefix))
+}
+
+// State reads what the container does now. runDir is the runtime
+// directory (sandbox.RuntimeDir) where run locks are.
+func (r *Record) State(runDir string) State {
+	st := State{Status: Created}
+	data, err := os.ReadFile(filepath.Join(Dir(r.ID), nsinit.SuperviseState))
+	f := strings.Fields(string(data))
+	ns := func(i int) time.Time {
+		if i < len(f) {
+			if n, err := strconv.ParseInt(f[i], 10, 64); err == nil && n > 0 {
+				return time.Unix(0, n)
+			}
+		}
+		return time.Time{}
+	}
+	num := func(i int) int {
+		if i < len(f) {
+			n, _ := strconv.Atoi(f[i])
+			return n
+		}
+		return 0
+	}
+	running := image.Running(runDir, r.ID)
+	switch {
+	case err == nil && len(f) > 0 && f[0] == "exited":
+		st = State{Status: Exited, ExitCode: num(1), StartedAt: ns(2), FinishedAt: ns(3)}
+	case err == nil && len(f) > 0 && f[0] == "running":
+		st = State{Status: Running, Pid: num(1), InitPid: num(2), StartedAt: ns(3)}
+		if !running {
+			st.Status, st.Pid, st.InitPid = Dead, 0, 0
+		}
+	}
+	if running && st.Status != Running {
+		st.Status = Running // starting: the lock is taken before the state is written
+	}
+	return st
+}
+
+// WriteState records a foreground container's state (the supervisor
+// writes its own): started, or exited with code.
+func WriteState(id string, st State) error {
+	var line string
+	switch st.Status {
+	case Running:
+		line = fmt.Sprintf("running %d %d %d", st.Pid, st.InitPid, st.StartedAt.UnixNano())
+	case Exited:
+		line = fmt.Sprintf("exited %d %d %d", st.ExitCode, st.StartedAt.UnixNano(), st.FinishedAt.UnixNano())
+	default:
+		return fmt.Errorf("cannot record state %q", st.Status)
+	}
+	return writeAtomic(filepath.Join(Dir(id), nsinit.SuperviseState), []byte(line+"\n"))
+}
+
+// Signal sends sig to the container's command.
+func (r *Record) Signal(runDir string, sig syscall.Signal) error {
+	st := r.State(runDir)
+	if st.Status != Running || st.Pid == 0 {
+		return fmt.Errorf("container %s is not running", r.Short())
+	}
+	if err := syscall.Kill(st.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signalling container %s: %v", r.Short(), err)
+	}
+	return nil
+}
+
+// Stop sends the stop signal (the image's STOPSIGNAL, else SIGTERM),
+// waits up to timeout for the container to end, then kills it.
+func (r *Record) Stop(runDir string, timeout time.Duration) error {
+	st := r.State(runDir)
+	if st.Status != Running {
+		return nil
+	}
+	sig := syscall.SIGTERM
+	if r.StopSignal != "" {
+		if s, err := ParseSignal(r.StopSignal); err == nil {
+			sig = s
+		}
+	}
+	if st.Pid > 0 {
+		syscall.Kill(st.Pid, sig)
+	}
+	if r.waitStopped(runDir, timeout) {
+		return nil
+	}
+	return r.kill(runDir, st)
+}
+
+// Kill kills the container at once (SIGKILL to its init) and waits
+// until it is gone.
+func (r *Record) Kill(runDir string) error {
+	st := r.State(runDir)
+	if st.Status != Running {
+		return nil
+	}
+	return r.kill(runDir, st)
+}
+
+func (r *Record) kill(runDir string, st State) error {
+	if st.InitPid > 0 {
+		// pid 1 of the container's pid namespace: everything goes with it
+		syscall.Kill(st.InitPid, syscall.SIGKILL)
+	}
+	if !r.waitStopped(runDir, 10*time.Second) {
+		return fmt.Errorf("container %s did not stop", r.Short())
+	}
+	return nil
+}
+
+// waitStopped polls the run lock until the container is gone or timeout
+// passes. (A blocking flock would also work, but could wait forever on a
+// supervisor stuck writing its state.)
+func (r *Record) waitStopped(runDir string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if !image.Running(runDir, r.ID) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Wait blocks until the container is not running and returns its state.
+func (r *Record) Wait(runDir string) State {
+	for image.Running(runDir, r.ID) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return r.State(runDir)
+}
+
+// RemoveFiles removes the container's directory (its record, state and
+// log). The caller removes its layer from the store.
+func (r *Record) RemoveFiles() error { return os.RemoveAll(Dir(r.ID)) }
+
+// Short is the container's 12-digit id.
+func (r *Record) Short() string { return r.ID[:min(12, len(r.ID))] }
+
+// ParseSignal reads SIGTERM, TERM, term or 15.
+func ParseSignal(s string) (syscall.Signal, error) {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
+		return syscall.Signal(n), nil
+	}
+	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
+	for n := syscall.Signal(1); n < 32; n++ {
+		if strings.TrimPrefix(strings.ToUpper(unixSignalName(n)), "SIG") == name {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown signal %q: give a name such as SIGTERM or KILL, or a number", s)
+}
+
+var signalNames = map[syscall.Signal]string{1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE",
+	9: "KILL", 10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM", 16: "STKFLT", 17: "CHLD",
+	18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG", 24: "XCPU", 25: "XFSZ", 26: "VTALRM",
+	27: "PROF", 28: "WINCH", 29: "IO", 30: "PWR", 31: "SYS"}
+
+func unixSignalName(s syscall.Signal) string { return signalNames[s] }

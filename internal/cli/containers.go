@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"kist/container"
+	"kist/image"
+	"kist/sandbox"
+)
+
+func init() {
+	register(newPsCmd)
+	register(newLogsCmd)
+	register(newStopCmd)
+	register(newKillCmd)
+	register(newWaitCmd)
+	register(newStartCmd)
+	register(newRestartCmd)
+}
+
+// eachContainer runs fn for each named container, going on after an
+// error (as docker does) and failing at the end if one failed.
+func eachContainer(args []string, fn func(r *container.Record, rd string) error) error {
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, a := range args {
+		r, err := container.Find(a)
+		if err == nil {
+			err = fn(r, rd)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "kist: %v\n", err)
+			failed = true
+		}
+	}
+	if failed {
+		return ExitError{Code: 1}
+	}
+	return nil
+}
+
+func newPsCmd() *cobra.Command {
+	var all, quiet bool
+	cmd := &cobra.Command{
+		Use:     "ps [OPTIONS]",
+		Short:   "List containers",
+		Example: "  kist ps\n  kist ps -a",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rd, err := sandbox.RuntimeDir()
+			if err != nil {
+				return err
+			}
+			list, err := container.List()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
+			if !quiet {
+				fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES")
+			}
+			for _, r := range list {
+				st := r.State(rd)
+				if !all && st.Status != container.Running {
+					continue
+				}
+				if quiet {
+					fmt.Fprintln(out, r.Short())
+					continue
+				}
+				name := r.Name
+				if name == "" {
+					name = "-"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Short(), image.ShortName(r.Image), shortCommand(r.Command),
+					ago(r.Created), statusText(st), name)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "show all containers, not only running ones")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print container ids only")
+	return cmd
+}
+
+func shortCommand(args []string) string {
+	s := strings.Join(args, " ")
+	if len(s) > 30 {
+		s = s[:29] + "…"
+	}
+	return `"` + s + `"`
+}
+
+// statusText is docker ps's STATUS column.
+func statusText(st container.State) string {
+	switch st.Status {
+	case container.Running:
+		return "Up " + duration(time.Since(st.StartedAt))
+	case container.Exited:
+		return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
+	case container.Dead:
+		return "Dead (its supervisor was killed)"
+	}
+	return "Created"
+}
+
+func duration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "Less than a second"
+	case d < time.Minute:
+		return fmt.Sprintf("%d seconds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+func newLogsCmd() *cobra.Command {
+	var o container.LogOptions
+	cmd := &cobra.Command{
+		Use:     "logs [OPTIONS] CONTAINER",
+		Short:   "Show what a detached container printed",
+		Example: "  kist logs web\n  kist logs -f --tail 10 web",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rd, err := sandbox.RuntimeDir()
+			if err != nil {
+				return err
+			}
+			r, err := container.Find(args[0])
+			if err != nil {
+				return err
+			}
+			o.Stdout, o.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return r.Logs(cmd.Context(), rd, o)
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep printing new output until the container stops")
+	cmd.Flags().IntVarP(&o.Tail, "tail", "n", -1, "show only the last N lines")
+	cmd.Flags().BoolVarP(&o.Timestamps, "timestamps", "t", false, "show when each line was printed")
+	return cmd
+}
+
+func newStopCmd() *cobra.Command {
+	var secs int
+	cmd := &cobra.Command{
+		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Stop running containers",
+		Long: `Stop running containers: send the stop signal (the image's STOPSIGNAL,
+else SIGTERM), then SIGKILL if the container has not ended after -t seconds.`,
+		Example: "  kist stop web\n  kist stop -t 2 web db",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return eachContainer(args, func(r *container.Record, rd string) error {
+				if err := r.Stop(rd, time.Duration(secs)*time.Second); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), strings.TrimSpace(refName(r)))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	return cmd
+}
+
+// refName is how a container is named back to the user.
+func refName(r *container.Record) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Short()
+}
+
+func newKillCmd() *cobra.Command {
+	var sig string
+	cmd := &cobra.Command{
+		Use:     "kill [OPTIONS] CONTAINER [CONTAINER...]",
+		Short:   "Send a signal to running containers (default SIGKILL)",
+		Example: "  kist kill web\n  kist kill -s HUP web",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := container.ParseSignal(sig)
+			if err != nil {
+				return err
+			}
+			return eachContainer(args, func(r *container.Record, rd string) error {
+				if err := r.Signal(rd, s); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), refName(r))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&sig, "signal", "s", "KILL", "the signal to send")
+	return cmd
+}
+
+func newWaitCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "wait CONTAINER [CONTAINER...]",
+		Short:   "Wait until containers stop, then print their exit codes",
+		Example: "  kist wait job",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return eachContainer(args, func(r *container.Record, rd string) error {
+				st := r.Wait(rd)
+				if st.Status == container.Dead {
+					return fmt.Errorf("container %s: its supervisor was killed, so its exit code is unknown", refName(r))
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), st.ExitCode)
+				return nil
+			})
+		},
+	}
+}
+
+func newStartCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "start CONTAINER [CONTAINER...]",
+		Short:   "Start stopped containers again, in the background",
+		Example: "  kist start web",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return eachContainer(args, func(r *container.Record, rd string) error {
+				if err := startContainer(r, rd); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), refName(r))
+				return nil
+			})
+		},
+	}
+}
+
+// startContainer starts a stopped detached container again with the
+// spec it was created with (its writable layer kept its files).
+func startContainer(r *container.Record, rd string) error {
+	if r.State(rd).Status == container.Running {
+		return nil // already running: docker start says nothing either
+	}
+	if !r.Detached {
+		return fmt.Errorf("container %s ran in the foreground; kist start restarts containers made with kist run -d", refName(r))
+	}
+	lock, err := image.OpenRunLock(rd, r.ID)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	return sandbox.Supervise(container.Dir(r.ID), r.NetNS, lock)
+}
+
+func newRestartCmd() *cobra.Command {
+	var secs int
+	cmd := &cobra.Command{
+		Use:     "restart [OPTIONS] CONTAINER [CONTAINER...]",
+		Short:   "Stop and start containers",
+		Example: "  kist restart web",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return eachContainer(args, func(r *container.Record, rd string) error {
+				if err := r.Stop(rd, time.Duration(secs)*time.Second); err != nil {
+					return err
+				}
+				if err := startContainer(r, rd); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), refName(r))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	return cmd
+}

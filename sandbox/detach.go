@@ -1,0 +1,80 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"kist/sandbox/nsinit"
+)
+
+// Detached containers (kist run -d) are run by a supervisor: kist itself
+// in nsinit's "supervise" stage (see its doc), a small process that
+// outlives the command that started it. Its files are in one directory:
+// the spec it starts the container with, the state it records and the
+// container's log.
+
+// StartDetached starts cfg's command under a new supervisor whose files
+// go to dir, and returns once the command runs (or failed to start: then
+// err says why, an *Error with docker's exit code). lock is the
+// container's run lock (see image.LockRunning), already held: the
+// supervisor keeps it for its whole life. cfg's Stdin, Stdout, Stderr
+// and TTY are not used: the output goes to the log.
+func StartDetached(cfg *Config, dir string, lock *os.File) error {
+	if cfg.TTY {
+		return errorf("-t with -d is not supported yet: run it in the foreground, or without -t")
+	}
+	if !cfg.Resources.IsZero() {
+		return errorf("--memory, --cpus and --pids-limit with -d are not supported yet")
+	}
+	spec, _, err := prepare(cfg)
+	if err != nil {
+		return err
+	}
+	spec.NoStdin = true
+	if err := os.WriteFile(filepath.Join(dir, nsinit.SuperviseSpec), spec.Encode(), 0o600); err != nil {
+		return errorf("writing the container's spec: %v", err)
+	}
+	return Supervise(dir, spec.NetNS, lock)
+}
+
+// Supervise starts a supervisor for the container whose spec is in dir
+// (kist start of a stopped container), and returns once the command
+// runs or failed to start.
+func Supervise(dir string, netns bool, lock *os.File) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer devnull.Close()
+	net := "0"
+	if netns {
+		net = "1"
+	}
+	env := append(os.Environ(), nsinit.EnvStage+"="+nsinit.StageSupervise,
+		nsinit.EnvSuperviseDir+"="+dir, nsinit.EnvSuperviseNet+"="+net)
+	if v, ok := os.LookupEnv(envHostUID); ok {
+		env = append(env, envHostUID+"="+v)
+	}
+	proc, err := os.StartProcess("/proc/self/exe", []string{"kist-supervise", dir}, &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{devnull, devnull, devnull, w, lock},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	w.Close()
+	if err != nil {
+		return errorf("starting the container's supervisor: %v", err)
+	}
+	defer proc.Release()
+	pid, err := readStatus(r)
+	if err == nil && pid == 0 {
+		return errorf("the container's supervisor exited before starting it (see %s)", dir)
+	}
+	return err
+}

@@ -1,0 +1,306 @@
+package nsinit
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// The supervisor of a detached container (kist run -d, kist start) is
+// kist itself in the "supervise" stage: started during initialisation
+// like the container side, so it never loads the heavy packages and
+// stays at a few MiB. It is the parent of the container's init for the
+// container's whole life:
+//
+//	kist run -d (exits)        supervisor (setsid)            container init
+//	-------------------        -------------------            --------------
+//	lock DIR's run lock   ->   keeps the lock (fd 4)
+//	write DIR/spec        ->   Start, send the spec      ->   set up, run
+//	read fd 3 "ok PID"    <-   relay the status line     <-   "ok PID"
+//	                           log stdout/stderr to DIR/container.log
+//	                           state "running ..."; wait4
+//	                           state "exited CODE ..."; exit (lock released)
+//
+// The lock (an flock the kernel drops when the supervisor ends, however
+// it ends) says the container runs; the state file says what happened.
+// A state of "running" without the lock means the supervisor was killed:
+// the container went with it (its init has a parent-death signal).
+
+// StageSupervise runs a detached container (see the diagram above).
+const StageSupervise = "supervise"
+
+// Supervisor files and descriptors.
+const (
+	SuperviseSpec   = "spec"          // the encoded Spec
+	SuperviseState  = "state"         // "running PID INITPID STARTED" or "exited CODE STARTED FINISHED" (unix ns)
+	SuperviseLog    = "container.log" // docker's json-file lines
+	FdSupStatus     = 3               // write end: the container's status line, then closed
+	FdSupLock       = 4               // the run lock, held for the supervisor's life
+	EnvSuperviseDir = "_KIST_SUPERVISE_DIR"
+	EnvSuperviseNet = "_KIST_SUPERVISE_NETNS" // "1": the container gets its own network namespace
+)
+
+func superviseStage() {
+	dir, _ := syscall.Getenv(EnvSuperviseDir)
+	netns, _ := syscall.Getenv(EnvSuperviseNet)
+	syscall.CloseOnExec(FdSupStatus)
+	syscall.CloseOnExec(FdSupLock)
+	relay := func(line string) { syscall.Write(FdSupStatus, []byte(line)) }
+	failSup := func(msg string) {
+		relay("err 125 " + msg + "\n")
+		syscall.Exit(125)
+	}
+	spec := readAll(dir + "/" + SuperviseSpec)
+	if spec == "" {
+		failSup("the container's spec is missing in " + dir)
+	}
+	devnull, err := syscall.Open("/dev/null", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		failSup("opening /dev/null: " + err.Error())
+	}
+	var out, errp [2]int
+	if err := pipes(&out, &errp); err != nil {
+		failSup("making the log pipes: " + err.Error())
+	}
+	logfd, err := syscall.Open(dir+"/"+SuperviseLog, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_APPEND|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		failSup("opening the container's log: " + err.Error())
+	}
+	m := CurrentMapping()
+	c, err := Start(StartOptions{
+		Mapping: m, NetNS: CloneNetNS(m, netns == "1"),
+		Stdio: [3]int{devnull, out[1], errp[1]}, CgroupFD: -1,
+	})
+	syscall.Close(out[1])
+	syscall.Close(errp[1])
+	if err != nil {
+		failSup("starting the container: " + err.Error())
+	}
+	writeFull(c.SpecW, []byte(spec))
+	syscall.Close(c.SpecW)
+	status := readLine(c.StatusR)
+	syscall.Close(c.StatusR)
+	started := nowNanos()
+	if !hasPrefix(status, "ok ") {
+		var ws syscall.WaitStatus
+		syscall.Wait4(c.Pid, &ws, 0, nil)
+		if status == "" {
+			status = "err 125 the container exited before starting its command\n"
+		}
+		writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos()))
+		relay(status)
+		syscall.Exit(125)
+	}
+	target := childPid(c.Pid)
+	writeState(dir, "running "+itoa(target)+" "+itoa(c.Pid)+" "+i64toa(started))
+	relay(status)
+	syscall.Close(FdSupStatus)
+
+	done := make(chan struct{}, 2)
+	go copyLog(out[0], logfd, "stdout", done)
+	go copyLog(errp[0], logfd, "stderr", done)
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(c.Pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	<-done
+	<-done
+	writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos()))
+	c.Release()
+	syscall.Exit(0)
+}
+
+// exitStatus is docker's exit code for a wait status.
+func exitStatus(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// childPid returns the first child of pid (the container's command), 0
+// if the kernel does not say.
+func childPid(pid int) int {
+	s := itoa(pid)
+	f := split(trimSpace(readAll("/proc/"+s+"/task/"+s+"/children")), ' ', 0)
+	if len(f) == 0 {
+		return 0
+	}
+	n, _ := atoi(f[0])
+	return n
+}
+
+// writeState replaces the state file (a write to a temporary name, then
+// rename, so readers see the old or the new state, never half).
+func writeState(dir, state string) {
+	tmp := dir + "/." + SuperviseState + ".tmp"
+	fd, err := syscall.Open(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return
+	}
+	writeFull(fd, []byte(state+"\n"))
+	syscall.Close(fd)
+	syscall.Rename(tmp, dir+"/"+SuperviseState)
+}
+
+func writeFull(fd int, b []byte) {
+	for len(b) > 0 {
+		n, err := syscall.Write(fd, b)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			return
+		}
+		b = b[n:]
+	}
+}
+
+// readLine reads one line (up to 4 KiB) from fd.
+func readLine(fd int) string {
+	var buf [4096]byte
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if m <= 0 {
+			break
+		}
+		n += m
+		if indexByte(string(buf[:n]), '\n') >= 0 {
+			break
+		}
+	}
+	return string(buf[:n])
+}
+
+// copyLog turns what the container writes to one stream into docker's
+// json-file lines: {"log":"LINE\n","stream":"stdout","time":"RFC 3339"}.
+// A line longer than 16 KiB is split, as docker does.
+func copyLog(fd, logfd int, stream string, done chan<- struct{}) {
+	var buf [16384]byte
+	var line []byte
+	flush := func() {
+		if len(line) == 0 {
+			return
+		}
+		rec := make([]byte, 0, len(line)+80)
+		rec = append(rec, `{"log":`...)
+		rec = appendJSONString(rec, line)
+		rec = append(rec, `,"stream":"`+stream+`","time":"`...)
+		rec = append(rec, rfc3339(nowNanos())...)
+		rec = append(rec, "\"}\n"...)
+		writeFull(logfd, rec)
+		line = line[:0]
+	}
+	for {
+		n, err := syscall.Read(fd, buf[:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if n <= 0 {
+			break
+		}
+		for _, b := range buf[:n] {
+			line = append(line, b)
+			if b == '\n' || len(line) >= 16384 {
+				flush()
+			}
+		}
+	}
+	flush()
+	syscall.Close(fd)
+	done <- struct{}{}
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20 || c == 0x7f:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		default:
+			dst = append(dst, c) // UTF-8 passes through; invalid bytes too
+		}
+	}
+	return append(dst, '"')
+}
+
+func nowNanos() int64 {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 0 /* CLOCK_REALTIME */, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
+}
+
+func i64toa(n int64) string { return utoa(uint64(max(n, -n)), n < 0) }
+
+// rfc3339 formats unix nanoseconds as 2006-01-02T15:04:05.000000000Z.
+func rfc3339(ns int64) string {
+	secs := ns / 1e9
+	frac := ns % 1e9
+	days := secs / 86400
+	rem := secs % 86400
+	y, mo, d := civil(days)
+	b := make([]byte, 0, 30)
+	b = appendPad(b, y, 4)
+	b = append(b, '-')
+	b = appendPad(b, mo, 2)
+	b = append(b, '-')
+	b = appendPad(b, d, 2)
+	b = append(b, 'T')
+	b = appendPad(b, rem/3600, 2)
+	b = append(b, ':')
+	b = appendPad(b, rem/60%60, 2)
+	b = append(b, ':')
+	b = appendPad(b, rem%60, 2)
+	b = append(b, '.')
+	b = appendPad(b, frac, 9)
+	return string(append(b, 'Z'))
+}
+
+func appendPad(b []byte, n int64, width int) []byte {
+	s := i64toa(n)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// civil converts days since 1970-01-01 to a date (Howard Hinnant's
+// days_from_civil, inverted).
+func civil(z int64) (y, m, d int64) {
+	z += 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	if mp < 10 {
+		m = mp + 3
+	} else {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
