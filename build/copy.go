@@ -67,7 +67,7 @@ func (b *builder) copy(i int, s *state, c *instructions.CopyCommand, text string
 			return false, err
 		}
 		defer b.o.Store.DeleteLayer(work.ID)
-		unmount, err := mountRoot(work)
+		unmount, err := work.MountScratch()
 		if err != nil {
 			return false, err
 		}

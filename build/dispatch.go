@@ -289,7 +289,7 @@ func (b *builder) fsStep(s *state, text, history string, keyParts []string, fn f
 	if err != nil {
 		return err
 	}
-	unmount, err := mountRoot(work)
+	unmount, err := work.MountScratch()
 	if err != nil {
 		b.o.Store.DeleteLayer(work.ID)
 		return err

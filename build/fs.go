@@ -15,78 +15,12 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"golang.org/x/sys/unix"
-
-	"kist/image"
 )
 
 // Files of a step's root filesystem are reached from kist's side (COPY,
 // ADD, WORKDIR) with every path resolved inside the root: a symlink in
 // the image such as /bin -> usr/bin is followed the way the container
 // would see it, and one pointing at /etc or ../.. stays inside the root.
-
-// mountRoot makes a work layer's root filesystem appear at its Rootfs in
-// kist's own mount namespace: an overlay of the layers (userxattr, as in
-// the store), the directory itself for a bottom layer, nothing to do for
-// vfs. The returned function unmounts it.
-func mountRoot(r *image.ContainerRoot) (func(), error) {
-	if r.Driver == "vfs" {
-		return func() {}, nil
-	}
-	target := r.Rootfs
-	var err error
-	if len(r.Lower) == 0 {
-		err = unix.Mount(r.Upper, target, "", unix.MS_BIND, "")
-	} else {
-		err = mountOverlay(r)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("mounting the build step's root filesystem: %w", err)
-	}
-	return func() { unix.Unmount(target, unix.MNT_DETACH) }, nil
-}
-
-// mountOverlay mounts the layers; when the directory list is too long
-// for one mount(2) call, it names the layers relative to the store's
-// overlay directory (where every layer is) instead.
-//
-// The mount is "volatile" (Linux 5.10): overlay then skips syncing the
-// whole host filesystem when it is unmounted, which costs 30-300 ms per
-// step on a busy disk. A work layer is thrown away after its changes are
-// committed, so a crash loses nothing that mattered; kernels without the
-// option get a plain mount.
-func mountOverlay(r *image.ContainerRoot) error {
-	err := mountOverlayOpts(r, ",volatile")
-	if errors.Is(err, unix.EINVAL) {
-		err = mountOverlayOpts(r, "")
-	}
-	return err
-}
-
-func mountOverlayOpts(r *image.ContainerRoot, extra string) error {
-	opts := "lowerdir=" + strings.Join(r.Lower, ":") + ",upperdir=" + r.Upper + ",workdir=" + r.Work + ",userxattr" + extra
-	if len(opts) < unix.Getpagesize()-1 {
-		return unix.Mount("overlay", r.Rootfs, "overlay", 0, opts)
-	}
-	home := filepath.Dir(filepath.Dir(r.Upper))
-	rel := func(p string) string { return strings.TrimPrefix(p, home+"/") }
-	lower := make([]string, len(r.Lower))
-	for i, l := range r.Lower {
-		lower[i] = rel(l)
-	}
-	opts = "lowerdir=" + strings.Join(lower, ":") + ",upperdir=" + rel(r.Upper) + ",workdir=" + rel(r.Work) + ",userxattr" + extra
-	if len(opts) >= unix.Getpagesize()-1 {
-		return fmt.Errorf("the image has too many layers (%d) for one overlay mount", len(r.Lower))
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	if err := os.Chdir(home); err != nil {
-		return err
-	}
-	defer os.Chdir(wd)
-	return unix.Mount("overlay", r.Rootfs, "overlay", 0, opts)
-}
 
 // resolveIn returns the host path of p inside root, every symlink
 // (the last one too) resolved within root.

@@ -50,7 +50,8 @@ type Record struct {
 	Created    time.Time `json:"created"`
 	StopSignal string    `json:"stop_signal,omitempty"` // the image's STOPSIGNAL
 	Detached   bool      `json:"detached,omitempty"`
-	NetNS      bool      `json:"netns,omitempty"` // own network namespace (for kist start)
+	NetNS      bool      `json:"netns,omitempty"`   // own network namespace (for kist start)
+	Volumes    []string  `json:"volumes,omitempty"` // named volumes it mounts
 }
 
 // Status values of State.

@@ -103,9 +103,10 @@ type Config struct {
 
 // Mount is one bind mount of a host path into the container.
 type Mount struct {
-	Source   string // host path
+	Source   string // host path, or a volume's name when Named
 	Target   string // absolute path inside the container
 	ReadOnly bool
+	Named    bool // Source names a volume (package volume resolves it)
 }
 
 // Ulimit is one --ulimit: Name is docker's name (nofile, nproc, core, ...).

@@ -41,7 +41,10 @@ func ParseVolume(spec string) (Mount, error) {
 		return Mount{}, fmt.Errorf("invalid volume %q: the container path %q must be absolute", spec, m.Target)
 	}
 	if !strings.HasPrefix(m.Source, "/") && !strings.HasPrefix(m.Source, ".") {
-		return Mount{}, fmt.Errorf("invalid volume %q: named volumes are not supported yet; give a host path (absolute, or starting with ./)", spec)
+		if strings.Contains(m.Source, "/") {
+			return Mount{}, fmt.Errorf("invalid volume %q: a host path must be absolute or start with ./; a volume name has no slash", spec)
+		}
+		m.Named = true // the caller turns the name into the volume's directory
 	}
 	return m, nil
 }
@@ -49,6 +52,9 @@ func ParseVolume(spec string) (Mount, error) {
 func checkMounts(ms []Mount) ([]nsinit.Mount, error) {
 	out := make([]nsinit.Mount, 0, len(ms))
 	for _, m := range ms {
+		if m.Named {
+			return nil, errorf("volume %s: a named volume must be resolved to its directory first", m.Source)
+		}
 		src, err := absPath(m.Source)
 		if err != nil {
 			return nil, errorf("volume %s: %v", m.Source, err)

@@ -17,7 +17,8 @@ func TestParseVolume(t *testing.T) {
 		{"/a", Mount{}, `invalid volume "/a": want HOSTDIR:CONTAINERDIR[:ro]`},
 		{"/a:b", Mount{}, `invalid volume "/a:b": the container path "b" must be absolute`},
 		{"/a:/b:bogus", Mount{}, `invalid volume "/a:/b:bogus": unknown option "bogus" (want ro or rw)`},
-		{"data:/b", Mount{}, `invalid volume "data:/b": named volumes are not supported yet; give a host path (absolute, or starting with ./)`},
+		{"data:/b", Mount{Source: "data", Target: "/b", Named: true}, ""},
+		{"a/b:/b", Mount{}, `invalid volume "a/b:/b": a host path must be absolute or start with ./; a volume name has no slash`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

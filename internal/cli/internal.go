@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/spf13/cobra"
 
 	"kist/image"
+	"kist/volume"
 )
 
 func init() { register(newInternalCmd) }
@@ -18,6 +22,7 @@ func init() { register(newInternalCmd) }
 func newInternalCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "internal", Hidden: true, Short: "kist's own steps inside its user namespace"}
 	var name, id string
+	var volumes []string
 	prepare := &cobra.Command{
 		Use:  "prepare-run IMAGE",
 		Args: cobra.ExactArgs(1),
@@ -38,12 +43,18 @@ func newInternalCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(preparedRun{Root: root, Config: cfg.Config, ImageID: img.ID})
+				vols, err := prepareVolumes(root, volumes)
+				if err != nil {
+					st.RemoveContainer("", root.ID)
+					return err
+				}
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(preparedRun{Root: root, Config: cfg.Config, ImageID: img.ID, Volumes: vols})
 			})
 		},
 	}
 	prepare.Flags().StringVar(&name, "name", "", "container name")
 	prepare.Flags().StringVar(&id, "id", "", "container id")
+	prepare.Flags().StringArrayVar(&volumes, "volume", nil, "named volume NAME:/path to create and fill")
 	remove := &cobra.Command{
 		Use:  "remove-container ID",
 		Args: cobra.ExactArgs(1),
@@ -53,6 +64,37 @@ func newInternalCmd() *cobra.Command {
 	}
 	cmd.AddCommand(prepare, remove)
 	return cmd
+}
+
+// prepareVolumes creates the named volumes (NAME:/path) a container
+// mounts and fills each new one with what the image has at its path, as
+// docker does. It returns each volume's directory.
+func prepareVolumes(root *image.ContainerRoot, specs []string) (map[string]string, error) {
+	dirs := map[string]string{}
+	for _, spec := range specs {
+		name, target, _ := strings.Cut(spec, ":")
+		v, err := volume.Create(name, nil)
+		if err != nil {
+			return nil, err
+		}
+		dirs[name] = v.Mountpoint
+		if !v.Empty() {
+			continue
+		}
+		unmount, err := root.Mount()
+		if err != nil {
+			return nil, err
+		}
+		src, err := securejoin.SecureJoin(root.Rootfs, target)
+		if err == nil {
+			err = v.Fill(src)
+		}
+		unmount()
+		if err != nil {
+			return nil, fmt.Errorf("filling volume %s from the image's %s: %w", name, target, err)
+		}
+	}
+	return dirs, nil
 }
 
 // pullForRun pulls a missing image like docker run does, with the

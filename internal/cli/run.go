@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/sandbox"
+	"kist/volume"
 )
 
 func init() { register(newRunCmd) }
@@ -63,6 +64,15 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				return err
 			}
 			cfg.Rootfs = o.rootfs
+			for i, m := range cfg.Mounts {
+				if m.Named { // nothing to fill it from: a --rootfs has no image
+					v, err := volume.Create(m.Source, nil)
+					if err != nil {
+						return err
+					}
+					cfg.Mounts[i].Source, cfg.Mounts[i].Named = v.Mountpoint, false
+				}
+			}
 			return runSandbox(cmd, cfg)
 		},
 	}
@@ -82,7 +92,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")
 	f.StringVar(&o.name, "name", "", "name of the container")
 	f.StringVar(&o.network, "network", "none", "network: none (own namespace with loopback only) or host")
-	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount a host directory: HOSTDIR:CONTAINERDIR[:ro]")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "mount a host directory or a named volume: HOSTDIR:CONTAINERDIR[:ro] or NAME:CONTAINERDIR[:ro]")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "program to run, with COMMAND's words as its arguments")
 	f.StringArrayVar(&o.ulimits, "ulimit", nil, "resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048")
 	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "maximum number of processes (needs a delegated cgroup v2)")

@@ -24,6 +24,7 @@ type preparedRun struct {
 	Root    *image.ContainerRoot `json:"root"`
 	Config  v1.Config            `json:"config"`
 	ImageID string               `json:"image_id"`
+	Volumes map[string]string    `json:"volumes,omitempty"` // named volume -> its directory
 }
 
 // runImage runs a container of an image: the store (in the user
@@ -49,6 +50,13 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if o.name != "" {
 		prep = append(prep, "--name", o.name)
 	}
+	var volumes []string
+	for _, v := range o.volumes {
+		if m, err := sandbox.ParseVolume(v); err == nil && m.Named {
+			prep = append(prep, "--volume", m.Source+":"+m.Target)
+			volumes = append(volumes, m.Source)
+		}
+	}
 	out, code, err := sandbox.InUserNSOutput(cmd.Context(), prep)
 	if err != nil {
 		return err
@@ -71,12 +79,17 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 		o.removeContainer(cmd, p.Root.ID)
 		return err
 	}
+	for i, m := range cfg.Mounts {
+		if m.Named {
+			cfg.Mounts[i].Source, cfg.Mounts[i].Named = p.Volumes[m.Source], false
+		}
+	}
 	cfg.Rootfs = p.Root.Rootfs
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
 	rec := &container.Record{
 		ID: p.Root.ID, Name: o.name, Image: img, ImageID: p.ImageID, Command: cfg.Args,
 		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.detach,
-		NetNS: cfg.Network != "host",
+		NetNS: cfg.Network != "host", Volumes: volumes,
 	}
 	if o.detach {
 		if err := container.Save(rec); err != nil {
