@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kist/container"
 	"kist/image"
+	"kist/sandbox"
 )
 
 func init() { register(newTagCmd); register(newInspectCmd); register(newHistoryCmd) }
@@ -27,14 +29,22 @@ func newTagCmd() *cobra.Command {
 
 func newInspectCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "inspect IMAGE [IMAGE...]",
-		Short:   "Show images as JSON, like docker inspect",
-		Example: "  kist inspect python:3.8-slim",
+		Use:     "inspect NAME|ID [NAME|ID...]",
+		Short:   "Show containers and images as JSON, like docker inspect",
+		Example: "  kist inspect python:3.8-slim\n  kist inspect web",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd, func(st *image.Store) error {
-				var out []*image.Inspect
+				rd, err := sandbox.RuntimeDir()
+				if err != nil {
+					return err
+				}
+				var out []any
 				for _, a := range args {
+					if r, err := container.Find(a); err == nil {
+						out = append(out, r.Inspect(rd))
+						continue
+					}
 					in, err := st.InspectImage(a)
 					if err != nil {
 						return err
