@@ -92,6 +92,10 @@ type Config struct {
 	// Notices receives one-line notices (a single-id map, limits that
 	// cannot be applied); nil means Stderr.
 	Notices io.Writer
+	// ExecSocket, when set, is where the container's init listens for
+	// kist exec (see ExecSocketPath and Exec).
+	ExecSocket string
+
 	// Started, when set, is told the host pids of the command and of the
 	// container's init once the command runs.
 	Started func(pid, initPid int)

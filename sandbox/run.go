@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -93,6 +94,15 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 	s := &nsinit.Spec{
 		Rootfs: rootfs, Args: cfg.Args, Env: MergeEnv(cfg.Env), Cwd: cfg.WorkDir, User: cfg.User,
 		Hostname: cfg.Hostname, ReadOnly: cfg.ReadOnly, TTY: cfg.TTY, Overlay: cfg.Overlay,
+		ExecSocket: cfg.ExecSocket,
+	}
+	if s.ExecSocket != "" {
+		if len(s.ExecSocket) > 107 {
+			return nil, errorf("the exec socket path %s is too long for a unix socket; set XDG_RUNTIME_DIR to a shorter directory", s.ExecSocket)
+		}
+		if err := os.MkdirAll(filepath.Dir(s.ExecSocket), 0o700); err != nil {
+			return nil, errorf("creating %s: %v", filepath.Dir(s.ExecSocket), err)
+		}
 	}
 	switch cfg.Network {
 	case "", "none", "default", "private":

@@ -48,6 +48,17 @@ func eachContainer(args []string, fn func(r *container.Record, rd string) error)
 	return nil
 }
 
+// findContainer finds one container and the runtime directory its run
+// lock is in.
+func findContainer(ref string) (*container.Record, string, error) {
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := container.Find(ref)
+	return r, rd, err
+}
+
 func newPsCmd() *cobra.Command {
 	var all, quiet bool
 	cmd := &cobra.Command{
@@ -136,11 +147,7 @@ func newLogsCmd() *cobra.Command {
 		Example: "  kist logs web\n  kist logs -f --tail 10 web",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rd, err := sandbox.RuntimeDir()
-			if err != nil {
-				return err
-			}
-			r, err := container.Find(args[0])
+			r, rd, err := findContainer(args[0])
 			if err != nil {
 				return err
 			}

@@ -84,6 +84,9 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 			cfg.Mounts[i].Source, cfg.Mounts[i].Named = p.Volumes[m.Source], false
 		}
 	}
+	if sock := sandbox.ExecSocketPath(rd, p.Root.ID); len(sock) <= 107 {
+		cfg.ExecSocket = sock // longer: no kist exec for it (kist exec says so)
+	}
 	cfg.Rootfs = p.Root.Rootfs
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
 	rec := &container.Record{

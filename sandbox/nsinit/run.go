@@ -18,6 +18,10 @@ func initStage() {
 	if err != nil {
 		fail(125, err.Error())
 	}
+	execL := -1
+	if s.ExecSocket != "" {
+		execL = listenExec(s.ExecSocket)
+	}
 	net := setupContainer(s)
 	path, attr := prepareCommand(s)
 	if net != nil {
@@ -35,7 +39,12 @@ func initStage() {
 	}
 	syscall.Write(FdStatus, []byte("ok "+itoa(pid)+"\n"))
 	syscall.Close(FdStatus)
-	syscall.Exit(reap(pid))
+	var execs *execTable
+	if execL >= 0 {
+		execs = newExecTable()
+		go serveExec(execL, s, execs)
+	}
+	syscall.Exit(reap(pid, execs))
 }
 
 // setupContainer builds the mount tree, sets the host name and starts
@@ -129,10 +138,11 @@ func readSpec() (*Spec, error) {
 	return Decode([]byte(data))
 }
 
-// reap waits for every child as pid 1 must, and returns the exit code
-// for main once it has exited. When this process exits, the kernel kills
+// reap waits for every child as pid 1 must, tells kist exec clients
+// about their processes, and returns the exit code for main once it has
+// exited. When this process exits, the kernel kills
 // everything left in the pid namespace.
-func reap(main int) int {
+func reap(main int, execs *execTable) int {
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, 0, nil)
@@ -143,6 +153,9 @@ func reap(main int) int {
 			return 125
 		}
 		if pid != main {
+			if execs != nil {
+				execs.exited(pid, ws)
+			}
 			continue
 		}
 		if ws.Signaled() {

@@ -31,6 +31,9 @@ type Spec struct {
 	MaxUID, MaxGID int
 	// MapNotice explains what a single-id map loses; used in error messages.
 	MapNotice string
+	// ExecSocket, when set, is a host path where the container's init
+	// listens for kist exec (see exec.go).
+	ExecSocket string
 }
 
 // Overlay names the directories of an overlay root filesystem.
@@ -102,6 +105,7 @@ func (s *Spec) Encode() []byte {
 	put("maxuid", itoa(s.MaxUID))
 	put("maxgid", itoa(s.MaxGID))
 	put("mapnotice", s.MapNotice)
+	put("execsocket", s.ExecSocket)
 	return b
 }
 
@@ -191,6 +195,8 @@ func (s *Spec) set(k, v string) error {
 		s.MaxUID, err = atoi(v)
 	case "maxgid":
 		s.MaxGID, err = atoi(v)
+	case "execsocket":
+		s.ExecSocket = v
 	case "mapnotice":
 		s.MapNotice = v
 	default:

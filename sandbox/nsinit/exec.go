@@ -1,0 +1,188 @@
+package nsinit
+
+import (
+	"runtime"
+	"syscall"
+)
+
+// kist exec: the container's init is the agent. Go cannot join another
+// process's user and mount namespaces (setns needs a single-threaded
+// process), but init is already inside every namespace of the container.
+// Before it leaves the host's root it listens on Spec.ExecSocket (a unix
+// socket in kist's runtime directory, owned by the user), and for each
+// connection:
+//
+//	kist exec                                  init (pid 1)
+//	sendmsg: an encoded Spec (Args, Env,  ->   look the user and program up,
+//	Cwd, User) and fds 0, 1, 2 (SCM_RIGHTS)    fork+exec with those fds
+//	read "ok PID\n" or "err CODE MSG\n"   <-
+//	read "exit CODE\n"                    <-   when init reaps PID
+//
+// The process lives in the container's namespaces and root like its
+// command, and dies with the container.
+
+// listenExec makes the listening socket (before pivot_root, while the
+// host path is reachable).
+func listenExec(path string) int {
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		fail(125, "exec socket: "+err.Error())
+	}
+	syscall.Unlink(path)
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		fail(125, "exec socket "+path+": "+err.Error())
+	}
+	if err := syscall.Listen(fd, 16); err != nil {
+		fail(125, "exec socket: "+err.Error())
+	}
+	return fd
+}
+
+// execTable maps exec'd pids to their connections. Its lock is a
+// channel (this package uses no sync): serveExec holds it from fork to
+// registration, so the reaper never misses a fast child.
+type execTable struct {
+	lock  chan struct{}
+	conns map[int]int
+}
+
+func newExecTable() *execTable {
+	return &execTable{lock: make(chan struct{}, 1), conns: map[int]int{}}
+}
+
+// exited reports an exec'd process's exit to its client.
+func (t *execTable) exited(pid int, ws syscall.WaitStatus) {
+	t.lock <- struct{}{}
+	conn, ok := t.conns[pid]
+	delete(t.conns, pid)
+	<-t.lock
+	if ok {
+		code := ws.ExitStatus()
+		if ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+		syscall.Write(conn, []byte("exit "+itoa(code)+"\n"))
+		syscall.Close(conn)
+	}
+}
+
+// serveExec accepts exec requests for the container's life.
+func serveExec(l int, s *Spec, t *execTable) {
+	runtime.LockOSThread()
+	// Processes forked from this thread get no_new_privs like the command.
+	prctl(prSetNoNewPrivs, 1)
+	for {
+		conn, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
+		if err == syscall.EINTR || err == syscall.ECONNABORTED {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		serveOne(conn, s, t)
+	}
+}
+
+func serveOne(conn int, s *Spec, t *execTable) {
+	buf := make([]byte, 1<<16)
+	oob := make([]byte, syscall.CmsgSpace(3*4))
+	n, oobn, _, _, err := syscall.Recvmsg(conn, buf, oob, 0)
+	var fds []int
+	if err == nil {
+		if msgs, perr := syscall.ParseSocketControlMessage(oob[:oobn]); perr == nil && len(msgs) > 0 {
+			fds, _ = syscall.ParseUnixRights(&msgs[0])
+		}
+	}
+	defer func() {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+	}()
+	reply := func(line string) { syscall.Write(conn, []byte(line)) }
+	if err != nil || len(fds) != 3 {
+		reply("err 125 bad exec request\n")
+		syscall.Close(conn)
+		return
+	}
+	req, err := Decode(buf[:n])
+	if err != nil || len(req.Args) == 0 {
+		reply("err 125 bad exec request\n")
+		syscall.Close(conn)
+		return
+	}
+	path, attr, code, err := execCommand(s, req)
+	if err != nil {
+		reply("err " + itoa(code) + " " + err.Error() + "\n")
+		syscall.Close(conn)
+		return
+	}
+	attr.Files = []uintptr{uintptr(fds[0]), uintptr(fds[1]), uintptr(fds[2])}
+	t.lock <- struct{}{}
+	pid, err := syscall.ForkExec(path, req.Args, attr)
+	if err == nil {
+		t.conns[pid] = conn
+	}
+	<-t.lock
+	if err != nil {
+		code := 126
+		if err == syscall.ENOENT {
+			code = 127
+		}
+		reply("err " + itoa(code) + " exec " + quote(req.Args[0]) + ": " + err.Error() + "\n")
+		syscall.Close(conn)
+		return
+	}
+	reply("ok " + itoa(pid) + "\n")
+}
+
+// execCommand resolves an exec request against the container's spec:
+// its user (default the container's), environment (the container's with
+// the request's on top), working directory and program.
+func execCommand(s, req *Spec) (string, *syscall.ProcAttr, int, error) {
+	user := req.User
+	if user == "" {
+		user = s.User
+	}
+	u, err := lookupUser(user)
+	if err != nil {
+		return "", nil, 125, err
+	}
+	if u.UID > s.MaxUID || u.GID > s.MaxGID {
+		return "", nil, 125, errorString("user " + user + " is not mapped in kist's user namespace; " + s.MapNotice)
+	}
+	env := append(append([]string(nil), s.Env...), req.Env...)
+	env = containerEnv(&Spec{Env: mergeEnv(env), Hostname: s.Hostname}, u)
+	cwd := req.Cwd
+	if cwd == "" {
+		cwd = s.Cwd
+	}
+	if cwd == "" {
+		cwd = "/"
+	}
+	path, code, err := lookPath(req.Args[0], env)
+	if err != nil {
+		return "", nil, code, err
+	}
+	return path, &syscall.ProcAttr{Env: env, Dir: cwd, Sys: &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
+	}}, 0, nil
+}
+
+// mergeEnv keeps the last value of each variable.
+func mergeEnv(env []string) []string {
+	var out []string
+	for i, e := range env {
+		k, _, _ := cut(e, '=')
+		later := false
+		for _, f := range env[i+1:] {
+			if fk, _, _ := cut(f, '='); fk == k {
+				later = true
+				break
+			}
+		}
+		if !later {
+			out = append(out, e)
+		}
+	}
+	return out
+}
