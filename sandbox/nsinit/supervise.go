@@ -98,6 +98,7 @@ func superviseStage() {
 	done := make(chan struct{}, 2)
 	go copyLog(out[0], logfd, "stdout", done)
 	go copyLog(errp[0], logfd, "stderr", done)
+	trimBinary()
 	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(c.Pid, &ws, 0, nil)
@@ -182,23 +183,30 @@ func readLine(fd int) string {
 // json-file lines: {"log":"LINE\n","stream":"stdout","time":"RFC 3339"}.
 // A line longer than 16 KiB is split, as docker does.
 func copyLog(fd, logfd int, stream string, done chan<- struct{}) {
-	var buf [16384]byte
-	var line []byte
+	// Buffers are made once: the supervisor allocates nothing per line,
+	// so its garbage collector never runs and never pages in the whole
+	// binary's data to scan it (that alone costs about 2 MiB of RSS).
+	// (On the heap, not the stack: growing a goroutine's stack makes the
+	// runtime read its tables for every frame, a megabyte of pages.)
+	buf := make([]byte, 16384)
+	line := make([]byte, 0, 16384)
+	rec := make([]byte, 0, 6*16384+128)
 	flush := func() {
 		if len(line) == 0 {
 			return
 		}
-		rec := make([]byte, 0, len(line)+80)
-		rec = append(rec, `{"log":`...)
+		rec = append(rec[:0], `{"log":`...)
 		rec = appendJSONString(rec, line)
-		rec = append(rec, `,"stream":"`+stream+`","time":"`...)
-		rec = append(rec, rfc3339(nowNanos())...)
+		rec = append(rec, `,"stream":"`...)
+		rec = append(rec, stream...)
+		rec = append(rec, `","time":"`...)
+		rec = appendRFC3339(rec, nowNanos())
 		rec = append(rec, "\"}\n"...)
 		writeFull(logfd, rec)
 		line = line[:0]
 	}
 	for {
-		n, err := syscall.Read(fd, buf[:])
+		n, err := syscall.Read(fd, buf)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -248,14 +256,13 @@ func nowNanos() int64 {
 
 func i64toa(n int64) string { return utoa(uint64(max(n, -n)), n < 0) }
 
-// rfc3339 formats unix nanoseconds as 2006-01-02T15:04:05.000000000Z.
-func rfc3339(ns int64) string {
+// appendRFC3339 appends unix nanoseconds as 2006-01-02T15:04:05.000000000Z.
+func appendRFC3339(b []byte, ns int64) []byte {
 	secs := ns / 1e9
 	frac := ns % 1e9
 	days := secs / 86400
 	rem := secs % 86400
 	y, mo, d := civil(days)
-	b := make([]byte, 0, 30)
 	b = appendPad(b, y, 4)
 	b = append(b, '-')
 	b = appendPad(b, mo, 2)
@@ -269,15 +276,22 @@ func rfc3339(ns int64) string {
 	b = appendPad(b, rem%60, 2)
 	b = append(b, '.')
 	b = appendPad(b, frac, 9)
-	return string(append(b, 'Z'))
+	return append(b, 'Z')
 }
 
+// appendPad appends n in decimal, zero-padded to width.
 func appendPad(b []byte, n int64, width int) []byte {
-	s := i64toa(n)
-	for i := len(s); i < width; i++ {
+	var digits [20]byte
+	i := len(digits)
+	for n > 0 || i == len(digits) {
+		i--
+		digits[i] = byte('0' + n%10)
+		n /= 10
+	}
+	for w := len(digits) - i; w < width; w++ {
 		b = append(b, '0')
 	}
-	return append(b, s...)
+	return append(b, digits[i:]...)
 }
 
 // civil converts days since 1970-01-01 to a date (Howard Hinnant's
@@ -303,4 +317,64 @@ func civil(z int64) (y, m, d int64) {
 		y++
 	}
 	return y, m, d
+}
+
+// trimBinary drops this process's mappings of the kist binary's code and
+// read-only data (MADV_DONTNEED on private, read-only file mappings: the
+// pages stay in the page cache, only this process's page tables forget
+// them). The Go runtime reads large parts of a 30 MB binary while it
+// starts (its function tables); an idle supervisor needs a few pages of
+// them, which fault back in as it runs. This takes the supervisor from
+// about 5.8 to about 2 MiB of RSS.
+func trimBinary() {
+	maps := readAll("/proc/self/maps")
+	exe := ""
+	for _, l := range split(maps, '\n', 0) {
+		f := words(l)
+		if len(f) < 6 {
+			continue
+		}
+		if exe == "" {
+			exe = f[5] // the first mapping is the binary's code
+		}
+		if f[5] != exe || (f[1] != "r-xp" && f[1] != "r--p") {
+			continue
+		}
+		lo, hi, _ := cut(f[0], '-')
+		start, err1 := parseHex(lo)
+		end, err2 := parseHex(hi)
+		if err1 == nil && err2 == nil && end > start {
+			syscall.Syscall(syscall.SYS_MADVISE, uintptr(start), uintptr(end-start), 4 /* MADV_DONTNEED */)
+		}
+	}
+}
+
+// words splits s at runs of spaces.
+func words(s string) []string {
+	var out []string
+	for _, w := range split(s, ' ', 0) {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func parseHex(s string) (uint64, error) {
+	var n uint64
+	if s == "" {
+		return 0, errorString("empty number")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			n = n<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			n = n<<4 | uint64(c-'a'+10)
+		default:
+			return 0, errorString("bad hex " + s)
+		}
+	}
+	return n, nil
 }
