@@ -66,9 +66,18 @@ func (t *execTable) exited(pid int, ws syscall.WaitStatus) {
 	}
 }
 
-// serveExec accepts exec requests for the container's life.
-func serveExec(l int, s *Spec, t *execTable) {
+// serveExec accepts exec requests for the container's life. netfd is
+// the container's network namespace (-1: this process is in it).
+func serveExec(l, netfd int, s *Spec, t *execTable) {
 	runtime.LockOSThread()
+	// Network namespaces belong to threads: this one joins the
+	// container's (unless the whole process was cloned into it), so what
+	// it forks and dials is there.
+	if netfd >= 0 {
+		if err := setnsNet(netfd); err != nil {
+			return
+		}
+	}
 	// Processes forked from this thread get no_new_privs like the command.
 	prctl(prSetNoNewPrivs, 1)
 	for {

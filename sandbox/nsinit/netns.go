@@ -40,12 +40,18 @@ func startNetns() *netnsThread {
 }
 
 // join waits for the namespace and moves the calling thread into it.
+// The namespace's fd stays open (t.fd) for other threads to join (the
+// exec agent's, see exec.go).
 func (t *netnsThread) join() error {
 	if err := <-t.ready; err != nil {
 		return err
 	}
-	defer syscall.Close(t.fd)
-	if _, _, e := syscall.Syscall(sysSetns, uintptr(t.fd), syscall.CLONE_NEWNET, 0); e != 0 {
+	return setnsNet(t.fd)
+}
+
+// setnsNet moves the calling thread into the network namespace fd.
+func setnsNet(fd int) error {
+	if _, _, e := syscall.Syscall(sysSetns, uintptr(fd), syscall.CLONE_NEWNET, 0); e != 0 {
 		return wrap("joining the network namespace", e)
 	}
 	return nil

@@ -41,8 +41,12 @@ func initStage() {
 	syscall.Close(FdStatus)
 	var execs *execTable
 	if execL >= 0 {
+		netfd := -1
+		if net != nil {
+			netfd = net.fd
+		}
 		execs = newExecTable()
-		go serveExec(execL, s, execs)
+		go serveExec(execL, netfd, s, execs)
 	}
 	syscall.Exit(reap(pid, execs))
 }
