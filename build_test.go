@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,10 +14,42 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/rogpeppe/go-internal/testscript"
 )
+
+// cmdHTTPGet is the script command "httpget URL": it prints the body of
+// a GET (retrying for a few seconds while the server starts), and fails
+// on an error or a status other than 200.
+func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: httpget URL")
+	}
+	var err error
+	tries := 50
+	if neg {
+		tries = 3 // expected to fail: no long wait
+	}
+	for try := 0; try < tries; try++ {
+		var resp *http.Response
+		if resp, err = http.Get(args[0]); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				err = fmt.Errorf("%s", resp.Status)
+			} else {
+				ts.Stdout().Write(body)
+			}
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if (err != nil) != neg {
+		ts.Fatalf("httpget %s: %v", args[0], err)
+	}
+}
 
 // cmdHTTPServe is the script command "httpserve DIR": it serves DIR over
 // HTTP on a loopback port for the rest of the script and sets $HTTP_URL

@@ -66,6 +66,7 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"pushimage": cmdPushImage,
 			"httpserve": cmdHTTPServe,
+			"httpget":   cmdHTTPGet,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

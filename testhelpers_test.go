@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -27,6 +28,15 @@ var testHelpers = map[string]func() int{
 		fmt.Println("got", s)
 		return 7
 	},
+	// httpserve PORT answers HTTP requests on PORT (all addresses) with
+	// "hello from the container" and the request path.
+	"httpserve": func() int {
+		http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "hello from the container %s\n", r.URL.Path)
+		})
+		fmt.Println("serving on", os.Args[1])
+		return exitOf(http.ListenAndServe(":"+os.Args[1], nil))
+	},
 	// sigignore prints "ready", ignores SIGTERM and SIGINT, and sleeps.
 	"sigignore": func() int {
 		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
@@ -34,6 +44,11 @@ var testHelpers = map[string]func() int{
 		time.Sleep(time.Hour)
 		return 0
 	},
+}
+
+func exitOf(err error) int {
+	fmt.Fprintln(os.Stderr, err)
+	return 1
 }
 
 // toolboxRootfs exports the toolbox (this test binary plus applet

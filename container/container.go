@@ -37,21 +37,23 @@ import (
 	"time"
 
 	"kist/image"
+	"kist/sandbox"
 	"kist/sandbox/nsinit"
 )
 
 // Record is what kist knows about a container from its creation.
 type Record struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name,omitempty"`
-	Image      string    `json:"image"`              // as the user named it
-	ImageID    string    `json:"image_id,omitempty"` // hex
-	Command    []string  `json:"command"`            // entrypoint and arguments as run
-	Created    time.Time `json:"created"`
-	StopSignal string    `json:"stop_signal,omitempty"` // the image's STOPSIGNAL
-	Detached   bool      `json:"detached,omitempty"`
-	NetNS      bool      `json:"netns,omitempty"`   // own network namespace (for kist start)
-	Volumes    []string  `json:"volumes,omitempty"` // named volumes it mounts
+	ID         string            `json:"id"`
+	Name       string            `json:"name,omitempty"`
+	Image      string            `json:"image"`              // as the user named it
+	ImageID    string            `json:"image_id,omitempty"` // hex
+	Command    []string          `json:"command"`            // entrypoint and arguments as run
+	Created    time.Time         `json:"created"`
+	StopSignal string            `json:"stop_signal,omitempty"` // the image's STOPSIGNAL
+	Detached   bool              `json:"detached,omitempty"`
+	NetNS      bool              `json:"netns,omitempty"`   // own network namespace (for kist start)
+	Volumes    []string          `json:"volumes,omitempty"` // named volumes it mounts
+	Ports      []sandbox.PortMap `json:"ports,omitempty"`   // published ports, host port as bound
 }
 
 // Status values of State.

@@ -96,6 +96,10 @@ type Config struct {
 	// kist exec (see ExecSocketPath and Exec).
 	ExecSocket string
 
+	// Published are ports to forward from the host into the container
+	// (see Listen); they need ExecSocket. Run closes their files.
+	Published []*Published
+
 	// Started, when set, is told the host pids of the command and of the
 	// container's init once the command runs.
 	Started func(pid, initPid int)

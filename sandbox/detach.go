@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"kist/sandbox/nsinit"
@@ -35,13 +37,14 @@ func StartDetached(cfg *Config, dir string, lock *os.File) error {
 	if err := os.WriteFile(filepath.Join(dir, nsinit.SuperviseSpec), spec.Encode(), 0o600); err != nil {
 		return errorf("writing the container's spec: %v", err)
 	}
-	return Supervise(dir, spec.NetNS, lock)
+	defer closePublished(cfg.Published)
+	return Supervise(dir, spec.NetNS, lock, cfg.Published)
 }
 
 // Supervise starts a supervisor for the container whose spec is in dir
 // (kist start of a stopped container), and returns once the command
 // runs or failed to start.
-func Supervise(dir string, netns bool, lock *os.File) error {
+func Supervise(dir string, netns bool, lock *os.File, published []*Published) error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -62,9 +65,18 @@ func Supervise(dir string, netns bool, lock *os.File) error {
 	if v, ok := os.LookupEnv(envHostUID); ok {
 		env = append(env, envHostUID+"="+v)
 	}
+	files := []*os.File{devnull, devnull, devnull, w, lock}
+	var ports []string
+	for _, p := range published {
+		ports = append(ports, fmt.Sprintf("%d:%d", len(files), p.CtrPort))
+		files = append(files, p.File)
+	}
+	if len(ports) > 0 {
+		env = append(env, nsinit.EnvSupervisePorts+"="+strings.Join(ports, ","))
+	}
 	proc, err := os.StartProcess("/proc/self/exe", []string{"kist-supervise", dir}, &os.ProcAttr{
 		Env:   env,
-		Files: []*os.File{devnull, devnull, devnull, w, lock},
+		Files: files,
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})
 	w.Close()

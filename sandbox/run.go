@@ -43,11 +43,16 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	if err != nil {
 		return 125, err
 	}
+	defer closePublished(cfg.Published)
+	if len(cfg.Published) > 0 && cfg.ExecSocket == "" {
+		return 125, errorf("published ports need the container's exec socket, which this run has none of")
+	}
 	p := &proc{cfg: cfg, spec: spec, idmap: idmap, notices: cfg.notices()}
 	defer p.close()
 	if err := p.start(); err != nil {
 		return 125, err
 	}
+	servePorts(cfg.Published, cfg.ExecSocket)
 	return p.wait(ctx)
 }
 

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,6 +24,30 @@ func init() {
 	register(newWaitCmd)
 	register(newStartCmd)
 	register(newRestartCmd)
+	register(newPortCmd)
+}
+
+func newPortCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "port CONTAINER",
+		Short:   "List a container's published ports",
+		Example: "  kist port web",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, _, err := findContainer(args[0])
+			if err != nil {
+				return err
+			}
+			for _, p := range r.Ports {
+				ip := p.HostIP
+				if ip == "" {
+					ip = "0.0.0.0"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%d/%s -> %s\n", p.CtrPort, p.Proto, net.JoinHostPort(ip, strconv.Itoa(p.HostPort)))
+			}
+			return nil
+		},
+	}
 }
 
 // eachContainer runs fn for each named container, going on after an
@@ -78,7 +104,7 @@ func newPsCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
 			if !quiet {
-				fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES")
+				fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES")
 			}
 			for _, r := range list {
 				st := r.State(rd)
@@ -93,8 +119,14 @@ func newPsCmd() *cobra.Command {
 				if name == "" {
 					name = "-"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Short(), image.ShortName(r.Image), shortCommand(r.Command),
-					ago(r.Created), statusText(st), name)
+				var ports []string
+				if st.Status == container.Running {
+					for _, p := range r.Ports {
+						ports = append(ports, p.String())
+					}
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Short(), image.ShortName(r.Image), shortCommand(r.Command),
+					ago(r.Created), statusText(st), strings.Join(ports, ", "), name)
 			}
 			return w.Flush()
 		},
@@ -268,7 +300,16 @@ func startContainer(r *container.Record, rd string) error {
 		return err
 	}
 	defer lock.Close()
-	return sandbox.Supervise(container.Dir(r.ID), r.NetNS, lock)
+	pubs, err := sandbox.Listen(r.Ports)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, p := range pubs {
+			p.File.Close()
+		}
+	}()
+	return sandbox.Supervise(container.Dir(r.ID), r.NetNS, lock, pubs)
 }
 
 func newRestartCmd() *cobra.Command {

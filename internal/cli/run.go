@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,8 @@ type runOptions struct {
 	tty         bool
 	rm          bool
 	detach      bool
+	publish     []string
+	publishAll  bool
 	name        string
 	readOnly    bool
 	network     string
@@ -64,6 +67,16 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				return err
 			}
 			cfg.Rootfs = o.rootfs
+			if len(o.publish) > 0 {
+				rd, err := sandbox.RuntimeDir()
+				if err != nil {
+					return err
+				}
+				cfg.ExecSocket = sandbox.ExecSocketPath(rd, sandbox.NewID())
+				if cfg.Published, err = o.listen(nil); err != nil {
+					return err
+				}
+			}
 			for i, m := range cfg.Mounts {
 				if m.Named { // nothing to fill it from: a --rootfs has no image
 					v, err := volume.Create(m.Source, nil)
@@ -87,6 +100,8 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.StringVarP(&o.hostname, "hostname", "h", "", "container host name")
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "keep standard input open")
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
+	f.StringArrayVarP(&o.publish, "publish", "p", nil, "publish a container port on the host: [IP:]HOSTPORT:CONTAINERPORT, or CONTAINERPORT for any free host port")
+	f.BoolVarP(&o.publishAll, "publish-all", "P", false, "publish every port the image EXPOSEs on a free host port")
 	f.BoolVarP(&o.detach, "detach", "d", false, "run in the background and print the container id (kist logs, stop, ps)")
 	f.BoolVar(&o.rm, "rm", false, "remove the container when it exits (a --rootfs run leaves nothing behind anyway)")
 	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")
@@ -152,6 +167,32 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// listen opens the host side of -p (and, with -P, of the image's
+// exposed ports).
+func (o *runOptions) listen(exposed map[string]struct{}) ([]*sandbox.Published, error) {
+	var maps []sandbox.PortMap
+	for _, spec := range o.publish {
+		m, err := sandbox.ParsePublish(spec)
+		if err != nil {
+			return nil, err
+		}
+		maps = append(maps, m)
+	}
+	if o.publishAll {
+		var ports []string
+		for p := range exposed {
+			ports = append(ports, p)
+		}
+		sort.Strings(ports)
+		for _, p := range ports {
+			if m, err := sandbox.ParsePublish(p); err == nil {
+				maps = append(maps, m)
+			}
+		}
+	}
+	return sandbox.Listen(maps)
 }
 
 func (o *runOptions) resources() (sandbox.Resources, error) {

@@ -87,12 +87,25 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if sock := sandbox.ExecSocketPath(rd, p.Root.ID); len(sock) <= 107 {
 		cfg.ExecSocket = sock // longer: no kist exec for it (kist exec says so)
 	}
+	if len(o.publish) > 0 || o.publishAll {
+		if cfg.ExecSocket == "" {
+			o.removeContainer(cmd, p.Root.ID)
+			return fmt.Errorf("-p needs a runtime directory with a shorter path than %s: set XDG_RUNTIME_DIR", rd)
+		}
+		if cfg.Published, err = o.listen(p.Config.ExposedPorts); err != nil {
+			o.removeContainer(cmd, p.Root.ID)
+			return err
+		}
+	}
 	cfg.Rootfs = p.Root.Rootfs
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
 	rec := &container.Record{
 		ID: p.Root.ID, Name: o.name, Image: img, ImageID: p.ImageID, Command: cfg.Args,
 		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.detach,
 		NetNS: cfg.Network != "host", Volumes: volumes,
+	}
+	for _, pub := range cfg.Published {
+		rec.Ports = append(rec.Ports, pub.PortMap)
 	}
 	if o.detach {
 		if err := container.Save(rec); err != nil {

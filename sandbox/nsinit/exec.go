@@ -108,13 +108,15 @@ func serveOne(conn int, s *Spec, t *execTable) {
 		}
 	}()
 	reply := func(line string) { syscall.Write(conn, []byte(line)) }
-	if err != nil || len(fds) != 3 {
-		reply("err 125 bad exec request\n")
-		syscall.Close(conn)
+	var req *Spec
+	if err == nil {
+		req, err = Decode(buf[:n])
+	}
+	if err == nil && req.Dial != "" {
+		serveDial(conn, req.Dial)
 		return
 	}
-	req, err := Decode(buf[:n])
-	if err != nil || len(req.Args) == 0 {
+	if err != nil || len(fds) != 3 || len(req.Args) == 0 {
 		reply("err 125 bad exec request\n")
 		syscall.Close(conn)
 		return
@@ -194,4 +196,30 @@ func mergeEnv(env []string) []string {
 		}
 	}
 	return out
+}
+
+// serveDial connects to the container's 127.0.0.1:PORT (dial is
+// "tcp:PORT") from inside its network namespace and hands the connected
+// socket to the client (a published port's forwarder).
+func serveDial(conn int, dial string) {
+	defer syscall.Close(conn)
+	proto, p, _ := cut(dial, ':')
+	port, err := atoi(p)
+	if proto != "tcp" || err != nil || port < 1 || port > 65535 {
+		syscall.Write(conn, []byte("err 125 bad dial request "+quote(dial)+"\n"))
+		return
+	}
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err == nil {
+		err = syscall.Connect(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+		if err != nil {
+			syscall.Close(fd)
+		}
+	}
+	if err != nil {
+		syscall.Write(conn, []byte("err 111 connecting to port "+itoa(port)+" in the container: "+err.Error()+"\n"))
+		return
+	}
+	syscall.Sendmsg(conn, []byte("ok 0\n"), syscall.UnixRights(fd), nil, 0)
+	syscall.Close(fd)
 }

@@ -34,6 +34,10 @@ type Spec struct {
 	// ExecSocket, when set, is a host path where the container's init
 	// listens for kist exec (see exec.go).
 	ExecSocket string
+	// Dial, in a request to the exec agent, asks for a connection to
+	// the container's own 127.0.0.1:PORT ("tcp:PORT") instead of a
+	// process: a published port's forwarder sends it.
+	Dial string
 }
 
 // Overlay names the directories of an overlay root filesystem.
@@ -106,6 +110,9 @@ func (s *Spec) Encode() []byte {
 	put("maxgid", itoa(s.MaxGID))
 	put("mapnotice", s.MapNotice)
 	put("execsocket", s.ExecSocket)
+	if s.Dial != "" {
+		put("dial", s.Dial)
+	}
 	return b
 }
 
@@ -197,6 +204,8 @@ func (s *Spec) set(k, v string) error {
 		s.MaxGID, err = atoi(v)
 	case "execsocket":
 		s.ExecSocket = v
+	case "dial":
+		s.Dial = v
 	case "mapnotice":
 		s.MapNotice = v
 	default:

@@ -37,6 +37,9 @@ const (
 	FdSupLock       = 4               // the run lock, held for the supervisor's life
 	EnvSuperviseDir = "_KIST_SUPERVISE_DIR"
 	EnvSuperviseNet = "_KIST_SUPERVISE_NETNS" // "1": the container gets its own network namespace
+	// EnvSupervisePorts lists published ports as FD:CTRPORT,...: the
+	// listening sockets kist passed from fd 5 on, and where they go.
+	EnvSupervisePorts = "_KIST_SUPERVISE_PORTS"
 )
 
 func superviseStage() {
@@ -44,6 +47,18 @@ func superviseStage() {
 	netns, _ := syscall.Getenv(EnvSuperviseNet)
 	syscall.CloseOnExec(FdSupStatus)
 	syscall.CloseOnExec(FdSupLock)
+	ports, _ := syscall.Getenv(EnvSupervisePorts)
+	type published struct{ fd, port int }
+	var pubs []published
+	for _, p := range split(ports, ',', 0) {
+		f, c, _ := cut(p, ':')
+		fd, err1 := atoi(f)
+		port, err2 := atoi(c)
+		if err1 == nil && err2 == nil {
+			syscall.CloseOnExec(fd) // not for the container
+			pubs = append(pubs, published{fd, port})
+		}
+	}
 	relay := func(line string) { syscall.Write(FdSupStatus, []byte(line)) }
 	failSup := func(msg string) {
 		relay("err 125 " + msg + "\n")
@@ -95,6 +110,13 @@ func superviseStage() {
 	relay(status)
 	syscall.Close(FdSupStatus)
 
+	if len(pubs) > 0 {
+		if sp, err := Decode([]byte(spec)); err == nil && sp.ExecSocket != "" {
+			for _, p := range pubs {
+				go ServePort(p.fd, p.port, sp.ExecSocket)
+			}
+		}
+	}
 	done := make(chan struct{}, 2)
 	go copyLog(out[0], logfd, "stdout", done)
 	go copyLog(errp[0], logfd, "stderr", done)
