@@ -214,11 +214,15 @@ func WriteState(id string, st State) error {
 	return writeAtomic(filepath.Join(Dir(id), nsinit.SuperviseState), []byte(line+"\n"))
 }
 
+func errNotRunning(r *Record) error {
+	return fmt.Errorf("container %s is not running", r.Short())
+}
+
 // Signal sends sig to the container's command.
 func (r *Record) Signal(runDir string, sig syscall.Signal) error {
 	st := r.State(runDir)
 	if st.Status != Running || st.Pid == 0 {
-		return fmt.Errorf("container %s is not running", r.Short())
+		return errNotRunning(r)
 	}
 	if err := syscall.Kill(st.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("signalling container %s: %v", r.Short(), err)

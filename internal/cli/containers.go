@@ -25,6 +25,32 @@ func init() {
 	register(newStartCmd)
 	register(newRestartCmd)
 	register(newPortCmd)
+	register(newTopCmd)
+}
+
+func newTopCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "top CONTAINER",
+		Short:   "List the processes of a running container",
+		Example: "  kist top web",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, rd, err := findContainer(args[0])
+			if err != nil {
+				return err
+			}
+			procs, err := r.Top(rd)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
+			fmt.Fprintln(w, "UID\tPID\tPPID\tCMD")
+			for _, p := range procs {
+				fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", p.UID, p.PID, p.PPID, p.Command)
+			}
+			return w.Flush()
+		},
+	}
 }
 
 func newPortCmd() *cobra.Command {
