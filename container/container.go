@@ -54,6 +54,7 @@ type Record struct {
 	NetNS      bool              `json:"netns,omitempty"`   // own network namespace (for kist start)
 	Volumes    []string          `json:"volumes,omitempty"` // named volumes it mounts
 	Ports      []sandbox.PortMap `json:"ports,omitempty"`   // published ports, host port as bound
+	Restart    string            `json:"restart,omitempty"` // --restart policy
 }
 
 // Status values of State.
@@ -62,6 +63,9 @@ const (
 	Running = "running"
 	Exited  = "exited"
 	Dead    = "dead" // its supervisor was killed
+	// Restarting: between runs of a --restart policy (ExitCode is the
+	// last run's).
+	Restarting = "restarting"
 )
 
 // State is what a container is doing or did.
@@ -70,9 +74,14 @@ type State struct {
 	Pid        int // the command's host pid, while running
 	InitPid    int // the container's init (pid 1 inside), while running
 	ExitCode   int
+	Restarts   int // how often its supervisor restarted it (--restart)
 	StartedAt  time.Time
 	FinishedAt time.Time
 }
+
+// Active reports whether the container runs or waits to be restarted:
+// its supervisor lives.
+func (st State) Active() bool { return st.Status == Running || st.Status == Restarting }
 
 // BaseDir is where containers' directories are: image.DataDir()/containers.
 func BaseDir() string { return filepath.Join(image.DataDir(), "containers") }
@@ -186,14 +195,17 @@ func (r *Record) State(runDir string) State {
 	running := image.Running(runDir, r.ID)
 	switch {
 	case err == nil && len(f) > 0 && f[0] == "exited":
-		st = State{Status: Exited, ExitCode: num(1), StartedAt: ns(2), FinishedAt: ns(3)}
+		st = State{Status: Exited, ExitCode: num(1), StartedAt: ns(2), FinishedAt: ns(3), Restarts: num(4)}
 	case err == nil && len(f) > 0 && f[0] == "running":
-		st = State{Status: Running, Pid: num(1), InitPid: num(2), StartedAt: ns(3)}
+		st = State{Status: Running, Pid: num(1), InitPid: num(2), StartedAt: ns(3), Restarts: num(4)}
 		if !running {
 			st.Status, st.Pid, st.InitPid = Dead, 0, 0
 		}
 	}
-	if running && st.Status != Running {
+	switch {
+	case running && st.Status == Exited:
+		st.Status = Restarting
+	case running && st.Status != Running:
 		st.Status = Running // starting: the lock is taken before the state is written
 	}
 	return st
@@ -234,9 +246,10 @@ func (r *Record) Signal(runDir string, sig syscall.Signal) error {
 // waits up to timeout for the container to end, then kills it.
 func (r *Record) Stop(runDir string, timeout time.Duration) error {
 	st := r.State(runDir)
-	if st.Status != Running {
+	if !st.Active() {
 		return nil
 	}
+	r.markStopped()
 	sig := syscall.SIGTERM
 	if r.StopSignal != "" {
 		if s, err := ParseSignal(r.StopSignal); err == nil {
@@ -256,10 +269,17 @@ func (r *Record) Stop(runDir string, timeout time.Duration) error {
 // until it is gone.
 func (r *Record) Kill(runDir string) error {
 	st := r.State(runDir)
-	if st.Status != Running {
+	if !st.Active() {
 		return nil
 	}
+	r.markStopped()
 	return r.kill(runDir, st)
+}
+
+// markStopped tells the supervisor not to restart the container: the
+// user stopped it (docker's rule for --restart).
+func (r *Record) markStopped() {
+	os.WriteFile(filepath.Join(Dir(r.ID), nsinit.SuperviseStopped), nil, 0o600)
 }
 
 func (r *Record) kill(runDir string, st State) error {

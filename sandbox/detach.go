@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -22,7 +23,10 @@ import (
 // container's run lock (see image.LockRunning), already held: the
 // supervisor keeps it for its whole life. cfg's Stdin, Stdout, Stderr
 // and TTY are not used: the output goes to the log.
-func StartDetached(cfg *Config, dir string, lock *os.File) error {
+func StartDetached(cfg *Config, dir string, lock *os.File, restart string) error {
+	if err := CheckRestart(restart); err != nil {
+		return err
+	}
 	if cfg.TTY {
 		return errorf("-t with -d is not supported yet: run it in the foreground, or without -t")
 	}
@@ -38,13 +42,36 @@ func StartDetached(cfg *Config, dir string, lock *os.File) error {
 		return errorf("writing the container's spec: %v", err)
 	}
 	defer closePublished(cfg.Published)
-	return Supervise(dir, spec.NetNS, lock, cfg.Published)
+	return Supervise(dir, lock, SuperviseOptions{NetNS: spec.NetNS, Published: cfg.Published, Restart: restart})
+}
+
+// SuperviseOptions say how a supervisor runs its container.
+type SuperviseOptions struct {
+	NetNS     bool         // the container has its own network namespace
+	Published []*Published // ports to forward (the supervisor gets the listeners)
+	Restart   string       // --restart policy: no, always, unless-stopped, on-failure[:N]
+}
+
+// CheckRestart validates a --restart policy.
+func CheckRestart(p string) error {
+	name, max, hasMax := strings.Cut(p, ":")
+	switch name {
+	case "", "no", "always", "unless-stopped":
+		if !hasMax {
+			return nil
+		}
+	case "on-failure":
+		if n, err := strconv.Atoi(max); !hasMax || (err == nil && n >= 0) {
+			return nil
+		}
+	}
+	return errorf("invalid --restart %q: want no, always, unless-stopped or on-failure[:MAX-RETRIES]", p)
 }
 
 // Supervise starts a supervisor for the container whose spec is in dir
 // (kist start of a stopped container), and returns once the command
 // runs or failed to start.
-func Supervise(dir string, netns bool, lock *os.File, published []*Published) error {
+func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -57,9 +84,10 @@ func Supervise(dir string, netns bool, lock *os.File, published []*Published) er
 	}
 	defer devnull.Close()
 	net := "0"
-	if netns {
+	if o.NetNS {
 		net = "1"
 	}
+	os.Remove(filepath.Join(dir, nsinit.SuperviseStopped))
 	env := append(os.Environ(), nsinit.EnvStage+"="+nsinit.StageSupervise,
 		nsinit.EnvSuperviseDir+"="+dir, nsinit.EnvSuperviseNet+"="+net)
 	if v, ok := os.LookupEnv(envHostUID); ok {
@@ -67,12 +95,15 @@ func Supervise(dir string, netns bool, lock *os.File, published []*Published) er
 	}
 	files := []*os.File{devnull, devnull, devnull, w, lock}
 	var ports []string
-	for _, p := range published {
+	for _, p := range o.Published {
 		ports = append(ports, fmt.Sprintf("%d:%d", len(files), p.CtrPort))
 		files = append(files, p.File)
 	}
 	if len(ports) > 0 {
 		env = append(env, nsinit.EnvSupervisePorts+"="+strings.Join(ports, ","))
+	}
+	if o.Restart != "" {
+		env = append(env, nsinit.EnvSuperviseRestart+"="+o.Restart)
 	}
 	proc, err := os.StartProcess("/proc/self/exe", []string{"kist-supervise", dir}, &os.ProcAttr{
 		Env:   env,

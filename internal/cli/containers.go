@@ -134,7 +134,7 @@ func newPsCmd() *cobra.Command {
 			}
 			for _, r := range list {
 				st := r.State(rd)
-				if !all && st.Status != container.Running {
+				if !all && !st.Active() {
 					continue
 				}
 				if quiet {
@@ -179,6 +179,8 @@ func statusText(st container.State) string {
 		return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
 	case container.Dead:
 		return "Dead (its supervisor was killed)"
+	case container.Restarting:
+		return fmt.Sprintf("Restarting (%d) %s", st.ExitCode, ago(st.FinishedAt))
 	}
 	return "Created"
 }
@@ -315,7 +317,7 @@ func newStartCmd() *cobra.Command {
 // startContainer starts a stopped detached container again with the
 // spec it was created with (its writable layer kept its files).
 func startContainer(r *container.Record, rd string) error {
-	if r.State(rd).Status == container.Running {
+	if r.State(rd).Active() {
 		return nil // already running: docker start says nothing either
 	}
 	if !r.Detached {
@@ -335,7 +337,7 @@ func startContainer(r *container.Record, rd string) error {
 			p.File.Close()
 		}
 	}()
-	return sandbox.Supervise(container.Dir(r.ID), r.NetNS, lock, pubs)
+	return sandbox.Supervise(container.Dir(r.ID), lock, sandbox.SuperviseOptions{NetNS: r.NetNS, Published: pubs, Restart: r.Restart})
 }
 
 func newRestartCmd() *cobra.Command {

@@ -49,7 +49,7 @@ func stopForRemoval(args []string, force bool) error {
 		if err != nil {
 			continue // the store may still know it (removeContainers says)
 		}
-		if r.State(rd).Status != container.Running {
+		if !r.State(rd).Active() {
 			continue
 		}
 		if !force {

@@ -27,6 +27,7 @@ type runOptions struct {
 	rm          bool
 	detach      bool
 	publish     []string
+	restart     string
 	publishAll  bool
 	name        string
 	readOnly    bool
@@ -102,6 +103,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
 	f.StringArrayVarP(&o.publish, "publish", "p", nil, "publish a container port on the host: [IP:]HOSTPORT:CONTAINERPORT, or CONTAINERPORT for any free host port")
 	f.BoolVarP(&o.publishAll, "publish-all", "P", false, "publish every port the image EXPOSEs on a free host port")
+	f.StringVar(&o.restart, "restart", "", "restart policy with -d: no, always, unless-stopped, on-failure[:MAX] (while your session lasts)")
 	f.BoolVarP(&o.detach, "detach", "d", false, "run in the background and print the container id (kist logs, stop, ps)")
 	f.BoolVar(&o.rm, "rm", false, "remove the container when it exits (a --rootfs run leaves nothing behind anyway)")
 	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")

@@ -38,6 +38,12 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if err != nil {
 		return err
 	}
+	if o.restart != "" && o.restart != "no" && !o.detach {
+		return fmt.Errorf("--restart works with -d (a container in the background); add -d")
+	}
+	if err := sandbox.CheckRestart(o.restart); err != nil {
+		return err
+	}
 	if o.detach && o.rm {
 		return fmt.Errorf("--rm with -d is not supported yet: remove the container with kist rm -f when done")
 	}
@@ -102,7 +108,7 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	rec := &container.Record{
 		ID: p.Root.ID, Name: o.name, Image: img, ImageID: p.ImageID, Command: cfg.Args,
 		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.detach,
-		NetNS: cfg.Network != "host", Volumes: volumes,
+		NetNS: cfg.Network != "host", Volumes: volumes, Restart: o.restart,
 	}
 	for _, pub := range cfg.Published {
 		rec.Ports = append(rec.Ports, pub.PortMap)
@@ -112,7 +118,7 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 			o.removeContainer(cmd, p.Root.ID)
 			return err
 		}
-		if err := sandbox.StartDetached(cfg, container.Dir(rec.ID), lock); err != nil {
+		if err := sandbox.StartDetached(cfg, container.Dir(rec.ID), lock, o.restart); err != nil {
 			o.removeContainer(cmd, p.Root.ID)
 			rec.RemoveFiles()
 			return err

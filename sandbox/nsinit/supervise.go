@@ -40,6 +40,11 @@ const (
 	// EnvSupervisePorts lists published ports as FD:CTRPORT,...: the
 	// listening sockets kist passed from fd 5 on, and where they go.
 	EnvSupervisePorts = "_KIST_SUPERVISE_PORTS"
+	// EnvSuperviseRestart is the --restart policy.
+	EnvSuperviseRestart = "_KIST_SUPERVISE_RESTART"
+	// SuperviseStopped, a file in the directory, says kist stop ended
+	// the container: no restart.
+	SuperviseStopped = "stopped"
 )
 
 func superviseStage() {
@@ -72,55 +77,93 @@ func superviseStage() {
 	if err != nil {
 		failSup("opening /dev/null: " + err.Error())
 	}
-	var out, errp [2]int
-	if err := pipes(&out, &errp); err != nil {
-		failSup("making the log pipes: " + err.Error())
-	}
 	logfd, err := syscall.Open(dir+"/"+SuperviseLog, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_APPEND|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		failSup("opening the container's log: " + err.Error())
 	}
-	m := CurrentMapping()
-	c, err := Start(StartOptions{
-		Mapping: m, NetNS: CloneNetNS(m, netns == "1"),
-		Stdio: [3]int{devnull, out[1], errp[1]}, CgroupFD: -1,
-	})
-	syscall.Close(out[1])
-	syscall.Close(errp[1])
-	if err != nil {
-		failSup("starting the container: " + err.Error())
-	}
-	writeFull(c.SpecW, []byte(spec))
-	syscall.Close(c.SpecW)
-	status := readLine(c.StatusR)
-	syscall.Close(c.StatusR)
-	started := nowNanos()
-	if !hasPrefix(status, "ok ") {
-		var ws syscall.WaitStatus
-		syscall.Wait4(c.Pid, &ws, 0, nil)
-		if status == "" {
-			status = "err 125 the container exited before starting its command\n"
-		}
-		writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos()))
-		relay(status)
-		syscall.Exit(125)
-	}
-	target := childPid(c.Pid)
-	writeState(dir, "running "+itoa(target)+" "+itoa(c.Pid)+" "+i64toa(started))
-	relay(status)
-	syscall.Close(FdSupStatus)
-
-	if len(pubs) > 0 {
+	policy, _ := syscall.Getenv(EnvSuperviseRestart)
+	restarts := 0
+	// Published ports are served from the first start on, across
+	// restarts (the exec socket's path stays the same).
+	servePorts := func() {
 		if sp, err := Decode([]byte(spec)); err == nil && sp.ExecSocket != "" {
 			for _, p := range pubs {
 				go ServePort(p.fd, p.port, sp.ExecSocket)
 			}
 		}
 	}
+	for {
+		code, startErr := runSupervised(dir, spec, netns == "1", devnull, logfd, restarts, servePorts)
+		if restarts == 0 && startErr != "" {
+			relay(startErr)
+			syscall.Exit(125)
+		}
+		if code < 0 || !shouldRestart(policy, code, restarts, dir) {
+			break
+		}
+		restarts++
+		// docker's back-off: 100 ms, doubling, here up to 10 s
+		delay := int64(100) << min(restarts-1, 7)
+		syscall.Nanosleep(&syscall.Timespec{Sec: min(delay, 10000) / 1000, Nsec: min(delay, 10000) % 1000 * 1e6}, nil)
+		if exists(dir + "/" + SuperviseStopped) {
+			break // kist stop came during the back-off
+		}
+	}
+	syscall.Exit(0)
+}
+
+// runSupervised starts the container once, logs its output and waits for
+// it. It returns the exit code once the container has run (-1 if the
+// supervisor itself cannot go on), or the status line explaining why it
+// did not start.
+func runSupervised(dir, spec string, netns bool, devnull, logfd, restarts int, started1 func()) (int, string) {
+	var out, errp [2]int
+	if err := pipes(&out, &errp); err != nil {
+		return -1, "err 125 making the log pipes: " + err.Error() + "\n"
+	}
+	m := CurrentMapping()
+	c, err := Start(StartOptions{
+		Mapping: m, NetNS: CloneNetNS(m, netns),
+		Stdio: [3]int{devnull, out[1], errp[1]}, CgroupFD: -1,
+	})
+	syscall.Close(out[1])
+	syscall.Close(errp[1])
+	if err != nil {
+		syscall.Close(out[0])
+		syscall.Close(errp[0])
+		return -1, "err 125 starting the container: " + err.Error() + "\n"
+	}
+	defer c.Release()
+	writeFull(c.SpecW, []byte(spec))
+	syscall.Close(c.SpecW)
+	status := readLine(c.StatusR)
+	syscall.Close(c.StatusR)
+	started := nowNanos()
 	done := make(chan struct{}, 2)
 	go copyLog(out[0], logfd, "stdout", done)
 	go copyLog(errp[0], logfd, "stderr", done)
-	trimBinary()
+	if !hasPrefix(status, "ok ") {
+		var ws syscall.WaitStatus
+		syscall.Wait4(c.Pid, &ws, 0, nil)
+		<-done
+		<-done
+		if status == "" {
+			status = "err 125 the container exited before starting its command\n"
+		}
+		writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos())+" "+itoa(restarts))
+		if restarts == 0 {
+			return -1, status
+		}
+		return exitStatus(ws), ""
+	}
+	target := childPid(c.Pid)
+	writeState(dir, "running "+itoa(target)+" "+itoa(c.Pid)+" "+i64toa(started)+" "+itoa(restarts))
+	if restarts == 0 {
+		syscall.Write(FdSupStatus, []byte(status))
+		syscall.Close(FdSupStatus)
+		started1()
+		trimBinary()
+	}
 	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(c.Pid, &ws, 0, nil)
@@ -130,9 +173,34 @@ func superviseStage() {
 	}
 	<-done
 	<-done
-	writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos()))
-	c.Release()
-	syscall.Exit(0)
+	writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos())+" "+itoa(restarts))
+	return exitStatus(ws), ""
+}
+
+// shouldRestart applies a --restart policy ("no", "always",
+// "unless-stopped", "on-failure[:N]") to an exit code. A container that
+// kist stop ended is not restarted.
+func shouldRestart(policy string, code, restarts int, dir string) bool {
+	if exists(dir + "/" + SuperviseStopped) {
+		return false
+	}
+	name, max, _ := cut(policy, ':')
+	switch name {
+	case "always", "unless-stopped":
+		return true
+	case "on-failure":
+		if code == 0 {
+			return false
+		}
+		n, err := atoi(max)
+		return err != nil || n <= 0 || restarts < n
+	}
+	return false
+}
+
+func exists(path string) bool {
+	var st syscall.Stat_t
+	return syscall.Stat(path, &st) == nil
 }
 
 // exitStatus is docker's exit code for a wait status.
