@@ -115,6 +115,7 @@ type Mount struct {
 	Target   string // absolute path inside the container
 	ReadOnly bool
 	Named    bool // Source names a volume (package volume resolves it)
+	Tmpfs    bool // a tmpfs at Target; Source holds its options (size=64m,mode=1777)
 }
 
 // Ulimit is one --ulimit: Name is docker's name (nofile, nproc, core, ...).

@@ -52,6 +52,13 @@ func ParseVolume(spec string) (Mount, error) {
 func checkMounts(ms []Mount) ([]nsinit.Mount, error) {
 	out := make([]nsinit.Mount, 0, len(ms))
 	for _, m := range ms {
+		if m.Tmpfs {
+			if !strings.HasPrefix(m.Target, "/") {
+				return nil, errorf("tmpfs %q: the container path must be absolute", m.Target)
+			}
+			out = append(out, nsinit.Mount{Source: m.Source, Target: m.Target, Tmpfs: true})
+			continue
+		}
 		if m.Named {
 			return nil, errorf("volume %s: a named volume must be resolved to its directory first", m.Source)
 		}
@@ -121,4 +128,66 @@ func rlimits(us []Ulimit) ([]nsinit.Rlimit, error) {
 		out = append(out, nsinit.Rlimit{Resource: n, Soft: u.Soft, Hard: u.Hard})
 	}
 	return out, nil
+}
+
+// ParseTmpfs reads --tmpfs PATH[:OPTIONS] (options as for mount -t
+// tmpfs: size=64m,mode=1777).
+func ParseTmpfs(spec string) (Mount, error) {
+	target, opts, _ := strings.Cut(spec, ":")
+	if !strings.HasPrefix(target, "/") {
+		return Mount{}, fmt.Errorf("invalid --tmpfs %q: the container path must be absolute", spec)
+	}
+	return Mount{Target: target, Source: opts, Tmpfs: true}, nil
+}
+
+// ParseMount reads docker's --mount type=bind|volume|tmpfs,source=...,
+// target=...[,readonly][,tmpfs-size=BYTES][,tmpfs-mode=OCTAL].
+func ParseMount(spec string) (Mount, error) {
+	bad := func(why string) (Mount, error) {
+		return Mount{}, fmt.Errorf("invalid --mount %q: %s (want type=bind|volume|tmpfs,source=...,target=...)", spec, why)
+	}
+	typ := "volume"
+	var m Mount
+	var tmpfsOpts []string
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "type":
+			typ = v
+		case "source", "src":
+			m.Source = v
+		case "target", "destination", "dst":
+			m.Target = v
+		case "readonly", "ro":
+			m.ReadOnly = v == "" || v == "true" || v == "1"
+		case "tmpfs-size":
+			tmpfsOpts = append(tmpfsOpts, "size="+v)
+		case "tmpfs-mode":
+			tmpfsOpts = append(tmpfsOpts, "mode="+v)
+		default:
+			return bad("unknown option " + k)
+		}
+	}
+	if !strings.HasPrefix(m.Target, "/") {
+		return bad("target must be an absolute path in the container")
+	}
+	switch typ {
+	case "bind":
+		if !strings.HasPrefix(m.Source, "/") {
+			return bad("a bind mount's source must be an absolute host path")
+		}
+	case "volume":
+		if m.Source == "" || strings.Contains(m.Source, "/") {
+			return bad("a volume mount's source must be a volume name")
+		}
+		m.Named = true
+	case "tmpfs":
+		if m.Source != "" {
+			return bad("a tmpfs has no source")
+		}
+		m.Tmpfs, m.Source = true, strings.Join(tmpfsOpts, ",")
+	default:
+		return bad("unknown type " + typ)
+	}
+	return m, nil
 }

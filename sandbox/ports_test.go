@@ -37,3 +37,26 @@ func TestCheckRestart(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMount(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		want    Mount
+		wantErr bool
+	}{
+		{"type=bind,source=/a,target=/b,readonly", Mount{Source: "/a", Target: "/b", ReadOnly: true}, false},
+		{"type=volume,src=data,dst=/d", Mount{Source: "data", Target: "/d", Named: true}, false},
+		{"source=data,target=/d", Mount{Source: "data", Target: "/d", Named: true}, false},
+		{"type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1777", Mount{Source: "size=1m,mode=1777", Target: "/t", Tmpfs: true}, false},
+		{"type=tmpfs,source=x,target=/t", Mount{}, true},
+		{"type=bind,source=a,target=/b", Mount{}, true},
+		{"type=volume,source=a/b,target=/b", Mount{}, true},
+		{"type=bind,source=/a,target=b", Mount{}, true},
+		{"type=bind,source=/a,target=/b,bogus=1", Mount{}, true},
+	} {
+		got, err := ParseMount(c.in)
+		if (err != nil) != c.wantErr || (err == nil && got != c.want) {
+			t.Errorf("ParseMount(%q) = %+v, %v", c.in, got, err)
+		}
+	}
+}

@@ -33,6 +33,8 @@ type runOptions struct {
 	readOnly    bool
 	network     string
 	volumes     []string
+	mounts      []string
+	tmpfs       []string
 	entrypoint  string
 	ulimits     []string
 	pidsLimit   int64
@@ -110,6 +112,8 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.StringVar(&o.name, "name", "", "name of the container")
 	f.StringVar(&o.network, "network", "none", "network: none (own namespace with loopback only) or host")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "mount a host directory or a named volume: HOSTDIR:CONTAINERDIR[:ro] or NAME:CONTAINERDIR[:ro]")
+	f.StringArrayVar(&o.mounts, "mount", nil, "mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]")
+	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "mount a tmpfs: PATH[:size=64m,mode=1777]")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "program to run, with COMMAND's words as its arguments")
 	f.StringArrayVar(&o.ulimits, "ulimit", nil, "resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048")
 	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "maximum number of processes (needs a delegated cgroup v2)")
@@ -151,13 +155,11 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 	if o.interactive {
 		cfg.Stdin = os.Stdin
 	}
-	for _, v := range o.volumes {
-		m, err := sandbox.ParseVolume(v)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Mounts = append(cfg.Mounts, m)
+	mounts, err := o.allMounts()
+	if err != nil {
+		return nil, err
 	}
+	cfg.Mounts = mounts
 	for _, u := range o.ulimits {
 		l, err := sandbox.ParseUlimit(u)
 		if err != nil {
@@ -169,6 +171,24 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// allMounts parses -v, --mount and --tmpfs, in that order.
+func (o *runOptions) allMounts() ([]sandbox.Mount, error) {
+	var out []sandbox.Mount
+	for _, list := range []struct {
+		specs []string
+		parse func(string) (sandbox.Mount, error)
+	}{{o.volumes, sandbox.ParseVolume}, {o.mounts, sandbox.ParseMount}, {o.tmpfs, sandbox.ParseTmpfs}} {
+		for _, s := range list.specs {
+			m, err := list.parse(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // listen opens the host side of -p (and, with -P, of the image's

@@ -57,8 +57,12 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 		prep = append(prep, "--name", o.name)
 	}
 	var volumes []string
-	for _, v := range o.volumes {
-		if m, err := sandbox.ParseVolume(v); err == nil && m.Named {
+	mounts, err := o.allMounts()
+	if err != nil {
+		return err
+	}
+	for _, m := range mounts {
+		if m.Named {
 			prep = append(prep, "--volume", m.Source+":"+m.Target)
 			volumes = append(volumes, m.Source)
 		}

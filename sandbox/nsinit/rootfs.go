@@ -112,11 +112,17 @@ func mountSys(s *Spec, root int) error {
 	return wrap("making /sys read-only", remountReadOnly(fdPath(fd)))
 }
 
-// mountBinds applies the -v mounts in order. A read-only bind needs a
+// mountBinds applies the -v, --mount and --tmpfs mounts in order. A read-only bind needs a
 // second remount, done on a fresh descriptor: the one used as the mount
 // target still points at the directory underneath the new mount.
 func mountBinds(s *Spec, root int) error {
 	for _, m := range s.Mounts {
+		if m.Tmpfs {
+			if err := mountAt(root, m.Target, true, "tmpfs", "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, m.Source); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := mountAt(root, m.Target, isDir(m.Source), m.Source, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
 			return err
 		}

@@ -46,10 +46,12 @@ type Overlay struct {
 	Upper, Work string
 }
 
-// Mount is one bind mount of a host path into the container.
+// Mount is one bind mount of a host path into the container, or a
+// tmpfs (Tmpfs; Source then holds its mount options).
 type Mount struct {
 	Source, Target string
 	ReadOnly       bool
+	Tmpfs          bool
 }
 
 // Rlimit is one resource limit (RLIMIT_* number, soft and hard values).
@@ -93,6 +95,9 @@ func (s *Spec) Encode() []byte {
 		ro := "rw"
 		if m.ReadOnly {
 			ro = "ro"
+		}
+		if m.Tmpfs {
+			ro = "tmpfs"
 		}
 		put("mount", ro+"\x01"+m.Source+"\x01"+m.Target)
 	}
@@ -177,7 +182,7 @@ func (s *Spec) set(k, v string) error {
 		if len(f) != 3 {
 			return errorString("spec: bad mount " + quote(v))
 		}
-		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: f[0] == "ro"})
+		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: f[0] == "ro", Tmpfs: f[0] == "tmpfs"})
 	case "ovl.lower":
 		s.Overlay.Lower = append(s.Overlay.Lower, v)
 	case "ovl.upper":
