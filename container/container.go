@@ -229,7 +229,11 @@ func (r *Record) State(runDir string) State {
 		st = State{Status: Exited, ExitCode: num(1), StartedAt: ns(2), FinishedAt: ns(3), Restarts: num(4)}
 	case err == nil && len(f) > 0 && f[0] == "running":
 		st = State{Status: Running, Pid: num(1), InitPid: num(2), StartedAt: ns(3), Restarts: num(4)}
-		if !running {
+		// The lock lives in the runtime directory, which another login
+		// may name differently (su without XDG_RUNTIME_DIR) or which
+		// logout removes while the container runs on: the container's
+		// init still being there says the same.
+		if !running && !initAlive(st.InitPid) {
 			st.Status, st.Pid, st.InitPid = Dead, 0, 0
 		}
 	}
@@ -240,6 +244,16 @@ func (r *Record) State(runDir string) State {
 		st.Status = Running // starting: the lock is taken before the state is written
 	}
 	return st
+}
+
+// initAlive reports whether pid is a container's init (kist's sandbox
+// process) that still runs.
+func initAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return err == nil && strings.HasPrefix(string(b), "kist-sandbox")
 }
 
 // WriteState records a foreground container's state (the supervisor
@@ -330,7 +344,7 @@ func (r *Record) kill(runDir string, st State) error {
 func (r *Record) waitStopped(runDir string, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for {
-		if !image.Running(runDir, r.ID) {
+		if !r.State(runDir).Active() {
 			return true
 		}
 		if time.Now().After(deadline) {
@@ -342,10 +356,13 @@ func (r *Record) waitStopped(runDir string, timeout time.Duration) bool {
 
 // Wait blocks until the container is not running and returns its state.
 func (r *Record) Wait(runDir string) State {
-	for image.Running(runDir, r.ID) {
+	for {
+		st := r.State(runDir)
+		if !st.Active() {
+			return st
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return r.State(runDir)
 }
 
 // RemoveFiles removes the container's directory (its record, state and
