@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -303,5 +304,62 @@ func TestExamples(t *testing.T) {
 	run(mirror, "build", "examples/demo1", "--tag", "demo1")
 	if out := run(mirror, "run", "demo1"); out != "Hello, World!\n" {
 		t.Errorf("kist run demo1: %q", out)
+	}
+}
+
+// TestRemoveLeavesNothing starts a detached container with a published
+// port, removes it with rm -f, and checks that its processes, its port,
+// its exec socket and its files are gone.
+func TestRemoveLeavesNothing(t *testing.T) {
+	if !usernsOK() {
+		t.Skip("user namespaces cannot be created here")
+	}
+	t.Parallel()
+	dir := integDir(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	out, err := integKist(dir, "run", "-d", "--name", "leak", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "toolbox", "sleep", "60").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kist run -d: %v\n%s", err, out)
+	}
+	id := strings.TrimSpace(string(out))
+	pids := func() []int {
+		var found []int
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if err == nil && strings.Contains(string(b), id) {
+				n, _ := strconv.Atoi(e.Name())
+				found = append(found, n)
+			}
+		}
+		return found
+	}
+	sup := pids()
+	if len(sup) == 0 {
+		t.Fatalf("no supervisor process for %s", id)
+	}
+	kids := descendants(sup[0])
+	if out, err := integKist(dir, "rm", "-f", "leak").CombinedOutput(); err != nil {
+		t.Fatalf("kist rm -f: %v\n%s", err, out)
+	}
+	if !gone(append(sup, kids...)) {
+		t.Errorf("processes left after rm -f: %v", append(sup, kids...))
+	}
+	if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+		t.Errorf("port %d still taken after rm -f: %v", port, err)
+	} else {
+		l.Close()
+	}
+	runDir := filepath.Join(dir, "run", "kist")
+	if _, err := os.Stat(filepath.Join(runDir, "x", id[:12])); err == nil {
+		t.Errorf("the exec socket is left in %s", runDir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "kist", "containers", id)); err == nil {
+		t.Errorf("the container's directory is left")
 	}
 }

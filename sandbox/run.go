@@ -53,6 +53,9 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 		return 125, err
 	}
 	servePorts(cfg.Published, cfg.ExecSocket)
+	if cfg.ExecSocket != "" {
+		defer os.Remove(cfg.ExecSocket) // the container's init made it
+	}
 	return p.wait(ctx)
 }
 

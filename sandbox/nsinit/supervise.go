@@ -92,8 +92,15 @@ func superviseStage() {
 			}
 		}
 	}
+	execSocket := ""
+	if sp, err := Decode([]byte(spec)); err == nil {
+		execSocket = sp.ExecSocket
+	}
 	for {
 		code, startErr := runSupervised(dir, spec, netns == "1", devnull, logfd, restarts, servePorts)
+		if execSocket != "" {
+			syscall.Unlink(execSocket) // the container's init is gone
+		}
 		if restarts == 0 && startErr != "" {
 			relay(startErr)
 			syscall.Exit(125)
