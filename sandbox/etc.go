@@ -26,11 +26,16 @@ func defaultHostname(netns bool) string {
 }
 
 // etcHosts is the container's /etc/hosts: the host's own with the host
-// network, else localhost and the container's name.
+// network (plus host.kist.internal and host.docker.internal for the host
+// itself, as docker names it), else localhost and the container's name.
 func etcHosts(netns bool, hostname string) string {
 	if !netns {
 		if b, err := os.ReadFile("/etc/hosts"); err == nil {
-			return string(b)
+			h := string(b)
+			if h != "" && !strings.HasSuffix(h, "\n") {
+				h += "\n"
+			}
+			return h + "127.0.0.1\thost.kist.internal host.docker.internal\n"
 		}
 	}
 	return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
