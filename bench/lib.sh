@@ -1,0 +1,28 @@
+# bench/lib.sh: what the bench/*.sh scripts share. Source it from the
+# repository's root. (bench/lifecycle.sh uses it; build.sh and images.sh
+# still carry copies of their own.)
+
+# Go from /usr/local/go when it is not in PATH (sudo resets PATH).
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+
+# bench_need TOOL...: fail with the apt-get line when a tool is missing.
+bench_need() {
+	local missing t
+	missing=$(for t in "$@"; do command -v "$t" >/dev/null || echo -n " $t"; done)
+	[[ -z $missing ]] || { echo "${0##*/}: missing:$missing (sudo apt-get install$missing)" >&2; exit 1; }
+}
+
+# bench_as USER CMD...: runs CMD from / as USER (with a clean login-like
+# environment), or as is when USER is the caller.
+bench_as() (
+	target=$1
+	shift
+	cd /
+	if [[ $target == "$(id -un)" ]]; then
+		exec "$@"
+	fi
+	exec runuser -u "$target" -- env -i HOME="$(getent passwd "$target" | cut -d: -f6)" USER="$target" \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+)
