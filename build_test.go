@@ -322,7 +322,9 @@ func TestRemoveLeavesNothing(t *testing.T) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	out, err := integKist(dir, "run", "-d", "--name", "leak", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "toolbox", "sleep", "60").CombinedOutput()
+	run := integKist(dir, "run", "-d", "--name", "leak", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "toolbox", "sleep", "60")
+	run.Stderr = os.Stderr
+	out, err := run.Output() // the id (notices go to stderr)
 	if err != nil {
 		t.Fatalf("kist run -d: %v\n%s", err, out)
 	}
