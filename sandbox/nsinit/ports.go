@@ -16,6 +16,10 @@ import "syscall"
 // it stays open and forwards each to the container's port ctrPort,
 // reached through the exec agent at execSocket.
 func ServePort(l int, ctrPort int, execSocket string) {
+	loop, err := newRelay()
+	if err != nil {
+		return
+	}
 	for {
 		c, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
 		if err == syscall.EINTR || err == syscall.ECONNABORTED {
@@ -24,24 +28,15 @@ func ServePort(l int, ctrPort int, execSocket string) {
 		if err != nil {
 			return
 		}
-		go forward(c, ctrPort, execSocket)
+		go func() {
+			inner, err := dialContainer(execSocket, ctrPort)
+			if err != nil {
+				syscall.Close(c) // the client sees the connection closed, as with docker
+				return
+			}
+			loop.add(c, inner)
+		}()
 	}
-}
-
-// forward connects client c to the container's port.
-func forward(c, ctrPort int, execSocket string) {
-	inner, err := dialContainer(execSocket, ctrPort)
-	if err != nil {
-		syscall.Close(c) // the client sees the connection closed, as with docker
-		return
-	}
-	done := make(chan struct{}, 2)
-	go pump(c, inner, done)
-	go pump(inner, c, done)
-	<-done
-	<-done
-	syscall.Close(c)
-	syscall.Close(inner)
 }
 
 // dialContainer asks the container's init for a connection to its
@@ -79,37 +74,152 @@ func dialContainer(execSocket string, port int) (int, error) {
 	return fds[0], nil
 }
 
-// pump moves bytes from src to dst through a pipe with splice until src
-// ends, then shuts dst's writing side so the other end sees EOF.
-func pump(src, dst int, done chan<- struct{}) {
-	defer func() { done <- struct{}{} }()
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
-		return
+// relay moves bytes between pairs of sockets on one thread with epoll,
+// through a pipe per direction with splice(2): no copies through user
+// space, and no thread per connection (blocking calls on many threads
+// cost more in the Go scheduler's hand-offs than the copying itself).
+type relay struct {
+	ep    int
+	lock  chan struct{}
+	conns map[int]*relayPair // by either socket
+}
+
+// relayPair is one forwarded connection: a and b, and a direction each way.
+type relayPair struct {
+	a, b     int
+	ab, ba   relayDir
+	finished bool
+}
+
+// relayDir is one direction: bytes read from src wait in pipe until dst
+// takes them.
+type relayDir struct {
+	src, dst int
+	pipe     [2]int
+	pending  int  // bytes in the pipe
+	eof      bool // src ended (and dst was shut for writing once drained)
+	failed   bool
+}
+
+func newRelay() (*relay, error) {
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
 	}
-	defer syscall.Close(p[0])
-	defer syscall.Close(p[1])
-	const chunk = 1 << 16
-	const flags = 1 | 4 // SPLICE_F_MOVE | SPLICE_F_MORE
+	r := &relay{ep: ep, lock: make(chan struct{}, 1), conns: map[int]*relayPair{}}
+	go r.run()
+	return r, nil
+}
+
+func (r *relay) add(a, b int) {
+	p := &relayPair{a: a, b: b, ab: relayDir{src: a, dst: b}, ba: relayDir{src: b, dst: a}}
+	for _, d := range []*relayDir{&p.ab, &p.ba} {
+		if err := syscall.Pipe2(d.pipe[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+			syscall.Close(a)
+			syscall.Close(b)
+			if p.ab.pipe[0] > 0 {
+				syscall.Close(p.ab.pipe[0])
+				syscall.Close(p.ab.pipe[1])
+			}
+			return
+		}
+	}
+	syscall.SetNonblock(a, true)
+	syscall.SetNonblock(b, true)
+	r.lock <- struct{}{}
+	r.conns[a], r.conns[b] = p, p
+	<-r.lock
+	for _, fd := range []int{a, b} {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
+		syscall.EpollCtl(r.ep, syscall.EPOLL_CTL_ADD, fd, &ev)
+	}
+}
+
+const epollET = 1 << 31
+
+func (r *relay) run() {
+	events := make([]syscall.EpollEvent, 64)
 	for {
-		n, err := syscall.Splice(src, nil, p[1], nil, chunk, flags)
+		n, err := syscall.EpollWait(r.ep, events, -1)
 		if err == syscall.EINTR {
 			continue
 		}
-		if n <= 0 || err != nil {
-			break
+		if err != nil {
+			return
 		}
-		for n > 0 {
-			m, err := syscall.Splice(p[0], nil, dst, nil, int(n), flags)
+		for _, ev := range events[:n] {
+			r.lock <- struct{}{}
+			p := r.conns[int(ev.Fd)]
+			<-r.lock
+			if p == nil || p.finished {
+				continue
+			}
+			p.ab.step()
+			p.ba.step()
+			if (p.ab.eof || p.ab.failed) && (p.ba.eof || p.ba.failed) {
+				r.finish(p)
+			}
+		}
+	}
+}
+
+func (r *relay) finish(p *relayPair) {
+	p.finished = true
+	r.lock <- struct{}{}
+	delete(r.conns, p.a)
+	delete(r.conns, p.b)
+	<-r.lock
+	for _, fd := range []int{p.a, p.b, p.ab.pipe[0], p.ab.pipe[1], p.ba.pipe[0], p.ba.pipe[1]} {
+		syscall.Close(fd) // closing also removes the sockets from epoll
+	}
+}
+
+// step moves what it can in one direction without blocking.
+func (d *relayDir) step() {
+	const chunk = 1 << 16
+	const flags = 1 | 2 // SPLICE_F_MOVE | SPLICE_F_NONBLOCK
+	for !d.failed {
+		if d.pending > 0 {
+			n, err := syscall.Splice(d.pipe[0], nil, d.dst, nil, d.pending, flags)
 			if err == syscall.EINTR {
 				continue
 			}
-			if m <= 0 || err != nil {
-				syscall.Shutdown(src, syscall.SHUT_RD)
+			if err == syscall.EAGAIN {
+				return // dst is full: EPOLLOUT comes back
+			}
+			if err != nil || n <= 0 {
+				d.fail()
 				return
 			}
-			n -= m
+			d.pending -= int(n)
+			continue
 		}
+		if d.eof {
+			return
+		}
+		n, err := syscall.Splice(d.src, nil, d.pipe[1], nil, chunk, flags)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			return // nothing to read: EPOLLIN comes back
+		}
+		if err != nil {
+			d.fail()
+			return
+		}
+		if n == 0 {
+			d.eof = true
+			syscall.Shutdown(d.dst, syscall.SHUT_WR)
+			return
+		}
+		d.pending += int(n)
 	}
-	syscall.Shutdown(dst, syscall.SHUT_WR)
+}
+
+// fail ends a direction whose socket broke: the peer sees both ends go.
+func (d *relayDir) fail() {
+	d.failed = true
+	syscall.Shutdown(d.src, syscall.SHUT_RDWR)
+	syscall.Shutdown(d.dst, syscall.SHUT_RDWR)
 }
