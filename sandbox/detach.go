@@ -23,7 +23,7 @@ import (
 // container's run lock (see image.LockRunning), already held: the
 // supervisor keeps it for its whole life. cfg's Stdin, Stdout, Stderr
 // and TTY are not used: the output goes to the log.
-func StartDetached(cfg *Config, dir string, lock *os.File, restart string) error {
+func StartDetached(cfg *Config, dir string, lock *os.File, restart string, remove bool) error {
 	if err := CheckRestart(restart); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func StartDetached(cfg *Config, dir string, lock *os.File, restart string) error
 		return errorf("writing the container's spec: %v", err)
 	}
 	defer closePublished(cfg.Published)
-	return Supervise(dir, lock, SuperviseOptions{NetNS: spec.NetNS, Published: cfg.Published, Restart: restart})
+	return Supervise(dir, lock, SuperviseOptions{NetNS: spec.NetNS, Published: cfg.Published, Restart: restart, Remove: remove})
 }
 
 // SuperviseOptions say how a supervisor runs its container.
@@ -50,6 +50,7 @@ type SuperviseOptions struct {
 	NetNS     bool         // the container has its own network namespace
 	Published []*Published // ports to forward (the supervisor gets the listeners)
 	Restart   string       // --restart policy: no, always, unless-stopped, on-failure[:N]
+	Remove    bool         // run -d --rm: the supervisor removes the container when it is over
 }
 
 // CheckRestart validates a --restart policy.
@@ -104,6 +105,9 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	}
 	if o.Restart != "" {
 		env = append(env, nsinit.EnvSuperviseRestart+"="+o.Restart)
+	}
+	if o.Remove {
+		env = append(env, nsinit.EnvSuperviseRm+"=1")
 	}
 	proc, err := os.StartProcess("/proc/self/exe", []string{"kist-supervise", dir}, &os.ProcAttr{
 		Env:   env,

@@ -44,8 +44,8 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if err := sandbox.CheckRestart(o.restart); err != nil {
 		return err
 	}
-	if o.detach && o.rm {
-		return fmt.Errorf("--rm with -d is not supported yet: remove the container with kist rm -f when done")
+	if o.rm && o.restart != "" && o.restart != "no" {
+		return fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
 	}
 	lock, err := image.OpenRunLock(rd, id)
 	if err != nil {
@@ -122,7 +122,7 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 			o.removeContainer(cmd, p.Root.ID)
 			return err
 		}
-		if err := sandbox.StartDetached(cfg, container.Dir(rec.ID), lock, o.restart); err != nil {
+		if err := sandbox.StartDetached(cfg, container.Dir(rec.ID), lock, o.restart, o.rm); err != nil {
 			o.removeContainer(cmd, p.Root.ID)
 			rec.RemoveFiles()
 			return err

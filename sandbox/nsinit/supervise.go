@@ -40,6 +40,9 @@ const (
 	// EnvSupervisePorts lists published ports as FD:CTRPORT,...: the
 	// listening sockets kist passed from fd 5 on, and where they go.
 	EnvSupervisePorts = "_KIST_SUPERVISE_PORTS"
+	// EnvSuperviseRm is "1" for run -d --rm: remove the container once
+	// it is over.
+	EnvSuperviseRm = "_KIST_SUPERVISE_RM"
 	// EnvSuperviseRestart is the --restart policy.
 	EnvSuperviseRestart = "_KIST_SUPERVISE_RESTART"
 	// SuperviseStopped, a file in the directory, says kist stop ended
@@ -116,7 +119,30 @@ func superviseStage() {
 			break // kist stop came during the back-off
 		}
 	}
+	if rm, _ := syscall.Getenv(EnvSuperviseRm); rm == "1" {
+		removeContainer(dir)
+	}
 	syscall.Exit(0)
+}
+
+// removeContainer runs "kist rm ID" for run -d --rm once the container
+// is over: the full command line does what removal needs (the store,
+// inside the user namespace). The run lock goes first, or rm would find
+// the container running.
+func removeContainer(dir string) {
+	syscall.Close(FdSupLock)
+	id := dir[lastIndexByte(dir, '/')+1:]
+	var env []string
+	for _, e := range syscall.Environ() {
+		if !hasPrefix(e, "_KIST_") {
+			env = append(env, e)
+		}
+	}
+	pid, err := syscall.ForkExec("/proc/self/exe", []string{"kist", "rm", id}, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}})
+	if err == nil {
+		var ws syscall.WaitStatus
+		syscall.Wait4(pid, &ws, 0, nil)
+	}
 }
 
 // runSupervised starts the container once, logs its output and waits for
