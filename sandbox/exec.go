@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/term"
+
 	"kist/sandbox/nsinit"
 )
 
@@ -20,6 +22,7 @@ type ExecConfig struct {
 	Env     []string // on top of the container's
 	WorkDir string   // default: the container's
 	User    string   // default: the container's
+	TTY     bool     // a pseudo-terminal of the container's (kist exec -t)
 	Stdin   *os.File // nil: /dev/null
 	Stdout  *os.File
 	Stderr  *os.File
@@ -43,6 +46,9 @@ func Exec(ctx context.Context, socket string, c *ExecConfig) (int, error) {
 		return 125, errorf("reaching the container: %v", err)
 	}
 	defer conn.Close()
+	if c.TTY {
+		return execTTY(ctx, conn, c)
+	}
 	stdin := c.Stdin
 	if stdin == nil {
 		null, err := os.Open(os.DevNull)
@@ -66,6 +72,12 @@ func Exec(ctx context.Context, socket string, c *ExecConfig) (int, error) {
 	if _, err := readStatus(r); err != nil {
 		return 125, err
 	}
+	return readExit(ctx, r)
+}
+
+// readExit reads the "exit CODE" line the container's init sends when
+// the command ends.
+func readExit(ctx context.Context, r *bufio.Reader) (int, error) {
 	line, err := r.ReadString('\n')
 	if err != nil && err != io.EOF {
 		return 125, errorf("waiting for the command: %v", err)
@@ -79,4 +91,49 @@ func Exec(ctx context.Context, socket string, c *ExecConfig) (int, error) {
 		return 125, errorf("the container stopped while the command ran")
 	}
 	return n, nil
+}
+
+// execTTY runs an exec request with a pty: init sends the master back
+// with its "ok" line, and the caller's terminal is relayed to it in raw
+// mode (window size changes included), as kist run -t does.
+func execTTY(ctx context.Context, conn *net.UnixConn, c *ExecConfig) (int, error) {
+	req := &nsinit.Spec{Rootfs: "/", Args: c.Args, Env: c.Env, Cwd: c.WorkDir, User: c.User, TTY: true}
+	if c.Stdout != nil {
+		if w, h, err := term.GetSize(int(c.Stdout.Fd())); err == nil {
+			req.Rows, req.Cols = h, w
+		}
+	}
+	if _, err := conn.Write(req.Encode()); err != nil {
+		return 125, errorf("sending the command to the container: %v", err)
+	}
+	buf := make([]byte, 512)
+	oob := make([]byte, syscall.CmsgSpace(4))
+	n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return 125, errorf("reaching the container: %v", err)
+	}
+	if _, err := readStatus(strings.NewReader(string(buf[:n]))); err != nil {
+		return 125, err
+	}
+	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) == 0 {
+		return 125, errorf("the container sent no terminal")
+	}
+	fds, err := syscall.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) == 0 {
+		return 125, errorf("the container sent no terminal")
+	}
+	var in io.Reader
+	if c.Stdin != nil {
+		in = c.Stdin
+	}
+	relay := startRelay(os.NewFile(uintptr(fds[0]), "pty-master"), in, c.Stdout)
+	go func() {
+		<-ctx.Done()
+		conn.Close()
+	}()
+	code, err := readExit(ctx, bufio.NewReader(conn))
+	relay.finish() // the last output, until the pty's other end is closed
+	relay.restore()
+	return code, err
 }

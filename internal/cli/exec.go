@@ -21,12 +21,9 @@ func newExecCmd() *cobra.Command {
 		Short: "Run a command in a running container",
 		Long: `Run a command in a running container: it sees the container's files,
 processes and network, as the container's user unless -u says otherwise.`,
-		Example: "  kist exec web ps\n  kist exec -i web sh\n  kist exec -u 0 -w /tmp -e DEBUG=1 web env",
+		Example: "  kist exec web ps\n  kist exec -it web sh\n  kist exec -u 0 -w /tmp -e DEBUG=1 web env",
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if tty {
-				return fmt.Errorf("kist exec -t is not supported yet: use -i (a shell works, without line editing)")
-			}
 			r, rd, err := findContainer(args[0])
 			if err != nil {
 				return err
@@ -34,7 +31,7 @@ processes and network, as the container's user unless -u says otherwise.`,
 			if r.State(rd).Status != container.Running {
 				return fmt.Errorf("container %s is not running (kist start %s)", args[0], args[0])
 			}
-			c := &sandbox.ExecConfig{Args: args[1:], Env: env, WorkDir: workdir, User: user, Stdout: os.Stdout, Stderr: os.Stderr}
+			c := &sandbox.ExecConfig{Args: args[1:], Env: env, WorkDir: workdir, User: user, TTY: tty, Stdout: os.Stdout, Stderr: os.Stderr}
 			if interactive {
 				c.Stdin = os.Stdin
 			}
@@ -51,7 +48,7 @@ processes and network, as the container's user unless -u says otherwise.`,
 	f := cmd.Flags()
 	f.SetInterspersed(false)
 	f.BoolVarP(&interactive, "interactive", "i", false, "keep standard input open")
-	f.BoolVarP(&tty, "tty", "t", false, "allocate a pseudo-terminal (not supported yet)")
+	f.BoolVarP(&tty, "tty", "t", false, "allocate a pseudo-terminal (with -i: an interactive shell)")
 	f.StringVarP(&user, "user", "u", "", "user to run as: name, uid, uid:gid or name:group")
 	f.StringVarP(&workdir, "workdir", "w", "", "working directory inside the container")
 	f.StringArrayVarP(&env, "env", "e", nil, "set an environment variable KEY=VALUE")

@@ -116,7 +116,7 @@ func serveOne(conn int, s *Spec, t *execTable) {
 		serveDial(conn, req.Dial)
 		return
 	}
-	if err != nil || len(fds) != 3 || len(req.Args) == 0 {
+	if err != nil || (len(fds) != 3 && !req.TTY) || len(req.Args) == 0 {
 		reply("err 125 bad exec request\n")
 		syscall.Close(conn)
 		return
@@ -127,13 +127,29 @@ func serveOne(conn int, s *Spec, t *execTable) {
 		syscall.Close(conn)
 		return
 	}
-	attr.Files = []uintptr{uintptr(fds[0]), uintptr(fds[1]), uintptr(fds[2])}
-	t.lock <- struct{}{}
-	pid, err := syscall.ForkExec(path, req.Args, attr)
-	if err == nil {
-		t.conns[pid] = conn
+	master := -1
+	if req.TTY {
+		// kist exec -t: a pty of the container's devpts; the master goes
+		// back to the client with the "ok" line.
+		var slave int
+		master, slave, err = allocPty(req.Rows, req.Cols)
+		if err != nil {
+			reply("err 125 allocating a terminal: " + err.Error() + "\n")
+			syscall.Close(conn)
+			return
+		}
+		defer syscall.Close(master)
+		defer syscall.Close(slave)
+		attr.Files = []uintptr{uintptr(slave), uintptr(slave), uintptr(slave)}
+		attr.Sys.Setsid, attr.Sys.Setctty, attr.Sys.Ctty = true, true, 0
+	} else {
+		attr.Files = []uintptr{uintptr(fds[0]), uintptr(fds[1]), uintptr(fds[2])}
 	}
-	<-t.lock
+	// The lock is held until the "ok" is sent, so the reaper cannot
+	// report a quick exit before it.
+	t.lock <- struct{}{}
+	defer func() { <-t.lock }()
+	pid, err := syscall.ForkExec(path, req.Args, attr)
 	if err != nil {
 		code := 126
 		if err == syscall.ENOENT {
@@ -141,6 +157,11 @@ func serveOne(conn int, s *Spec, t *execTable) {
 		}
 		reply("err " + itoa(code) + " exec " + quote(req.Args[0]) + ": " + err.Error() + "\n")
 		syscall.Close(conn)
+		return
+	}
+	t.conns[pid] = conn
+	if master >= 0 {
+		syscall.Sendmsg(conn, []byte("ok "+itoa(pid)+"\n"), syscall.UnixRights(master), nil, 0)
 		return
 	}
 	reply("ok " + itoa(pid) + "\n")
@@ -162,7 +183,7 @@ func execCommand(s, req *Spec) (string, *syscall.ProcAttr, int, error) {
 		return "", nil, 125, errorString("user " + user + " is not mapped in kist's user namespace; " + s.MapNotice)
 	}
 	env := append(append([]string(nil), s.Env...), req.Env...)
-	env = containerEnv(&Spec{Env: mergeEnv(env), Hostname: s.Hostname}, u)
+	env = containerEnv(&Spec{Env: mergeEnv(env), Hostname: s.Hostname, TTY: req.TTY}, u)
 	cwd := req.Cwd
 	if cwd == "" {
 		cwd = s.Cwd
