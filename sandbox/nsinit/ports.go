@@ -1,6 +1,9 @@
 package nsinit
 
-import "syscall"
+import (
+	"runtime"
+	"syscall"
+)
 
 // Published ports (-p HOSTPORT:CTRPORT). The container has a network
 // namespace of its own with only loopback, so nothing on the host can
@@ -16,10 +19,17 @@ import "syscall"
 // it stays open and forwards each to the container's port ctrPort,
 // reached through the exec agent at execSocket.
 func ServePort(l int, ctrPort int, execSocket string) {
-	loop, err := newRelay()
-	if err != nil {
+	// One relay thread per CPU, connections handed out in turn.
+	var loops []*relay
+	for i := 0; i < runtime.NumCPU(); i++ {
+		if r, err := newRelay(); err == nil {
+			loops = append(loops, r)
+		}
+	}
+	if len(loops) == 0 {
 		return
 	}
+	next := 0
 	for {
 		c, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
 		if err == syscall.EINTR || err == syscall.ECONNABORTED {
@@ -28,6 +38,8 @@ func ServePort(l int, ctrPort int, execSocket string) {
 		if err != nil {
 			return
 		}
+		loop := loops[next%len(loops)]
+		next++
 		go func() {
 			inner, err := dialContainer(execSocket, ctrPort)
 			if err != nil {
