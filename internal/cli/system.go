@@ -9,7 +9,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/build"
+	"kist/container"
 	"kist/image"
+	"kist/sandbox"
+	"kist/volume"
 )
 
 func init() { register(newSystemCmd); register(newBuilderCmd) }
@@ -19,21 +22,37 @@ func newSystemCmd() *cobra.Command {
 	var force bool
 	reset := &cobra.Command{
 		Use:   "reset",
-		Short: "Remove all images and kist's image store",
-		Long: `Remove all images and kist's image store. The store's files belong to the
-ids of your user namespace, so plain rm cannot delete them; this can.`,
+		Short: "Remove all images, containers, volumes and the build cache",
+		Long: `Remove all of kist's data: images (the whole image store), containers
+(running ones are killed first), volumes and the build cache. The files
+belong to the ids of your user namespace, so plain rm cannot delete them;
+this can.`,
 		Example: "  kist system reset --force",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := filepath.Join(image.DataDir(), "storage")
 			if !force {
-				return fmt.Errorf("this removes every image in %s; run again with --force to do it", root)
+				return fmt.Errorf("this removes every image, container and volume in %s; run again with --force to do it", image.DataDir())
 			}
-			return inUserNS(cmd, func() error {
-				if err := os.RemoveAll(build.DefaultCacheDir()); err != nil {
+			if !sandbox.InUserNS() {
+				// Running containers are killed first, from the host side
+				// (the user owns their namespaces; kist's own does not).
+				rd, err := sandbox.RuntimeDir()
+				if err != nil {
 					return err
 				}
-				return os.RemoveAll(root)
+				list, _ := container.List()
+				for _, r := range list {
+					r.Kill(rd)
+				}
+			}
+			return inUserNS(cmd, func() error {
+				for _, dir := range []string{build.DefaultCacheDir(), container.BaseDir(), volume.BaseDir(), root} {
+					if err := os.RemoveAll(dir); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 		},
 	}
