@@ -207,6 +207,24 @@ func (s *Store) LockBuild() (unlock func(), err error) {
 // looseLayers returns the layers no image and no container uses: the
 // build cache's layers, and work layers a killed build left behind.
 func (s *Store) looseLayers() ([]storage.Layer, error) {
+	u, err := s.layerUse()
+	if err != nil {
+		return nil, err
+	}
+	return u.loose(), nil
+}
+
+// layerUse is the store's images, containers and layers, with the layers
+// their chains use.
+type layerUse struct {
+	imgs     []storage.Image
+	ctrs     []storage.Container
+	layers   []storage.Layer
+	byImages map[string]bool // in an image's chain
+	used     map[string]bool // in an image's or a container's chain
+}
+
+func (s *Store) layerUse() (*layerUse, error) {
 	imgs, ctrs, err := s.imagesAndContainers()
 	if err != nil {
 		return nil, err
@@ -219,25 +237,31 @@ func (s *Store) looseLayers() ([]storage.Layer, error) {
 	for _, l := range layers {
 		parent[l.ID] = l.Parent
 	}
-	used := map[string]bool{}
-	mark := func(id string) {
-		for ; id != "" && !used[id]; id = parent[id] {
-			used[id] = true
+	u := &layerUse{imgs: imgs, ctrs: ctrs, layers: layers, byImages: map[string]bool{}, used: map[string]bool{}}
+	mark := func(set map[string]bool, id string) {
+		for ; id != "" && !set[id]; id = parent[id] {
+			set[id] = true
 		}
 	}
 	for _, img := range imgs {
-		mark(img.TopLayer)
+		mark(u.byImages, img.TopLayer)
+		mark(u.used, img.TopLayer)
 	}
 	for _, c := range ctrs {
-		mark(c.LayerID)
+		mark(u.used, c.LayerID)
 	}
-	var loose []storage.Layer
-	for _, l := range layers {
-		if !used[l.ID] {
-			loose = append(loose, l)
+	return u, nil
+}
+
+// loose returns the layers no image or container uses.
+func (u *layerUse) loose() []storage.Layer {
+	var out []storage.Layer
+	for _, l := range u.layers {
+		if !u.used[l.ID] {
+			out = append(out, l)
 		}
 	}
-	return loose, nil
+	return out
 }
 
 // PruneBuildCache removes the layers no image or container uses (the

@@ -14,35 +14,22 @@ type Usage struct {
 
 // DiskUsage adds up the store's layers.
 func (s *Store) DiskUsage() (*Usage, error) {
-	imgs, ctrs, err := s.imagesAndContainers()
-	if err != nil {
-		return nil, err
-	}
-	layers, err := s.s.Layers()
+	lu, err := s.layerUse()
 	if err != nil {
 		return nil, err
 	}
 	size := map[string]int64{}
-	parent := map[string]string{}
-	for _, l := range layers {
-		size[l.ID], parent[l.ID] = l.UncompressedSize, l.Parent
+	for _, l := range lu.layers {
+		size[l.ID] = l.UncompressedSize
 	}
-	u := &Usage{Images: len(imgs), Containers: len(ctrs)}
-	seen := map[string]bool{}
-	for _, img := range imgs {
-		for id := img.TopLayer; id != "" && !seen[id]; id = parent[id] {
-			seen[id] = true
-			u.ImagesSize += size[id]
-		}
+	u := &Usage{Images: len(lu.imgs), Containers: len(lu.ctrs)}
+	for id := range lu.byImages {
+		u.ImagesSize += size[id]
 	}
-	for _, c := range ctrs {
+	for _, c := range lu.ctrs {
 		u.ContainersSize += size[c.LayerID]
 	}
-	loose, err := s.looseLayers()
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range loose {
+	for _, l := range lu.loose() {
 		u.CacheLayers++
 		u.CacheSize += l.UncompressedSize
 	}
