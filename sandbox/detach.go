@@ -41,7 +41,7 @@ func StartDetached(cfg *Config, dir string, lock *os.File, restart string, remov
 	if err := os.WriteFile(filepath.Join(dir, nsinit.SuperviseSpec), spec.Encode(), 0o600); err != nil {
 		return errorf("writing the container's spec: %v", err)
 	}
-	defer closePublished(cfg.Published)
+	defer ClosePublished(cfg.Published)
 	return Supervise(dir, lock, SuperviseOptions{NetNS: spec.NetNS, Published: cfg.Published, Restart: restart, Remove: remove})
 }
 

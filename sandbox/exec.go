@@ -46,8 +46,12 @@ func Exec(ctx context.Context, socket string, c *ExecConfig) (int, error) {
 		return 125, errorf("reaching the container: %v", err)
 	}
 	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	// Rootfs is required by the encoding; init uses its own root.
+	req := &nsinit.Spec{Rootfs: "/", Args: c.Args, Env: c.Env, Cwd: c.WorkDir, User: c.User, TTY: c.TTY}
 	if c.TTY {
-		return execTTY(ctx, conn, c)
+		return execTTY(ctx, conn, req, c)
 	}
 	stdin := c.Stdin
 	if stdin == nil {
@@ -58,16 +62,10 @@ func Exec(ctx context.Context, socket string, c *ExecConfig) (int, error) {
 		defer null.Close()
 		stdin = null
 	}
-	// Rootfs is required by the encoding; init uses its own root.
-	req := &nsinit.Spec{Rootfs: "/", Args: c.Args, Env: c.Env, Cwd: c.WorkDir, User: c.User}
 	rights := syscall.UnixRights(int(stdin.Fd()), int(c.Stdout.Fd()), int(c.Stderr.Fd()))
 	if _, _, err := conn.WriteMsgUnix(req.Encode(), rights, nil); err != nil {
 		return 125, errorf("sending the command to the container: %v", err)
 	}
-	go func() {
-		<-ctx.Done()
-		conn.Close()
-	}()
 	r := bufio.NewReader(conn)
 	if _, err := readStatus(r); err != nil {
 		return 125, err
@@ -96,8 +94,7 @@ func readExit(ctx context.Context, r *bufio.Reader) (int, error) {
 // execTTY runs an exec request with a pty: init sends the master back
 // with its "ok" line, and the caller's terminal is relayed to it in raw
 // mode (window size changes included), as kist run -t does.
-func execTTY(ctx context.Context, conn *net.UnixConn, c *ExecConfig) (int, error) {
-	req := &nsinit.Spec{Rootfs: "/", Args: c.Args, Env: c.Env, Cwd: c.WorkDir, User: c.User, TTY: true}
+func execTTY(ctx context.Context, conn *net.UnixConn, req *nsinit.Spec, c *ExecConfig) (int, error) {
 	if c.Stdout != nil {
 		if w, h, err := term.GetSize(int(c.Stdout.Fd())); err == nil {
 			req.Rows, req.Cols = h, w
@@ -128,10 +125,6 @@ func execTTY(ctx context.Context, conn *net.UnixConn, c *ExecConfig) (int, error
 		in = c.Stdin
 	}
 	relay := startRelay(os.NewFile(uintptr(fds[0]), "pty-master"), in, c.Stdout)
-	go func() {
-		<-ctx.Done()
-		conn.Close()
-	}()
 	code, err := readExit(ctx, bufio.NewReader(conn))
 	relay.finish() // the last output, until the pty's other end is closed
 	relay.restore()

@@ -93,9 +93,7 @@ func ParsePublish(spec string) (PortMap, error) {
 func Listen(maps []PortMap) ([]*Published, error) {
 	var out []*Published
 	fail := func(err error) ([]*Published, error) {
-		for _, p := range out {
-			p.File.Close()
-		}
+		ClosePublished(out)
 		return nil, err
 	}
 	for _, m := range maps {
@@ -147,7 +145,9 @@ func servePorts(pubs []*Published, execSocket string) {
 	}
 }
 
-func closePublished(pubs []*Published) {
+// ClosePublished closes the host side of published ports (a supervisor
+// given them keeps its own copies).
+func ClosePublished(pubs []*Published) {
 	for _, p := range pubs {
 		p.File.Close()
 	}

@@ -43,7 +43,7 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	if err != nil {
 		return 125, err
 	}
-	defer closePublished(cfg.Published)
+	defer ClosePublished(cfg.Published)
 	if len(cfg.Published) > 0 && cfg.ExecSocket == "" {
 		return 125, errorf("published ports need the container's exec socket, which this run has none of")
 	}

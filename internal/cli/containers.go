@@ -332,11 +332,7 @@ func startContainer(r *container.Record, rd string) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, p := range pubs {
-			p.File.Close()
-		}
-	}()
+	defer sandbox.ClosePublished(pubs)
 	return sandbox.Supervise(container.Dir(r.ID), lock, sandbox.SuperviseOptions{NetNS: r.NetNS, Published: pubs, Restart: r.Restart})
 }
 
