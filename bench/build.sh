@@ -14,13 +14,10 @@
 # Needs: buildah, docker-registry, mmdebstrap (apt-get install them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-	export PATH="/usr/local/go/bin:$PATH"
-fi
+source bench/lib.sh
 target=${1:-$(id -un)}
 shift || true
-missing=$(for t in buildah docker-registry mmdebstrap; do command -v "$t" >/dev/null || echo -n " $t"; done)
-[[ -z $missing ]] || { echo "bench/build.sh: missing:$missing (sudo apt-get install$missing)" >&2; exit 1; }
+bench_need buildah docker-registry mmdebstrap
 out=bench/out
 mkdir -p "$out"
 CGO_ENABLED=0 go build -o "$out/" . ./bench/build # bench/out/kist and bench/out/build
@@ -40,10 +37,4 @@ trap 'rm -rf "$dir"' EXIT
 cp "$out/kist" "$out/build" "$tar" "$dir/"
 chmod -R a+rX "$dir"
 args=("$dir/build" -kist "$dir/kist" -rootfs-tar "$dir/$(basename "$tar")" "$@")
-cd /
-if [[ $target == "$(id -un)" ]]; then
-	"${args[@]}"
-else
-	runuser -u "$target" -- env -i HOME="$(getent passwd "$target" | cut -d: -f6)" USER="$target" \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${args[@]}"
-fi
+bench_as "$target" "${args[@]}"

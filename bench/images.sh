@@ -13,14 +13,10 @@
 # (about 0.8 GB a round, under /tmp).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-	export PATH="/usr/local/go/bin:$PATH"
-fi
+source bench/lib.sh
 target=${1:-$(id -un)}
 shift || true
-for tool in docker-registry mmdebstrap skopeo; do
-	command -v "$tool" >/dev/null || { echo "bench/images.sh: $tool is missing: sudo apt-get install $tool" >&2; exit 1; }
-done
+bench_need docker-registry mmdebstrap skopeo
 out=bench/out
 mkdir -p "$out"
 CGO_ENABLED=0 go build -o "$out/kist" .
@@ -54,11 +50,5 @@ dir=$(mktemp -d /tmp/kist-bench-img.XXXXXX)
 cp "$out/kist" "$out/images" "$tar" "$dir/"
 chmod -R a+rX "$dir"
 args=("$dir/images" -kist "$dir/kist" -registry "127.0.0.1:$port" -rootfs-tar "$dir/$(basename "$tar")" "$@")
-cd /
-if [[ $target == "$(id -un)" ]]; then
-	"${args[@]}"
-else
-	runuser -u "$target" -- env -i HOME="$(getent passwd "$target" | cut -d: -f6)" USER="$target" \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${args[@]}"
-fi
+bench_as "$target" "${args[@]}"
 rm -rf "$dir"

@@ -1,6 +1,5 @@
 # bench/lib.sh: what the bench/*.sh scripts share. Source it from the
-# repository's root. (bench/lifecycle.sh uses it; build.sh and images.sh
-# still carry copies of their own.)
+# repository's root.
 
 # Go from /usr/local/go when it is not in PATH (sudo resets PATH).
 if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then

@@ -34,16 +34,13 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
+	"kist/bench/internal/benchutil"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -71,8 +68,6 @@ type step struct {
 	target     bool // kist <= 0.2 s and <= half of buildah
 }
 
-var cleanups []func()
-
 func main() {
 	kist := flag.String("kist", "", "kist binary")
 	rootfsTar := flag.String("rootfs-tar", "", "root filesystem tarball of the base image")
@@ -84,17 +79,9 @@ func main() {
 	if *kist == "" || *rootfsTar == "" {
 		fail("usage: build -kist PATH -rootfs-tar FILE [-n 5]")
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() { <-sig; fail("interrupted") }()
-	defer cleanup()
-
-	work, err := os.MkdirTemp("", "kist-bench-build-")
-	if err != nil {
-		fail("%v", err)
-	}
-	cleanups = append(cleanups, func() { os.RemoveAll(work) })
-	reg := startRegistry(work)
+	defer benchutil.Cleanup()
+	work := benchutil.Start("kist-bench-build-")
+	reg := benchutil.StartRegistry(work)
 	base := reg + "/bench/debian:minbase"
 	pushBase(*kist, filepath.Join(work, "push"), *rootfsTar, base)
 	ctx := writeContext(filepath.Join(work, "ctx"), base, *bigMB)
@@ -182,7 +169,7 @@ func newKist(bin, dir, ctx string) *builder {
 	k.runs = func(out string) (int, int) {
 		return len(ranRe.FindAllString(out, -1)), len(allRe.FindAllString(out, -1))
 	}
-	cleanups = append(cleanups, func() { k.cmd("system", "reset", "--force").Run() })
+	benchutil.AtExit(func() { k.cmd("system", "reset", "--force").Run() })
 	return k
 }
 
@@ -228,7 +215,7 @@ func tryBuildah(dir, driver, name string, args []string, base, ctx string) (*bui
 		return append(a, ctx)
 	}
 	b.runs = buildahRuns
-	cleanups = append(cleanups, func() { exec.Command("buildah", "unshare", "rm", "-rf", dir).Run() })
+	benchutil.AtExit(func() { exec.Command("buildah", "unshare", "rm", "-rf", dir).Run() })
 	if out, err := b.cmd("pull", "-q", "--tls-verify=false", "docker://"+base).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pull: %v: %s", err, firstLine(out))
 	}
@@ -282,36 +269,6 @@ func (b *builder) timed(dockerfile string, noCache bool) (string, sample) {
 		fail("%s: %v\n%s", strings.Join(c.Args, " "), err, out)
 	}
 	return string(out), sample{d, c.ProcessState.UserTime() + c.ProcessState.SystemTime()}
-}
-
-// startRegistry starts docker-registry on a free loopback port and
-// returns its host:port.
-func startRegistry(work string) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fail("%v", err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	conf := filepath.Join(work, "registry.yml")
-	os.WriteFile(conf, []byte(fmt.Sprintf("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\nlog:\n  level: error\n", filepath.Join(work, "registry"), addr)), 0o644)
-	logf, _ := os.Create(filepath.Join(work, "registry.log"))
-	c := exec.Command("docker-registry", "serve", conf)
-	c.Stdout, c.Stderr = logf, logf
-	if err := c.Start(); err != nil {
-		fail("docker-registry: %v", err)
-	}
-	cleanups = append(cleanups, func() { c.Process.Kill(); c.Wait() })
-	for i := 0; i < 100; i++ {
-		if r, err := http.Get("http://" + addr + "/v2/"); err == nil {
-			r.Body.Close()
-			return addr
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	log, _ := os.ReadFile(logf.Name())
-	fail("docker-registry did not start on %s:\n%s", addr, log)
-	return ""
 }
 
 // pushBase imports the tarball with kist (in a store of its own) and
@@ -468,15 +425,5 @@ func must(c *exec.Cmd) {
 	}
 }
 
-func cleanup() {
-	for i := len(cleanups) - 1; i >= 0; i-- {
-		cleanups[i]()
-	}
-	cleanups = nil
-}
-
-func fail(format string, a ...any) {
-	fmt.Fprintf(os.Stderr, "build: "+format+"\n", a...)
-	cleanup()
-	os.Exit(1)
-}
+// fail reports an error, cleans up and exits.
+var fail = benchutil.Fail

@@ -2,8 +2,8 @@
 // clean-up at exit (also on a failure or an interrupt), a loopback
 // docker-registry, kist with a store of its own, and medians.
 //
-// bench/lifecycle uses it; bench/build and bench/images still carry
-// copies of their own of some of it.
+// bench/lifecycle and bench/build use it (bench/images gets its registry
+// from images.sh).
 package benchutil
 
 import (
