@@ -68,6 +68,7 @@ import (
 	"time"
 
 	"kist/image"
+	"kist/internal/signame"
 	"kist/sandbox"
 	"kist/sandbox/nsinit"
 )
@@ -374,21 +375,8 @@ func (r *Record) Short() string { return r.ID[:min(12, len(r.ID))] }
 
 // ParseSignal reads SIGTERM, TERM, term or 15.
 func ParseSignal(s string) (syscall.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
-		return syscall.Signal(n), nil
-	}
-	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
-	for n := syscall.Signal(1); n < 32; n++ {
-		if strings.TrimPrefix(strings.ToUpper(unixSignalName(n)), "SIG") == name {
-			return n, nil
-		}
+	if sig, ok := signame.Parse(s); ok && sig > 0 {
+		return sig, nil
 	}
 	return 0, fmt.Errorf("unknown signal %q: give a name such as SIGTERM or KILL, or a number", s)
 }
-
-var signalNames = map[syscall.Signal]string{1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE",
-	9: "KILL", 10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM", 16: "STKFLT", 17: "CHLD",
-	18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG", 24: "XCPU", 25: "XFSZ", 26: "VTALRM",
-	27: "PROF", 28: "WINCH", 29: "IO", 30: "PWR", 31: "SYS"}
-
-func unixSignalName(s syscall.Signal) string { return signalNames[s] }

@@ -5,31 +5,18 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"kist/internal/signame"
 )
 
 const killSynopsis = "[-s SIGNAL | -SIGNAL] PID... | -l [SIGNAL]..."
 
 // signalNames are the Linux signal names, indexed by number.
-var signalNames = [...]string{
-	1: "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1",
-	"SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP",
-	"TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
-}
+var signalNames = signame.Names
 
 // parseSignal parses a signal name (with or without "SIG", any case) or
 // number.
-func parseSignal(s string) (syscall.Signal, bool) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return syscall.Signal(n), n >= 0 && n < 65
-	}
-	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
-	for n, known := range signalNames {
-		if known != "" && known == name {
-			return syscall.Signal(n), true
-		}
-	}
-	return 0, false
-}
+func parseSignal(s string) (syscall.Signal, bool) { return signame.Parse(s) }
 
 // runKill is kill [-s SIGNAL | -SIGNAL] PID..., or kill -l [SIGNAL]...
 func runKill(p *proc, args []string) int {
