@@ -143,6 +143,7 @@ func Build(ctx context.Context, o *Options) (*Result, error) {
 		dir = DefaultCacheDir()
 	}
 	b.cache = &cache{dir: dir}
+	unmappedOwner.Store(false) // set by this build's chowns
 	unlock, err := o.Store.LockBuild()
 	if err != nil {
 		return nil, err

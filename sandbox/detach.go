@@ -23,8 +23,11 @@ import (
 // container's run lock (see image.LockRunning), already held: the
 // supervisor keeps it for its whole life. cfg's Stdin, Stdout, Stderr
 // and TTY are not used: the output goes to the log.
-func StartDetached(cfg *Config, dir string, lock *os.File, restart string, remove bool) error {
-	if err := CheckRestart(restart); err != nil {
+//
+// o.Restart and o.Remove are the supervisor's policy; its network and
+// ports come from cfg.
+func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) error {
+	if err := CheckRestart(o.Restart); err != nil {
 		return err
 	}
 	if cfg.TTY {
@@ -42,7 +45,8 @@ func StartDetached(cfg *Config, dir string, lock *os.File, restart string, remov
 		return errorf("writing the container's spec: %v", err)
 	}
 	defer ClosePublished(cfg.Published)
-	return Supervise(dir, lock, SuperviseOptions{NetNS: spec.NetNS, Published: cfg.Published, Restart: restart, Remove: remove})
+	o.NetNS, o.Published = spec.NetNS, cfg.Published
+	return Supervise(dir, lock, o)
 }
 
 // SuperviseOptions say how a supervisor runs its container.

@@ -122,7 +122,7 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 			o.removeContainer(cmd, p.Root.ID)
 			return err
 		}
-		if err := sandbox.StartDetached(cfg, container.Dir(rec.ID), lock, o.restart, o.rm); err != nil {
+		if err := sandbox.StartDetached(cfg, container.Dir(rec.ID), lock, sandbox.SuperviseOptions{Restart: o.restart, Remove: o.rm}); err != nil {
 			o.removeContainer(cmd, p.Root.ID)
 			rec.RemoveFiles()
 			return err
