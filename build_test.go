@@ -19,6 +19,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"kist/network"
 )
 
 // cmdHTTPGet is the script command "httpget URL": it prints the body of
@@ -65,6 +67,20 @@ func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
 	go srv.Serve(l)
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv("HTTP_URL", "http://"+l.Addr().String())
+}
+
+// cmdKeeperGone is the script command "keepergone": it waits until no
+// network keeper of the script's runtime directory runs (they end a few
+// seconds after their last container), and fails after 20 s.
+func cmdKeeperGone(ts *testscript.TestScript, neg bool, args []string) {
+	rd := filepath.Join(ts.Getenv("XDG_RUNTIME_DIR"), "kist")
+	for i := 0; i < 200; i++ {
+		if network.KeepersRunning(rd) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("a network keeper still runs 20 s after its last container")
 }
 
 // startBuild starts kist build of a Dockerfile whose RUN prints

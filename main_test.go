@@ -64,9 +64,10 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"pushimage": cmdPushImage,
-			"httpserve": cmdHTTPServe,
-			"httpget":   cmdHTTPGet,
+			"pushimage":  cmdPushImage,
+			"httpserve":  cmdHTTPServe,
+			"httpget":    cmdHTTPGet,
+			"keepergone": cmdKeeperGone,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -43,6 +43,7 @@ func Checks() []Check {
 		named("qemu", checkQEMU),
 		named("vm kernel", checkVMKernel),
 		named("unprivileged ports", checkPorts),
+		named("/dev/net/tun", checkTun),
 	}
 }
 

@@ -3,6 +3,8 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"os"
+	"syscall"
 )
 
 // checkUserNSLimit reports user.max_user_namespaces: every container and
@@ -39,4 +41,19 @@ func checkPorts(ctx context.Context) Result {
 			"%s = %d: publish host ports from %d up (e.g. -p 8080:80); -p 80:80 needs: sudo sysctl -w %s=80", key, v, v, key)}
 	}
 	return Result{Status: OK, Detail: fmt.Sprintf("%s = %d: -p 80:80 works without root", key, v)}
+}
+
+// checkTun reports whether containers can have a network: each gets a
+// tap device (package network), made from /dev/net/tun.
+func checkTun(ctx context.Context) Result {
+	const dev = "/dev/net/tun"
+	if _, err := os.Stat(dev); err != nil {
+		return Result{Status: Fail, Detail: dev + " is missing, so containers can only run with --network host or none",
+			Fix: "sudo modprobe tun"}
+	}
+	if err := syscall.Access(dev, 6); err != nil { // R_OK|W_OK
+		return Result{Status: Fail, Detail: dev + " is not readable and writable by you, so containers can only run with --network host or none",
+			Fix: "sudo chmod 0666 " + dev + " (udev's default on Debian and Ubuntu)"}
+	}
+	return Result{Status: OK, Detail: dev + " is usable: containers get private networks"}
 }

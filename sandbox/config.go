@@ -41,6 +41,7 @@ package sandbox
 import (
 	"io"
 
+	"kist/network"
 	"kist/sandbox/nsinit"
 )
 
@@ -65,9 +66,17 @@ type Config struct {
 	// Hostname inside; empty means a random 12-hex-digit id like docker's
 	// (or the host's name with the host network).
 	Hostname string
-	// Network is "none" (a new namespace with only lo; also the default
-	// when empty) or "host" (share the host's network namespace).
+	// Network is a kist network's name (package network: a private
+	// subnet, names, NAT to the outside); "", "bridge" and "default" mean
+	// network.Default. "none" is a namespace with only lo, "host" the
+	// host's own network.
 	Network string
+	// NetworkAliases are more DNS names for the container on its
+	// network (--network-alias); its Name, Hostname and the first 12
+	// digits of its ID are names there too.
+	NetworkAliases []string
+	// Name and ID are the container's (both may be empty).
+	Name, ID string
 	// ReadOnly mounts the root filesystem read-only.
 	ReadOnly bool
 	// Overlay, when its Upper is set, is an overlay root filesystem
@@ -107,6 +116,8 @@ type Config struct {
 	// NoSignalForwarding leaves SIGINT, SIGTERM, ... to the caller;
 	// by default Run forwards them to the command while it runs.
 	NoSignalForwarding bool
+
+	lease *network.Lease // taken by prepare, for Run or the supervisor
 }
 
 // Mount is one bind mount of a host path into the container.

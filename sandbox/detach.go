@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"kist/network"
 	"kist/sandbox/nsinit"
 )
 
@@ -40,12 +41,13 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 	if err != nil {
 		return err
 	}
+	defer cfg.lease.Close() // the supervisor holds its own copy
 	spec.NoStdin = true
 	if err := os.WriteFile(filepath.Join(dir, nsinit.SuperviseSpec), spec.Encode(), 0o600); err != nil {
 		return errorf("writing the container's spec: %v", err)
 	}
 	defer ClosePublished(cfg.Published)
-	o.NetNS, o.Published = spec.NetNS, cfg.Published
+	o.NetNS, o.Published, o.lease = spec.NetNS, cfg.Published, cfg.lease
 	return Supervise(dir, lock, o)
 }
 
@@ -55,6 +57,8 @@ type SuperviseOptions struct {
 	Published []*Published // ports to forward (the supervisor gets the listeners)
 	Restart   string       // --restart policy: no, always, unless-stopped, on-failure[:N]
 	Remove    bool         // run -d --rm: the supervisor removes the container when it is over
+
+	lease *network.Lease // the container's address; Supervise takes one when nil
 }
 
 // CheckRestart validates a --restart policy.
@@ -77,6 +81,14 @@ func CheckRestart(p string) error {
 // (kist start of a stopped container), and returns once the command
 // runs or failed to start.
 func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
+	if o.lease == nil {
+		l, err := releaseSpec(dir)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		o.lease = l
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -113,6 +125,10 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	if o.Remove {
 		env = append(env, nsinit.EnvSuperviseRm+"=1")
 	}
+	if o.lease != nil {
+		env = append(env, nsinit.EnvSuperviseLease+"="+strconv.Itoa(len(files)))
+		files = append(files, o.lease.File)
+	}
 	proc, err := os.StartProcess("/proc/self/exe", []string{"kist-supervise", dir}, &os.ProcAttr{
 		Env:   env,
 		Files: files,
@@ -128,4 +144,31 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 		return errorf("the container's supervisor exited before starting it (see %s)", dir)
 	}
 	return err
+}
+
+// releaseSpec leases the network address of the stopped container whose
+// spec is in dir again (kist start), and rewrites the spec with it.
+func releaseSpec(dir string) (*network.Lease, error) {
+	path := filepath.Join(dir, nsinit.SuperviseSpec)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errorf("reading the container's spec: %v", err)
+	}
+	spec, err := nsinit.Decode(data)
+	if err != nil {
+		return nil, errorf("the container's spec in %s: %v", dir, err)
+	}
+	l, err := leaseFor(spec)
+	if err != nil || l == nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path+".tmp", spec.Encode(), 0o600); err != nil {
+		l.Close()
+		return nil, errorf("writing the container's spec: %v", err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		l.Close()
+		return nil, errorf("writing the container's spec: %v", err)
+	}
+	return l, nil
 }

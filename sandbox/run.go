@@ -43,6 +43,7 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	if err != nil {
 		return 125, err
 	}
+	defer cfg.lease.Close()
 	defer ClosePublished(cfg.Published)
 	if len(cfg.Published) > 0 && cfg.ExecSocket == "" {
 		return 125, errorf("published ports need the container's exec socket, which this run has none of")
@@ -65,6 +66,22 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 	spec, err := buildSpec(cfg)
 	if err != nil {
 		return nil, nil, err
+	}
+	n, err := kistNetwork(cfg.Network)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n == nil && len(cfg.NetworkAliases) > 0 {
+		return nil, nil, errorf("--network-alias needs a kist network, not --network %s", cfg.Network)
+	}
+	if n != nil {
+		names := append([]string{cfg.Name, spec.Hostname}, cfg.NetworkAliases...)
+		if len(cfg.ID) >= 12 {
+			names = append(names, cfg.ID[:12])
+		}
+		if cfg.lease, err = attachNetwork(spec, n, names); err != nil {
+			return nil, nil, err
+		}
 	}
 	idmap := cfg.IDMap
 	if idmap == nil {
@@ -112,12 +129,9 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 			return nil, errorf("creating %s: %v", filepath.Dir(s.ExecSocket), err)
 		}
 	}
-	switch cfg.Network {
-	case "", "none", "default", "private":
-		s.NetNS = true
-	case "host":
-	default:
-		return nil, errorf("network %q: only \"host\" and \"none\" exist so far", cfg.Network)
+	s.NetNS = cfg.Network != "host"
+	if s.Hostname == "" && s.NetNS && len(cfg.ID) >= 12 {
+		s.Hostname = cfg.ID[:12] // docker's default
 	}
 	if s.Cwd != "" && !strings.HasPrefix(s.Cwd, "/") {
 		return nil, errorf("working directory %q must be an absolute path", s.Cwd)

@@ -32,6 +32,7 @@ type runOptions struct {
 	name        string
 	readOnly    bool
 	network     string
+	aliases     []string
 	volumes     []string
 	mounts      []string
 	tmpfs       []string
@@ -75,7 +76,8 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				if err != nil {
 					return err
 				}
-				cfg.ExecSocket = sandbox.ExecSocketPath(rd, sandbox.NewID())
+				cfg.ID = sandbox.NewID()
+				cfg.ExecSocket = sandbox.ExecSocketPath(rd, cfg.ID)
 				if cfg.Published, err = o.listen(nil); err != nil {
 					return err
 				}
@@ -110,7 +112,8 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.BoolVar(&o.rm, "rm", false, "remove the container when it exits (a --rootfs run leaves nothing behind anyway)")
 	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")
 	f.StringVar(&o.name, "name", "", "name of the container")
-	f.StringVar(&o.network, "network", "none", "network: none (own namespace with loopback only) or host")
+	f.StringVar(&o.network, "network", "bridge", "network: bridge (kist's default network), a network's name (kist network create), host, or none (loopback only)")
+	f.StringArrayVar(&o.aliases, "network-alias", nil, "another name the container has on its network")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "mount a host directory or a named volume: HOSTDIR:CONTAINERDIR[:ro] or NAME:CONTAINERDIR[:ro]")
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]")
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "mount a tmpfs: PATH[:size=64m,mode=1777]")
@@ -146,7 +149,7 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 	}
 	cfg := &sandbox.Config{
 		Args: args, Env: env, WorkDir: o.workdir, User: o.user,
-		Hostname: o.hostname, Network: o.network, ReadOnly: o.readOnly, TTY: o.tty,
+		Hostname: o.hostname, Network: o.network, NetworkAliases: o.aliases, Name: o.name, ReadOnly: o.readOnly, TTY: o.tty,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 	}
 	if o.entrypoint != "" {

@@ -44,6 +44,9 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if err := sandbox.CheckRestart(o.restart); err != nil {
 		return err
 	}
+	if err := sandbox.CheckNetwork(o.network); err != nil {
+		return err
+	}
 	if o.rm && o.restart != "" && o.restart != "no" {
 		return fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
 	}
@@ -107,12 +110,13 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 			return err
 		}
 	}
+	cfg.ID = p.Root.ID
 	cfg.Rootfs = p.Root.Rootfs
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
 	rec := &container.Record{
 		ID: p.Root.ID, Name: o.name, Image: img, ImageID: p.ImageID, Command: cfg.Args,
 		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.detach,
-		NetNS: cfg.Network != "host", Volumes: volumes, Restart: o.restart,
+		NetNS: cfg.Network != "host", Network: o.network, Aliases: o.aliases, Volumes: volumes, Restart: o.restart,
 	}
 	for _, pub := range cfg.Published {
 		rec.Ports = append(rec.Ports, pub.PortMap)

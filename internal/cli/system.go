@@ -11,6 +11,7 @@ import (
 	"kist/build"
 	"kist/container"
 	"kist/image"
+	"kist/network"
 	"kist/sandbox"
 	"kist/volume"
 )
@@ -22,7 +23,7 @@ func newSystemCmd() *cobra.Command {
 	var force bool
 	reset := &cobra.Command{
 		Use:   "reset",
-		Short: "Remove all images, containers, volumes and the build cache",
+		Short: "Remove all images, containers, volumes, networks and the build cache",
 		Long: `Remove all of kist's data: images (the whole image store), containers
 (running ones are killed first), volumes and the build cache. The files
 belong to the ids of your user namespace, so plain rm cannot delete them;
@@ -45,9 +46,10 @@ this can.`,
 				for _, r := range list {
 					r.Kill(rd)
 				}
+				network.StopKeepers(rd)
 			}
 			return inUserNS(cmd, func() error {
-				for _, dir := range []string{build.DefaultCacheDir(), container.BaseDir(), volume.BaseDir(), root} {
+				for _, dir := range []string{build.DefaultCacheDir(), container.BaseDir(), volume.BaseDir(), network.BaseDir(), root} {
 					if err := os.RemoveAll(dir); err != nil {
 						return err
 					}

@@ -18,7 +18,7 @@ type netnsThread struct {
 	fd    int // the new namespace, opened on its thread
 }
 
-func startNetns() *netnsThread {
+func startNetns(s *Spec, tap *tapSetup) *netnsThread {
 	t := &netnsThread{ready: make(chan error, 1), fd: -1}
 	go func() {
 		// Locked and never unlocked: when this goroutine returns, Go ends
@@ -32,6 +32,12 @@ func startNetns() *netnsThread {
 		if err = loopbackUp(); err != nil {
 			t.ready <- wrap("bringing up lo", err)
 			return
+		}
+		if tap != nil {
+			if err = setupTap(&s.Net, tap); err != nil {
+				t.ready <- err
+				return
+			}
 		}
 		t.fd, err = syscall.Open("/proc/thread-self/ns/net", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 		t.ready <- wrap("opening the network namespace", err)

@@ -22,7 +22,11 @@ func initStage() {
 	if s.ExecSocket != "" {
 		execL = listenExec(s.ExecSocket)
 	}
-	net := setupContainer(s)
+	var tap *tapSetup // its keeper connection is held until the init exits: the keeper then drops eth0
+	if s.Net.Socket != "" && s.NetNS {
+		tap = openTapSetup(&s.Net)
+	}
+	net := setupContainer(s, tap)
 	path, attr := prepareCommand(s)
 	if net != nil {
 		if err := net.join(); err != nil {
@@ -53,13 +57,18 @@ func initStage() {
 
 // setupContainer builds the mount tree, sets the host name and starts
 // the network namespace (returned, to be joined before the fork).
-func setupContainer(s *Spec) *netnsThread {
+func setupContainer(s *Spec, tap *tapSetup) *netnsThread {
 	var net *netnsThread
 	if s.NetNS && !s.HostRoot {
-		net = startNetns() // in parallel with the mounts
+		net = startNetns(s, tap) // in parallel with the mounts
 	} else if s.NetNS {
 		if err := loopbackUp(); err != nil { // cloned into it: see CloneNetNS
 			fail(125, "bringing up lo: "+err.Error())
+		}
+		if tap != nil {
+			if err := setupTap(&s.Net, tap); err != nil {
+				fail(125, err.Error())
+			}
 		}
 	}
 	if err := setupRootfs(s); err != nil {

@@ -38,6 +38,8 @@ type Spec struct {
 	// the container's own 127.0.0.1:PORT ("tcp:PORT") instead of a
 	// process: a published port's forwarder sends it.
 	Dial string
+	// Net, when Net.Socket is set, puts eth0 on a kist network (tap.go).
+	Net NetAttach
 }
 
 // Overlay names the directories of an overlay root filesystem.
@@ -117,6 +119,10 @@ func (s *Spec) Encode() []byte {
 	put("execsocket", s.ExecSocket)
 	if s.Dial != "" {
 		put("dial", s.Dial)
+	}
+	if n := s.Net; n.Socket != "" {
+		put("net", n.Network+"\x01"+join(n.Names, ',')+"\x01"+n.Socket+"\x01"+n.Token+"\x01"+n.Address+"\x01"+
+			n.Gateway+"\x01"+n.MAC+"\x01"+itoa(n.MTU)+"\x01"+n.HostIP)
 	}
 	return b
 }
@@ -211,6 +217,17 @@ func (s *Spec) set(k, v string) error {
 		s.ExecSocket = v
 	case "dial":
 		s.Dial = v
+	case "net":
+		f := split(v, 1, 9)
+		if len(f) != 9 {
+			return errorString("spec: bad net " + quote(v))
+		}
+		n := NetAttach{Network: f[0], Socket: f[2], Token: f[3], Address: f[4], Gateway: f[5], MAC: f[6], HostIP: f[8]}
+		if f[1] != "" {
+			n.Names = split(f[1], ',', 0)
+		}
+		n.MTU, err = atoi(f[7])
+		s.Net = n
 	case "mapnotice":
 		s.MapNotice = v
 	default:

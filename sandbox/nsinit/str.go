@@ -132,3 +132,21 @@ func trimRight(s string, c byte) string {
 	}
 	return s
 }
+
+func trimPrefix(s, prefix string) string {
+	if hasPrefix(s, prefix) {
+		return s[len(prefix):]
+	}
+	return s
+}
+
+func join(list []string, sep byte) string {
+	s := ""
+	for i, e := range list {
+		if i > 0 {
+			s += string(sep)
+		}
+		s += e
+	}
+	return s
+}

@@ -45,6 +45,10 @@ const (
 	EnvSuperviseRm = "_KIST_SUPERVISE_RM"
 	// EnvSuperviseRestart is the --restart policy.
 	EnvSuperviseRestart = "_KIST_SUPERVISE_RESTART"
+	// EnvSuperviseLease is the fd of the container's network lease
+	// (package network): held for the supervisor's life, so the
+	// container keeps its address across restarts.
+	EnvSuperviseLease = "_KIST_SUPERVISE_LEASE"
 	// SuperviseStopped, a file in the directory, says kist stop ended
 	// the container: no restart.
 	SuperviseStopped = "stopped"
@@ -55,6 +59,11 @@ func superviseStage() {
 	netns, _ := syscall.Getenv(EnvSuperviseNet)
 	syscall.CloseOnExec(FdSupStatus)
 	syscall.CloseOnExec(FdSupLock)
+	if l, ok := syscall.Getenv(EnvSuperviseLease); ok {
+		if fd, err := atoi(l); err == nil {
+			syscall.CloseOnExec(fd) // held, never read
+		}
+	}
 	ports, _ := syscall.Getenv(EnvSupervisePorts)
 	type published struct{ fd, port int }
 	var pubs []published

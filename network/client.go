@@ -1,0 +1,194 @@
+package network
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Lease is a container's place on a network, held while File is open
+// (pass it to whatever outlives the caller: a supervisor).
+type Lease struct {
+	File    *os.File // the connection to the keeper; closing it ends the lease
+	Network string
+	Socket  string // the keeper's socket, where the container's init attaches its tap
+	Token   string // names the lease when attaching
+	Address string // IP/PREFIX, e.g. 10.88.0.2/24
+	Gateway string // also the nameserver
+	MAC     string
+	MTU     int
+	HostIP  string // the host's 127.0.0.1 seen from the network (host.kist.internal)
+}
+
+// IP is the lease's address without its prefix length.
+func (l *Lease) IP() string { ip, _, _ := strings.Cut(l.Address, "/"); return ip }
+
+// Close ends the lease.
+func (l *Lease) Close() error {
+	if l == nil || l.File == nil {
+		return nil
+	}
+	return l.File.Close()
+}
+
+// LeaseAddress takes an address on n for a container known by names
+// (its name, aliases, host name, short id), starting n's keeper when
+// none runs. runDir is kist's runtime directory.
+func LeaseAddress(n *Network, runDir string, names []string) (*Lease, error) {
+	for _, name := range names {
+		if strings.ContainsAny(name, ", \n") {
+			return nil, fmt.Errorf("invalid name %q on network %s", name, n.Name)
+		}
+	}
+	c, err := dialKeeper(n, runDir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Write([]byte("lease " + strings.Join(names, ",") + "\n")); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("network %s: %v", n.Name, err)
+	}
+	line, err := readReply(c)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("network %s: %v", n.Name, err)
+	}
+	f := strings.Fields(line)
+	if len(f) != 6 {
+		c.Close()
+		return nil, fmt.Errorf("network %s: unexpected answer from its keeper: %q", n.Name, line)
+	}
+	mtu, _ := strconv.Atoi(f[4])
+	file, err := c.File() // a dup that keeps the lease; c goes
+	c.Close()
+	if err != nil {
+		return nil, err
+	}
+	sock, _ := keeperPaths(n, runDir)
+	return &Lease{File: file, Network: n.Name, Socket: sock, Token: f[0], Address: f[1], Gateway: f[2], MAC: f[3], MTU: mtu, HostIP: f[5]}, nil
+}
+
+// readReply reads a keeper's "ok ..." line and returns what follows ok.
+// It reads byte by byte: nothing after the line may be consumed.
+func readReply(c *net.UnixConn) (string, error) {
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	defer c.SetReadDeadline(time.Time{})
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := c.Read(b)
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			line = append(line, b[0])
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("its keeper ended the connection (%v)", err)
+		}
+	}
+	s := string(line)
+	if rest, ok := strings.CutPrefix(s, "ok"); ok {
+		return strings.TrimSpace(rest), nil
+	}
+	if msg, ok := strings.CutPrefix(s, "err "); ok {
+		return "", errors.New(msg)
+	}
+	return "", fmt.Errorf("unexpected answer %q", s)
+}
+
+// dialKeeper connects to n's keeper, starting one if none answers.
+func dialKeeper(n *Network, runDir string) (*net.UnixConn, error) {
+	sock, _ := keeperPaths(n, runDir)
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+		if err := startKeeper(n, runDir); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("network %s: its keeper does not answer on %s: %v", n.Name, sock, lastErr)
+}
+
+// startKeeper runs "kist internal network-keeper NAME" in a session of
+// its own and waits until it listens (or says why it cannot).
+func startKeeper(n *Network, runDir string) error {
+	sock, _ := keeperPaths(n, runDir)
+	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	logf, err := os.OpenFile(strings.TrimSuffix(sock, ".sock")+".log", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer logf.Close()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer devnull.Close()
+	var env []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "_KIST_") {
+			env = append(env, e)
+		}
+	}
+	p, err := os.StartProcess("/proc/self/exe", []string{"kist", "internal", "network-keeper", "--run-dir", runDir, n.Name}, &os.ProcAttr{
+		Env: env, Files: []*os.File{devnull, logf, logf, w}, Sys: &syscall.SysProcAttr{Setsid: true},
+	})
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("network %s: starting its keeper: %v", n.Name, err)
+	}
+	p.Release()
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 512)
+	k, _ := r.Read(buf)
+	line := strings.TrimSpace(string(buf[:k]))
+	switch {
+	case line == "ok":
+		return nil
+	case strings.HasPrefix(line, "err "):
+		return errors.New(strings.TrimPrefix(line, "err "))
+	}
+	return fmt.Errorf("network %s: its keeper ended without a word (see %s.log)", n.Name, strings.TrimSuffix(sock, ".sock"))
+}
+
+// Endpoints lists the containers on n while its keeper runs (none
+// otherwise).
+func Endpoints(n *Network, runDir string) ([]Endpoint, error) {
+	sock, _ := keeperPaths(n, runDir)
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return nil, nil // no keeper: nothing runs on it
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("list\n")); err != nil {
+		return nil, err
+	}
+	var eps []Endpoint
+	if err := json.NewDecoder(c).Decode(&eps); err != nil {
+		return nil, fmt.Errorf("network %s: reading its containers: %v", n.Name, err)
+	}
+	return eps, nil
+}

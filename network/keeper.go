@@ -1,0 +1,412 @@
+package network
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/containers/gvisor-tap-vsock/pkg/services/forwarder"
+	"github.com/containers/gvisor-tap-vsock/pkg/tap"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+)
+
+// KeeperGrace is how long a keeper stays after its last lease ends, so
+// that a quick series of kist run reuses it.
+var KeeperGrace = 3 * time.Second
+
+// gatewayMAC is the gateway's Ethernet address on every network.
+const gatewayMAC = "02:42:0a:00:00:01"
+
+// keeperPaths are a keeper's socket and lock, by network id (a network
+// removed and made again under the same name gets a new keeper).
+func keeperPaths(n *Network, runDir string) (sock, lock string) {
+	base := filepath.Join(runDir, "n", n.ID[:12])
+	return base + ".sock", base + ".lock"
+}
+
+// keeper is the state of one network's keeper process.
+type keeper struct {
+	n      *Network
+	subnet *net.IPNet
+	sw     *switch_
+	dns    *dnsServer
+
+	mu     sync.Mutex
+	leases map[string]*lease // by token
+	conns  int               // connections being served (leases, attaches, queries)
+	idle   *time.Timer
+	ln     *net.UnixListener
+}
+
+// lease is one container's place on the network.
+type lease struct {
+	token string
+	ip    net.IP
+	mac   net.HardwareAddr
+	names []string
+	port  *port // the container's tap, once attached
+}
+
+// Keep runs network n's keeper until it has had no lease for
+// KeeperGrace. ready, when not nil, gets "ok\n" once the socket listens
+// (or "ok\n" at once if another keeper for n runs already), or
+// "err MESSAGE\n". Keep is what "kist internal network-keeper" runs.
+func Keep(n *Network, runDir string, ready io.WriteCloser) error {
+	report := func(s string) {
+		if ready != nil {
+			io.WriteString(ready, s)
+			ready.Close()
+			ready = nil
+		}
+	}
+	err := keep(n, runDir, func() { report("ok\n") })
+	if err != nil {
+		report("err " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n")
+	}
+	return err
+}
+
+func keep(n *Network, runDir string, ready func()) error {
+	sock, lockPath := keeperPaths(n, runDir)
+	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		ready() // another keeper serves n
+		return nil
+	}
+	lock.Truncate(0)
+	lock.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0) // for StopKeepers
+	_, subnet, err := net.ParseCIDR(n.Subnet)
+	if err != nil {
+		return fmt.Errorf("network %s: bad subnet %q", n.Name, n.Subnet)
+	}
+	k := &keeper{n: n, subnet: subnet, leases: map[string]*lease{}}
+	if err := k.startStack(); err != nil {
+		return fmt.Errorf("network %s: starting its user-mode network stack: %v", n.Name, err)
+	}
+	os.Remove(sock)
+	k.ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return fmt.Errorf("network %s: listening on %s: %v", n.Name, sock, err)
+	}
+	k.ln.SetUnlinkOnClose(false)
+	k.idle = time.AfterFunc(KeeperGrace, k.maybeExit)
+	ready()
+	for {
+		c, err := k.ln.AcceptUnix()
+		if err != nil {
+			break // closed by maybeExit
+		}
+		k.mu.Lock()
+		k.conns++
+		k.idle.Stop()
+		k.mu.Unlock()
+		go func() {
+			k.serve(c)
+			c.Close()
+			k.mu.Lock()
+			k.conns--
+			k.armIdle()
+			k.mu.Unlock()
+		}()
+	}
+	return nil
+}
+
+// armIdle starts the exit countdown when nothing is left; k.mu held.
+func (k *keeper) armIdle() {
+	if k.conns == 0 && len(k.leases) == 0 {
+		k.idle.Reset(KeeperGrace)
+	}
+}
+
+// maybeExit ends the keeper if still idle. The socket goes first, under
+// the lock, so a client either got in before (and is served: the
+// accept loop's connections finish) or finds no socket and starts a new
+// keeper, which waits for this one's flock.
+func (k *keeper) maybeExit() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.conns > 0 || len(k.leases) > 0 {
+		return
+	}
+	os.Remove(k.ln.Addr().String())
+	os.Exit(0)
+}
+
+// serve answers one connection: "lease NAMES", "attach TOKEN" (with the
+// tap's fd) or "list".
+func (k *keeper) serve(c *net.UnixConn) {
+	buf := make([]byte, 4096)
+	oob := make([]byte, syscall.CmsgSpace(4))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	var fds []int
+	if msgs, err := syscall.ParseSocketControlMessage(oob[:oobn]); err == nil {
+		for _, m := range msgs {
+			if f, err := syscall.ParseUnixRights(&m); err == nil {
+				fds = append(fds, f...)
+			}
+		}
+	}
+	line, _, _ := strings.Cut(string(buf[:n]), "\n")
+	verb, arg, _ := strings.Cut(line, " ")
+	switch verb {
+	case "lease":
+		k.serveLease(c, arg)
+	case "attach":
+		if len(fds) != 1 {
+			for _, fd := range fds {
+				syscall.Close(fd)
+			}
+			fmt.Fprintf(c, "err attach without a tap\n")
+			return
+		}
+		k.serveAttach(c, arg, fds[0])
+	case "list":
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+		json.NewEncoder(c).Encode(k.endpoints())
+	default:
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+		fmt.Fprintf(c, "err unknown request %q\n", verb)
+	}
+}
+
+func (k *keeper) serveLease(c *net.UnixConn, arg string) {
+	var names []string
+	for _, s := range strings.Split(arg, ",") {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			names = append(names, s)
+		}
+	}
+	k.mu.Lock()
+	ip := k.freeIP()
+	if ip == nil {
+		k.mu.Unlock()
+		fmt.Fprintf(c, "err network %s is full: every address of %s is leased\n", k.n.Name, k.n.Subnet)
+		return
+	}
+	l := &lease{token: randomToken(), ip: ip, mac: macFor(ip), names: names}
+	k.leases[l.token] = l
+	k.mu.Unlock()
+	k.dns.add(names, ip)
+	ones, _ := k.subnet.Mask.Size()
+	fmt.Fprintf(c, "ok %s %s/%d %s %s %d %s\n", l.token, ip, ones, k.n.Gateway, l.mac, MTU, k.n.HostIP())
+	// The lease lasts as long as the connection.
+	io.Copy(io.Discard, c)
+	k.dns.remove(names, ip)
+	k.mu.Lock()
+	delete(k.leases, l.token)
+	p := l.port
+	l.port = nil
+	k.mu.Unlock()
+	if p != nil {
+		k.sw.detach(p)
+	}
+}
+
+func (k *keeper) serveAttach(c *net.UnixConn, token string, fd int) {
+	k.mu.Lock()
+	l := k.leases[token]
+	k.mu.Unlock()
+	if l == nil {
+		syscall.Close(fd)
+		fmt.Fprintf(c, "err no lease %s on network %s (its holder ended)\n", token, k.n.Name)
+		return
+	}
+	syscall.SetNonblock(fd, true)
+	p := &port{f: os.NewFile(uintptr(fd), "tap"), mac: string(l.mac)}
+	k.mu.Lock()
+	old := l.port
+	l.port = p
+	k.mu.Unlock()
+	if old != nil {
+		k.sw.detach(old) // a restarted container's previous tap
+	}
+	k.sw.attach(p)
+	fmt.Fprintf(c, "ok\n")
+	// The tap stays while the container's init holds the connection.
+	io.Copy(io.Discard, c)
+	k.mu.Lock()
+	if l.port == p {
+		l.port = nil
+	}
+	k.mu.Unlock()
+	k.sw.detach(p)
+}
+
+// freeIP returns the lowest address not leased (k.mu held): from .2 up
+// to the one before HostIP.
+func (k *keeper) freeIP() net.IP {
+	used := map[string]bool{}
+	for _, l := range k.leases {
+		used[l.ip.String()] = true
+	}
+	host := k.n.HostIP()
+	for i := uint32(2); ; i++ {
+		ip := addIP(k.subnet.IP, i)
+		if !k.subnet.Contains(ip) || ip.Equal(host) {
+			return nil
+		}
+		if !used[ip.String()] {
+			return ip
+		}
+	}
+}
+
+// macFor is docker's scheme: 02:42 and the IPv4 address.
+func macFor(ip net.IP) net.HardwareAddr {
+	v := ip.To4()
+	return net.HardwareAddr{0x02, 0x42, v[0], v[1], v[2], v[3]}
+}
+
+func randomToken() string {
+	b := make([]byte, 8)
+	f, _ := os.Open("/dev/urandom")
+	if f != nil {
+		io.ReadFull(f, b)
+		f.Close()
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+// Endpoint is one container on a running network, as network inspect
+// shows it.
+type Endpoint struct {
+	Name        string `json:"Name"`
+	Names       []string
+	IPv4Address string `json:"IPv4Address"`
+	MacAddress  string `json:"MacAddress"`
+	Attached    bool   `json:"-"`
+}
+
+func (k *keeper) endpoints() []Endpoint {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	ones, _ := k.subnet.Mask.Size()
+	out := []Endpoint{}
+	for _, l := range k.leases {
+		e := Endpoint{Names: l.names, IPv4Address: l.ip.String() + "/" + strconv.Itoa(ones), MacAddress: l.mac.String(), Attached: l.port != nil}
+		if len(l.names) > 0 {
+			e.Name = l.names[0]
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// startStack makes the gateway: gVisor's stack on one NIC joined to the
+// switch, with the gateway's address, DNS, and (unless the network is
+// internal) TCP and UDP forwarders for every other destination, .254
+// rewritten to the host's 127.0.0.1.
+func (k *keeper) startStack() error {
+	hostIP := k.n.HostIP().String()
+	ep, err := tap.NewLinkEndpoint(false, MTU, gatewayMAC, k.n.Gateway, []string{hostIP})
+	if err != nil {
+		return err
+	}
+	s := stack.New(stack.Options{
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol},
+		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4},
+	})
+	if e := s.CreateNIC(1, ep); e != nil {
+		return fmt.Errorf("%s", e)
+	}
+	gw := tcpip.AddrFrom4Slice(net.ParseIP(k.n.Gateway).To4())
+	if e := s.AddProtocolAddress(1, tcpip.ProtocolAddress{Protocol: ipv4.ProtocolNumber, AddressWithPrefix: gw.WithPrefix()}, stack.AddressProperties{}); e != nil {
+		return fmt.Errorf("%s", e)
+	}
+	s.SetSpoofing(1, true)
+	s.SetPromiscuousMode(1, true)
+	sub, err := tcpip.NewSubnet(tcpip.AddrFromSlice(k.subnet.IP.To4()), tcpip.MaskFromBytes(k.subnet.Mask))
+	if err != nil {
+		return err
+	}
+	s.SetRouteTable([]tcpip.Route{{Destination: sub, NIC: 1}})
+	var natLock sync.Mutex
+	nat := map[tcpip.Address]tcpip.Address{
+		tcpip.AddrFrom4Slice(net.ParseIP(hostIP).To4()): tcpip.AddrFrom4Slice(net.IPv4(127, 0, 0, 1).To4()),
+	}
+	if !k.n.Internal {
+		s.SetTransportProtocolHandler(tcp.ProtocolNumber, forwarder.TCP(s, nat, &natLock, false).HandlePacket)
+		s.SetTransportProtocolHandler(udp.ProtocolNumber, forwarder.UDP(s, nat, &natLock, false).HandlePacket)
+	}
+	k.sw = newSwitch(ep)
+	ep.Connect(k.sw)
+	k.dns, err = startDNS(s, gw, !k.n.Internal)
+	return err
+}
+
+// readLine reads one reply line from a keeper.
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimSuffix(line, "\n"), nil
+}
+
+// StopKeepers ends every network keeper of runDir at once (kist system
+// reset, after it killed the containers).
+func StopKeepers(runDir string) {
+	for _, l := range liveKeepers(runDir) {
+		b, _ := os.ReadFile(l)
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 1 {
+			continue
+		}
+		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cmd), "network-keeper") {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// KeepersRunning counts the keepers of runDir that run now.
+func KeepersRunning(runDir string) int { return len(liveKeepers(runDir)) }
+
+// liveKeepers returns the lock files of runDir's keepers that some
+// keeper holds.
+func liveKeepers(runDir string) []string {
+	locks, _ := filepath.Glob(filepath.Join(runDir, "n", "*.lock"))
+	var out []string
+	for _, l := range locks {
+		f, err := os.Open(l)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) != nil {
+			out = append(out, l)
+		}
+		f.Close()
+	}
+	return out
+}
