@@ -23,36 +23,15 @@
 // The container's writable layer is in the image store (image.Store
 // CreateContainer); removing a container removes both.
 //
-// # Networks (not yet: what was found)
+// # Networks
 //
-// Each container today has a network namespace of its own with loopback
-// only (or the host's, --network host); published ports reach it through
-// its init (see package sandbox, Published). Containers that talk to
-// each other by name need more, and the kernel's rules decide the shape:
-//
-//   - A network namespace belongs to the user namespace that made it.
-//     Moving a veth end into it, or setns into it, needs CAP_NET_ADMIN /
-//     CAP_SYS_ADMIN in that user namespace. Today every container makes
-//     its own user namespace, so two containers are siblings and neither
-//     (nor kist's own short-lived namespace) may wire the other.
-//   - Go cannot setns into a user or mount namespace (the process is
-//     multithreaded), so a later kist command cannot join a running one;
-//     it can only ask a process that is already inside.
-//
-// So a network needs a keeper: a process (kist itself, started on demand,
-// ending with the network's last container) that holds one user
-// namespace with the user's full mapping and the network's namespace with
-// a bridge. Containers on the network are started from inside the
-// keeper's user namespace (their supervisor forked by the keeper on
-// request over a unix socket, with the caller's fds passed by
-// SCM_RIGHTS), so the keeper may create a veth per container, give it an
-// address, and serve names (an /etc/hosts written per container, or a
-// small DNS server on the bridge). Outbound traffic leaves through a
-// user-mode NAT attached to a tap in the network namespace: rootlesskit
-// v3's in-process gvisor driver (module served: v3.3.0), or slirp4netns /
-// pasta when installed (slirp4netns is on the project's machines as a
-// podman dependency). Published ports then dial the container's bridge
-// address from inside the keeper instead of asking the container's init.
+// A container on a kist network (the default) has eth0, a tap device its
+// init makes, whose frames the network's keeper switches; see package
+// network for why (a network namespace belongs to the user namespace that
+// made it, and every container has its own, so no veth can join two).
+// Published ports reach the container through its init whatever its
+// network (package sandbox, Published). Record.Network names the network,
+// so kist network rm can refuse one a container still uses.
 package container
 
 import (

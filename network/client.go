@@ -122,8 +122,8 @@ func dialKeeper(n *Network, runDir string) (*net.UnixConn, error) {
 	return nil, fmt.Errorf("network %s: its keeper does not answer on %s: %v", n.Name, sock, lastErr)
 }
 
-// startKeeper runs "kist internal network-keeper NAME" in a session of
-// its own and waits until it listens (or says why it cannot).
+// startKeeper runs kist as NAME's keeper (see keepermain.go) in a
+// session of its own and waits until it listens (or says why it cannot).
 func startKeeper(n *Network, runDir string) error {
 	sock, _ := keeperPaths(n, runDir)
 	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
@@ -152,7 +152,8 @@ func startKeeper(n *Network, runDir string) error {
 			env = append(env, e)
 		}
 	}
-	p, err := os.StartProcess("/proc/self/exe", []string{"kist", "internal", "network-keeper", "--run-dir", runDir, n.Name}, &os.ProcAttr{
+	env = append(env, envKeeper+"="+n.Name, envKeeperRunDir+"="+runDir)
+	p, err := os.StartProcess("/proc/self/exe", []string{"kist-network", n.Name}, &os.ProcAttr{
 		Env: env, Files: []*os.File{devnull, logf, logf, w}, Sys: &syscall.SysProcAttr{Setsid: true},
 	})
 	w.Close()

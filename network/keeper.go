@@ -65,7 +65,7 @@ type lease struct {
 // Keep runs network n's keeper until it has had no lease for
 // KeeperGrace. ready, when not nil, gets "ok\n" once the socket listens
 // (or "ok\n" at once if another keeper for n runs already), or
-// "err MESSAGE\n". Keep is what "kist internal network-keeper" runs.
+// "err MESSAGE\n". Keep is what a keeper process runs (keepermain.go).
 func Keep(n *Network, runDir string, ready io.WriteCloser) error {
 	report := func(s string) {
 		if ready != nil {
@@ -384,7 +384,7 @@ func StopKeepers(runDir string) {
 		if err != nil || pid <= 1 {
 			continue
 		}
-		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cmd), "network-keeper") {
+		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.HasPrefix(string(cmd), "kist-network\x00") {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}

@@ -7,8 +7,7 @@
 // Every kist container has a user namespace of its own, and a network
 // namespace belongs to the user namespace that made it: no process of the
 // user may move a veth end between two containers' namespaces, since none
-// has CAP_NET_ADMIN in both (see package container's history of this
-// design). File descriptors, though, cross namespaces freely. So each
+// has CAP_NET_ADMIN in both. File descriptors, though, cross namespaces freely. So each
 // container's init makes a tap device, eth0, inside its own network
 // namespace (it has CAP_NET_ADMIN there), gives it the address it was
 // leased, and passes the tap's fd over a unix socket to the network's

@@ -91,17 +91,41 @@ func main() {
 	fmt.Printf("image %s (one layer: a static Go HTTP server, also /bin/true and /bin/sleep); podman %s, %s\n", ref, p.version(), strings.Join(p.pre[6:], " "))
 	fmt.Printf("%d CPUs, load average at the start %s\n\n", runtime.NumCPU(), loadavg())
 
-	// 1. run -d + exec
+	// 1. run -d + exec, loopback only and on the default network
 	settle()
 	for _, t := range tools { // warm: the first container of a store costs more
-		lifecycleRound(t, ref, "warm")
+		lifecycleRound(t, ref, "warm", networkNone)
 	}
 	runs, execs := map[*tool][]time.Duration{}, map[*tool][]time.Duration{}
 	for r := 0; r < *n; r++ {
 		for i := range tools {
 			t := tools[(i+r)%len(tools)]
-			run, ex := lifecycleRound(t, ref, fmt.Sprintf("lc%d", r))
+			run, ex := lifecycleRound(t, ref, fmt.Sprintf("lc%d", r), networkNone)
 			runs[t], execs[t] = append(runs[t], run), append(execs[t], ex)
+		}
+	}
+	netRuns := map[*tool][]time.Duration{}
+	for _, t := range tools {
+		lifecycleRound(t, ref, "warm", nil)
+	}
+	for r := 0; r < *n; r++ {
+		for i := range tools {
+			t := tools[(i+r)%len(tools)]
+			run, ex := lifecycleRound(t, ref, fmt.Sprintf("nt%d", r), nil)
+			netRuns[t] = append(netRuns[t], run+ex)
+		}
+	}
+
+	// 4. container to container on one network (measured first, before
+	// the web containers run)
+	c2c := map[*tool][]float64{}
+	for _, t := range tools {
+		startNetServer(t, ref)
+	}
+	for r := 0; r < *bulkRounds; r++ {
+		for i := range tools {
+			t := tools[(i+r)%len(tools)]
+			c2c[t] = append(c2c[t], fetchOnNetwork(t, ref, int64(*bulkMB)*1e6))
 		}
 	}
 
@@ -140,8 +164,10 @@ func main() {
 		fmt.Printf("   %-8s %18s %18s %18s\n", t.name, msMin(runs[t]), msMin(execs[t]), msMin(sums[t]))
 	}
 	ratio := float64(benchutil.Median(sums[k])) / float64(benchutil.Median(sums[p]))
-	fmt.Printf("   kist/podman = %.3f (run -d %.3f, exec %.3f); target <= 0.2: %s\n\n", ratio,
+	fmt.Printf("   kist/podman = %.3f (run -d %.3f, exec %.3f); target <= 0.2: %s\n", ratio,
 		float64(benchutil.Median(runs[k]))/float64(benchutil.Median(runs[p])), float64(benchutil.Median(execs[k]))/float64(benchutil.Median(execs[p])), met(ratio <= 0.2))
+	fmt.Printf("   on each tool's default network (kist: bridge, its keeper running; podman: slirp4netns), run -d + exec: kist %s, podman %s, kist/podman = %.3f\n\n",
+		msMin(netRuns[k]), msMin(netRuns[p]), float64(benchutil.Median(netRuns[k]))/float64(benchutil.Median(netRuns[p])))
 
 	fmt.Printf("2. HTTP to a Go server on container port 8080 published on 127.0.0.1: %d keep-alive connections, %d rounds of %s, median (min-max)\n", *conns, *httpRounds, *duration)
 	for _, t := range targets {
@@ -151,6 +177,12 @@ func main() {
 	rq := benchutil.Median(reqs["kist"]) / benchutil.Median(reqs["podman"])
 	fmt.Printf("   req/s: kist/podman = %.2f, kist/host = %.2f; target kist >= podman: %s\n", rq, benchutil.Median(reqs["kist"])/benchutil.Median(reqs["host"]), met(rq >= 1))
 	fmt.Printf("   bulk:  kist/podman = %.2f, kist/host = %.2f\n\n", benchutil.Median(bulk["kist"])/benchutil.Median(bulk["podman"]), benchutil.Median(bulk["kist"])/benchutil.Median(bulk["host"]))
+
+	fmt.Printf("4. container to container on one network (network create; GET of %d MB by name), %d rounds, median (min-max)\n", *bulkMB, *bulkRounds)
+	for _, t := range tools {
+		fmt.Printf("   %-8s %6.0f MB/s (%.0f-%.0f)\n", t.name, benchutil.Median(c2c[t]), slices.Min(c2c[t]), slices.Max(c2c[t]))
+	}
+	fmt.Printf("   kist/podman = %.2f\n\n", benchutil.Median(c2c[k])/benchutil.Median(c2c[p]))
 
 	fmt.Println("3. memory of the per-container processes on the host (the web container), MiB")
 	fmt.Printf("   %-56s %22s %22s\n", "", "idle RSS/PSS threads", "after load")
@@ -292,12 +324,12 @@ func newPodman(dir string) *tool {
 
 // lifecycleRound times a detached run of sleep 1000 and an exec of true
 // in it, then removes the container (untimed).
-func lifecycleRound(t *tool, ref, name string) (run, ex time.Duration) {
+func lifecycleRound(t *tool, ref, name string, netArgs []string) (run, ex time.Duration) {
 	if t.name == "podman" {
 		t.must("rm", "-f", "-t", "0", "--ignore", name)
 	}
 	syscall.Sync()
-	_, run = t.timed(append(t.run(name, ref, networkNone(t)...), "sleep", "1000")...)
+	_, run = t.timed(append(t.run(name, ref, netArgs...), "sleep", "1000")...)
 	_, ex = t.timed("exec", name, "true")
 	t.must(t.rm(name)...)
 	settle()
@@ -325,13 +357,8 @@ func settle() {
 }
 
 // networkNone is the arguments that give t's container a network
-// namespace with loopback only: kist's default, podman's --network none.
-func networkNone(t *tool) []string {
-	if t.name == "podman" {
-		return []string{"--network", "none"}
-	}
-	return nil
-}
+// namespace with loopback only.
+var networkNone = []string{"--network", "none"}
 
 // startWeb runs the image's HTTP server in a container of t with port
 // 8080 published on a free loopback port, waits until it answers, and
@@ -359,6 +386,25 @@ func startWeb(t *tool, ref string) (string, func() []proc) {
 		}
 		return t.helpers(id, now)
 	}
+}
+
+// startNetServer creates the network benchnet for t and runs the image's
+// server on it as "srv".
+func startNetServer(t *tool, ref string) {
+	t.must("network", "create", "benchnet")
+	benchutil.AtExit(func() { t.cmd(t.rm("srv")...).Run(); t.cmd("network", "rm", "benchnet").Run() })
+	t.must(t.run("srv", ref, "--network", "benchnet")...)
+}
+
+// fetchOnNetwork downloads size bytes from srv in another container on
+// benchnet and returns the MB/s the client measured.
+func fetchOnNetwork(t *tool, ref string, size int64) float64 {
+	out := t.must("run", "--rm", "--network", "benchnet", ref, "fetch", fmt.Sprintf("http://srv:8080/bulk?bytes=%d", size))
+	var v float64
+	if _, err := fmt.Sscanf(strings.TrimSpace(out), "MB/s %f", &v); err != nil {
+		benchutil.Fail("%s: fetch said %q", t.name, out)
+	}
+	return v
 }
 
 // startHostServer runs the HTTP server directly on the host.
@@ -527,7 +573,8 @@ func pushImage(ref, server string) error {
 }
 
 // writeLayer writes the image's only layer: bin as /server, which is
-// also /bin/sleep and /bin/true, and the usual empty directories.
+// also /bin/sleep, /bin/true and /bin/fetch, and the usual empty
+// directories.
 func writeLayer(w io.Writer, bin []byte) error {
 	tw := tar.NewWriter(w)
 	mtime := time.Unix(1700000000, 0)
@@ -546,7 +593,7 @@ func writeLayer(w io.Writer, bin []byte) error {
 	if _, err := tw.Write(bin); err != nil {
 		return err
 	}
-	for _, l := range []string{"sleep", "true"} {
+	for _, l := range []string{"sleep", "true", "fetch"} {
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + l, Linkname: "/server", Mode: 0o777, ModTime: mtime}); err != nil {
 			return err
 		}

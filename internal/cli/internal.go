@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/image"
-	"kist/network"
 	"kist/volume"
 )
 
@@ -56,22 +55,6 @@ func newInternalCmd() *cobra.Command {
 	prepare.Flags().StringVar(&name, "name", "", "container name")
 	prepare.Flags().StringVar(&id, "id", "", "container id")
 	prepare.Flags().StringArrayVar(&volumes, "volume", nil, "named volume NAME:/path to create and fill")
-	var runDir string
-	keeper := &cobra.Command{
-		Use:  "network-keeper NAME",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ready := os.NewFile(3, "ready")
-			n, err := network.Get(args[0])
-			if err != nil {
-				fmt.Fprintf(ready, "err %v\n", err)
-				return err
-			}
-			return network.Keep(n, runDir, ready)
-		},
-	}
-	keeper.Flags().StringVar(&runDir, "run-dir", "", "kist's runtime directory")
-	cmd.AddCommand(keeper)
 	remove := &cobra.Command{
 		Use:  "remove-container ID",
 		Args: cobra.ExactArgs(1),

@@ -7,10 +7,12 @@
 //	server ADDR        GET / answers a short text; GET /bulk?bytes=N, N zero bytes
 //	true               exits 0
 //	sleep SECONDS      sleeps, or exits at SIGTERM (pid 1 has no default action for it)
+//	fetch URL          GETs URL, discards the body and prints "MB/s N" (10^6 bytes)
 package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -38,6 +40,21 @@ func main() {
 		case <-sig:
 		case <-time.After(time.Duration(s * float64(time.Second))):
 		}
+		os.Exit(0)
+	case "fetch":
+		if len(os.Args) != 2 {
+			fail("usage: fetch URL")
+		}
+		start := time.Now()
+		resp, err := http.Get(os.Args[1])
+		if err != nil {
+			fail("fetch: %v", err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err != nil || resp.StatusCode != 200 {
+			fail("fetch: %v %s", err, resp.Status)
+		}
+		fmt.Printf("MB/s %.1f\n", float64(n)/1e6/time.Since(start).Seconds())
 		os.Exit(0)
 	}
 	if len(os.Args) != 2 {
