@@ -13,7 +13,8 @@ import (
 )
 
 // kist cp reaches a running container's files through its init's root,
-// /proc/INITPID/root: the user owns the container's namespaces, so the
+// /proc/INITPID/root (a stopped one's through its root filesystem,
+// mounted in kist's user namespace: CopyOutOf, CopyInto): the user owns the container's namespaces, so the
 // kernel lets them in. Every path inside is resolved with
 // openat2(RESOLVE_IN_ROOT), so a symlink in the container (to /etc, to
 // ../..) stays inside it; below the path the copy goes entry by entry
@@ -24,7 +25,7 @@ import (
 func (r *Record) rootFD(runDir string) (int, error) {
 	st := r.State(runDir)
 	if st.Status != Running || st.InitPid == 0 {
-		return -1, fmt.Errorf("container %s is not running: kist cp works with running containers (kist start %s)", r.Short(), r.Short())
+		return -1, &NotRunningError{r.Short()}
 	}
 	fd, err := unix.Open("/proc/"+strconv.Itoa(st.InitPid)+"/root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -32,6 +33,12 @@ func (r *Record) rootFD(runDir string) (int, error) {
 	}
 	return fd, nil
 }
+
+// NotRunningError says the container does not run (its files are then
+// reached through the image store).
+type NotRunningError struct{ ID string }
+
+func (e *NotRunningError) Error() string { return "container " + e.ID + " is not running" }
 
 func openIn(root int, p string, flags uint64) (int, error) {
 	return unix.Openat2(root, p, &unix.OpenHow{Flags: flags | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
@@ -46,6 +53,13 @@ func (r *Record) CopyOut(runDir, src, dst string) error {
 		return err
 	}
 	defer unix.Close(root)
+	return r.CopyOutOf(root, src, dst)
+}
+
+// CopyOutOf is CopyOut from the container's root directory root (an
+// O_PATH fd): for a stopped container, its root filesystem mounted by
+// the caller.
+func (r *Record) CopyOutOf(root int, src, dst string) error {
 	fd, err := openIn(root, src, unix.O_PATH)
 	if err != nil {
 		return fmt.Errorf("%s:%s: %w", r.refName(), src, err)
@@ -138,6 +152,12 @@ func (r *Record) CopyIn(runDir, src, dst string) error {
 		return err
 	}
 	defer unix.Close(root)
+	return r.CopyInto(root, src, dst)
+}
+
+// CopyInto is CopyIn into the container's root directory root (see
+// CopyOutOf).
+func (r *Record) CopyInto(root int, src, dst string) error {
 	dst = path.Clean("/" + dst)
 	name := path.Base(dst)
 	parentPath := path.Dir(dst)

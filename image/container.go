@@ -51,6 +51,16 @@ func (s *Store) containerRoot(c *storage.Container) (*ContainerRoot, error) {
 	return r, err
 }
 
+// ContainerRoot returns where container id's root filesystem is (to
+// Mount while it does not run: kist cp of a stopped container).
+func (s *Store) ContainerRoot(id string) (*ContainerRoot, error) {
+	c, err := s.s.Container(id)
+	if err != nil {
+		return nil, fmt.Errorf("no such container: %s", id)
+	}
+	return s.containerRoot(c)
+}
+
 // HasContainer reports whether the store has container idOrName.
 func (s *Store) HasContainer(idOrName string) bool {
 	_, err := s.s.Container(idOrName)

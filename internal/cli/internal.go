@@ -10,7 +10,9 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
+	"kist/container"
 	"kist/image"
 	"kist/volume"
 )
@@ -55,6 +57,37 @@ func newInternalCmd() *cobra.Command {
 	prepare.Flags().StringVar(&name, "name", "", "container name")
 	prepare.Flags().StringVar(&id, "id", "", "container id")
 	prepare.Flags().StringArrayVar(&volumes, "volume", nil, "named volume NAME:/path to create and fill")
+	cp := &cobra.Command{
+		Use:  "cp ID in|out SRC DST",
+		Args: cobra.ExactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := container.Find(args[0])
+			if err != nil {
+				return err
+			}
+			return withStore(cmd, func(st *image.Store) error {
+				root, err := st.ContainerRoot(r.ID)
+				if err != nil {
+					return err
+				}
+				unmount, err := root.Mount()
+				if err != nil {
+					return err
+				}
+				defer unmount()
+				fd, err := unix.Open(root.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+				if err != nil {
+					return err
+				}
+				defer unix.Close(fd)
+				if args[1] == "in" {
+					return r.CopyInto(fd, args[2], args[3])
+				}
+				return r.CopyOutOf(fd, args[2], args[3])
+			})
+		},
+	}
+	cmd.AddCommand(cp)
 	remove := &cobra.Command{
 		Use:  "remove-container ID",
 		Args: cobra.ExactArgs(1),
