@@ -68,6 +68,7 @@ type Record struct {
 	Volumes    []string          `json:"volumes,omitempty"` // named volumes it mounts
 	Ports      []sandbox.PortMap `json:"ports,omitempty"`   // published ports, host port as bound
 	Restart    string            `json:"restart,omitempty"` // --restart policy
+	Labels     map[string]string `json:"labels,omitempty"`  // --label, compose's project and service
 }
 
 // Status values of State.

@@ -314,27 +314,8 @@ func newStartCmd() *cobra.Command {
 	}
 }
 
-// startContainer starts a stopped detached container again with the
-// spec it was created with (its writable layer kept its files).
-func startContainer(r *container.Record, rd string) error {
-	if r.State(rd).Active() {
-		return nil // already running: docker start says nothing either
-	}
-	if !r.Detached {
-		return fmt.Errorf("container %s ran in the foreground; kist start restarts containers made with kist run -d", refName(r))
-	}
-	lock, err := image.OpenRunLock(rd, r.ID)
-	if err != nil {
-		return err
-	}
-	defer lock.Close()
-	pubs, err := sandbox.Listen(r.Ports)
-	if err != nil {
-		return err
-	}
-	defer sandbox.ClosePublished(pubs)
-	return sandbox.Supervise(container.Dir(r.ID), lock, sandbox.SuperviseOptions{NetNS: r.NetNS, Published: pubs, Restart: r.Restart})
-}
+// startContainer starts a stopped detached container again.
+func startContainer(r *container.Record, rd string) error { return r.Start() }
 
 func newRestartCmd() *cobra.Command {
 	var secs int

@@ -88,6 +88,19 @@ func newInternalCmd() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(cp)
+	hasImage := &cobra.Command{
+		Use:  "has-image REF",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(st *image.Store) error {
+				if _, err := st.Lookup(args[0]); err != nil {
+					return ExitError{Code: 1}
+				}
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(hasImage)
 	remove := &cobra.Command{
 		Use:  "remove-container ID",
 		Args: cobra.ExactArgs(1),

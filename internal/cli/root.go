@@ -34,6 +34,9 @@ func New() *cobra.Command {
 Its commands follow docker's, so "docker run ..." becomes "kist run ...".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Flags of intermediate commands (kist compose -f FILE up) are parsed
+		// where they appear, so a subcommand may reuse a letter (logs -f).
+		TraverseChildren: true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = false
 	for _, c := range commands {

@@ -1,0 +1,177 @@
+// Package compose runs compose projects (compose.yaml) with kist's own
+// parts: the file is loaded, interpolated and validated by compose-spec's
+// compose-go (the reference implementation: its schema, merge rules and
+// normalisation), and every service becomes kist containers (package
+// container) on the project's networks (package network), with its named
+// volumes (package volume), named and labelled as docker compose does:
+//
+//	containers  PROJECT-SERVICE-N (or container_name)
+//	networks    PROJECT_default, PROJECT_NAME
+//	volumes     PROJECT_NAME
+//	labels      com.docker.compose.project, .service, .container-number,
+//	            .oneoff, .config-hash (what up compares to recreate)
+//
+// There is no daemon: a project is whatever containers carry its label.
+package compose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Docker compose's labels.
+const (
+	LabelProject    = "com.docker.compose.project"
+	LabelService    = "com.docker.compose.service"
+	LabelNumber     = "com.docker.compose.container-number"
+	LabelOneoff     = "com.docker.compose.oneoff"
+	LabelConfigHash = "com.docker.compose.config-hash"
+	LabelWorkDir    = "com.docker.compose.project.working_dir"
+)
+
+// Options say which project to load, as compose's global flags do.
+type Options struct {
+	WorkDir  string   // where to look for the files; "" is the current directory
+	Files    []string // -f, in order (later ones override); none: compose.yaml & co, walking up
+	Name     string   // -p
+	EnvFiles []string // --env-file; none: .env next to the first file
+	Profiles []string // --profile
+}
+
+// Load reads, merges, interpolates and validates the project. Errors
+// name the file and, where compose-go knows it, the line or key path.
+func Load(ctx context.Context, o Options) (*types.Project, error) {
+	wd := o.WorkDir
+	if wd == "" {
+		var err error
+		if wd, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	files := o.Files
+	if len(files) == 0 {
+		f, err := findFile(wd)
+		if err != nil {
+			return nil, err
+		}
+		files = []string{f}
+	}
+	opts := []cli.ProjectOptionsFn{
+		cli.WithWorkingDirectory(filepath.Dir(absIn(wd, files[0]))),
+		cli.WithOsEnv,
+		cli.WithEnvFiles(o.EnvFiles...),
+		cli.WithDotEnv,
+		cli.WithProfiles(o.Profiles),
+		cli.WithResolvedPaths(true),
+	}
+	if o.Name != "" {
+		opts = append(opts, cli.WithName(o.Name))
+	}
+	for i, f := range files {
+		files[i] = absIn(wd, f)
+	}
+	po, err := cli.NewProjectOptions(files, opts...)
+	if err != nil {
+		return nil, err
+	}
+	p, err := po.LoadProject(ctx)
+	if err != nil {
+		return nil, explain(err, files)
+	}
+	return p, nil
+}
+
+func absIn(dir, p string) string {
+	if p == "-" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// fileNames are the names docker compose looks for, in its order.
+var fileNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+
+// findFile looks for a compose file in dir and its parents, as docker
+// compose does.
+func findFile(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		for _, n := range fileNames {
+			p := filepath.Join(d, n)
+			if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				return p, nil
+			}
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return "", fmt.Errorf("no compose file in %s or its parents: write a compose.yaml there (or name one with -f)", dir)
+}
+
+// explain turns compose-go's errors into kist's one-line messages that
+// start with the file's name.
+func explain(err error, files []string) error {
+	msg := strings.TrimSpace(err.Error())
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: check the file name (-f) and the env_files it names", msg)
+	}
+	// the schema's "services.web.bogus false schema": a key the spec lacks
+	if i := strings.Index(msg, " false schema"); i > 0 {
+		path := msg[:i]
+		if j := strings.LastIndex(path, ": "); j >= 0 {
+			path = path[j+2:]
+		}
+		msg = path + ": unknown key (not in the compose specification; check its spelling and indentation)"
+	}
+	msg = strings.TrimPrefix(msg, "validating ")
+	for _, f := range files {
+		if strings.Contains(msg, f) {
+			return errors.New(msg)
+		}
+	}
+	name := files[0]
+	if rel, err := filepath.Rel(mustGetwd(), name); err == nil && !strings.HasPrefix(rel, "..") {
+		name = rel
+	}
+	return fmt.Errorf("%s: %s", name, msg)
+}
+
+func mustGetwd() string {
+	wd, _ := os.Getwd()
+	return wd
+}
+
+// Check finds what would make up fail half way, before anything starts:
+// a build context that does not exist, a host port published twice.
+func Check(p *types.Project) error {
+	ports := map[string]string{}
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		if s.Build != nil && !strings.Contains(s.Build.Context, "://") {
+			if st, err := os.Stat(s.Build.Context); err != nil || !st.IsDir() {
+				return fmt.Errorf("service %s: build context %s is not a directory: fix build: (or build.context:)", name, s.Build.Context)
+			}
+		}
+		if s.Image == "" && s.Build == nil {
+			return fmt.Errorf("service %s has neither image: nor build:", name)
+		}
+		for _, port := range s.Ports {
+			if port.Published == "" {
+				continue
+			}
+			key := port.HostIP + ":" + port.Published + "/" + port.Protocol
+			if other, ok := ports[key]; ok {
+				return fmt.Errorf("services %s and %s both publish host port %s: give one another port", other, name, port.Published)
+			}
+			ports[key] = name
+		}
+	}
+	return nil
+}

@@ -1,0 +1,547 @@
+package compose
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"kist/container"
+	"kist/network"
+	"kist/sandbox"
+	"kist/volume"
+)
+
+// Steps are what compose asks kist's image store to do; the store works
+// inside kist's user namespace, so each is a kist command run there
+// (package cli provides them; tests may replace them).
+type Steps struct {
+	// Build builds an image: kist build -t TAG [-f FILE] [--build-arg]... [--target T] CONTEXT.
+	Build func(ctx context.Context, args []string) error
+	// HasImage reports whether the store has image ref.
+	HasImage func(ctx context.Context, ref string) bool
+	// Remove removes containers by id (their layers too): kist rm -f.
+	Remove func(ctx context.Context, ids []string) error
+	// RemoveVolumes removes named volumes: kist volume rm.
+	RemoveVolumes func(ctx context.Context, names []string) error
+}
+
+// UpOptions are compose up's.
+type UpOptions struct {
+	Build         bool // --build: build images even if they exist
+	ForceRecreate bool
+	Out           io.Writer // progress lines ("Container x  Started")
+	Warn          io.Writer // warnings about what kist does not do
+}
+
+// Up creates the project's networks and volumes, builds what needs
+// building, and starts every service's containers in dependency order,
+// detached. A container whose configuration is unchanged is left running
+// (or started again); a changed one is recreated.
+func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
+	if err := Check(p); err != nil {
+		return err
+	}
+	warnUnsupported(p, o.Warn)
+	if err := ensureNetworks(p, o.Out); err != nil {
+		return err
+	}
+	if err := ensureVolumes(p, o.Out); err != nil {
+		return err
+	}
+	if err := buildImages(ctx, p, st, o.Build); err != nil {
+		return err
+	}
+	existing, err := projectContainers(p.Name)
+	if err != nil {
+		return err
+	}
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return err
+	}
+	return p.ForEachService(nil, func(name string, s *types.ServiceConfig) error {
+		if err := waitDependencies(ctx, p, s, rd); err != nil {
+			return err
+		}
+		hash := configHash(s)
+		n := replicas(s)
+		for i := 1; i <= n; i++ {
+			cname := containerName(p, s, i)
+			if r := existing[cname]; r != nil {
+				if r.Labels[LabelConfigHash] == hash && !o.ForceRecreate {
+					if !r.State(rd).Active() {
+						if err := startAgain(r); err != nil {
+							return err
+						}
+						fmt.Fprintf(o.Out, " Container %s  Started\n", cname)
+					} else {
+						fmt.Fprintf(o.Out, " Container %s  Running\n", cname)
+					}
+					continue
+				}
+				r.Kill(rd)
+				if err := st.Remove(ctx, []string{r.ID}); err != nil {
+					return err
+				}
+				fmt.Fprintf(o.Out, " Container %s  Recreate\n", cname)
+			}
+			ro, err := runOptions(p, s, i, hash)
+			if err != nil {
+				return err
+			}
+			if _, _, err := container.Run(ctx, ro); err != nil {
+				return fmt.Errorf("service %s: %w", name, err)
+			}
+			fmt.Fprintf(o.Out, " Container %s  Started\n", cname)
+		}
+		// fewer replicas than before: the extra ones go
+		for _, r := range existing {
+			if r.Labels[LabelService] == name {
+				if k, _ := strconv.Atoi(r.Labels[LabelNumber]); k > n {
+					r.Kill(rd)
+					st.Remove(ctx, []string{r.ID})
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// startAgain starts a stopped container of the project (kist start).
+func startAgain(r *container.Record) error {
+	return r.Start()
+}
+
+func replicas(s *types.ServiceConfig) int {
+	if s.Scale != nil {
+		return *s.Scale
+	}
+	if s.Deploy != nil && s.Deploy.Replicas != nil {
+		return *s.Deploy.Replicas
+	}
+	return 1
+}
+
+// containerName is container_name, or PROJECT-SERVICE-N.
+func containerName(p *types.Project, s *types.ServiceConfig, i int) string {
+	if s.ContainerName != "" {
+		return s.ContainerName
+	}
+	return fmt.Sprintf("%s-%s-%d", p.Name, s.Name, i)
+}
+
+// imageName is the service's image, or the one up builds for it
+// (PROJECT-SERVICE, as docker compose names it).
+func imageName(p *types.Project, s *types.ServiceConfig) string {
+	if s.Image != "" {
+		return s.Image
+	}
+	return p.Name + "-" + s.Name
+}
+
+// configHash identifies a service's configuration: up recreates a
+// container whose hash differs.
+func configHash(s *types.ServiceConfig) string {
+	b, _ := json.Marshal(s)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func ensureNetworks(p *types.Project, out io.Writer) error {
+	for _, key := range usedNetworks(p) {
+		cfg := p.Networks[key]
+		if bool(cfg.External) {
+			if _, err := network.Get(cfg.Name); err != nil {
+				return fmt.Errorf("network %s is declared external but does not exist: kist network create %s", cfg.Name, cfg.Name)
+			}
+			continue
+		}
+		if _, err := network.Get(cfg.Name); err == nil {
+			continue
+		}
+		labels := map[string]string{LabelProject: p.Name, "com.docker.compose.network": key}
+		o := network.Options{Internal: cfg.Internal, Labels: labels}
+		if cfg.Ipam.Config != nil && len(cfg.Ipam.Config) > 0 {
+			o.Subnet = cfg.Ipam.Config[0].Subnet
+		}
+		if _, err := network.Create(cfg.Name, o); err != nil {
+			return fmt.Errorf("network %s: %w", key, err)
+		}
+		fmt.Fprintf(out, " Network %s  Created\n", cfg.Name)
+	}
+	return nil
+}
+
+// usedNetworks are the networks the project's services join, by key.
+func usedNetworks(p *types.Project) []string {
+	seen := map[string]bool{}
+	for _, s := range p.Services {
+		for _, k := range serviceNetworks(&s) {
+			seen[k] = true
+		}
+	}
+	var out []string
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// serviceNetworks are a service's network keys, highest priority
+// first ("default" when it names none).
+func serviceNetworks(s *types.ServiceConfig) []string {
+	if s.NetworkMode != "" {
+		return nil
+	}
+	if len(s.Networks) == 0 {
+		return []string{"default"}
+	}
+	var keys []string
+	for k := range s.Networks {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		pi, pj := 0, 0
+		if c := s.Networks[keys[i]]; c != nil {
+			pi = c.Priority
+		}
+		if c := s.Networks[keys[j]]; c != nil {
+			pj = c.Priority
+		}
+		if pi != pj {
+			return pi > pj
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+func ensureVolumes(p *types.Project, out io.Writer) error {
+	for key, cfg := range p.Volumes {
+		if bool(cfg.External) {
+			if _, err := volume.Get(cfg.Name); err != nil {
+				return fmt.Errorf("volume %s is declared external but does not exist: kist volume create %s", cfg.Name, cfg.Name)
+			}
+			continue
+		}
+		if _, err := volume.Get(cfg.Name); err == nil {
+			continue
+		}
+		if _, err := volume.Create(cfg.Name, map[string]string{LabelProject: p.Name, "com.docker.compose.volume": key}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, " Volume %s  Created\n", cfg.Name)
+	}
+	return nil
+}
+
+// buildImages builds the images of services with a build section that
+// are missing (or all of them with always).
+func buildImages(ctx context.Context, p *types.Project, st Steps, always bool) error {
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		if s.Build == nil {
+			continue
+		}
+		img := imageName(p, &s)
+		if !always && st.HasImage(ctx, img) {
+			continue
+		}
+		if err := Build(ctx, p, &s, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Build builds service s's image.
+func Build(ctx context.Context, p *types.Project, s *types.ServiceConfig, st Steps) error {
+	b := s.Build
+	args := []string{"-t", imageName(p, s)}
+	if b.Dockerfile != "" {
+		df := b.Dockerfile
+		if !strings.HasPrefix(df, "/") {
+			df = b.Context + "/" + df
+		}
+		args = append(args, "-f", df)
+	}
+	var keys []string
+	for k := range b.Args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v := b.Args[k]; v != nil {
+			args = append(args, "--build-arg", k+"="+*v)
+		}
+	}
+	if b.Target != "" {
+		args = append(args, "--target", b.Target)
+	}
+	args = append(args, b.Context)
+	if err := st.Build(ctx, args); err != nil {
+		return fmt.Errorf("service %s: building %s: %w", s.Name, imageName(p, s), err)
+	}
+	return nil
+}
+
+// runOptions turns service s (replica i) into a detached kist run.
+func runOptions(p *types.Project, s *types.ServiceConfig, i int, hash string) (*container.RunOptions, error) {
+	cfg := &sandbox.Config{
+		Args: s.Command, WorkDir: s.WorkingDir, User: s.User, Hostname: s.Hostname,
+		TTY: s.Tty, ReadOnly: s.ReadOnly, Name: containerName(p, s, i),
+	}
+	var keys []string
+	for k := range s.Environment {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v := s.Environment[k]; v != nil {
+			cfg.Env = append(cfg.Env, k+"="+*v)
+		}
+	}
+	switch nets := serviceNetworks(s); {
+	case s.NetworkMode == "host" || s.NetworkMode == "none":
+		cfg.Network = s.NetworkMode
+	case s.NetworkMode != "":
+		return nil, fmt.Errorf("service %s: network_mode %q is not supported by kist yet (host, none, or networks:)", s.Name, s.NetworkMode)
+	default:
+		cfg.Network = p.Networks[nets[0]].Name
+		cfg.NetworkAliases = []string{s.Name}
+		if c := s.Networks[nets[0]]; c != nil {
+			cfg.NetworkAliases = append(cfg.NetworkAliases, c.Aliases...)
+		}
+	}
+	for _, v := range s.Volumes {
+		switch v.Type {
+		case types.VolumeTypeVolume:
+			if v.Source == "" {
+				return nil, fmt.Errorf("service %s: an anonymous volume at %s is not supported by kist yet: name it (NAME:%s) and declare it under volumes:", s.Name, v.Target, v.Target)
+			}
+			name := v.Source
+			if vc, ok := p.Volumes[v.Source]; ok {
+				name = vc.Name
+			}
+			cfg.Mounts = append(cfg.Mounts, sandbox.Mount{Source: name, Target: v.Target, ReadOnly: v.ReadOnly, Named: true})
+		case types.VolumeTypeBind:
+			cfg.Mounts = append(cfg.Mounts, sandbox.Mount{Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly})
+		case types.VolumeTypeTmpfs:
+			cfg.Mounts = append(cfg.Mounts, sandbox.Mount{Target: v.Target, Tmpfs: true})
+		default:
+			return nil, fmt.Errorf("service %s: volume type %q is not supported by kist", s.Name, v.Type)
+		}
+	}
+	for _, t := range s.Tmpfs {
+		m, err := sandbox.ParseTmpfs(t)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", s.Name, err)
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	ro := &container.RunOptions{Image: imageName(p, s), Config: cfg, Detach: true, Restart: s.Restart}
+	if s.Entrypoint != nil {
+		ro.Entrypoint = s.Entrypoint
+	}
+	for _, port := range s.Ports {
+		pm := sandbox.PortMap{HostIP: port.HostIP, CtrPort: int(port.Target), Proto: port.Protocol}
+		if pm.Proto == "" {
+			pm.Proto = "tcp"
+		}
+		if port.Published != "" {
+			hp, err := strconv.Atoi(port.Published)
+			if err != nil {
+				return nil, fmt.Errorf("service %s: published port %q: port ranges are not supported by kist yet", s.Name, port.Published)
+			}
+			pm.HostPort = hp
+		}
+		ro.Publish = append(ro.Publish, pm)
+	}
+	ro.Labels = map[string]string{}
+	for k, v := range s.Labels {
+		ro.Labels[k] = v
+	}
+	ro.Labels[LabelProject] = p.Name
+	ro.Labels[LabelService] = s.Name
+	ro.Labels[LabelNumber] = strconv.Itoa(i)
+	ro.Labels[LabelOneoff] = "False"
+	ro.Labels[LabelConfigHash] = hash
+	ro.Labels[LabelWorkDir] = p.WorkingDir
+	return ro, nil
+}
+
+// waitDependencies waits for s's depends_on conditions.
+func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceConfig, rd string) error {
+	for dep, d := range s.DependsOn {
+		if d.Condition != types.ServiceConditionCompletedSuccessfully {
+			continue // started: ForEachService started it first
+		}
+		recs, err := projectContainers(p.Name)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.Labels[LabelService] != dep {
+				continue
+			}
+			st := r.Wait(rd)
+			if st.ExitCode != 0 {
+				return fmt.Errorf("service %s depends on %s completing successfully, but %s exited with %d", s.Name, dep, r.Name, st.ExitCode)
+			}
+		}
+	}
+	return nil
+}
+
+// projectContainers are the containers labelled with the project, by name.
+func projectContainers(project string) (map[string]*container.Record, error) {
+	recs, err := container.List()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*container.Record{}
+	for _, r := range recs {
+		if r.Labels[LabelProject] == project {
+			out[r.Name] = r
+		}
+	}
+	return out, nil
+}
+
+// DownOptions are compose down's.
+type DownOptions struct {
+	Volumes bool // -v: remove the project's named volumes too
+	Timeout time.Duration
+	Out     io.Writer
+}
+
+// Down stops and removes the project's containers and networks (and
+// with Volumes its volumes).
+func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error {
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return err
+	}
+	recs, err := projectContainers(p.Name)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for n := range recs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var ids []string
+	for _, n := range names {
+		r := recs[n]
+		if r.State(rd).Active() {
+			r.Stop(rd, o.Timeout)
+			fmt.Fprintf(o.Out, " Container %s  Stopped\n", n)
+		}
+		ids = append(ids, r.ID)
+	}
+	if len(ids) > 0 {
+		if err := st.Remove(ctx, ids); err != nil {
+			return err
+		}
+		for _, n := range names {
+			fmt.Fprintf(o.Out, " Container %s  Removed\n", n)
+		}
+	}
+	for _, key := range usedNetworks(p) {
+		cfg := p.Networks[key]
+		if bool(cfg.External) {
+			continue
+		}
+		if n, err := network.Get(cfg.Name); err == nil && n.Labels[LabelProject] == p.Name {
+			if err := network.Remove(cfg.Name, rd); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.Out, " Network %s  Removed\n", cfg.Name)
+		}
+	}
+	if o.Volumes {
+		var vols []string
+		for _, cfg := range p.Volumes {
+			if !bool(cfg.External) {
+				if _, err := volume.Get(cfg.Name); err == nil {
+					vols = append(vols, cfg.Name)
+				}
+			}
+		}
+		sort.Strings(vols)
+		if len(vols) > 0 {
+			if err := st.RemoveVolumes(ctx, vols); err != nil {
+				return err
+			}
+			for _, v := range vols {
+				fmt.Fprintf(o.Out, " Volume %s  Removed\n", v)
+			}
+		}
+	}
+	return nil
+}
+
+// Containers lists the project's containers, by name.
+func Containers(project string) ([]*container.Record, error) {
+	m, err := projectContainers(project)
+	if err != nil {
+		return nil, err
+	}
+	var out []*container.Record
+	for _, r := range m {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// warnUnsupported names the service keys kist does not apply yet, so
+// nothing is ignored silently.
+func warnUnsupported(p *types.Project, w io.Writer) {
+	if w == nil {
+		return
+	}
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		var keys []string
+		add := func(set bool, key string) {
+			if set {
+				keys = append(keys, key)
+			}
+		}
+		add(s.HealthCheck != nil && !s.HealthCheck.Disable, "healthcheck")
+		add(s.StopSignal != "", "stop_signal")
+		add(s.StopGracePeriod != nil, "stop_grace_period")
+		add(s.Init != nil && *s.Init, "init")
+		add(s.StdinOpen, "stdin_open")
+		add(len(s.CapAdd) > 0, "cap_add")
+		add(len(s.CapDrop) > 0, "cap_drop")
+		add(s.Privileged, "privileged")
+		add(len(s.Devices) > 0, "devices")
+		add(len(s.ExtraHosts) > 0, "extra_hosts")
+		add(len(s.DNS) > 0, "dns")
+		add(len(s.Secrets) > 0, "secrets")
+		add(len(s.Configs) > 0, "configs")
+		add(len(s.Networks) > 1, "networks (all but the first)")
+		add(s.Deploy != nil && s.Deploy.Resources.Limits != nil, "deploy.resources")
+		add(s.MemLimit != 0, "mem_limit")
+		add(s.CPUS != 0, "cpus")
+		for dep, d := range s.DependsOn {
+			add(d.Condition == types.ServiceConditionHealthy, "depends_on."+dep+".condition: service_healthy (treated as service_started)")
+		}
+		if len(keys) > 0 {
+			fmt.Fprintf(w, "kist: warning: service %s: kist does not apply %s yet\n", name, strings.Join(keys, ", "))
+		}
+	}
+}

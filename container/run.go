@@ -1,0 +1,266 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"kist/image"
+	"kist/sandbox"
+)
+
+// RunOptions is one run of an image: kist run IMAGE, or a compose
+// service's container. Config holds what docker run's flags say (the
+// environment, user, mounts, network, ...); its Args are the command
+// given after the image, which replaces the image's CMD, and its Rootfs,
+// Overlay, ID, ExecSocket and Published are filled in by Run.
+type RunOptions struct {
+	Image      string
+	Entrypoint []string // replaces the image's entrypoint (and drops its CMD) when set
+	Config     *sandbox.Config
+	Detach     bool   // run under a supervisor and return at once
+	Remove     bool   // --rm
+	Restart    string // --restart, with Detach
+	Publish    []sandbox.PortMap
+	PublishAll bool // -P: also every port the image EXPOSEs
+	Labels     map[string]string
+	// Prepare runs kist's "internal prepare-run" step in the user
+	// namespace and returns its standard output (see Prepared); nil
+	// means sandbox.InUserNSOutput with this binary. (Steps run
+	// /proc/self/exe with argv[0] os.Args[0]: kist's main dispatches on
+	// the name it was called by, and a test binary runs as kist only
+	// under that name.)
+	Prepare func(ctx context.Context, args []string) ([]byte, int, error)
+	// Cleanup removes a half-made container's layer (kist's "internal
+	// remove-container" step); nil means the same through this binary.
+	Cleanup func(ctx context.Context, id string)
+}
+
+// Prepared is what the prepare-run step (in kist's user namespace)
+// hands back: where the container's root filesystem is, and the image's
+// config.
+type Prepared struct {
+	Root    *image.ContainerRoot `json:"root"`
+	Config  v1.Config            `json:"config"`
+	ImageID string               `json:"image_id"`
+	Volumes map[string]string    `json:"volumes,omitempty"` // named volume -> its directory
+}
+
+// Run creates a container of o.Image and starts it: detached, it returns
+// once the command runs (code 0); in the foreground, once it ended, with
+// its exit status. rec is nil when nothing was created.
+func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) {
+	cfg := o.Config
+	if o.Restart != "" && o.Restart != "no" && !o.Detach {
+		return nil, 125, fmt.Errorf("--restart works with -d (a container in the background); add -d")
+	}
+	if err := sandbox.CheckRestart(o.Restart); err != nil {
+		return nil, 125, err
+	}
+	if o.Remove && o.Restart != "" && o.Restart != "no" {
+		return nil, 125, fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
+	}
+	if err := sandbox.CheckNetwork(cfg.Network); err != nil {
+		return nil, 125, err
+	}
+	if o.Prepare == nil {
+		o.Prepare = sandbox.InUserNSOutput
+	}
+	if o.Cleanup == nil {
+		o.Cleanup = func(ctx context.Context, id string) {
+			code, err := sandbox.InUserNSRun(ctx, []string{os.Args[0], "internal", "remove-container", id})
+			if err != nil || code != 0 {
+				fmt.Fprintf(os.Stderr, "kist: removing container %s failed (%v); kist system reset clears everything\n", id[:12], err)
+			}
+		}
+	}
+	// The container is marked running before it exists, so kist rm can
+	// never take its layer away under it.
+	id := sandbox.NewID()
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return nil, 125, err
+	}
+	lock, err := image.OpenRunLock(rd, id)
+	if err != nil {
+		return nil, 125, fmt.Errorf("marking the container as running: %w", err)
+	}
+	defer lock.Close()
+	prep := []string{os.Args[0], "internal", "prepare-run", "--id", id, o.Image}
+	if cfg.Name != "" {
+		prep = append(prep, "--name", cfg.Name)
+	}
+	var volumes []string
+	for _, m := range cfg.Mounts {
+		if m.Named {
+			prep = append(prep, "--volume", m.Source+":"+m.Target)
+			volumes = append(volumes, m.Source)
+		}
+	}
+	out, code, err := o.Prepare(ctx, prep)
+	if err != nil {
+		return nil, 125, err
+	}
+	if code != 0 {
+		return nil, 125, &ReportedError{Code: 125} // the step said why on stderr
+	}
+	var p Prepared
+	if err := json.Unmarshal(out, &p); err != nil || p.Root == nil {
+		return nil, 125, fmt.Errorf("preparing the container: unexpected answer %q", out)
+	}
+	fail := func(err error) (*Record, int, error) {
+		o.Cleanup(ctx, p.Root.ID)
+		return nil, 125, err
+	}
+	if err := applyImageConfig(cfg, o.Entrypoint, p.Config); err != nil {
+		return fail(fmt.Errorf("%s: %w", o.Image, err))
+	}
+	for i, m := range cfg.Mounts {
+		if m.Named {
+			cfg.Mounts[i].Source, cfg.Mounts[i].Named = p.Volumes[m.Source], false
+		}
+	}
+	if sock := sandbox.ExecSocketPath(rd, p.Root.ID); len(sock) <= 107 {
+		cfg.ExecSocket = sock // longer: no kist exec for it (kist exec says so)
+	}
+	if len(o.Publish) > 0 || o.PublishAll {
+		if cfg.ExecSocket == "" {
+			return fail(fmt.Errorf("-p needs a runtime directory with a shorter path than %s: set XDG_RUNTIME_DIR", rd))
+		}
+		maps := append([]sandbox.PortMap(nil), o.Publish...)
+		if o.PublishAll {
+			maps = append(maps, exposedPorts(p.Config.ExposedPorts)...)
+		}
+		if cfg.Published, err = sandbox.Listen(maps); err != nil {
+			return fail(err)
+		}
+	}
+	cfg.ID = p.Root.ID
+	cfg.Rootfs = p.Root.Rootfs
+	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
+	network := cfg.Network
+	if network == "" || network == "default" {
+		network = "bridge"
+	}
+	rec = &Record{
+		ID: p.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: p.ImageID, Command: cfg.Args,
+		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.Detach,
+		NetNS: cfg.Network != "host", Network: network, Aliases: cfg.NetworkAliases, Volumes: volumes,
+		Restart: o.Restart, Labels: o.Labels,
+	}
+	for _, pub := range cfg.Published {
+		rec.Ports = append(rec.Ports, pub.PortMap)
+	}
+	if o.Detach {
+		if err := Save(rec); err != nil {
+			sandbox.ClosePublished(cfg.Published)
+			return fail(err)
+		}
+		if err := sandbox.StartDetached(cfg, Dir(rec.ID), lock, sandbox.SuperviseOptions{Restart: o.Restart, Remove: o.Remove}); err != nil {
+			rec.RemoveFiles()
+			return fail(err)
+		}
+		return rec, 0, nil
+	}
+	if o.Remove {
+		defer func() {
+			lock.Close() // not running any more: it may go
+			os.Remove(image.RunLockPath(rd, id))
+			o.Cleanup(ctx, p.Root.ID)
+		}()
+		code, err := sandbox.Run(ctx, cfg)
+		return nil, code, err
+	}
+	// A container kept after it exits has a record, so kist ps -a,
+	// start and rm know it.
+	if err := Save(rec); err != nil {
+		return fail(err)
+	}
+	started := time.Now()
+	cfg.Started = func(pid, initPid int) {
+		WriteState(rec.ID, State{Status: Running, Pid: pid, InitPid: initPid, StartedAt: started})
+	}
+	code, err = sandbox.Run(ctx, cfg)
+	WriteState(rec.ID, State{Status: Exited, ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
+	return rec, code, err
+}
+
+// ReportedError is a failure already explained on standard error (by
+// a step kist ran); Code is the exit status to end with.
+type ReportedError struct{ Code int }
+
+func (e *ReportedError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// exposedPorts are the image's EXPOSEd ports as -p CTRPORT maps.
+func exposedPorts(exposed map[string]struct{}) []sandbox.PortMap {
+	var ports []string
+	for p := range exposed {
+		ports = append(ports, p)
+	}
+	sort.Strings(ports)
+	var maps []sandbox.PortMap
+	for _, p := range ports {
+		if m, err := sandbox.ParsePublish(p); err == nil {
+			maps = append(maps, m)
+		}
+	}
+	return maps
+}
+
+// applyImageConfig merges the image's config under cfg with docker's
+// rules: an entrypoint given replaces the image's and drops its CMD;
+// cfg.Args (the command given) replaces CMD; the image's Env comes first,
+// cfg's wins; cfg's WorkDir and User win over WorkingDir and User.
+func applyImageConfig(cfg *sandbox.Config, entrypoint []string, ic v1.Config) error {
+	ep, cmdArgs := ic.Entrypoint, ic.Cmd
+	if entrypoint != nil {
+		ep, cmdArgs = entrypoint, nil
+	}
+	if len(cfg.Args) > 0 {
+		cmdArgs = cfg.Args
+	}
+	cfg.Args = append(append([]string{}, ep...), cmdArgs...)
+	if len(cfg.Args) == 0 {
+		return fmt.Errorf("no command specified: the image has no Entrypoint or Cmd, so give one after the image name")
+	}
+	cfg.Env = sandbox.MergeEnv(append(append([]string{}, ic.Env...), cfg.Env...))
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = ic.WorkingDir
+	}
+	if cfg.User == "" {
+		cfg.User = ic.User
+	}
+	return nil
+}
+
+// Start starts a stopped detached container again (kist start) with the
+// spec it was created with; its writable layer kept its files. A running
+// one is left alone.
+func (r *Record) Start() error {
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return err
+	}
+	if r.State(rd).Active() {
+		return nil // docker start says nothing either
+	}
+	if !r.Detached {
+		return fmt.Errorf("container %s ran in the foreground; kist start restarts containers made with kist run -d", r.refName())
+	}
+	lock, err := image.OpenRunLock(rd, r.ID)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	pubs, err := sandbox.Listen(r.Ports)
+	if err != nil {
+		return err
+	}
+	defer sandbox.ClosePublished(pubs)
+	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{NetNS: r.NetNS, Published: pubs, Restart: r.Restart})
+}
