@@ -269,6 +269,15 @@ func newKist(bin, dir string) *tool {
 					out = append(out, p)
 				}
 			}
+			// the default network's keeper, shared by all its containers
+			// (it may have started before this container)
+			for _, p := range listProcs() {
+				env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.pid))
+				if len(p.argv) > 1 && p.argv[0] == "kist-network" && p.argv[1] == "bridge" && strings.Contains(string(env), workDir) {
+					p.label = "network keeper (one per network, shared)"
+					out = append(out, p)
+				}
+			}
 			return out
 		},
 	}
@@ -683,3 +692,6 @@ func met(ok bool) string {
 	}
 	return "NOT met"
 }
+
+// listProcs is procs, for closures whose parameter shadows it.
+var listProcs = procs

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -42,7 +43,33 @@ Its commands follow docker's, so "docker run ..." becomes "kist run ...".`,
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
+	requireSubcommand(root)
 	return root
+}
+
+// requireSubcommand makes every command that only groups others (kist,
+// kist network, kist compose) fail on a word that is none of them. Cobra
+// does that itself, but not when it traverses children (see
+// TraverseChildren above).
+func requireSubcommand(c *cobra.Command) {
+	if !c.Runnable() && c.HasSubCommands() {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			var names []string
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return fmt.Errorf("unknown command %q for %q: it knows %s (see %s --help)", args[0], cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
+		}
+	}
+	for _, sub := range c.Commands() {
+		requireSubcommand(sub)
+	}
 }
 
 // Main runs the command line with args (without the program name) and
