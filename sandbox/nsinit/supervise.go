@@ -204,7 +204,7 @@ func runSupervised(dir, spec string, netns bool, devnull, logfd, restarts int, s
 		syscall.Write(FdSupStatus, []byte(status))
 		syscall.Close(FdSupStatus)
 		started1()
-		trimBinary()
+		TrimBinary()
 	}
 	var ws syscall.WaitStatus
 	for {
@@ -451,14 +451,14 @@ func civil(z int64) (y, m, d int64) {
 	return y, m, d
 }
 
-// trimBinary drops this process's mappings of the kist binary's code and
+// TrimBinary drops this process's mappings of the kist binary's code and
 // read-only data (MADV_DONTNEED on private, read-only file mappings: the
 // pages stay in the page cache, only this process's page tables forget
 // them). The Go runtime reads large parts of a 30 MB binary while it
 // starts (its function tables); an idle supervisor needs a few pages of
 // them, which fault back in as it runs. This takes the supervisor from
 // about 5.8 to about 2 MiB of RSS.
-func trimBinary() {
+func TrimBinary() {
 	maps := readAll("/proc/self/maps")
 	exe := ""
 	for _, l := range split(maps, '\n', 0) {
