@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/containers/gvisor-tap-vsock/pkg/services/forwarder"
-	"github.com/containers/gvisor-tap-vsock/pkg/tap"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
@@ -337,7 +336,7 @@ func (k *keeper) endpoints() []Endpoint {
 // rewritten to the host's 127.0.0.1.
 func (k *keeper) startStack() error {
 	hostIP := k.n.HostIP().String()
-	ep, err := tap.NewLinkEndpoint(false, MTU, gatewayMAC, k.n.Gateway, []string{hostIP})
+	ep, err := newGateway(MTU, gatewayMAC, k.n.Gateway, hostIP)
 	if err != nil {
 		return err
 	}
@@ -368,7 +367,7 @@ func (k *keeper) startStack() error {
 		s.SetTransportProtocolHandler(udp.ProtocolNumber, forwarder.UDP(s, nat, &natLock, false).HandlePacket)
 	}
 	k.sw = newSwitch(ep)
-	ep.Connect(k.sw)
+	ep.sw = k.sw
 	k.dns, err = startDNS(s, gw, !k.n.Internal)
 	return err
 }

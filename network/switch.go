@@ -4,9 +4,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/containers/gvisor-tap-vsock/pkg/tap"
 	"gvisor.dev/gvisor/pkg/buffer"
-	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 )
@@ -19,7 +17,7 @@ import (
 // destination tap (a write to a tap never blocks for long: the kernel
 // queues the frame in the container's network stack).
 type switch_ struct {
-	gw *tap.LinkEndpoint
+	gw *gateway
 
 	mu    sync.RWMutex
 	ports map[string]*port // by MAC address (bytes as a string)
@@ -32,7 +30,7 @@ type port struct {
 	once sync.Once
 }
 
-func newSwitch(gw *tap.LinkEndpoint) *switch_ {
+func newSwitch(gw *gateway) *switch_ {
 	return &switch_{gw: gw, ports: map[string]*port{}}
 }
 
@@ -105,12 +103,12 @@ func (s *switch_) toGateway(eth header.Ethernet) {
 	data := buffer.MakeWithData(eth) // a copy: the caller reuses its buffer
 	data.TrimFront(header.EthernetMinimumSize)
 	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: data})
-	s.gw.DeliverNetworkPacket(eth.Type(), pkt)
+	s.gw.deliver(eth.Type(), pkt)
 	pkt.DecRef()
 }
 
-// DeliverNetworkPacket takes a frame the gateway sends (tap.NetworkSwitch).
-func (s *switch_) DeliverNetworkPacket(_ tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
+// fromGateway takes a frame the gateway sends.
+func (s *switch_) fromGateway(pkt *stack.PacketBuffer) {
 	v := pkt.ToView()
 	defer v.Release()
 	frame := v.AsSlice()
