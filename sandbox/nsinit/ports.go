@@ -166,8 +166,26 @@ func (r *relay) run() {
 			if p == nil || p.finished {
 				continue
 			}
-			p.ab.step()
-			p.ba.step()
+			// Only the directions this event concerns: input on a
+			// socket moves from it, room on a socket drains into it.
+			// (Stepping both on every event cost two splice calls that
+			// found nothing per request; measured: +2% requests/s,
+			// within the noise of this 2-CPU machine.)
+			in, out := &p.ab, &p.ba // fd is a
+			if int(ev.Fd) == p.b {
+				in, out = &p.ba, &p.ab
+			}
+			if ev.Events&(syscall.EPOLLERR|syscall.EPOLLHUP) != 0 {
+				in.step()
+				out.step()
+			} else {
+				if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP) != 0 {
+					in.step()
+				}
+				if ev.Events&syscall.EPOLLOUT != 0 && out.pending > 0 {
+					out.step()
+				}
+			}
 			if (p.ab.eof || p.ab.failed) && (p.ba.eof || p.ba.failed) {
 				r.finish(p)
 			}
