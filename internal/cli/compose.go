@@ -191,7 +191,68 @@ services reach each other by name, named volumes, published ports.`,
 		},
 	}
 	logs.Flags().BoolVarP(&follow, "follow", "f", false, "keep following")
-	cmd.AddCommand(config, build, upCmd, downCmd, ps, logs)
+	var stopSecs int
+	each := func(use, short string, fn func(r *container.Record, rd string) (string, error)) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " [SERVICE...]",
+			Short: short,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				p, err := load(cmd)
+				if err != nil {
+					return err
+				}
+				for _, a := range args {
+					if _, err := p.GetService(a); err != nil {
+						return err
+					}
+				}
+				recs, err := compose.Containers(p.Name)
+				if err != nil {
+					return err
+				}
+				rd, err := sandbox.RuntimeDir()
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					if len(args) > 0 && !contains(args, r.Labels[compose.LabelService]) {
+						continue
+					}
+					did, err := fn(r, rd)
+					if err != nil {
+						return fmt.Errorf("%s: %w", r.Name, err)
+					}
+					if did != "" {
+						fmt.Fprintf(cmd.ErrOrStderr(), " Container %s  %s\n", r.Name, did)
+					}
+				}
+				return nil
+			},
+		}
+	}
+	stopC := func(r *container.Record, rd string) (string, error) {
+		if !r.State(rd).Active() {
+			return "", nil
+		}
+		return "Stopped", r.Stop(rd, time.Duration(stopSecs)*time.Second)
+	}
+	startC := func(r *container.Record, rd string) (string, error) {
+		if r.State(rd).Active() {
+			return "", nil
+		}
+		return "Started", r.Start()
+	}
+	stopCmd := each("stop", "Stop the project's containers (they stay, with their files)", stopC)
+	stopCmd.Flags().IntVarP(&stopSecs, "timeout", "t", 10, "seconds to wait before killing")
+	startCmd := each("start", "Start the project's stopped containers again", startC)
+	restartCmd := each("restart", "Stop and start the project's containers", func(r *container.Record, rd string) (string, error) {
+		if _, err := stopC(r, rd); err != nil {
+			return "", err
+		}
+		return startC(r, rd)
+	})
+	restartCmd.Flags().IntVarP(&stopSecs, "timeout", "t", 10, "seconds to wait before killing")
+	cmd.AddCommand(config, build, upCmd, downCmd, ps, logs, stopCmd, startCmd, restartCmd)
 	return cmd
 }
 
