@@ -62,7 +62,6 @@ type Record struct {
 	Created    time.Time         `json:"created"`
 	StopSignal string            `json:"stop_signal,omitempty"` // the image's STOPSIGNAL
 	Detached   bool              `json:"detached,omitempty"`
-	NetNS      bool              `json:"netns,omitempty"`   // own network namespace (for kist start)
 	Network    string            `json:"network,omitempty"` // kist network, host or none
 	Aliases    []string          `json:"aliases,omitempty"` // --network-alias
 	Volumes    []string          `json:"volumes,omitempty"` // named volumes it mounts

@@ -150,7 +150,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	rec = &Record{
 		ID: p.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: p.ImageID, Command: cfg.Args,
 		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.Detach,
-		NetNS: cfg.Network != "host", Network: network, Aliases: cfg.NetworkAliases, Volumes: volumes,
+		Network: network, Aliases: cfg.NetworkAliases, Volumes: volumes,
 		Restart: o.Restart, Labels: o.Labels,
 	}
 	for _, pub := range cfg.Published {
@@ -262,5 +262,5 @@ func (r *Record) Start() error {
 		return err
 	}
 	defer sandbox.ClosePublished(pubs)
-	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{NetNS: r.NetNS, Published: pubs, Restart: r.Restart})
+	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart})
 }

@@ -47,13 +47,12 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 		return errorf("writing the container's spec: %v", err)
 	}
 	defer ClosePublished(cfg.Published)
-	o.NetNS, o.Published, o.lease = spec.NetNS, cfg.Published, cfg.lease
+	o.Published, o.lease = cfg.Published, cfg.lease
 	return Supervise(dir, lock, o)
 }
 
 // SuperviseOptions say how a supervisor runs its container.
 type SuperviseOptions struct {
-	NetNS     bool         // the container has its own network namespace
 	Published []*Published // ports to forward (the supervisor gets the listeners)
 	Restart   string       // --restart policy: no, always, unless-stopped, on-failure[:N]
 	Remove    bool         // run -d --rm: the supervisor removes the container when it is over
@@ -100,13 +99,8 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 		return err
 	}
 	defer devnull.Close()
-	net := "0"
-	if o.NetNS {
-		net = "1"
-	}
 	os.Remove(filepath.Join(dir, nsinit.SuperviseStopped))
-	env := append(os.Environ(), nsinit.EnvStage+"="+nsinit.StageSupervise,
-		nsinit.EnvSuperviseDir+"="+dir, nsinit.EnvSuperviseNet+"="+net)
+	env := append(os.Environ(), nsinit.EnvStage+"="+nsinit.StageSupervise, nsinit.EnvSuperviseDir+"="+dir)
 	if v, ok := os.LookupEnv(envHostUID); ok {
 		env = append(env, envHostUID+"="+v)
 	}

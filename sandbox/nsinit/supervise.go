@@ -36,7 +36,6 @@ const (
 	FdSupStatus     = 3               // write end: the container's status line, then closed
 	FdSupLock       = 4               // the run lock, held for the supervisor's life
 	EnvSuperviseDir = "_KIST_SUPERVISE_DIR"
-	EnvSuperviseNet = "_KIST_SUPERVISE_NETNS" // "1": the container gets its own network namespace
 	// EnvSupervisePorts lists published ports as FD:CTRPORT,...: the
 	// listening sockets kist passed from fd 5 on, and where they go.
 	EnvSupervisePorts = "_KIST_SUPERVISE_PORTS"
@@ -56,7 +55,6 @@ const (
 
 func superviseStage() {
 	dir, _ := syscall.Getenv(EnvSuperviseDir)
-	netns, _ := syscall.Getenv(EnvSuperviseNet)
 	syscall.CloseOnExec(FdSupStatus)
 	syscall.CloseOnExec(FdSupLock)
 	if l, ok := syscall.Getenv(EnvSuperviseLease); ok {
@@ -85,6 +83,10 @@ func superviseStage() {
 	if spec == "" {
 		failSup("the container's spec is missing in " + dir)
 	}
+	sp, err := Decode([]byte(spec))
+	if err != nil {
+		failSup("the container's spec in " + dir + ": " + err.Error())
+	}
 	devnull, err := syscall.Open("/dev/null", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		failSup("opening /dev/null: " + err.Error())
@@ -98,20 +100,16 @@ func superviseStage() {
 	// Published ports are served from the first start on, across
 	// restarts (the exec socket's path stays the same).
 	servePorts := func() {
-		if sp, err := Decode([]byte(spec)); err == nil && sp.ExecSocket != "" {
+		if sp.ExecSocket != "" {
 			for _, p := range pubs {
 				go ServePort(p.fd, p.port, sp.ExecSocket)
 			}
 		}
 	}
-	execSocket := ""
-	if sp, err := Decode([]byte(spec)); err == nil {
-		execSocket = sp.ExecSocket
-	}
 	for {
-		code, startErr := runSupervised(dir, spec, netns == "1", devnull, logfd, restarts, servePorts)
-		if execSocket != "" {
-			syscall.Unlink(execSocket) // the container's init is gone
+		code, startErr := runSupervised(dir, spec, sp.NetNS, devnull, logfd, restarts, servePorts)
+		if sp.ExecSocket != "" {
+			syscall.Unlink(sp.ExecSocket) // the container's init is gone
 		}
 		if restarts == 0 && startErr != "" {
 			relay(startErr)
