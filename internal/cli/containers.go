@@ -304,7 +304,7 @@ func newStartCmd() *cobra.Command {
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return eachContainer(args, func(r *container.Record, rd string) error {
-				if err := startContainer(r, rd); err != nil {
+				if err := r.Start(); err != nil {
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), refName(r))
@@ -313,9 +313,6 @@ func newStartCmd() *cobra.Command {
 		},
 	}
 }
-
-// startContainer starts a stopped detached container again.
-func startContainer(r *container.Record, rd string) error { return r.Start() }
 
 func newRestartCmd() *cobra.Command {
 	var secs int
@@ -329,7 +326,7 @@ func newRestartCmd() *cobra.Command {
 				if err := r.Stop(rd, time.Duration(secs)*time.Second); err != nil {
 					return err
 				}
-				if err := startContainer(r, rd); err != nil {
+				if err := r.Start(); err != nil {
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), refName(r))

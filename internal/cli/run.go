@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -71,6 +70,9 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				return err
 			}
 			cfg.Rootfs = o.rootfs
+			if o.entrypoint != "" {
+				cfg.Args = append([]string{o.entrypoint}, args...)
+			}
 			if len(o.publish) > 0 {
 				rd, err := sandbox.RuntimeDir()
 				if err != nil {
@@ -78,7 +80,11 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				}
 				cfg.ID = sandbox.NewID()
 				cfg.ExecSocket = sandbox.ExecSocketPath(rd, cfg.ID)
-				if cfg.Published, err = o.listen(nil); err != nil {
+				maps, err := o.portMaps()
+				if err != nil {
+					return err
+				}
+				if cfg.Published, err = sandbox.Listen(maps); err != nil {
 					return err
 				}
 			}
@@ -152,9 +158,6 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 		Hostname: o.hostname, Network: o.network, NetworkAliases: o.aliases, Name: o.name, ReadOnly: o.readOnly, TTY: o.tty,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 	}
-	if o.entrypoint != "" {
-		cfg.Args = append([]string{o.entrypoint}, args...)
-	}
 	if o.interactive {
 		cfg.Stdin = os.Stdin
 	}
@@ -194,9 +197,8 @@ func (o *runOptions) allMounts() ([]sandbox.Mount, error) {
 	return out, nil
 }
 
-// listen opens the host side of -p (and, with -P, of the image's
-// exposed ports).
-func (o *runOptions) listen(exposed map[string]struct{}) ([]*sandbox.Published, error) {
+// portMaps parses -p.
+func (o *runOptions) portMaps() ([]sandbox.PortMap, error) {
 	var maps []sandbox.PortMap
 	for _, spec := range o.publish {
 		m, err := sandbox.ParsePublish(spec)
@@ -205,19 +207,7 @@ func (o *runOptions) listen(exposed map[string]struct{}) ([]*sandbox.Published, 
 		}
 		maps = append(maps, m)
 	}
-	if o.publishAll {
-		var ports []string
-		for p := range exposed {
-			ports = append(ports, p)
-		}
-		sort.Strings(ports)
-		for _, p := range ports {
-			if m, err := sandbox.ParsePublish(p); err == nil {
-				maps = append(maps, m)
-			}
-		}
-	}
-	return sandbox.Listen(maps)
+	return maps, nil
 }
 
 func (o *runOptions) resources() (sandbox.Resources, error) {

@@ -9,7 +9,6 @@ import (
 	"go.podman.io/storage"
 
 	"kist/container"
-	"kist/sandbox"
 )
 
 type storageImage = storage.Image
@@ -26,14 +25,9 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	ro := &container.RunOptions{Image: img, Config: cfg, Detach: o.detach, Remove: o.rm, Restart: o.restart, PublishAll: o.publishAll}
 	if o.entrypoint != "" {
 		ro.Entrypoint = []string{o.entrypoint}
-		cfg.Args = args // config put the entrypoint first; the image's config is merged in Run
 	}
-	for _, spec := range o.publish {
-		m, err := sandbox.ParsePublish(spec)
-		if err != nil {
-			return err
-		}
-		ro.Publish = append(ro.Publish, m)
+	if ro.Publish, err = o.portMaps(); err != nil {
+		return err
 	}
 	// Signals are forwarded to the container; a cancelled context must
 	// not kill it first.
