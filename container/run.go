@@ -11,6 +11,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"kist/image"
+	"kist/network"
 	"kist/sandbox"
 )
 
@@ -143,14 +144,10 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	cfg.ID = p.Root.ID
 	cfg.Rootfs = p.Root.Rootfs
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
-	network := cfg.Network
-	if network == "" || network == "default" {
-		network = "bridge"
-	}
 	rec = &Record{
 		ID: p.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: p.ImageID, Command: cfg.Args,
 		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.Detach,
-		Network: network, Aliases: cfg.NetworkAliases, Volumes: volumes,
+		Network: network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, Volumes: volumes,
 		Restart: o.Restart, Labels: o.Labels,
 	}
 	for _, pub := range cfg.Published {

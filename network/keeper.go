@@ -1,7 +1,6 @@
 package network
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -221,7 +220,7 @@ func (k *keeper) serveLease(c *net.UnixConn, arg string) {
 		fmt.Fprintf(c, "err network %s is full: every address of %s is leased\n", k.n.Name, k.n.Subnet)
 		return
 	}
-	l := &lease{token: randomToken(), ip: ip, mac: macFor(ip), names: names}
+	l := &lease{token: randomHex(8), ip: ip, mac: macFor(ip), names: names}
 	k.leases[l.token] = l
 	k.mu.Unlock()
 	k.dns.add(names, ip)
@@ -295,16 +294,6 @@ func macFor(ip net.IP) net.HardwareAddr {
 	return net.HardwareAddr{0x02, 0x42, v[0], v[1], v[2], v[3]}
 }
 
-func randomToken() string {
-	b := make([]byte, 8)
-	f, _ := os.Open("/dev/urandom")
-	if f != nil {
-		io.ReadFull(f, b)
-		f.Close()
-	}
-	return fmt.Sprintf("%x", b)
-}
-
 // Endpoint is one container on a running network, as network inspect
 // shows it.
 type Endpoint struct {
@@ -312,7 +301,6 @@ type Endpoint struct {
 	Names       []string
 	IPv4Address string `json:"IPv4Address"`
 	MacAddress  string `json:"MacAddress"`
-	Attached    bool   `json:"-"`
 }
 
 func (k *keeper) endpoints() []Endpoint {
@@ -321,7 +309,7 @@ func (k *keeper) endpoints() []Endpoint {
 	ones, _ := k.subnet.Mask.Size()
 	out := []Endpoint{}
 	for _, l := range k.leases {
-		e := Endpoint{Names: l.names, IPv4Address: l.ip.String() + "/" + strconv.Itoa(ones), MacAddress: l.mac.String(), Attached: l.port != nil}
+		e := Endpoint{Names: l.names, IPv4Address: l.ip.String() + "/" + strconv.Itoa(ones), MacAddress: l.mac.String()}
 		if len(l.names) > 0 {
 			e.Name = l.names[0]
 		}
@@ -370,15 +358,6 @@ func (k *keeper) startStack() error {
 	ep.sw = k.sw
 	k.dns, err = startDNS(s, gw, !k.n.Internal)
 	return err
-}
-
-// readLine reads one reply line from a keeper.
-func readLine(r io.Reader) (string, error) {
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil && line == "" {
-		return "", err
-	}
-	return strings.TrimSuffix(line, "\n"), nil
 }
 
 // StopKeepers ends every network keeper of runDir at once (kist system

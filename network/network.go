@@ -89,6 +89,15 @@ func BaseDir() string { return filepath.Join(image.DataDir(), "networks") }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
+// Canonical is the name --network NAME means: "" and "default" are
+// the default network.
+func Canonical(name string) string {
+	if name == "" || name == "default" {
+		return Default
+	}
+	return name
+}
+
 // Special reports whether name is one of docker's networks that are not
 // networks to join: host (the host's own) and none (loopback only).
 func Special(name string) bool { return name == "host" || name == "none" }
@@ -156,10 +165,8 @@ func define(name, subnet string) (*Network, error) {
 	if ones, _ := ipnet.Mask.Size(); ones < 16 || ones > 28 {
 		return nil, fmt.Errorf("invalid subnet %q: the prefix length must be between /16 and /28", subnet)
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
 	return &Network{
-		Name: name, ID: hex.EncodeToString(b), Created: time.Now().UTC().Truncate(time.Second),
+		Name: name, ID: randomHex(32), Created: time.Now().UTC().Truncate(time.Second),
 		Driver: "bridge", Subnet: ipnet.String(), Gateway: addIP(ipnet.IP, 1).String(),
 	}, nil
 }
@@ -288,6 +295,13 @@ func Remove(name, runDir string) error {
 		return fmt.Errorf("network %s is in use by container %s: stop or remove it first", name, eps[0].Name)
 	}
 	return os.Remove(filepath.Join(BaseDir(), name+".json"))
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // addIP returns ip + n (IPv4).

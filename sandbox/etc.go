@@ -38,10 +38,13 @@ func etcHosts(netns bool, hostname string) string {
 			return h + "127.0.0.1\thost.kist.internal host.docker.internal\n"
 		}
 	}
-	return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-		"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
-		"127.0.1.1\t" + hostname + "\n"
+	return localhostHosts + "127.0.1.1\t" + hostname + "\n"
 }
+
+// localhostHosts begins a private network namespace's /etc/hosts, as
+// docker's does.
+const localhostHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+	"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
 
 // resolvConf is the host's /etc/resolv.conf; in a private network
 // namespace, nameservers on loopback (systemd-resolved's 127.0.0.53)

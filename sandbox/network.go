@@ -13,12 +13,10 @@ import (
 // kistNetwork returns the kist network a Config.Network names, or nil
 // for "none" and "host".
 func kistNetwork(name string) (*network.Network, error) {
-	switch name {
-	case "none", "host":
+	if network.Special(name) {
 		return nil, nil
-	case "", "default", "bridge":
-		name = network.Default
 	}
+	name = network.Canonical(name)
 	n, err := network.Get(name)
 	var nf *network.NotFoundError
 	if errors.As(err, &nf) {
@@ -65,9 +63,7 @@ func attachNetwork(spec *nsinit.Spec, n *network.Network, names []string) (*netw
 // networkHosts is /etc/hosts on a kist network: localhost, the
 // container's own name at its address, and the host.
 func networkHosts(ip, hostname, hostIP string) string {
-	return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-		"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
-		ip + "\t" + hostname + "\n" + hostIP + "\thost.kist.internal host.docker.internal\n"
+	return localhostHosts + ip + "\t" + hostname + "\n" + hostIP + "\thost.kist.internal host.docker.internal\n"
 }
 
 // networkResolv is /etc/resolv.conf on a kist network: the gateway

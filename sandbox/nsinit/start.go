@@ -220,7 +220,7 @@ func writeMaps(pid int, m Mapping) error {
 			syscall.Close(errp[0])
 			return errorString("running " + h.path + ": " + err.Error())
 		}
-		hs = append(hs, helper{hpid, errp[0], joinArgs(args)})
+		hs = append(hs, helper{hpid, errp[0], join(args, ' ')})
 	}
 	var msg string
 	for _, h := range hs {
@@ -236,17 +236,6 @@ func writeMaps(pid int, m Mapping) error {
 		return errorString(msg + "check your lines in /etc/subuid and /etc/subgid (kist doctor explains)")
 	}
 	return nil
-}
-
-func joinArgs(args []string) string {
-	s := ""
-	for i, a := range args {
-		if i > 0 {
-			s += " "
-		}
-		s += a
-	}
-	return s
 }
 
 // readFd reads fd to its end (or its first error other than EINTR).

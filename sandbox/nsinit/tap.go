@@ -154,27 +154,11 @@ func setupTap(n *NetAttach, t *tapSetup) error {
 	if err := syscall.Sendmsg(conn, []byte("attach "+n.Token+"\n"), syscall.UnixRights(tun), nil, 0); err != nil {
 		return wrap("network "+n.Network+": handing eth0 to its keeper", err)
 	}
-	reply := readLineFd(conn)
+	reply := trimSpace(readLine(conn))
 	if reply != "ok" {
 		return errorString("network " + n.Network + ": its keeper refused eth0: " + trimPrefix(reply, "err "))
 	}
 	return nil
-}
-
-// readLineFd reads one line from fd, byte by byte.
-func readLineFd(fd int) string {
-	var out []byte
-	var b [1]byte
-	for {
-		n, err := syscall.Read(fd, b[:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if n != 1 || b[0] == '\n' {
-			return string(out)
-		}
-		out = append(out, b[0])
-	}
 }
 
 func parseIPv4(s string) ([4]byte, bool) {
