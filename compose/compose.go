@@ -83,7 +83,7 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	}
 	p, err := po.LoadProject(ctx)
 	if err != nil {
-		return nil, explain(err, files)
+		return nil, explain(err, wd, files)
 	}
 	return p, nil
 }
@@ -117,7 +117,7 @@ func findFile(dir string) (string, error) {
 
 // explain turns compose-go's errors into kist's one-line messages that
 // start with the file's name.
-func explain(err error, files []string) error {
+func explain(err error, wd string, files []string) error {
 	msg := strings.TrimSpace(err.Error())
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%s: check the file name (-f) and the env_files it names", msg)
@@ -137,15 +137,10 @@ func explain(err error, files []string) error {
 		}
 	}
 	name := files[0]
-	if rel, err := filepath.Rel(mustGetwd(), name); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(rel, "..") {
 		name = rel
 	}
 	return fmt.Errorf("%s: %s", name, msg)
-}
-
-func mustGetwd() string {
-	wd, _ := os.Getwd()
-	return wd
 }
 
 // Check finds what would make up fail half way, before anything starts:

@@ -79,7 +79,7 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 			if r := existing[cname]; r != nil {
 				if r.Labels[LabelConfigHash] == hash && !o.ForceRecreate {
 					if !r.State(rd).Active() {
-						if err := startAgain(r); err != nil {
+						if err := r.Start(); err != nil {
 							return err
 						}
 						fmt.Fprintf(o.Out, " Container %s  Started\n", cname)
@@ -114,11 +114,6 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 		}
 		return nil
 	})
-}
-
-// startAgain starts a stopped container of the project (kist start).
-func startAgain(r *container.Record) error {
-	return r.Start()
 }
 
 func replicas(s *types.ServiceConfig) int {

@@ -30,16 +30,6 @@ type RunOptions struct {
 	Publish    []sandbox.PortMap
 	PublishAll bool // -P: also every port the image EXPOSEs
 	Labels     map[string]string
-	// Prepare runs kist's "internal prepare-run" step in the user
-	// namespace and returns its standard output (see Prepared); nil
-	// means sandbox.InUserNSOutput with this binary. (Steps run
-	// /proc/self/exe with argv[0] os.Args[0]: kist's main dispatches on
-	// the name it was called by, and a test binary runs as kist only
-	// under that name.)
-	Prepare func(ctx context.Context, args []string) ([]byte, int, error)
-	// Cleanup removes a half-made container's layer (kist's "internal
-	// remove-container" step); nil means the same through this binary.
-	Cleanup func(ctx context.Context, id string)
 }
 
 // Prepared is what the prepare-run step (in kist's user namespace)
@@ -69,17 +59,6 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	if err := sandbox.CheckNetwork(cfg.Network); err != nil {
 		return nil, 125, err
 	}
-	if o.Prepare == nil {
-		o.Prepare = sandbox.InUserNSOutput
-	}
-	if o.Cleanup == nil {
-		o.Cleanup = func(ctx context.Context, id string) {
-			code, err := sandbox.InUserNSRun(ctx, []string{os.Args[0], "internal", "remove-container", id})
-			if err != nil || code != 0 {
-				fmt.Fprintf(os.Stderr, "kist: removing container %s failed (%v); kist system reset clears everything\n", id[:12], err)
-			}
-		}
-	}
 	// The container is marked running before it exists, so kist rm can
 	// never take its layer away under it.
 	id := sandbox.NewID()
@@ -103,7 +82,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 			volumes = append(volumes, m.Source)
 		}
 	}
-	out, code, err := o.Prepare(ctx, prep)
+	out, code, err := sandbox.InUserNSOutput(ctx, prep)
 	if err != nil {
 		return nil, 125, err
 	}
@@ -115,7 +94,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 		return nil, 125, fmt.Errorf("preparing the container: unexpected answer %q", out)
 	}
 	fail := func(err error) (*Record, int, error) {
-		o.Cleanup(ctx, p.Root.ID)
+		removeLayer(ctx, p.Root.ID)
 		return nil, 125, err
 	}
 	if err := applyImageConfig(cfg, o.Entrypoint, p.Config); err != nil {
@@ -168,7 +147,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 		defer func() {
 			lock.Close() // not running any more: it may go
 			os.Remove(image.RunLockPath(rd, id))
-			o.Cleanup(ctx, p.Root.ID)
+			removeLayer(ctx, p.Root.ID)
 		}()
 		code, err := sandbox.Run(ctx, cfg)
 		return nil, code, err
@@ -185,6 +164,18 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	code, err = sandbox.Run(ctx, cfg)
 	WriteState(rec.ID, State{Status: Exited, ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
 	return rec, code, err
+}
+
+// removeLayer removes a half-made (or --rm) container's layer: kist's
+// "internal remove-container" step in its user namespace. Steps run
+// /proc/self/exe with argv[0] os.Args[0]: kist's main dispatches on the
+// name it was called by, and a test binary runs as kist only under that
+// name.
+func removeLayer(ctx context.Context, id string) {
+	code, err := sandbox.InUserNSRun(ctx, []string{os.Args[0], "internal", "remove-container", id})
+	if err != nil || code != 0 {
+		fmt.Fprintf(os.Stderr, "kist: removing container %s failed (%v); kist system reset clears everything\n", id[:12], err)
+	}
 }
 
 // ReportedError is a failure already explained on standard error (by

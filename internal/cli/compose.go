@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"kist/compose"
 	"kist/container"
@@ -215,7 +217,7 @@ services reach each other by name, named volumes, published ports.`,
 					return err
 				}
 				for _, r := range recs {
-					if len(args) > 0 && !contains(args, r.Labels[compose.LabelService]) {
+					if len(args) > 0 && !slices.Contains(args, r.Labels[compose.LabelService]) {
 						continue
 					}
 					did, err := fn(r, rd)
@@ -259,32 +261,34 @@ services reach each other by name, named volumes, published ports.`,
 // composeSteps are the store's steps, each kist itself in its user
 // namespace.
 func composeSteps(cmd *cobra.Command) compose.Steps {
-	run := func(ctx context.Context, args ...string) error {
-		code, err := sandbox.InUserNSRun(ctx, append([]string{os.Args[0]}, args...))
+	// run runs "kist ARGS..." in kist's user namespace, its output
+	// shown (build) or not.
+	run := func(ctx context.Context, show bool, args ...string) error {
+		argv := append([]string{os.Args[0]}, args...)
+		var code int
+		var err error
+		if show {
+			code, err = sandbox.InUserNSRun(ctx, argv)
+		} else {
+			_, code, err = sandbox.InUserNSOutput(ctx, argv)
+		}
 		if err == nil && code != 0 {
-			err = fmt.Errorf("kist %s failed (exit status %d)", args[0], code)
+			err = fmt.Errorf("kist %s failed (exit status %d)", strings.Join(args[:min(2, len(args))], " "), code)
 		}
 		return err
 	}
 	return compose.Steps{
-		Build: func(ctx context.Context, args []string) error { return run(ctx, append([]string{"build"}, args...)...) },
+		Build: func(ctx context.Context, args []string) error {
+			return run(ctx, true, append([]string{"build"}, args...)...)
+		},
 		HasImage: func(ctx context.Context, ref string) bool {
-			_, code, err := sandbox.InUserNSOutput(ctx, []string{os.Args[0], "internal", "has-image", ref})
-			return err == nil && code == 0
+			return run(ctx, false, "internal", "has-image", ref) == nil
 		},
 		Remove: func(ctx context.Context, ids []string) error {
-			_, code, err := sandbox.InUserNSOutput(ctx, append([]string{os.Args[0], "rm", "-f"}, ids...))
-			if err == nil && code != 0 {
-				err = fmt.Errorf("removing containers failed (exit status %d)", code)
-			}
-			return err
+			return run(ctx, false, append([]string{"rm", "-f"}, ids...)...)
 		},
 		RemoveVolumes: func(ctx context.Context, names []string) error {
-			_, code, err := sandbox.InUserNSOutput(ctx, append([]string{os.Args[0], "volume", "rm"}, names...))
-			if err == nil && code != 0 {
-				err = fmt.Errorf("removing volumes failed (exit status %d)", code)
-			}
-			return err
+			return run(ctx, false, append([]string{"volume", "rm"}, names...)...)
 		},
 	}
 }
@@ -343,12 +347,12 @@ func showLogs(ctx context.Context, cmd *cobra.Command, p *types.Project, service
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, r := range recs {
-		if len(services) > 0 && !contains(services, r.Labels[compose.LabelService]) {
+		if len(services) > 0 && !slices.Contains(services, r.Labels[compose.LabelService]) {
 			continue
 		}
 		color := 31 + i%6
 		prefix := fmt.Sprintf("\x1b[%dm%-*s |\x1b[0m ", color, width, r.Name)
-		if !isTerminal(cmd.OutOrStdout()) {
+		if f, ok := cmd.OutOrStdout().(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
 			prefix = fmt.Sprintf("%-*s | ", width, r.Name)
 		}
 		w := &prefixWriter{mu: &mu, out: cmd.OutOrStdout(), prefix: prefix}
@@ -361,24 +365,6 @@ func showLogs(ctx context.Context, cmd *cobra.Command, p *types.Project, service
 	}
 	wg.Wait()
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // prefixWriter writes whole lines, each after prefix, to out (shared by
