@@ -38,10 +38,10 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"kist/bench/internal/benchutil"
 )
 
 func main() {
@@ -140,17 +140,10 @@ func ensureImage(ref, rootfsTar string) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if img, err = mutate.AppendLayers(empty.Image, layer); err != nil {
+		if err := benchutil.PushImage(ref, layer, v1.Config{Cmd: []string{"python3"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}); err != nil {
 			return 0, err
 		}
-		cfg, _ := img.ConfigFile()
-		cfg = cfg.DeepCopy()
-		cfg.OS, cfg.Architecture = "linux", "amd64"
-		cfg.Config = v1.Config{Cmd: []string{"python3"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}
-		if img, err = mutate.ConfigFile(img, cfg); err != nil {
-			return 0, err
-		}
-		if err := remote.Write(r, img); err != nil {
+		if img, err = remote.Image(r); err != nil {
 			return 0, err
 		}
 	}

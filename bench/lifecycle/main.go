@@ -54,11 +54,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"kist/bench/internal/benchutil"
@@ -542,10 +538,6 @@ func download(addr string, size int64) float64 {
 
 // pushImage pushes a one-layer image of server as ref.
 func pushImage(ref, server string) error {
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		return err
-	}
 	bin, err := os.ReadFile(server)
 	if err != nil {
 		return err
@@ -560,25 +552,11 @@ func pushImage(ref, server string) error {
 	if err != nil {
 		return err
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		return err
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return err
-	}
-	cfg = cfg.DeepCopy()
-	cfg.OS, cfg.Architecture = "linux", runtime.GOARCH
-	cfg.Config = v1.Config{
+	return benchutil.PushImage(ref, layer, v1.Config{
 		Cmd:          []string{"/server", ":8080"},
 		Env:          []string{"PATH=/bin"},
 		ExposedPorts: map[string]struct{}{"8080/tcp": {}},
-	}
-	if img, err = mutate.ConfigFile(img, cfg); err != nil {
-		return err
-	}
-	return remote.Write(r, img)
+	})
 }
 
 // writeLayer writes the image's only layer: bin as /server, which is
