@@ -35,6 +35,8 @@
 package container
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,20 +56,23 @@ import (
 
 // Record is what kist knows about a container from its creation.
 type Record struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name,omitempty"`
-	Image      string            `json:"image"`              // as the user named it
-	ImageID    string            `json:"image_id,omitempty"` // hex
-	Command    []string          `json:"command"`            // entrypoint and arguments as run
-	Created    time.Time         `json:"created"`
-	StopSignal string            `json:"stop_signal,omitempty"` // the image's STOPSIGNAL
-	Detached   bool              `json:"detached,omitempty"`
-	Network    string            `json:"network,omitempty"` // kist network, host or none
-	Aliases    []string          `json:"aliases,omitempty"` // --network-alias
-	Volumes    []string          `json:"volumes,omitempty"` // named volumes it mounts
-	Ports      []sandbox.PortMap `json:"ports,omitempty"`   // published ports, host port as bound
-	Restart    string            `json:"restart,omitempty"` // --restart policy
-	Labels     map[string]string `json:"labels,omitempty"`  // --label, compose's project and service
+	ID         string    `json:"id"`
+	Name       string    `json:"name,omitempty"`
+	Image      string    `json:"image"`              // as the user named it
+	ImageID    string    `json:"image_id,omitempty"` // hex
+	Command    []string  `json:"command"`            // entrypoint and arguments as run
+	Created    time.Time `json:"created"`
+	StopSignal string    `json:"stop_signal,omitempty"` // the image's STOPSIGNAL, or --stop-signal
+	// StopTimeout is how long kist stop waits before SIGKILL when not
+	// told (--stop-timeout, compose's stop_grace_period); 0: 10 s.
+	StopTimeout time.Duration     `json:"stop_timeout,omitempty"`
+	Detached    bool              `json:"detached,omitempty"`
+	Network     string            `json:"network,omitempty"` // kist network, host or none
+	Aliases     []string          `json:"aliases,omitempty"` // --network-alias
+	Volumes     []string          `json:"volumes,omitempty"` // named volumes it mounts
+	Ports       []sandbox.PortMap `json:"ports,omitempty"`   // published ports, host port as bound
+	Restart     string            `json:"restart,omitempty"` // --restart policy
+	Labels      map[string]string `json:"labels,omitempty"`  // --label, compose's project and service
 }
 
 // Status values of State.
@@ -90,6 +95,22 @@ type State struct {
 	Restarts   int // how often its supervisor restarted it (--restart)
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Health is the healthcheck's verdict while the container runs:
+	// starting, healthy or unhealthy ("" without a healthcheck).
+	Health *Health `json:",omitempty"`
+}
+
+// DefaultStopTimeout is how long Stop waits before SIGKILL, as docker.
+const DefaultStopTimeout = 10 * time.Second
+
+// Health is what the supervisor last found with the container's
+// healthcheck (see nsinit's health.go).
+type Health struct {
+	Status        string
+	FailingStreak int
+	LastExitCode  int
+	LastEnd       time.Time `json:",omitzero"`
+	LastOutput    string    `json:",omitempty"`
 }
 
 // Active reports whether the container runs or waits to be restarted:
@@ -225,7 +246,30 @@ func (r *Record) State(runDir string) State {
 	case running && st.Status != Running:
 		st.Status = Running // starting: the lock is taken before the state is written
 	}
+	if st.Status == Running {
+		st.Health = readHealth(r.ID)
+	}
 	return st
+}
+
+// readHealth reads the supervisor's health file (nil without one).
+func readHealth(id string) *Health {
+	data, err := os.ReadFile(filepath.Join(Dir(id), nsinit.SuperviseHealth))
+	if err != nil {
+		return nil
+	}
+	first, out, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(first)
+	if len(f) < 4 {
+		return nil
+	}
+	h := &Health{Status: f[0], LastOutput: out}
+	h.FailingStreak, _ = strconv.Atoi(f[1])
+	h.LastExitCode, _ = strconv.Atoi(f[2])
+	if n, _ := strconv.ParseInt(f[3], 10, 64); n > 0 {
+		h.LastEnd = time.Unix(0, n)
+	}
+	return h
 }
 
 // initAlive reports whether pid is a container's init (kist's sandbox
@@ -270,11 +314,15 @@ func (r *Record) Signal(runDir string, sig syscall.Signal) error {
 }
 
 // Stop sends the stop signal (the image's STOPSIGNAL, else SIGTERM),
-// waits up to timeout for the container to end, then kills it.
+// waits up to timeout for the container to end, then kills it. A
+// negative timeout is the container's own: StopTimeout, else 10 s.
 func (r *Record) Stop(runDir string, timeout time.Duration) error {
 	st := r.State(runDir)
 	if !st.Active() {
 		return nil
+	}
+	if timeout < 0 {
+		timeout = cmp.Or(r.StopTimeout, DefaultStopTimeout)
 	}
 	r.markStopped()
 	sig := syscall.SIGTERM
@@ -361,3 +409,15 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	}
 	return 0, fmt.Errorf("unknown signal %q: give a name such as SIGTERM or KILL, or a number", s)
 }
+
+// Exec runs c in the running container (kist exec) and returns the
+// command's exit status.
+func (r *Record) Exec(ctx context.Context, runDir string, c *sandbox.ExecConfig) (int, error) {
+	if r.State(runDir).Status != Running {
+		return 125, fmt.Errorf("container %s is not running (kist start %s)", r.ref(), r.ref())
+	}
+	return sandbox.Exec(ctx, sandbox.ExecSocketPath(runDir, r.ID), c)
+}
+
+// ref is how a user would name the container: its name, else its short id.
+func (r *Record) ref() string { return cmp.Or(r.Name, r.Short()) }

@@ -16,6 +16,11 @@ type Inspect struct {
 		ExitCode   int       `json:"ExitCode"`
 		StartedAt  time.Time `json:"StartedAt"`
 		FinishedAt time.Time `json:"FinishedAt"`
+		Health     *struct {
+			Status        string      `json:"Status"`
+			FailingStreak int         `json:"FailingStreak"`
+			Log           []HealthLog `json:"Log"`
+		} `json:"Health,omitempty"`
 	} `json:"State"`
 	Image  string `json:"Image"`
 	Name   string `json:"Name"`
@@ -28,6 +33,13 @@ type Inspect struct {
 		Image      string `json:"Image"`
 		StopSignal string `json:"StopSignal,omitempty"`
 	} `json:"Config"`
+}
+
+// HealthLog is one health check's result (kist keeps the last one).
+type HealthLog struct {
+	End      time.Time `json:"End"`
+	ExitCode int       `json:"ExitCode"`
+	Output   string    `json:"Output"`
 }
 
 // Inspect describes the container as docker inspect does.
@@ -47,6 +59,16 @@ func (r *Record) Inspect(runDir string) *Inspect {
 	in.State.Status, in.State.Running, in.State.Dead = status, st.Status == Running, st.Status == Dead
 	in.State.Pid, in.State.ExitCode = st.Pid, st.ExitCode
 	in.State.StartedAt, in.State.FinishedAt = st.StartedAt, st.FinishedAt
+	if h := st.Health; h != nil {
+		in.State.Health = &struct {
+			Status        string      `json:"Status"`
+			FailingStreak int         `json:"FailingStreak"`
+			Log           []HealthLog `json:"Log"`
+		}{Status: h.Status, FailingStreak: h.FailingStreak}
+		if !h.LastEnd.IsZero() {
+			in.State.Health.Log = []HealthLog{{End: h.LastEnd, ExitCode: h.LastExitCode, Output: h.LastOutput}}
+		}
+	}
 	in.Config.Image, in.Config.StopSignal = r.Image, r.StopSignal
 	for _, v := range r.Volumes {
 		in.Mounts = append(in.Mounts, struct {

@@ -1,11 +1,13 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -30,6 +32,11 @@ type RunOptions struct {
 	Publish    []sandbox.PortMap
 	PublishAll bool // -P: also every port the image EXPOSEs
 	Labels     map[string]string
+	// Healthcheck overrides the image's HEALTHCHECK field by field (Test
+	// ["NONE"]: none); nil keeps the image's.
+	Healthcheck *v1.HealthConfig
+	StopSignal  string        // replaces the image's STOPSIGNAL
+	StopTimeout time.Duration // kist stop's default wait before SIGKILL (0: 10 s)
 }
 
 // Prepared is what the prepare-run step (in kist's user namespace)
@@ -100,6 +107,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	if err := applyImageConfig(cfg, o.Entrypoint, p.Config); err != nil {
 		return fail(fmt.Errorf("%s: %w", o.Image, err))
 	}
+	cfg.Health = healthcheck(p.Config.Healthcheck, o.Healthcheck)
 	for i, m := range cfg.Mounts {
 		if m.Named {
 			cfg.Mounts[i].Source, cfg.Mounts[i].Named = p.Volumes[m.Source], false
@@ -125,8 +133,9 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
 	rec = &Record{
 		ID: p.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: p.ImageID, Command: cfg.Args,
-		Created: time.Now().UTC(), StopSignal: p.Config.StopSignal, Detached: o.Detach,
-		Network: network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, Volumes: volumes,
+		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, p.Config.StopSignal), Detached: o.Detach,
+		StopTimeout: o.StopTimeout,
+		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, Volumes: volumes,
 		Restart: o.Restart, Labels: o.Labels,
 	}
 	for _, pub := range cfg.Published {
@@ -224,6 +233,57 @@ func applyImageConfig(cfg *sandbox.Config, entrypoint []string, ic v1.Config) er
 		cfg.User = ic.User
 	}
 	return nil
+}
+
+// Docker's healthcheck defaults.
+const (
+	healthInterval = 30 * time.Second
+	healthTimeout  = 30 * time.Second
+	healthRetries  = 3
+)
+
+// healthcheck is the container's healthcheck: the image's HEALTHCHECK
+// with what the user gave on top (a zero field keeps the image's, Test
+// ["NONE"] turns it off), docker's defaults where neither says.
+func healthcheck(img, user *v1.HealthConfig) sandbox.Health {
+	var hc v1.HealthConfig
+	if img != nil {
+		hc = *img
+	}
+	if user != nil {
+		if len(user.Test) > 0 {
+			hc.Test = user.Test
+		}
+		if user.Interval != 0 {
+			hc.Interval = user.Interval
+		}
+		if user.Timeout != 0 {
+			hc.Timeout = user.Timeout
+		}
+		if user.StartPeriod != 0 {
+			hc.StartPeriod = user.StartPeriod
+		}
+		if user.Retries != 0 {
+			hc.Retries = user.Retries
+		}
+	}
+	var h sandbox.Health
+	switch {
+	case len(hc.Test) == 0 || hc.Test[0] == "NONE":
+		return h
+	case hc.Test[0] == "CMD":
+		h.Test = hc.Test[1:]
+	case hc.Test[0] == "CMD-SHELL":
+		h.Test = []string{"/bin/sh", "-c", strings.Join(hc.Test[1:], " ")}
+	default: // a bare command line, as compose's healthcheck: test: "cmd"
+		h.Test = []string{"/bin/sh", "-c", strings.Join(hc.Test, " ")}
+	}
+	if len(h.Test) == 0 {
+		return sandbox.Health{}
+	}
+	h.Interval, h.Timeout, h.StartPeriod = int64(cmp.Or(hc.Interval, healthInterval)), int64(cmp.Or(hc.Timeout, healthTimeout)), int64(hc.StartPeriod)
+	h.Retries = cmp.Or(hc.Retries, healthRetries)
+	return h
 }
 
 // Start starts a stopped detached container again (kist start) with the

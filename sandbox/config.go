@@ -104,6 +104,13 @@ type Config struct {
 	// ExecSocket, when set, is where the container's init listens for
 	// kist exec (see ExecSocketPath and Exec).
 	ExecSocket string
+	// OpenStdin gives a detached container's command a stdin that stays
+	// open instead of /dev/null (docker run -d -i, compose stdin_open).
+	OpenStdin bool
+	// Health is the container's healthcheck, run by the supervisor of a
+	// detached container through ExecSocket (the image's HEALTHCHECK or
+	// compose's healthcheck:); its Test is empty when there is none.
+	Health Health
 
 	// Published are ports to forward from the host into the container
 	// (see Listen); they need ExecSocket. Run closes their files.
@@ -119,6 +126,10 @@ type Config struct {
 
 	lease *network.Lease // taken by prepare, for Run or the supervisor
 }
+
+// Health is a container's healthcheck (see nsinit.Health; the
+// supervisor's results are read with ReadHealth).
+type Health = nsinit.Health
 
 // Mount is one bind mount of a host path into the container.
 type Mount struct {

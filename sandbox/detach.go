@@ -22,17 +22,16 @@ import (
 // go to dir, and returns once the command runs (or failed to start: then
 // err says why, an *Error with docker's exit code). lock is the
 // container's run lock (see image.LockRunning), already held: the
-// supervisor keeps it for its whole life. cfg's Stdin, Stdout, Stderr
-// and TTY are not used: the output goes to the log.
+// supervisor keeps it for its whole life. cfg's Stdin, Stdout and
+// Stderr are not used: the output goes to the log (with TTY, what the
+// command writes to its terminal), and the command's stdin is /dev/null
+// or, with OpenStdin, a pipe that stays open.
 //
 // o.Restart and o.Remove are the supervisor's policy; its network and
 // ports come from cfg.
 func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) error {
 	if err := CheckRestart(o.Restart); err != nil {
 		return err
-	}
-	if cfg.TTY {
-		return errorf("-t with -d is not supported yet: run it in the foreground, or without -t")
 	}
 	if !cfg.Resources.IsZero() {
 		return errorf("--memory, --cpus and --pids-limit with -d are not supported yet")
@@ -42,7 +41,7 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 		return err
 	}
 	defer cfg.lease.Close() // the supervisor holds its own copy
-	spec.NoStdin = true
+	spec.NoStdin, spec.OpenStdin = !cfg.OpenStdin, cfg.OpenStdin
 	if err := os.WriteFile(filepath.Join(dir, nsinit.SuperviseSpec), spec.Encode(), 0o600); err != nil {
 		return errorf("writing the container's spec: %v", err)
 	}

@@ -120,6 +120,7 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 		Rootfs: rootfs, Args: cfg.Args, Env: MergeEnv(cfg.Env), Cwd: cfg.WorkDir, User: cfg.User,
 		Hostname: cfg.Hostname, ReadOnly: cfg.ReadOnly, TTY: cfg.TTY, Overlay: cfg.Overlay,
 		ExecSocket: cfg.ExecSocket,
+		Health:     cfg.Health,
 	}
 	if s.ExecSocket != "" {
 		if len(s.ExecSocket) > 107 {

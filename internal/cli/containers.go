@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -43,14 +44,19 @@ func newTopCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
-			fmt.Fprintln(w, "UID\tPID\tPPID\tCMD")
-			for _, p := range procs {
-				fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", p.UID, p.PID, p.PPID, p.Command)
-			}
-			return w.Flush()
+			return printTop(cmd.OutOrStdout(), procs)
 		},
 	}
+}
+
+// printTop prints a container's processes as docker top does.
+func printTop(out io.Writer, procs []container.Process) error {
+	w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
+	fmt.Fprintln(w, "UID\tPID\tPPID\tCMD")
+	for _, p := range procs {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", p.UID, p.PID, p.PPID, p.Command)
+	}
+	return w.Flush()
 }
 
 func newPortCmd() *cobra.Command {
@@ -174,6 +180,13 @@ func shortCommand(args []string) string {
 func statusText(st container.State) string {
 	switch st.Status {
 	case container.Running:
+		if st.Health != nil {
+			h := st.Health.Status
+			if h == "starting" {
+				h = "health: starting"
+			}
+			return "Up " + duration(time.Since(st.StartedAt)) + " (" + h + ")"
+		}
 		return "Up " + duration(time.Since(st.StartedAt))
 	case container.Exited:
 		return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
@@ -240,7 +253,7 @@ else SIGTERM), then SIGKILL if the container has not ended after -t seconds.`,
 			})
 		},
 	}
-	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	cmd.Flags().IntVarP(&secs, "time", "t", -1, "seconds to wait before killing the container (default: its stop timeout, 10 unless set)")
 	return cmd
 }
 
@@ -334,6 +347,6 @@ func newRestartCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	cmd.Flags().IntVarP(&secs, "time", "t", -1, "seconds to wait before killing the container (default: its stop timeout, 10 unless set)")
 	return cmd
 }

@@ -80,12 +80,5 @@ func copyStopped(cmd *cobra.Command, id, dir, src, dst string) error {
 			}
 		}
 	}
-	code, err := sandbox.InUserNSRun(cmd.Context(), []string{os.Args[0], "internal", "cp", id, dir, src, dst})
-	if err != nil {
-		return err
-	}
-	if code != 0 {
-		return ExitError{Code: code}
-	}
-	return nil
+	return exitStatus(sandbox.InUserNSRun(cmd.Context(), []string{os.Args[0], "internal", "cp", id, dir, src, dst}))
 }

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"kist/container"
 	"kist/sandbox"
 )
 
@@ -28,21 +26,11 @@ processes and network, as the container's user unless -u says otherwise.`,
 			if err != nil {
 				return err
 			}
-			if r.State(rd).Status != container.Running {
-				return fmt.Errorf("container %s is not running (kist start %s)", args[0], args[0])
-			}
 			c := &sandbox.ExecConfig{Args: args[1:], Env: env, WorkDir: workdir, User: user, TTY: tty, Stdout: os.Stdout, Stderr: os.Stderr}
 			if interactive {
 				c.Stdin = os.Stdin
 			}
-			code, err := sandbox.Exec(cmd.Context(), sandbox.ExecSocketPath(rd, r.ID), c)
-			if err != nil {
-				return err
-			}
-			if code != 0 {
-				return ExitError{Code: code}
-			}
-			return nil
+			return exitStatus(r.Exec(cmd.Context(), rd, c))
 		},
 	}
 	f := cmd.Flags()

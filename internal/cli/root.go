@@ -26,6 +26,15 @@ type ExitError struct{ Code int }
 
 func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
+// exitStatus turns a command's exit code (or the error that kept it
+// from running) into what a kist command returns.
+func exitStatus(code int, err error) error {
+	if err == nil && code != 0 {
+		return ExitError{Code: code}
+	}
+	return err
+}
+
 // New returns kist's root command.
 func New() *cobra.Command {
 	root := &cobra.Command{

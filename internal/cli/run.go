@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
+	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"kist/sandbox"
@@ -40,6 +43,13 @@ type runOptions struct {
 	pidsLimit   int64
 	memory      string
 	cpus        float64
+
+	healthCmd                                  string
+	healthInterval, healthTimeout, healthStart time.Duration
+	healthRetries                              int
+	noHealthcheck                              bool
+	stopSignal                                 string
+	stopTimeout                                int
 }
 
 func newRunCmd() *cobra.Command {
@@ -128,7 +138,30 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "maximum number of processes (needs a delegated cgroup v2)")
 	f.StringVarP(&o.memory, "memory", "m", "", "memory limit, e.g. 512m or 1g (needs a delegated cgroup v2)")
 	f.Float64Var(&o.cpus, "cpus", 0, "number of CPUs, e.g. 1.5 (needs a delegated cgroup v2)")
+	f.StringVar(&o.healthCmd, "health-cmd", "", "command (run by sh -c in the container) that checks the container's health, with -d")
+	f.DurationVar(&o.healthInterval, "health-interval", 0, "time between health checks (default 30s)")
+	f.DurationVar(&o.healthTimeout, "health-timeout", 0, "time a health check may take (default 30s)")
+	f.DurationVar(&o.healthStart, "health-start-period", 0, "time to start during which failed checks do not count")
+	f.IntVar(&o.healthRetries, "health-retries", 0, "failed checks in a row that make the container unhealthy (default 3)")
+	f.BoolVar(&o.noHealthcheck, "no-healthcheck", false, "do not run the image's HEALTHCHECK")
+	f.StringVar(&o.stopSignal, "stop-signal", "", "signal kist stop sends first (default: the image's STOPSIGNAL, else SIGTERM)")
+	f.IntVar(&o.stopTimeout, "stop-timeout", 0, "seconds kist stop waits before SIGKILL (default 10)")
 	return cmd
+}
+
+// healthcheck is what the --health-* flags say (nil: nothing).
+func (o *runOptions) healthcheck() *v1.HealthConfig {
+	if o.noHealthcheck {
+		return &v1.HealthConfig{Test: []string{"NONE"}}
+	}
+	hc := &v1.HealthConfig{Interval: o.healthInterval, Timeout: o.healthTimeout, StartPeriod: o.healthStart, Retries: o.healthRetries}
+	if o.healthCmd != "" {
+		hc.Test = []string{"CMD-SHELL", o.healthCmd}
+	}
+	if reflect.ValueOf(*hc).IsZero() {
+		return nil
+	}
+	return hc
 }
 
 // config turns the flags and arguments into a sandbox.Config.
@@ -136,14 +169,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 func runSandbox(cmd *cobra.Command, cfg *sandbox.Config) error {
 	// Signals are forwarded to the container; a cancelled context must
 	// not kill it first.
-	code, err := sandbox.Run(context.WithoutCancel(cmd.Context()), cfg)
-	if err != nil {
-		return err
-	}
-	if code != 0 {
-		return ExitError{Code: code}
-	}
-	return nil
+	return exitStatus(sandbox.Run(context.WithoutCancel(cmd.Context()), cfg))
 }
 
 // config turns the flags and the command into a sandbox.Config without
@@ -159,7 +185,7 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 		Stdout: os.Stdout, Stderr: os.Stderr,
 	}
 	if o.interactive {
-		cfg.Stdin = os.Stdin
+		cfg.Stdin, cfg.OpenStdin = os.Stdin, o.detach
 	}
 	mounts, err := o.allMounts()
 	if err != nil {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.podman.io/storage"
@@ -22,7 +24,13 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if err != nil {
 		return err
 	}
-	ro := &container.RunOptions{Image: img, Config: cfg, Detach: o.detach, Remove: o.rm, Restart: o.restart, PublishAll: o.publishAll}
+	if _, err := container.ParseSignal(cmp.Or(o.stopSignal, "TERM")); err != nil {
+		return fmt.Errorf("--stop-signal: %w", err)
+	}
+	ro := &container.RunOptions{
+		Image: img, Config: cfg, Detach: o.detach, Remove: o.rm, Restart: o.restart, PublishAll: o.publishAll,
+		Healthcheck: o.healthcheck(), StopSignal: o.stopSignal, StopTimeout: time.Duration(o.stopTimeout) * time.Second,
+	}
 	if o.entrypoint != "" {
 		ro.Entrypoint = []string{o.entrypoint}
 	}

@@ -16,12 +16,15 @@ type Spec struct {
 	NetNS    bool     // a new network namespace: bring lo up, mount a fresh sysfs
 	TTY      bool     // allocate a pty inside and send its master to the parent
 	NoStdin  bool     // the command reads /dev/null, not the child's fd 0
-	HostRoot bool     // root inside is the host's root (kist runs as root)
-	Rows     int      // terminal size set on the pty before the command starts
-	Cols     int
-	Hosts    string  // content of /etc/hosts
-	Resolv   string  // content of /etc/resolv.conf
-	Mounts   []Mount // bind mounts, applied in order
+	// OpenStdin asks a supervisor to give the command a stdin that
+	// stays open (a pipe it holds) instead of /dev/null.
+	OpenStdin bool
+	HostRoot  bool // root inside is the host's root (kist runs as root)
+	Rows      int  // terminal size set on the pty before the command starts
+	Cols      int
+	Hosts     string  // content of /etc/hosts
+	Resolv    string  // content of /etc/resolv.conf
+	Mounts    []Mount // bind mounts, applied in order
 	// Overlay, when Upper is set, is mounted on Rootfs first: an image's
 	// layers (Lower, top first) under the container's own (Upper).
 	Overlay Overlay
@@ -40,6 +43,20 @@ type Spec struct {
 	Dial string
 	// Net, when Net.Socket is set, puts eth0 on a kist network (tap.go).
 	Net NetAttach
+	// Health, when Health.Test is set, is the healthcheck a supervisor
+	// runs in the container (health.go).
+	Health Health
+}
+
+// Health is a container's healthcheck: Test runs in the container (as
+// kist exec would run it) every Interval once the container started;
+// it fails when it exits non-zero or runs longer than Timeout, and the
+// container is unhealthy after Retries failures in a row. Failures in
+// the first StartPeriod do not count. Durations are in nanoseconds.
+type Health struct {
+	Test                           []string
+	Interval, Timeout, StartPeriod int64
+	Retries                        int
 }
 
 // Overlay names the directories of an overlay root filesystem.
@@ -89,6 +106,7 @@ func (s *Spec) Encode() []byte {
 	flag("netns", s.NetNS)
 	flag("tty", s.TTY)
 	flag("nostdin", s.NoStdin)
+	flag("openstdin", s.OpenStdin)
 	flag("hostroot", s.HostRoot)
 	put("winsize", itoa(s.Rows)+"x"+itoa(s.Cols))
 	put("hosts", s.Hosts)
@@ -123,6 +141,12 @@ func (s *Spec) Encode() []byte {
 	if n := s.Net; n.Socket != "" {
 		put("net", n.Network+"\x01"+join(n.Names, ',')+"\x01"+n.Socket+"\x01"+n.Token+"\x01"+n.Address+"\x01"+
 			n.Gateway+"\x01"+n.MAC+"\x01"+itoa(n.MTU)+"\x01"+n.HostIP)
+	}
+	if h := s.Health; len(h.Test) > 0 {
+		put("health", i64toa(h.Interval)+"\x01"+i64toa(h.Timeout)+"\x01"+i64toa(h.StartPeriod)+"\x01"+itoa(h.Retries))
+		for _, a := range h.Test {
+			put("health.arg", a)
+		}
 	}
 	return b
 }
@@ -171,6 +195,8 @@ func (s *Spec) set(k, v string) error {
 		s.TTY = true
 	case "nostdin":
 		s.NoStdin = true
+	case "openstdin":
+		s.OpenStdin = true
 	case "hostroot":
 		s.HostRoot = true
 	case "winsize":
@@ -189,6 +215,23 @@ func (s *Spec) set(k, v string) error {
 			return errorString("spec: bad mount " + quote(v))
 		}
 		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: f[0] == "ro", Tmpfs: f[0] == "tmpfs"})
+	case "health":
+		f := split(v, 1, 4)
+		if len(f) != 4 {
+			return errorString("spec: bad health " + quote(v))
+		}
+		var n [3]int
+		for i := range n {
+			if n[i], err = atoi(f[i]); err != nil {
+				return errorString("spec: bad health " + quote(v))
+			}
+		}
+		s.Health.Interval, s.Health.Timeout, s.Health.StartPeriod = int64(n[0]), int64(n[1]), int64(n[2])
+		if s.Health.Retries, err = atoi(f[3]); err != nil {
+			return errorString("spec: bad health " + quote(v))
+		}
+	case "health.arg":
+		s.Health.Test = append(s.Health.Test, v)
 	case "ovl.lower":
 		s.Overlay.Lower = append(s.Overlay.Lower, v)
 	case "ovl.upper":

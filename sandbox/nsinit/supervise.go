@@ -107,7 +107,7 @@ func superviseStage() {
 		}
 	}
 	for {
-		code, startErr := runSupervised(dir, spec, sp.NetNS, devnull, logfd, restarts, servePorts)
+		code, startErr := runSupervised(dir, spec, sp, devnull, logfd, restarts, servePorts)
 		if sp.ExecSocket != "" {
 			syscall.Unlink(sp.ExecSocket) // the container's init is gone
 		}
@@ -156,37 +156,70 @@ func removeContainer(dir string) {
 // it. It returns the exit code once the container has run (-1 if the
 // supervisor itself cannot go on), or the status line explaining why it
 // did not start.
-func runSupervised(dir, spec string, netns bool, devnull, logfd, restarts int, started1 func()) (int, string) {
+func runSupervised(dir, spec string, sp *Spec, devnull, logfd, restarts int, started1 func()) (int, string) {
 	var out, errp [2]int
 	if err := pipes(&out, &errp); err != nil {
 		return -1, "err 125 making the log pipes: " + err.Error() + "\n"
 	}
+	// The command's stdin: /dev/null, or with OpenStdin a pipe whose
+	// write end the supervisor holds (it never ends: docker -d -i,
+	// compose's stdin_open).
+	stdin := devnull
+	if sp.OpenStdin && !sp.TTY {
+		var in [2]int
+		if err := syscall.Pipe2(in[:], syscall.O_CLOEXEC); err == nil {
+			stdin = in[0]
+			defer syscall.Close(in[1])
+		}
+	}
 	m := CurrentMapping()
 	c, err := Start(StartOptions{
-		Mapping: m, NetNS: CloneNetNS(m, netns),
-		Stdio: [3]int{devnull, out[1], errp[1]}, CgroupFD: -1,
+		Mapping: m, NetNS: CloneNetNS(m, sp.NetNS),
+		Stdio: [3]int{stdin, out[1], errp[1]}, CgroupFD: -1,
 	})
 	syscall.Close(out[1])
 	syscall.Close(errp[1])
+	if stdin != devnull {
+		syscall.Close(stdin)
+	}
 	if err != nil {
 		syscall.Close(out[0])
 		syscall.Close(errp[0])
 		return -1, "err 125 starting the container: " + err.Error() + "\n"
 	}
 	defer c.Release()
+	defer c.Close()
 	writeFull(c.SpecW, []byte(spec))
 	syscall.Close(c.SpecW)
+	c.SpecW = -1
+	// With a terminal (-t), the command writes to the pty whose master
+	// init sends back: the supervisor logs what it reads there, and
+	// holds the master, so the command's terminal stays open.
+	master := -1
+	if sp.TTY {
+		master = receiveFd(c.Console)
+	}
 	status := readLine(c.StatusR)
 	syscall.Close(c.StatusR)
+	c.StatusR = -1
 	started := nowNanos()
-	done := make(chan struct{}, 2)
+	streams := 2
+	done := make(chan struct{}, 3)
 	go copyLog(out[0], logfd, "stdout", done)
 	go copyLog(errp[0], logfd, "stderr", done)
+	if master >= 0 {
+		streams++
+		go copyLog(master, logfd, "stdout", done)
+	}
+	wait := func() {
+		for range streams {
+			<-done
+		}
+	}
 	if !hasPrefix(status, "ok ") {
 		var ws syscall.WaitStatus
 		syscall.Wait4(c.Pid, &ws, 0, nil)
-		<-done
-		<-done
+		wait()
 		if status == "" {
 			status = "err 125 the container exited before starting its command\n"
 		}
@@ -198,11 +231,22 @@ func runSupervised(dir, spec string, netns bool, devnull, logfd, restarts int, s
 	}
 	target := childPid(c.Pid)
 	writeState(dir, "running "+itoa(target)+" "+itoa(c.Pid)+" "+i64toa(started)+" "+itoa(restarts))
+	health := len(sp.Health.Test) > 0 && sp.ExecSocket != ""
+	if health {
+		replaceFile(dir, SuperviseHealth, "starting 0 0 0\n")
+	}
 	if restarts == 0 {
 		syscall.Write(FdSupStatus, []byte(status))
 		syscall.Close(FdSupStatus)
 		started1()
 		TrimBinary()
+	}
+	if health {
+		var stop [2]int
+		if syscall.Pipe2(stop[:], syscall.O_CLOEXEC) == nil {
+			go healthLoop(dir, sp.Health, sp.ExecSocket, started, stop[0])
+			defer syscall.Close(stop[1]) // the loop ends when the container has
+		}
 	}
 	var ws syscall.WaitStatus
 	for {
@@ -211,8 +255,7 @@ func runSupervised(dir, spec string, netns bool, devnull, logfd, restarts int, s
 			break
 		}
 	}
-	<-done
-	<-done
+	wait()
 	writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos())+" "+itoa(restarts))
 	return exitStatus(ws), ""
 }
@@ -263,17 +306,20 @@ func childPid(pid int) int {
 	return n
 }
 
-// writeState replaces the state file (a write to a temporary name, then
-// rename, so readers see the old or the new state, never half).
-func writeState(dir, state string) {
-	tmp := dir + "/." + SuperviseState + ".tmp"
+// writeState replaces the state file.
+func writeState(dir, state string) { replaceFile(dir, SuperviseState, state+"\n") }
+
+// replaceFile replaces dir/name (a write to a temporary name, then
+// rename, so readers see the old or the new content, never half).
+func replaceFile(dir, name, content string) {
+	tmp := dir + "/." + name + ".tmp"
 	fd, err := syscall.Open(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return
 	}
-	writeFull(fd, []byte(state+"\n"))
+	writeFull(fd, []byte(content))
 	syscall.Close(fd)
-	syscall.Rename(tmp, dir+"/"+SuperviseState)
+	syscall.Rename(tmp, dir+"/"+name)
 }
 
 func writeFull(fd int, b []byte) {
@@ -307,6 +353,30 @@ func readLine(fd int) string {
 		}
 	}
 	return string(buf[:n])
+}
+
+// receiveFd receives one descriptor sent over the unix socket sock (-1
+// if none came).
+func receiveFd(sock int) int {
+	buf := make([]byte, 16)
+	oob := make([]byte, syscall.CmsgSpace(4))
+	_, oobn, _, _, err := syscall.Recvmsg(sock, buf, oob, 0)
+	if err != nil {
+		return -1
+	}
+	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) == 0 {
+		return -1
+	}
+	fds, err := syscall.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) == 0 {
+		return -1
+	}
+	for _, fd := range fds[1:] {
+		syscall.Close(fd)
+	}
+	syscall.CloseOnExec(fds[0])
+	return fds[0]
 }
 
 // copyLog turns what the container writes to one stream into docker's
