@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,28 +24,47 @@ import (
 	"kist/network"
 )
 
-// cmdHTTPGet is the script command "httpget URL": it prints the body of
-// a GET (retrying for a few seconds while the server starts), and fails
-// on an error or a status other than 200.
+// cmdHTTPGet is the script command "httpget [-wait DURATION] [-until
+// REGEXP] URL": it prints the body of a GET (retrying for 5 s, or
+// DURATION, while the server starts, or until the body matches REGEXP),
+// and fails on an error or a status other than 200.
 func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	wait := 5 * time.Second
+	var until *regexp.Regexp
+	for len(args) > 2 && (args[0] == "-wait" || args[0] == "-until") {
+		var err error
+		if args[0] == "-wait" {
+			wait, err = time.ParseDuration(args[1])
+		} else {
+			until, err = regexp.Compile(args[1])
+		}
+		ts.Check(err)
+		args = args[2:]
+	}
 	if len(args) != 1 {
-		ts.Fatalf("usage: httpget URL")
+		ts.Fatalf("usage: httpget [-wait DURATION] [-until REGEXP] URL")
+	}
+	if neg {
+		wait = 300 * time.Millisecond // expected to fail: no long wait
 	}
 	var err error
-	tries := 50
-	if neg {
-		tries = 3 // expected to fail: no long wait
-	}
-	for try := 0; try < tries; try++ {
+retry:
+	for deadline := time.Now().Add(wait); ; {
 		var resp *http.Response
 		if resp, err = http.Get(args[0]); err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				err = fmt.Errorf("%s", resp.Status)
-			} else {
+			switch {
+			case resp.StatusCode != 200:
+				err = fmt.Errorf("%s: %s", resp.Status, body)
+			case until != nil && !until.Match(body):
+				err = fmt.Errorf("the body does not match %s yet: %s", until, body)
+			default:
 				ts.Stdout().Write(body)
+				break retry
 			}
+		}
+		if time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -53,6 +73,19 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("httpget %s: %v", args[0], err)
 	}
 }
+
+// cmdExample is the script command "example NAME DIR": it copies the
+// repository's examples/NAME to DIR, so that scripts run the examples
+// the README shows.
+func cmdExample(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: example NAME DIR")
+	}
+	ts.Check(os.CopyFS(ts.MkAbs(args[1]), os.DirFS(filepath.Join(repoRoot, "examples", args[0]))))
+}
+
+// repoRoot is the repository's root: where go test starts the test binary.
+var repoRoot, _ = os.Getwd()
 
 // cmdHTTPServe is the script command "httpserve DIR": it serves DIR over
 // HTTP on a loopback port for the rest of the script and sets $HTTP_URL

@@ -6,11 +6,12 @@ package main
 //     server behind most lab mirrors), started by the tests themselves: one
 //     instance without auth ($DOCKER_REGISTRY) and one with htpasswd basic
 //     auth ($AUTH_REGISTRY, $AUTH_USER, $AUTH_PASS) on the same storage;
-//   - Debian bookworm root filesystems made with mmdebstrap (minbase, and
-//     minbase with python3, pip and python-is-python3), built once per machine and cached as
+//   - Debian bookworm images made by package testimages: root filesystems
+//     made with mmdebstrap (minbase; with python3, pip, flask, psycopg2 and
+//     requests; with postgresql), built once per machine and cached as
 //     tarballs, pushed as debian:bookworm, library/debian:bookworm,
-//     library/python:3.11-slim and library/python:3.8-slim (the python
-//     image is the debian layer plus a second layer, as real images are).
+//     library/python:3.11-slim and :3.8-slim, library/postgres:13 and :15
+//     (layered on the debian layer, as real images are).
 //
 // The scripts are testdata/script/integ_*.txtar, with the conditions
 // [docker-registry] (the binary is installed) and [debian-images] (the
@@ -26,8 +27,6 @@ package main
 import (
 	"archive/tar"
 	"bufio"
-	"compress/gzip"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -36,10 +35,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,9 +50,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/rogpeppe/go-internal/testscript"
-	"golang.org/x/sys/unix"
 
-	"kist/sandbox"
+	"kist/internal/testimages"
 )
 
 const (
@@ -151,23 +147,11 @@ var integ = sync.OnceValue(func() *integState {
 		st.err = fmt.Errorf("pushing to docker-registry: %w (its log: %s)", err, logTail(filepath.Join(dir, "plain.log")))
 		return st
 	}
-	var tars [2]string
-	var missing [2]string
-	var errs [2]error
-	var wg sync.WaitGroup
-	for i, d := range []debianTarball{minbaseTarball, pythonTarball} {
-		wg.Go(func() { tars[i], missing[i], errs[i] = d.ensure() })
-	}
-	wg.Wait()
-	if st.err = errors.Join(errs[:]...); st.err != nil {
-		return st
-	}
-	if st.missing = strings.Join(nonEmpty(missing[:]), "; "); st.missing != "" {
-		return st
-	}
 	start := time.Now()
-	if err := pushDebianImages(dir, st.plain, tars[0], tars[1]); err != nil {
-		st.err = fmt.Errorf("pushing the Debian images to docker-registry: %w (its log: %s)", err, logTail(filepath.Join(dir, "plain.log")))
+	if st.missing, err = testimages.Push(st.plain, dir); err != nil || st.missing != "" {
+		if err != nil {
+			st.err = fmt.Errorf("pushing the Debian images to docker-registry: %w (its log: %s)", err, logTail(filepath.Join(dir, "plain.log")))
+		}
 		return st
 	}
 	fmt.Fprintf(os.Stderr, "integration tests: Debian images pushed to docker-registry %s in %v\n", st.plain, time.Since(start).Round(time.Millisecond))
@@ -408,283 +392,7 @@ func logTail(p string) string {
 	return s
 }
 
-// ---- Debian root filesystems made with mmdebstrap ----
-
-// debianTarball is a bookworm root filesystem made by mmdebstrap as a
-// tarball: minbase without documentation, manual pages and translations,
-// as docker's debian:bookworm-slim (which python:3.x-slim is built on),
-// and no /dev nodes, as in docker's images. SOURCE_DATE_EPOCH makes the
-// trees reproducible, so the python tree differs from minbase only where
-// python3 changed it.
-type debianTarball struct {
-	name    string   // file name stem
-	options []string // mmdebstrap options besides slimOptions
-}
-
-const debianEpoch = "1700000000"
-
-var slimOptions = []string{
-	"--variant=minbase",
-	"--dpkgopt=path-exclude=/usr/share/doc/*",
-	"--dpkgopt=path-include=/usr/share/doc/*/copyright",
-	"--dpkgopt=path-exclude=/usr/share/man/*",
-	"--dpkgopt=path-exclude=/usr/share/info/*",
-	"--dpkgopt=path-exclude=/usr/share/groff/*",
-	"--dpkgopt=path-exclude=/usr/share/lintian/*",
-	"--dpkgopt=path-exclude=/usr/share/locale/*",
-	"--dpkgopt=path-include=/usr/share/locale/locale.alias",
-}
-
-var (
-	minbaseTarball = debianTarball{"debian-bookworm-slim", nil}
-	// pip and a "python" command as in docker's python images (for the
-	// course's "RUN pip install -r requirements.txt" and CMD ["python",
-	// ...]); Debian's marker that makes pip refuse to install is removed,
-	// as docker's images (python in /usr/local) have none.
-	pythonTarball = debianTarball{"debian-bookworm-slim-python3-pip", []string{
-		"--include=python3-minimal,python3-pip,python-is-python3",
-		`--customize-hook=rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED`,
-	}}
-)
-
-func (d debianTarball) args(out string) []string {
-	a := append([]string{"--quiet", "--format=tar", "--skip=output/dev"}, slimOptions...)
-	a = append(a, d.options...)
-	return append(a, "bookworm", out, "http://deb.debian.org/debian")
-}
-
-// file is the tarball's name, keyed by the mmdebstrap command line.
-func (d debianTarball) file() string {
-	key := "SOURCE_DATE_EPOCH=" + debianEpoch + " mmdebstrap " + strings.Join(d.args("OUT"), " ") + " " + runtime.GOARCH
-	h := sha256.Sum256([]byte(key))
-	return fmt.Sprintf("%s-%s-%x.tar", d.name, runtime.GOARCH, h[:6])
-}
-
-// command is the shell command that makes the tarball at out.
-func (d debianTarball) command(out string) string {
-	words := []string{"SOURCE_DATE_EPOCH=" + debianEpoch, "mmdebstrap"}
-	for _, a := range d.args(out) {
-		if strings.ContainsAny(a, "*?[ '\"$") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		words = append(words, a)
-	}
-	return strings.Join(words, " ")
-}
-
-// testImagesDirs are where tarballs are looked for, and the one where a
-// missing tarball is built ("" if none).
-func testImagesDirs() (search []string, build string) {
-	if d := os.Getenv("KIST_TEST_IMAGES_DIR"); d != "" {
-		return []string{d}, d
-	}
-	ci := os.Getenv("KIST_CI_CACHE")
-	if ci == "" {
-		ci = "/var/cache/kist-ci"
-	}
-	shared := filepath.Join(ci, "images")
-	if os.Getuid() == 0 {
-		return []string{shared}, shared
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return []string{shared}, ""
-	}
-	own := filepath.Join(cache, "kist-test", "images")
-	return []string{shared, own}, own
-}
-
-// ensure returns the tarball's path, building it if it is missing and
-// can be built here; otherwise missing says why and how to make it.
-func (d debianTarball) ensure() (p, missing string, err error) {
-	search, build := testImagesDirs()
-	for _, dir := range search {
-		p := filepath.Join(dir, d.file())
-		if f, err := os.Open(p); err == nil {
-			f.Close()
-			return p, "", nil
-		}
-	}
-	target := build
-	if target == "" {
-		target = search[0]
-	}
-	how := fmt.Sprintf("no %s in %s; make it (as root, or as a user with a subordinate id range) with: %s",
-		d.file(), strings.Join(search, " or "), d.command(filepath.Join(target, d.file())))
-	if _, err := exec.LookPath("mmdebstrap"); err != nil {
-		return "", how + " (apt-get install mmdebstrap)", nil
-	}
-	if build == "" || (os.Getuid() != 0 && !sandbox.CurrentIDMap().Helpers) {
-		return "", how, nil
-	}
-	p, err = d.build(build)
-	if err != nil {
-		return "", "", fmt.Errorf("%w\n(the command: %s)", err, d.command(filepath.Join(build, d.file())))
-	}
-	return p, "", nil
-}
-
-// build runs mmdebstrap into dir, once even with several test binaries
-// at the same time (a lock file), and makes the result world-readable.
-func (d debianTarball) build(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	if os.Getuid() == 0 && os.Getenv("KIST_TEST_IMAGES_DIR") == "" {
-		os.Chmod(dir, 0o755) // the test users read root's tarballs
-	}
-	final := filepath.Join(dir, d.file())
-	lock, err := os.OpenFile(final+".lock", os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(final); err == nil {
-		return final, nil // built by another test binary meanwhile
-	}
-	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d.tar", d.name, os.Getpid()))
-	defer os.Remove(tmp)
-	fmt.Fprintf(os.Stderr, "integration tests: building %s with mmdebstrap (once; it is kept in %s)\n", d.file(), dir)
-	start := time.Now()
-	var out []byte
-	for try := 1; ; try++ { // the mirror sometimes fails once
-		cmd := exec.Command("mmdebstrap", d.args(tmp)...)
-		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+debianEpoch)
-		if out, err = cmd.CombinedOutput(); err == nil || try == 2 {
-			break
-		}
-	}
-	if err != nil {
-		return "", fmt.Errorf("mmdebstrap failed: %v\n%s", err, tail(out, 3000))
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return "", err
-	}
-	fmt.Fprintf(os.Stderr, "integration tests: built %s in %v\n", final, time.Since(start).Round(time.Second))
-	return final, nil
-}
-
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
-}
-
 // ---- images ----
-
-const debianPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-// pushDebianImages makes the images from the tarballs and pushes them to
-// the registry at host:
-//
-//	library/debian:bookworm, debian:bookworm   minbase, Cmd bash
-//	library/python:3.11-slim, :3.8-slim        minbase + python3 layer, Cmd python3
-func pushDebianImages(dir, host, minbaseTar, pythonTar string) error {
-	// The gzipped layers are kept next to the tarballs they are made of.
-	const layerVersion = "v1" // change when gzipFile or diffLayer change
-	debKey := strings.TrimSuffix(filepath.Base(minbaseTar), ".tar") + ".layer-" + layerVersion + ".tar.gz"
-	pyKey := strings.TrimSuffix(filepath.Base(pythonTar), ".tar") + ".over-" + strings.TrimSuffix(debKey, ".tar.gz") + ".tar.gz"
-	var debGz, pyGz string
-	var errs [2]error
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		debGz, errs[0] = layerFile(debKey, dir, func(dst string) error { return gzipFile(minbaseTar, dst) })
-	})
-	wg.Go(func() {
-		pyGz, errs[1] = layerFile(pyKey, dir, func(dst string) error { return diffLayer(minbaseTar, pythonTar, dst) })
-	})
-	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
-		return err
-	}
-	debLayer, err := tarball.LayerFromFile(debGz)
-	if err != nil {
-		return err
-	}
-	pyLayer, err := tarball.LayerFromFile(pyGz)
-	if err != nil {
-		return err
-	}
-	cfg := &v1.ConfigFile{
-		Architecture: runtime.GOARCH,
-		OS:           "linux",
-		Created:      v1.Time{Time: time.Unix(1700000000, 0).UTC()},
-		Config:       v1.Config{Env: []string{debianPath}, Cmd: []string{"bash"}},
-		RootFS:       v1.RootFS{Type: "layers"},
-	}
-	deb, err := mutate.ConfigFile(empty.Image, cfg)
-	if err != nil {
-		return err
-	}
-	if deb, err = mutate.AppendLayers(deb, debLayer); err != nil {
-		return err
-	}
-	refs := map[string]name.Reference{}
-	for _, s := range []string{"library/debian:bookworm", "debian:bookworm", "library/python:3.11-slim", "library/python:3.8-slim"} {
-		if refs[s], err = name.ParseReference(host+"/"+s, name.Insecure); err != nil {
-			return err
-		}
-	}
-	if err := remote.Write(refs["library/debian:bookworm"], deb); err != nil {
-		return err
-	}
-	// The pushed image, so that its layer is mounted into other
-	// repositories instead of uploaded again.
-	base, err := remote.Image(refs["library/debian:bookworm"])
-	if err != nil {
-		return err
-	}
-	if err := remote.Write(refs["debian:bookworm"], base); err != nil {
-		return err
-	}
-	py, err := mutate.AppendLayers(base, pyLayer)
-	if err != nil {
-		return err
-	}
-	if py, err = mutate.Config(py, v1.Config{Env: []string{debianPath, "LANG=C.UTF-8"}, Cmd: []string{"python3"}}); err != nil {
-		return err
-	}
-	for _, tag := range []string{"library/python:3.11-slim", "library/python:3.8-slim"} {
-		if err := remote.Write(refs[tag], py); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// layerFile returns the file key from the first images directory that
-// has it, else makes it with mk: in the directory where tarballs are
-// built, to be kept, or in tmp for this run only.
-func layerFile(key, tmp string, mk func(dst string) error) (string, error) {
-	search, build := testImagesDirs()
-	for _, dir := range search {
-		p := filepath.Join(dir, key)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	dir := tmp
-	if build != "" && os.MkdirAll(build, 0o755) == nil && unix.Access(build, unix.W_OK) == nil {
-		dir = build
-	}
-	part := filepath.Join(dir, fmt.Sprintf(".%s.%d", key, os.Getpid()))
-	defer os.Remove(part)
-	if err := mk(part); err != nil {
-		return "", err
-	}
-	if err := os.Chmod(part, 0o644); err != nil {
-		return "", err
-	}
-	final := filepath.Join(dir, key)
-	return final, os.Rename(part, final)
-}
 
 // pushSmallImage pushes a one-file image (no program to run) to host.
 func pushSmallImage(host, ref string) error {
@@ -713,171 +421,6 @@ func pushSmallImage(host, ref string) error {
 		return err
 	}
 	return remote.Write(r, img)
-}
-
-func gzipFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	zw, _ := gzip.NewWriterLevel(out, gzip.BestSpeed)
-	if _, err := io.Copy(zw, bufio.NewReaderSize(in, 1<<20)); err != nil {
-		out.Close()
-		return err
-	}
-	if err := zw.Close(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// diffLayer writes to dst (gzipped) the layer that turns the tree in the
-// tarball base into the one in full: the entries of full that are new or
-// differ (with their parent directories, and both ends of hard links),
-// and whiteouts for what full lacks.
-func diffLayer(base, full, dst string) error {
-	baseSigs := map[string]string{}
-	err := scanTar(base, func(h *tar.Header, r io.Reader) error {
-		s, err := entrySig(h, r)
-		baseSigs[cleanTarName(h.Name)] = s
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	type entry struct {
-		typ  byte
-		link string
-	}
-	entries := map[string]entry{}
-	include := map[string]bool{}
-	err = scanTar(full, func(h *tar.Header, r io.Reader) error {
-		s, err := entrySig(h, r)
-		n := cleanTarName(h.Name)
-		entries[n] = entry{h.Typeflag, cleanTarName(h.Linkname)}
-		if baseSigs[n] != s {
-			include[n] = true
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	// A hard link needs its target in the same layer, and a changed
-	// target changes its links.
-	for changed := true; changed; {
-		changed = false
-		for n, e := range entries {
-			if e.typ == tar.TypeLink && include[n] != include[e.link] {
-				include[n], include[e.link] = true, true
-				changed = true
-			}
-		}
-	}
-	var names []string
-	for n := range include {
-		names = append(names, n)
-	}
-	for _, n := range names {
-		for p := path.Dir(n); p != "." && p != "/"; p = path.Dir(p) {
-			if _, ok := entries[p]; ok {
-				include[p] = true
-			}
-		}
-	}
-
-	f, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	tw := tar.NewWriter(zw)
-	err = scanTar(full, func(h *tar.Header, r io.Reader) error {
-		if !include[cleanTarName(h.Name)] {
-			return nil
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return err
-		}
-		_, err := io.Copy(tw, r)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	for n := range baseSigs {
-		if _, ok := entries[n]; ok || n == "." {
-			continue
-		}
-		if _, parentGone := baseSigs[path.Dir(n)]; parentGone && path.Dir(n) != "." {
-			if _, ok := entries[path.Dir(n)]; !ok {
-				continue // the parent's whiteout covers it
-			}
-		}
-		wh := path.Join(path.Dir(n), ".wh."+path.Base(n))
-		if err := tw.WriteHeader(&tar.Header{Name: wh, Typeflag: tar.TypeReg, Mode: 0o600, ModTime: time.Unix(1700000000, 0)}); err != nil {
-			return err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-func scanTar(p string, fn func(*tar.Header, io.Reader) error) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	tr := tar.NewReader(bufio.NewReaderSize(f, 1<<20))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", p, err)
-		}
-		if err := fn(h, tr); err != nil {
-			return err
-		}
-	}
-}
-
-func cleanTarName(n string) string {
-	if n == "" {
-		return ""
-	}
-	return path.Clean(strings.TrimPrefix(n, "./"))
-}
-
-// entrySig is what makes two tar entries the same file: type, metadata,
-// link target, extended attributes and content.
-func entrySig(h *tar.Header, r io.Reader) (string, error) {
-	sum := sha256.New()
-	if _, err := io.Copy(sum, r); err != nil {
-		return "", err
-	}
-	var xattrs []string
-	for k, v := range h.PAXRecords {
-		if strings.HasPrefix(k, "SCHILY.xattr.") {
-			xattrs = append(xattrs, k+"="+v)
-		}
-	}
-	return fmt.Sprintf("%c %o %d:%d %d %q %d %d,%d %x %q", h.Typeflag, h.Mode, h.Uid, h.Gid, h.ModTime.Unix(),
-		h.Linkname, h.Size, h.Devmajor, h.Devminor, sum.Sum(nil), slices.Sorted(slices.Values(xattrs))), nil
 }
 
 // ---- Go tests ----

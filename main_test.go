@@ -68,6 +68,7 @@ func TestScript(t *testing.T) {
 			"httpserve":  cmdHTTPServe,
 			"httpget":    cmdHTTPGet,
 			"keepergone": cmdKeeperGone,
+			"example":    cmdExample,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

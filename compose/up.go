@@ -7,12 +7,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"kist/container"
 	"kist/network"
@@ -32,21 +36,40 @@ type Steps struct {
 	Remove func(ctx context.Context, ids []string) error
 	// RemoveVolumes removes named volumes: kist volume rm.
 	RemoveVolumes func(ctx context.Context, names []string) error
+	// RemoveImage removes an image (its name): kist rmi.
+	RemoveImage func(ctx context.Context, ref string) error
+	// Pull pulls an image: kist pull REF.
+	Pull func(ctx context.Context, ref string) error
+	// Push pushes an image: kist push REF.
+	Push func(ctx context.Context, ref string) error
 }
 
 // UpOptions are compose up's.
 type UpOptions struct {
-	Build         bool // --build: build images even if they exist
+	// Services are the services to start (with what they depend on,
+	// unless NoDeps); none means all.
+	Services      []string
+	NoDeps        bool
+	Scale         map[string]int // --scale SERVICE=N: replicas, over the file's
+	Build         bool           // --build: build images even if they exist
 	ForceRecreate bool
-	Out           io.Writer // progress lines ("Container x  Started")
-	Warn          io.Writer // warnings about what kist does not do
+	RemoveOrphans bool // remove containers of services the file no longer has
+	// Wait waits until every started container runs (and is healthy, if
+	// it has a healthcheck), up to WaitTimeout (0: no limit).
+	Wait        bool
+	WaitTimeout time.Duration
+	Out         io.Writer // progress lines ("Container x  Started")
+	Warn        io.Writer // warnings about what kist does not do
 }
 
 // Up creates the project's networks and volumes, builds what needs
-// building, and starts every service's containers in dependency order,
+// building, and starts the services' containers in dependency order,
 // detached. A container whose configuration is unchanged is left running
 // (or started again); a changed one is recreated.
 func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
+	if err := applyScale(p, o.Scale); err != nil {
+		return err
+	}
 	if err := Check(p); err != nil {
 		return err
 	}
@@ -68,7 +91,15 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 	if err != nil {
 		return err
 	}
-	return p.ForEachService(nil, func(name string, s *types.ServiceConfig) error {
+	if err := removeOrphans(ctx, p, st, existing, rd, o.RemoveOrphans, o.Out, o.Warn); err != nil {
+		return err
+	}
+	deps := types.IncludeDependencies
+	if o.NoDeps {
+		deps = types.IgnoreDependencies
+	}
+	var started []*container.Record
+	err = p.ForEachService(o.Services, func(name string, s *types.ServiceConfig) error {
 		if err := waitDependencies(ctx, p, s, rd); err != nil {
 			return err
 		}
@@ -86,9 +117,10 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 					} else {
 						fmt.Fprintf(o.Out, " Container %s  Running\n", cname)
 					}
+					started = append(started, r)
 					continue
 				}
-				r.Kill(rd)
+				r.Stop(rd, -1)
 				if err := st.Remove(ctx, []string{r.ID}); err != nil {
 					return err
 				}
@@ -98,22 +130,130 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 			if err != nil {
 				return err
 			}
-			if _, _, err := container.Run(ctx, ro); err != nil {
+			r, _, err := container.Run(ctx, ro)
+			if err != nil {
 				return fmt.Errorf("service %s: %w", name, err)
 			}
+			started = append(started, r)
 			fmt.Fprintf(o.Out, " Container %s  Started\n", cname)
 		}
 		// fewer replicas than before: the extra ones go
-		for _, r := range existing {
-			if r.Labels[LabelService] == name {
-				if k, _ := strconv.Atoi(r.Labels[LabelNumber]); k > n {
-					r.Kill(rd)
-					st.Remove(ctx, []string{r.ID})
+		for _, cname := range slices.Sorted(maps.Keys(existing)) {
+			r := existing[cname]
+			if r.Labels[LabelService] != name || r.Labels[LabelOneoff] == "True" {
+				continue
+			}
+			if k, _ := strconv.Atoi(r.Labels[LabelNumber]); k > n {
+				r.Stop(rd, -1)
+				if err := st.Remove(ctx, []string{r.ID}); err != nil {
+					return err
 				}
+				fmt.Fprintf(o.Out, " Container %s  Removed\n", cname)
 			}
 		}
 		return nil
-	})
+	}, deps)
+	if err != nil || !o.Wait {
+		return err
+	}
+	return waitRunning(ctx, started, rd, o.WaitTimeout, o.Out)
+}
+
+// applyScale sets the replicas --scale asks for.
+func applyScale(p *types.Project, scale map[string]int) error {
+	for name, n := range scale {
+		s, ok := p.Services[name]
+		if !ok {
+			return fmt.Errorf("--scale %s=%d: no such service: %s", name, n, name)
+		}
+		if n < 0 {
+			return fmt.Errorf("--scale %s=%d: the number of replicas cannot be negative", name, n)
+		}
+		s.Scale = &n
+		if s.Deploy != nil {
+			d := *s.Deploy
+			d.Replicas = &n
+			s.Deploy = &d
+		}
+		p.Services[name] = s
+	}
+	return nil
+}
+
+// removeOrphans removes (with remove) or names the project's containers
+// whose service the file no longer has.
+func removeOrphans(ctx context.Context, p *types.Project, st Steps, existing map[string]*container.Record, rd string, remove bool, out, warn io.Writer) error {
+	var orphans []*container.Record
+	for _, cname := range slices.Sorted(maps.Keys(existing)) {
+		r := existing[cname]
+		svc := r.Labels[LabelService]
+		if _, ok := p.Services[svc]; ok {
+			continue
+		}
+		if _, err := p.GetDisabledService(svc); err == nil {
+			continue // in a profile not enabled now
+		}
+		orphans = append(orphans, r)
+	}
+	if len(orphans) == 0 {
+		return nil
+	}
+	if !remove {
+		var names []string
+		for _, r := range orphans {
+			names = append(names, r.Name)
+		}
+		if warn != nil {
+			fmt.Fprintf(warn, "kist: warning: found orphan containers (%s) for this project: if you removed or renamed their service in the compose file, run this command with --remove-orphans to remove them\n", strings.Join(names, ", "))
+		}
+		return nil
+	}
+	for _, r := range orphans {
+		r.Stop(rd, -1)
+		if err := st.Remove(ctx, []string{r.ID}); err != nil {
+			return err
+		}
+		delete(existing, r.Name)
+		fmt.Fprintf(out, " Container %s  Removed\n", r.Name)
+	}
+	return nil
+}
+
+// waitRunning waits until every container runs (and is healthy, if it
+// has a healthcheck); one that exited with 0 is done, not failed.
+func waitRunning(ctx context.Context, recs []*container.Record, rd string, timeout time.Duration, out io.Writer) error {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	for _, r := range recs {
+		for {
+			st := r.State(rd)
+			if st.Status == container.Exited && st.ExitCode == 0 {
+				fmt.Fprintf(out, " Container %s  Exited\n", r.Name)
+				break
+			}
+			if !st.Active() {
+				return fmt.Errorf("container %s is %s (exit code %d): see kist logs %s", r.Name, st.Status, st.ExitCode, r.Name)
+			}
+			if st.Status == container.Running && (st.Health == nil || st.Health.Status == "healthy") {
+				if st.Health != nil {
+					fmt.Fprintf(out, " Container %s  Healthy\n", r.Name)
+				}
+				break
+			}
+			if st.Health != nil && st.Health.Status == "unhealthy" {
+				return fmt.Errorf("container %s is unhealthy: %s", r.Name, strings.TrimSpace(st.Health.LastOutput))
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for container %s: %w", r.Name, context.Cause(ctx))
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 func replicas(s *types.ServiceConfig) int {
@@ -145,8 +285,17 @@ func imageName(p *types.Project, s *types.ServiceConfig) string {
 
 // configHash identifies a service's configuration: up recreates a
 // container whose hash differs.
+// The number of replicas is not part of it: --scale adds or removes
+// replicas, it does not recreate the others.
 func configHash(s *types.ServiceConfig) string {
-	b, _ := json.Marshal(s)
+	c := *s
+	c.Scale = nil
+	if c.Deploy != nil {
+		d := *c.Deploy
+		d.Replicas = nil
+		c.Deploy = &d
+	}
+	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -344,10 +493,20 @@ func runOptions(p *types.Project, s *types.ServiceConfig, i int, hash string) (*
 		}
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
-	ro := &container.RunOptions{Image: imageName(p, s), Config: cfg, Detach: true, Restart: s.Restart}
+	cfg.OpenStdin = s.StdinOpen
+	ro := &container.RunOptions{Image: imageName(p, s), Config: cfg, Detach: true, Restart: s.Restart, StopSignal: s.StopSignal}
 	if s.Entrypoint != nil {
 		ro.Entrypoint = s.Entrypoint
 	}
+	if s.StopGracePeriod != nil {
+		ro.StopTimeout = time.Duration(*s.StopGracePeriod)
+	}
+	if s.StopSignal != "" {
+		if _, err := container.ParseSignal(s.StopSignal); err != nil {
+			return nil, fmt.Errorf("service %s: stop_signal: %w", s.Name, err)
+		}
+	}
+	ro.Healthcheck = healthConfig(s.HealthCheck)
 	for _, port := range s.Ports {
 		pm := sandbox.PortMap{HostIP: port.HostIP, CtrPort: int(port.Target), Proto: port.Protocol}
 		if pm.Proto == "" {
@@ -375,10 +534,35 @@ func runOptions(p *types.Project, s *types.ServiceConfig, i int, hash string) (*
 	return ro, nil
 }
 
-// waitDependencies waits for s's depends_on conditions.
+// healthConfig is compose's healthcheck: as the image's HEALTHCHECK,
+// a field left out keeps the image's.
+func healthConfig(h *types.HealthCheckConfig) *v1.HealthConfig {
+	if h == nil {
+		return nil
+	}
+	if h.Disable {
+		return &v1.HealthConfig{Test: []string{"NONE"}}
+	}
+	hc := &v1.HealthConfig{Test: h.Test}
+	dur := func(d *types.Duration) time.Duration {
+		if d == nil {
+			return 0
+		}
+		return time.Duration(*d)
+	}
+	hc.Interval, hc.Timeout, hc.StartPeriod = dur(h.Interval), dur(h.Timeout), dur(h.StartPeriod)
+	if h.Retries != nil {
+		hc.Retries = int(*h.Retries)
+	}
+	return hc
+}
+
+// waitDependencies waits for s's depends_on conditions: its
+// dependencies' containers completed successfully, or are healthy.
 func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceConfig, rd string) error {
-	for dep, d := range s.DependsOn {
-		if d.Condition != types.ServiceConditionCompletedSuccessfully {
+	for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
+		cond := s.DependsOn[dep].Condition
+		if cond != types.ServiceConditionCompletedSuccessfully && cond != types.ServiceConditionHealthy {
 			continue // started: ForEachService started it first
 		}
 		recs, err := projectContainers(p.Name)
@@ -386,7 +570,13 @@ func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceCon
 			return err
 		}
 		for _, r := range recs {
-			if r.Labels[LabelService] != dep {
+			if r.Labels[LabelService] != dep || r.Labels[LabelOneoff] == "True" {
+				continue
+			}
+			if cond == types.ServiceConditionHealthy {
+				if err := waitHealthy(ctx, r, rd); err != nil {
+					return fmt.Errorf("service %s depends on %s being healthy: %w", s.Name, dep, err)
+				}
 				continue
 			}
 			st := r.Wait(rd)
@@ -396,6 +586,28 @@ func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceCon
 		}
 	}
 	return nil
+}
+
+// waitHealthy waits until r's healthcheck says healthy.
+func waitHealthy(ctx context.Context, r *container.Record, rd string) error {
+	for {
+		st := r.State(rd)
+		switch {
+		case !st.Active():
+			return fmt.Errorf("container %s is %s (exit code %d): see kist logs %s", r.Name, st.Status, st.ExitCode, r.Name)
+		case st.Health == nil && st.Status == container.Running:
+			return fmt.Errorf("container %s has no healthcheck: give its service a healthcheck: (or its image a HEALTHCHECK)", r.Name)
+		case st.Health != nil && st.Health.Status == "healthy":
+			return nil
+		case st.Health != nil && st.Health.Status == "unhealthy":
+			return fmt.Errorf("container %s is unhealthy: %s", r.Name, strings.TrimSpace(st.Health.LastOutput))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // projectContainers are the containers labelled with the project, by name.
@@ -415,14 +627,21 @@ func projectContainers(project string) (map[string]*container.Record, error) {
 
 // DownOptions are compose down's.
 type DownOptions struct {
-	Volumes bool // -v: remove the project's named volumes too
-	Timeout time.Duration
-	Out     io.Writer
+	Volumes       bool   // -v: remove the project's named volumes too
+	RemoveOrphans bool   // also containers of services the file no longer has
+	Images        string // --rmi: "all" (every service's image), "local" (those built without an image: name) or ""
+	Timeout       time.Duration
+	Out           io.Writer
+	Warn          io.Writer
 }
 
-// Down stops and removes the project's containers and networks (and
-// with Volumes its volumes).
+// Down stops and removes the project's containers (dependents before
+// what they depend on) and networks, and with Volumes its volumes, with
+// Images its images.
 func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error {
+	if o.Images != "" && o.Images != "all" && o.Images != "local" {
+		return fmt.Errorf("--rmi %q: want all or local", o.Images)
+	}
 	rd, err := sandbox.RuntimeDir()
 	if err != nil {
 		return err
@@ -431,19 +650,37 @@ func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error 
 	if err != nil {
 		return err
 	}
-	var names []string
-	for n := range recs {
-		names = append(names, n)
+	if err := removeOrphans(ctx, p, st, recs, rd, o.RemoveOrphans, o.Out, o.Warn); err != nil {
+		return err
 	}
-	sort.Strings(names)
-	var ids []string
-	for _, n := range names {
-		r := recs[n]
-		if r.State(rd).Active() {
-			r.Stop(rd, o.Timeout)
-			fmt.Fprintf(o.Out, " Container %s  Stopped\n", n)
+	var order []string // dependencies first
+	p.ForEachService(nil, func(name string, _ *types.ServiceConfig) error {
+		order = append(order, name)
+		return nil
+	})
+	slices.Reverse(order)
+	var ids, names []string
+	for _, svc := range order {
+		var mine []*container.Record
+		for _, n := range slices.Sorted(maps.Keys(recs)) {
+			if recs[n].Labels[LabelService] == svc {
+				mine = append(mine, recs[n])
+			}
 		}
-		ids = append(ids, r.ID)
+		var wg sync.WaitGroup
+		active := map[string]bool{}
+		for _, r := range mine {
+			if active[r.ID] = r.State(rd).Active(); active[r.ID] {
+				wg.Go(func() { r.Stop(rd, o.Timeout) })
+			}
+		}
+		wg.Wait()
+		for _, r := range mine {
+			if active[r.ID] {
+				fmt.Fprintf(o.Out, " Container %s  Stopped\n", r.Name)
+			}
+			ids, names = append(ids, r.ID), append(names, r.Name)
+		}
 	}
 	if len(ids) > 0 {
 		if err := st.Remove(ctx, ids); err != nil {
@@ -484,6 +721,21 @@ func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error 
 			}
 		}
 	}
+	if o.Images != "" {
+		seen := map[string]bool{}
+		for _, name := range p.ServiceNames() {
+			s := p.Services[name]
+			img := imageName(p, &s)
+			if seen[img] || (o.Images == "local" && s.Image != "") || !st.HasImage(ctx, img) {
+				continue
+			}
+			seen[img] = true
+			if err := st.RemoveImage(ctx, img); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.Out, " Image %s  Removed\n", img)
+		}
+	}
 	return nil
 }
 
@@ -515,11 +767,10 @@ func warnUnsupported(p *types.Project, w io.Writer) {
 				keys = append(keys, key)
 			}
 		}
-		add(s.HealthCheck != nil && !s.HealthCheck.Disable, "healthcheck")
-		add(s.StopSignal != "", "stop_signal")
-		add(s.StopGracePeriod != nil, "stop_grace_period")
-		add(s.Init != nil && *s.Init, "init")
-		add(s.StdinOpen, "stdin_open")
+		add(s.HealthCheck != nil && s.HealthCheck.StartInterval != nil, "healthcheck.start_interval")
+		// init: kist's containers always have an init as pid 1 (it
+		// reaps orphans and passes signals on), so init: true is what
+		// they do anyway, and init: false changes nothing visible.
 		add(len(s.CapAdd) > 0, "cap_add")
 		add(len(s.CapDrop) > 0, "cap_drop")
 		add(s.Privileged, "privileged")
@@ -532,9 +783,6 @@ func warnUnsupported(p *types.Project, w io.Writer) {
 		add(s.Deploy != nil && s.Deploy.Resources.Limits != nil, "deploy.resources")
 		add(s.MemLimit != 0, "mem_limit")
 		add(s.CPUS != 0, "cpus")
-		for dep, d := range s.DependsOn {
-			add(d.Condition == types.ServiceConditionHealthy, "depends_on."+dep+".condition: service_healthy (treated as service_started)")
-		}
 		if len(keys) > 0 {
 			fmt.Fprintf(w, "kist: warning: service %s: kist does not apply %s yet\n", name, strings.Join(keys, ", "))
 		}

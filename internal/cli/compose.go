@@ -1,22 +1,17 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"kist/compose"
 	"kist/container"
@@ -95,32 +90,7 @@ services reach each other by name, named volumes, published ports.`,
 			return nil
 		},
 	}
-	var up compose.UpOptions
-	var detach bool
-	upCmd := &cobra.Command{
-		Use:   "up [OPTIONS]",
-		Short: "Create and start the project's containers (attached: Ctrl-C stops them)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := load(cmd)
-			if err != nil {
-				return err
-			}
-			up.Out, up.Warn = cmd.ErrOrStderr(), cmd.ErrOrStderr()
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			if err := compose.Up(ctx, p, composeSteps(cmd), up); err != nil {
-				return err
-			}
-			if detach {
-				return nil
-			}
-			return attach(ctx, cmd, p)
-		},
-	}
-	upCmd.Flags().BoolVarP(&detach, "detach", "d", false, "start in the background and return")
-	upCmd.Flags().BoolVar(&up.Build, "build", false, "build images before starting, even if they exist")
-	upCmd.Flags().BoolVar(&up.ForceRecreate, "force-recreate", false, "recreate containers even if their configuration is unchanged")
+	upCmd := newComposeUpCmd(load)
 	var down compose.DownOptions
 	var secs int
 	downCmd := &cobra.Command{
@@ -132,27 +102,21 @@ services reach each other by name, named volumes, published ports.`,
 			if err != nil {
 				return err
 			}
-			down.Out, down.Timeout = cmd.ErrOrStderr(), time.Duration(secs)*time.Second
+			down.Out, down.Warn, down.Timeout = cmd.ErrOrStderr(), cmd.ErrOrStderr(), time.Duration(secs)*time.Second
 			return compose.Down(cmd.Context(), p, composeSteps(cmd), down)
 		},
 	}
 	downCmd.Flags().BoolVarP(&down.Volumes, "volumes", "v", false, "remove the project's named volumes too")
-	downCmd.Flags().IntVarP(&secs, "timeout", "t", 10, "seconds to wait for each container to stop before killing it")
+	downCmd.Flags().StringVar(&down.Images, "rmi", "", "remove images too: all (every service's), local (those built without an image: name)")
+	downCmd.Flags().BoolVar(&down.RemoveOrphans, "remove-orphans", false, "also remove containers of services the compose file no longer has")
+	downCmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait for each container to stop before killing it (default: its stop_grace_period, else 10)")
 	var all, quiet bool
 	ps := &cobra.Command{
 		Use:   "ps [OPTIONS]",
 		Short: "List the project's containers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := load(cmd)
-			if err != nil {
-				return err
-			}
-			recs, err := compose.Containers(p.Name)
-			if err != nil {
-				return err
-			}
-			rd, err := sandbox.RuntimeDir()
+			_, recs, rd, err := loadContainers(cmd, load)
 			if err != nil {
 				return err
 			}
@@ -173,14 +137,14 @@ services reach each other by name, named volumes, published ports.`,
 				for _, pm := range r.Ports {
 					ports = append(ports, pm.String())
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Image, r.Labels[compose.LabelService], st.Status, strings.Join(ports, ", "))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Image, r.Labels[compose.LabelService], statusText(st), strings.Join(ports, ", "))
 			}
 			return w.Flush()
 		},
 	}
 	ps.Flags().BoolVarP(&all, "all", "a", false, "also stopped containers")
 	ps.Flags().BoolVarP(&quiet, "quiet", "q", false, "print container ids only")
-	var follow bool
+	var lo compose.LogsOptions
 	logs := &cobra.Command{
 		Use:   "logs [OPTIONS] [SERVICE...]",
 		Short: "Show the output of the project's containers",
@@ -189,17 +153,25 @@ services reach each other by name, named volumes, published ports.`,
 			if err != nil {
 				return err
 			}
-			return showLogs(cmd.Context(), cmd, p, args, follow)
+			for _, a := range args {
+				if _, err := p.GetService(a); err != nil {
+					return err
+				}
+			}
+			lo.Services, lo.Out, lo.Color = args, cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout())
+			return compose.Logs(cmd.Context(), p, lo)
 		},
 	}
-	logs.Flags().BoolVarP(&follow, "follow", "f", false, "keep following")
+	logs.Flags().BoolVarP(&lo.Follow, "follow", "f", false, "keep following")
+	logs.Flags().IntVarP(&lo.Tail, "tail", "n", -1, "only the last N lines of each container")
+	logs.Flags().BoolVarP(&lo.Timestamps, "timestamps", "t", false, "show when each line was printed")
 	var stopSecs int
 	each := func(use, short string, fn func(r *container.Record, rd string) (string, error)) *cobra.Command {
 		return &cobra.Command{
 			Use:   use + " [SERVICE...]",
 			Short: short,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				p, err := load(cmd)
+				p, recs, rd, err := loadContainers(cmd, load)
 				if err != nil {
 					return err
 				}
@@ -207,14 +179,6 @@ services reach each other by name, named volumes, published ports.`,
 					if _, err := p.GetService(a); err != nil {
 						return err
 					}
-				}
-				recs, err := compose.Containers(p.Name)
-				if err != nil {
-					return err
-				}
-				rd, err := sandbox.RuntimeDir()
-				if err != nil {
-					return err
 				}
 				for _, r := range recs {
 					if len(args) > 0 && !slices.Contains(args, r.Labels[compose.LabelService]) {
@@ -245,7 +209,7 @@ services reach each other by name, named volumes, published ports.`,
 		return "Started", r.Start()
 	}
 	stopCmd := each("stop", "Stop the project's containers (they stay, with their files)", stopC)
-	stopCmd.Flags().IntVarP(&stopSecs, "timeout", "t", 10, "seconds to wait before killing")
+	stopCmd.Flags().IntVarP(&stopSecs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
 	startCmd := each("start", "Start the project's stopped containers again", startC)
 	restartCmd := each("restart", "Stop and start the project's containers", func(r *container.Record, rd string) (string, error) {
 		if _, err := stopC(r, rd); err != nil {
@@ -253,8 +217,28 @@ services reach each other by name, named volumes, published ports.`,
 		}
 		return startC(r, rd)
 	})
-	restartCmd.Flags().IntVarP(&stopSecs, "timeout", "t", 10, "seconds to wait before killing")
-	cmd.AddCommand(config, build, upCmd, downCmd, ps, logs, stopCmd, startCmd, restartCmd)
+	restartCmd.Flags().IntVarP(&stopSecs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
+	cmd.AddCommand(config, build, upCmd, downCmd, ps, logs, stopCmd, startCmd, restartCmd,
+		newComposeExecCmd(load), newComposeRunCmd(load), newComposeRmCmd(load), newComposeTopCmd(load), newComposeImagesCmd(load))
+	for _, c := range []struct {
+		use, short string
+		fn         func(ctx context.Context, p *types.Project, st compose.Steps, services []string, out io.Writer) error
+	}{
+		{"pull", "Pull the images of services that do not build theirs", compose.Pull},
+		{"push", "Push the images of services that build theirs and name it (build: and image:)", compose.Push},
+	} {
+		cmd.AddCommand(&cobra.Command{
+			Use:   c.use + " [SERVICE...]",
+			Short: c.short,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				p, err := load(cmd)
+				if err != nil {
+					return err
+				}
+				return c.fn(cmd.Context(), p, composeSteps(cmd), args, cmd.ErrOrStderr())
+			},
+		})
+	}
 	return cmd
 }
 
@@ -290,110 +274,14 @@ func composeSteps(cmd *cobra.Command) compose.Steps {
 		RemoveVolumes: func(ctx context.Context, names []string) error {
 			return run(ctx, false, append([]string{"volume", "rm"}, names...)...)
 		},
-	}
-}
-
-// attach prints every container's output, prefixed with its name, until
-// Ctrl-C; then it stops the project's containers.
-func attach(ctx context.Context, cmd *cobra.Command, p *types.Project) error {
-	logCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- showLogs(logCtx, cmd, p, nil, true) }()
-	select {
-	case err := <-done: // every container ended
-		return err
-	case <-ctx.Done():
-	}
-	fmt.Fprintln(cmd.ErrOrStderr(), "Gracefully stopping... (press Ctrl-C again to force)")
-	rd, err := sandbox.RuntimeDir()
-	if err != nil {
-		return err
-	}
-	recs, err := compose.Containers(p.Name)
-	if err != nil {
-		return err
-	}
-	var wg sync.WaitGroup
-	for _, r := range recs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if r.State(rd).Active() {
-				r.Stop(rd, 10*time.Second)
-				fmt.Fprintf(cmd.ErrOrStderr(), " Container %s  Stopped\n", r.Name)
-			}
-		}()
-	}
-	wg.Wait()
-	return nil
-}
-
-// showLogs prints the logs of the project's containers (of services, if
-// named), each line prefixed with the container's name.
-func showLogs(ctx context.Context, cmd *cobra.Command, p *types.Project, services []string, follow bool) error {
-	recs, err := compose.Containers(p.Name)
-	if err != nil {
-		return err
-	}
-	rd, err := sandbox.RuntimeDir()
-	if err != nil {
-		return err
-	}
-	width := 0
-	for _, r := range recs {
-		width = max(width, len(r.Name))
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i, r := range recs {
-		if len(services) > 0 && !slices.Contains(services, r.Labels[compose.LabelService]) {
-			continue
-		}
-		color := 31 + i%6
-		prefix := fmt.Sprintf("\x1b[%dm%-*s |\x1b[0m ", color, width, r.Name)
-		if f, ok := cmd.OutOrStdout().(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-			prefix = fmt.Sprintf("%-*s | ", width, r.Name)
-		}
-		w := &prefixWriter{mu: &mu, out: cmd.OutOrStdout(), prefix: prefix}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.Logs(ctx, rd, container.LogOptions{Follow: follow, Tail: -1, Stdout: w, Stderr: w})
-			w.flush()
-		}()
-	}
-	wg.Wait()
-	return nil
-}
-
-// prefixWriter writes whole lines, each after prefix, to out (shared by
-// several containers' writers under mu).
-type prefixWriter struct {
-	mu     *sync.Mutex
-	out    io.Writer
-	prefix string
-	buf    []byte
-}
-
-func (w *prefixWriter) Write(b []byte) (int, error) {
-	w.buf = append(w.buf, b...)
-	for {
-		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			break
-		}
-		w.mu.Lock()
-		io.WriteString(w.out, w.prefix)
-		w.out.Write(w.buf[:i+1])
-		w.mu.Unlock()
-		w.buf = w.buf[i+1:]
-	}
-	return len(b), nil
-}
-
-func (w *prefixWriter) flush() {
-	if len(w.buf) > 0 {
-		w.Write([]byte("\n"))
+		RemoveImage: func(ctx context.Context, ref string) error {
+			return run(ctx, false, "rmi", ref)
+		},
+		Pull: func(ctx context.Context, ref string) error {
+			return run(ctx, true, "pull", ref)
+		},
+		Push: func(ctx context.Context, ref string) error {
+			return run(ctx, true, "push", ref)
+		},
 	}
 }
