@@ -73,6 +73,7 @@ func prefixes(recs []*container.Record, color bool) map[string]string {
 
 // AttachOptions are attached compose up's.
 type AttachOptions struct {
+	Services []string  // attach to these services' containers; none: all
 	Out      io.Writer // the containers' output, prefixed
 	Progress io.Writer // "Container x  Stopped" and notices
 	Color    bool
@@ -105,6 +106,9 @@ func Attach(ctx context.Context, p *types.Project, o AttachOptions) (int, error)
 	if err != nil {
 		return 1, err
 	}
+	recs = slices.DeleteFunc(recs, func(r *container.Record) bool {
+		return len(o.Services) > 0 && !slices.Contains(o.Services, r.Labels[LabelService])
+	})
 	rd, err := sandbox.RuntimeDir()
 	if err != nil {
 		return 1, err

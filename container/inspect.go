@@ -30,8 +30,9 @@ type Inspect struct {
 		Destination string `json:"Destination,omitempty"`
 	} `json:"Mounts"`
 	Config struct {
-		Image      string `json:"Image"`
-		StopSignal string `json:"StopSignal,omitempty"`
+		Image       string `json:"Image"`
+		StopSignal  string `json:"StopSignal,omitempty"`
+		StopTimeout *int   `json:"StopTimeout,omitempty"` // seconds
 	} `json:"Config"`
 }
 
@@ -70,6 +71,10 @@ func (r *Record) Inspect(runDir string) *Inspect {
 		}
 	}
 	in.Config.Image, in.Config.StopSignal = r.Image, r.StopSignal
+	if r.StopTimeout > 0 {
+		secs := int(r.StopTimeout.Seconds())
+		in.Config.StopTimeout = &secs
+	}
 	for _, v := range r.Volumes {
 		in.Mounts = append(in.Mounts, struct {
 			Type        string `json:"Type"`

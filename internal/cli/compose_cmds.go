@@ -90,7 +90,7 @@ running; changed ones are recreated.`,
 			if detach {
 				return nil
 			}
-			at.Out, at.Progress, at.Color = cmd.OutOrStdout(), cmd.ErrOrStderr(), isTerminal(cmd.OutOrStdout())
+			at.Services, at.Out, at.Progress, at.Color = args, cmd.OutOrStdout(), cmd.ErrOrStderr(), isTerminal(cmd.OutOrStdout())
 			at.StopTimeout = time.Duration(stopSecs) * time.Second
 			return exitStatus(compose.Attach(ctx, p, at))
 		},
