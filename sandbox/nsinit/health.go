@@ -27,11 +27,21 @@ const healthOutputMax = 4096
 func healthLoop(dir string, h Health, sock string, started int64, stop int) {
 	defer syscall.Close(stop)
 	status, streak := "starting", 0 // what the file says already
+	// Buffers are made once: a supervisor that allocates little never
+	// runs its garbage collector, which would page in much of the binary
+	// (see copyLog).
+	b := &healthBufs{
+		req:   (&Spec{Rootfs: "/", Args: h.Test}).Encode(),
+		buf:   make([]byte, 4096),
+		reply: make([]byte, 0, 512),
+		out:   make([]byte, 0, healthOutputMax),
+		file:  make([]byte, 0, healthOutputMax+128),
+	}
 	for {
 		if waitReadable(stop, h.Interval) {
 			return
 		}
-		code, out := healthCheck(sock, h)
+		code, out := healthCheck(sock, h.Timeout, b)
 		end := nowNanos()
 		switch {
 		case code == 0:
@@ -44,51 +54,61 @@ func healthLoop(dir string, h Health, sock string, started int64, stop int) {
 				status = "unhealthy"
 			}
 		}
-		replaceFile(dir, SuperviseHealth, status+" "+itoa(streak)+" "+itoa(code)+" "+i64toa(end)+"\n"+out)
+		b.file = append(append(b.file[:0], status...), ' ')
+		b.file = append(append(b.file, itoa(streak)...), ' ')
+		b.file = append(append(b.file, itoa(code)...), ' ')
+		b.file = append(append(b.file, i64toa(end)...), '\n')
+		replaceFileBytes(dir, SuperviseHealth, append(b.file, out...))
 	}
 }
 
-// healthCheck runs h.Test once in the container and returns its exit
-// code (-1 if it timed out or could not be run) and output.
-func healthCheck(sock string, h Health) (int, string) {
+// healthBufs are a health loop's buffers, reused by every check.
+type healthBufs struct {
+	req, buf, reply, out, file []byte
+}
+
+// healthCheck runs the check (b.req) once in the container and returns
+// its exit code (-1 if it timed out or could not be run) and output (in
+// b's buffers).
+func healthCheck(sock string, timeout int64, b *healthBufs) (int, []byte) {
+	fail := func(msg string) (int, []byte) { return -1, append(b.out[:0], msg...) }
 	s, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, err.Error()
+		return fail(err.Error())
 	}
 	defer syscall.Close(s)
 	if err := syscall.Connect(s, &syscall.SockaddrUnix{Name: sock}); err != nil {
-		return -1, "reaching the container: " + err.Error()
+		return fail("reaching the container: " + err.Error())
 	}
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
-		return -1, err.Error()
+		return fail(err.Error())
 	}
 	defer syscall.Close(p[0])
 	null, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		syscall.Close(p[1])
-		return -1, err.Error()
+		return fail(err.Error())
 	}
-	req := &Spec{Rootfs: "/", Args: h.Test}
-	err = syscall.Sendmsg(s, req.Encode(), syscall.UnixRights(null, p[1], p[1]), nil, 0)
+	err = syscall.Sendmsg(s, b.req, syscall.UnixRights(null, p[1], p[1]), nil, 0)
 	syscall.Close(null)
 	syscall.Close(p[1])
 	if err != nil {
-		return -1, "sending the check to the container: " + err.Error()
+		return fail("sending the check to the container: " + err.Error())
 	}
 	// The replies ("ok PID", then "exit CODE", or "err CODE MSG") and the
 	// output, until the check ends or the timeout.
-	deadline := nowNanos() + h.Timeout
-	var reply, out []byte
-	var buf [4096]byte
+	deadline := nowNanos() + timeout
+	reply, out := b.reply[:0], b.out[:0]
 	outOpen := true
+	fds := [2]int{p[0], s}
 	for {
-		code, msg, done := parseExecReply(string(reply))
+		code, msg, done := parseExecReply(reply)
 		if done && !outOpen {
-			if msg != "" {
-				return code, msg
+			if msg != nil {
+				return code, append(out[:0], msg...)
 			}
-			return code, string(out)
+			return code, out
 		}
 		left := deadline - nowNanos()
 		if done {
@@ -96,56 +116,75 @@ func healthCheck(sock string, h Health) (int, string) {
 		}
 		if left <= 0 {
 			if done {
-				return code, string(out)
+				return code, out
 			}
-			return -1, "the check ran longer than its timeout (" + i64toa(h.Timeout/1e9) + "s)\n" + string(out)
+			return -1, append(append(out[:0], "the check ran longer than its timeout ("+i64toa(timeout/1e9)+"s)\n"...), out...)
 		}
-		fds := []int{p[0]}
-		if !done {
-			fds = append(fds, s)
+		n := 2
+		if done {
+			n = 1
 		}
-		r := selectReadable(fds, left)
+		r := selectReadable(fds[:n], left)
 		if r&1 != 0 {
-			n, _ := syscall.Read(p[0], buf[:])
-			if n <= 0 {
+			m, _ := syscall.Read(p[0], b.buf)
+			if m <= 0 {
 				outOpen = false
 			} else if len(out) < healthOutputMax {
-				out = append(out, buf[:min(n, healthOutputMax-len(out))]...)
+				out = append(out, b.buf[:min(m, healthOutputMax-len(out))]...)
 			}
 		}
 		if r&2 != 0 {
-			n, _ := syscall.Read(s, buf[:])
-			if n <= 0 {
-				if _, _, done := parseExecReply(string(reply)); !done {
-					return -1, "the container stopped while the check ran"
+			m, _ := syscall.Read(s, b.buf)
+			if m <= 0 {
+				if _, _, done := parseExecReply(reply); !done {
+					return fail("the container stopped while the check ran")
 				}
 			}
-			reply = append(reply, buf[:max(n, 0)]...)
+			reply = append(reply, b.buf[:max(m, 0)]...)
 		}
 	}
 }
 
 // parseExecReply reads the exec socket's replies so far: done once
-// "exit CODE" or "err CODE MSG" came.
-func parseExecReply(r string) (code int, msg string, done bool) {
-	for _, line := range split(r, '\n', 0) {
-		if c, ok := cutPrefix(line, "exit "); ok {
-			n, err := atoi(trimSpace(c))
-			if err != nil {
-				n = -1
-			}
-			return n, "", true
+// "exit CODE" or "err CODE MSG" came (msg is MSG for the latter).
+func parseExecReply(r []byte) (code int, msg []byte, done bool) {
+	for len(r) > 0 {
+		i := 0
+		for i < len(r) && r[i] != '\n' {
+			i++
 		}
-		if e, ok := cutPrefix(line, "err "); ok && indexByte(r, '\n') >= 0 {
-			c, m, _ := cut(e, ' ')
-			n, err := atoi(c)
-			if err != nil {
-				n = -1
-			}
-			return n, m + "\n", true
+		if i == len(r) {
+			return 0, nil, false // a line not complete yet
 		}
+		line := r[:i]
+		r = r[i+1:]
+		var rest []byte
+		switch {
+		case hasPrefixBytes(line, "exit "):
+			rest = line[5:]
+		case hasPrefixBytes(line, "err "):
+			rest = line[4:]
+		default:
+			continue
+		}
+		j := 0
+		for j < len(rest) && rest[j] != ' ' {
+			j++
+		}
+		n, err := atoi(string(rest[:j]))
+		if err != nil {
+			n = -1
+		}
+		if line[0] == 'e' && line[1] == 'r' {
+			return n, append(rest[min(j+1, len(rest)):len(rest):len(rest)], '\n'), true
+		}
+		return n, nil, true
 	}
-	return 0, "", false
+	return 0, nil, false
+}
+
+func hasPrefixBytes(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
 }
 
 // waitReadable waits up to timeout ns for fd to be readable.

@@ -150,10 +150,3 @@ func join(list []string, sep byte) string {
 	}
 	return s
 }
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if !hasPrefix(s, prefix) {
-		return s, false
-	}
-	return s[len(prefix):], true
-}

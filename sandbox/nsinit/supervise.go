@@ -311,13 +311,15 @@ func writeState(dir, state string) { replaceFile(dir, SuperviseState, state+"\n"
 
 // replaceFile replaces dir/name (a write to a temporary name, then
 // rename, so readers see the old or the new content, never half).
-func replaceFile(dir, name, content string) {
+func replaceFile(dir, name, content string) { replaceFileBytes(dir, name, []byte(content)) }
+
+func replaceFileBytes(dir, name string, content []byte) {
 	tmp := dir + "/." + name + ".tmp"
 	fd, err := syscall.Open(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return
 	}
-	writeFull(fd, []byte(content))
+	writeFull(fd, content)
 	syscall.Close(fd)
 	syscall.Rename(tmp, dir+"/"+name)
 }
