@@ -76,7 +76,7 @@ func Run(ctx context.Context, p *types.Project, st Steps, o RunOptions) (int, er
 	} else if err := ensureVolumes(p, o.Up.Out); err != nil {
 		return 125, err
 	}
-	if s.Build != nil && !st.HasImage(ctx, imageName(p, &s)) {
+	if s.Build != nil && st.ImageID(ctx, imageName(p, &s)) == "" {
 		if err := Build(ctx, p, &s, st); err != nil {
 			return 125, err
 		}

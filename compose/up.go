@@ -30,8 +30,8 @@ import (
 type Steps struct {
 	// Build builds an image: kist build -t TAG [-f FILE] [--build-arg]... [--target T] CONTEXT.
 	Build func(ctx context.Context, args []string) error
-	// HasImage reports whether the store has image ref.
-	HasImage func(ctx context.Context, ref string) bool
+	// ImageID is the id of image ref in the store ("" if it has none).
+	ImageID func(ctx context.Context, ref string) string
 	// Remove removes containers by id (their layers too): kist rm -f.
 	Remove func(ctx context.Context, ids []string) error
 	// RemoveVolumes removes named volumes: kist volume rm.
@@ -105,10 +105,16 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 		}
 		hash := configHash(s)
 		n := replicas(s)
+		imageID := "" // looked up once, when a container exists to compare with
 		for i := 1; i <= n; i++ {
 			cname := containerName(p, s, i)
 			if r := existing[cname]; r != nil {
-				if r.Labels[LabelConfigHash] == hash && !o.ForceRecreate {
+				if imageID == "" {
+					imageID = st.ImageID(ctx, imageName(p, s))
+				}
+				// unchanged: the same configuration and the same image
+				// (a rebuilt or newly pulled one recreates it)
+				if r.Labels[LabelConfigHash] == hash && (imageID == "" || r.ImageID == imageID) && !o.ForceRecreate {
 					if !r.State(rd).Active() {
 						if err := r.Start(); err != nil {
 							return err
@@ -398,7 +404,7 @@ func buildImages(ctx context.Context, p *types.Project, st Steps, always bool) e
 			continue
 		}
 		img := imageName(p, &s)
-		if !always && st.HasImage(ctx, img) {
+		if !always && st.ImageID(ctx, img) != "" {
 			continue
 		}
 		if err := Build(ctx, p, &s, st); err != nil {
@@ -726,7 +732,7 @@ func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error 
 		for _, name := range p.ServiceNames() {
 			s := p.Services[name]
 			img := imageName(p, &s)
-			if seen[img] || (o.Images == "local" && s.Image != "") || !st.HasImage(ctx, img) {
+			if seen[img] || (o.Images == "local" && s.Image != "") || st.ImageID(ctx, img) == "" {
 				continue
 			}
 			seen[img] = true

@@ -265,8 +265,12 @@ func composeSteps(cmd *cobra.Command) compose.Steps {
 		Build: func(ctx context.Context, args []string) error {
 			return run(ctx, true, append([]string{"build"}, args...)...)
 		},
-		HasImage: func(ctx context.Context, ref string) bool {
-			return run(ctx, false, "internal", "has-image", ref) == nil
+		ImageID: func(ctx context.Context, ref string) string {
+			out, code, err := sandbox.InUserNSOutput(ctx, []string{os.Args[0], "internal", "image-id", ref})
+			if err != nil || code != 0 {
+				return ""
+			}
+			return strings.TrimSpace(string(out))
 		},
 		Remove: func(ctx context.Context, ids []string) error {
 			return run(ctx, false, append([]string{"rm", "-f"}, ids...)...)

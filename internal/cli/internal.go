@@ -88,19 +88,21 @@ func newInternalCmd() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(cp)
-	hasImage := &cobra.Command{
-		Use:  "has-image REF",
+	imageIDCmd := &cobra.Command{
+		Use:  "image-id REF",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd, func(st *image.Store) error {
-				if _, err := st.Lookup(args[0]); err != nil {
+				img, err := st.Lookup(args[0])
+				if err != nil {
 					return ExitError{Code: 1}
 				}
+				fmt.Fprintln(cmd.OutOrStdout(), img.ID)
 				return nil
 			})
 		},
 	}
-	cmd.AddCommand(hasImage)
+	cmd.AddCommand(imageIDCmd)
 	remove := &cobra.Command{
 		Use:  "remove-container ID",
 		Args: cobra.ExactArgs(1),
