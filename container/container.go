@@ -414,10 +414,8 @@ func ParseSignal(s string) (syscall.Signal, error) {
 // command's exit status.
 func (r *Record) Exec(ctx context.Context, runDir string, c *sandbox.ExecConfig) (int, error) {
 	if r.State(runDir).Status != Running {
-		return 125, fmt.Errorf("container %s is not running (kist start %s)", r.ref(), r.ref())
+		return 125, fmt.Errorf("container %s is not running (kist start %s)", r.refName(), r.refName())
 	}
 	return sandbox.Exec(ctx, sandbox.ExecSocketPath(runDir, r.ID), c)
 }
 
-// ref is how a user would name the container: its name, else its short id.
-func (r *Record) ref() string { return cmp.Or(r.Name, r.Short()) }
