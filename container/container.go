@@ -72,7 +72,10 @@ type Record struct {
 	Volumes     []string          `json:"volumes,omitempty"` // named volumes it mounts
 	Ports       []sandbox.PortMap `json:"ports,omitempty"`   // published ports, host port as bound
 	Restart     string            `json:"restart,omitempty"` // --restart policy
-	Labels      map[string]string `json:"labels,omitempty"`  // --label, compose's project and service
+	// Resources are its cgroup limits (--memory, --cpus, --pids-limit),
+	// applied again by kist start.
+	Resources sandbox.Resources `json:"resources,omitzero"`
+	Labels    map[string]string `json:"labels,omitempty"` // --label, compose's project and service
 }
 
 // Status values of State.
@@ -418,4 +421,3 @@ func (r *Record) Exec(ctx context.Context, runDir string, c *sandbox.ExecConfig)
 	}
 	return sandbox.Exec(ctx, sandbox.ExecSocketPath(runDir, r.ID), c)
 }
-

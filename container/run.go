@@ -136,7 +136,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, p.Config.StopSignal), Detached: o.Detach,
 		StopTimeout: o.StopTimeout,
 		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, Volumes: volumes,
-		Restart: o.Restart, Labels: o.Labels,
+		Restart: o.Restart, Labels: o.Labels, Resources: cfg.Resources,
 	}
 	for _, pub := range cfg.Published {
 		rec.Ports = append(rec.Ports, pub.PortMap)
@@ -310,5 +310,5 @@ func (r *Record) Start() error {
 		return err
 	}
 	defer sandbox.ClosePublished(pubs)
-	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart})
+	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart, Resources: r.Resources})
 }

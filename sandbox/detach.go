@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,9 +34,6 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 	if err := CheckRestart(o.Restart); err != nil {
 		return err
 	}
-	if !cfg.Resources.IsZero() {
-		return errorf("--memory, --cpus and --pids-limit with -d are not supported yet")
-	}
 	spec, _, err := prepare(cfg)
 	if err != nil {
 		return err
@@ -46,7 +44,10 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 		return errorf("writing the container's spec: %v", err)
 	}
 	defer ClosePublished(cfg.Published)
-	o.Published, o.lease = cfg.Published, cfg.lease
+	o.Published, o.lease, o.Resources = cfg.Published, cfg.lease, cfg.Resources
+	if o.Notices == nil {
+		o.Notices = cfg.Notices
+	}
 	return Supervise(dir, lock, o)
 }
 
@@ -55,6 +56,11 @@ type SuperviseOptions struct {
 	Published []*Published // ports to forward (the supervisor gets the listeners)
 	Restart   string       // --restart policy: no, always, unless-stopped, on-failure[:N]
 	Remove    bool         // run -d --rm: the supervisor removes the container when it is over
+	// Resources are the container's cgroup limits, applied at every
+	// start; where they cannot be, a notice to Notices (nil: stderr)
+	// says why and the container runs without them.
+	Resources Resources
+	Notices   io.Writer
 
 	lease *network.Lease // the container's address; Supervise takes one when nil
 }
@@ -118,6 +124,22 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	if o.Remove {
 		env = append(env, nsinit.EnvSuperviseRm+"=1")
 	}
+	cgroupDir := ""
+	if !o.Resources.IsZero() {
+		cg, err := newCgroup(o.Resources, filepath.Base(dir)[:min(12, len(filepath.Base(dir)))])
+		if err != nil {
+			notices := o.Notices
+			if notices == nil {
+				notices = os.Stderr
+			}
+			fmt.Fprintf(notices, "kist: notice: --memory, --cpus and --pids-limit are not applied: %v; \"kist doctor\" explains\n", err)
+		} else {
+			defer cg.f.Close() // the supervisor has its own, and removes the cgroup
+			env = append(env, nsinit.EnvSuperviseCgroup+"="+strconv.Itoa(len(files))+":"+cg.dir)
+			files = append(files, cg.f)
+			cgroupDir = cg.dir
+		}
+	}
 	if o.lease != nil {
 		env = append(env, nsinit.EnvSuperviseLease+"="+strconv.Itoa(len(files)))
 		files = append(files, o.lease.File)
@@ -129,6 +151,9 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	})
 	w.Close()
 	if err != nil {
+		if cgroupDir != "" {
+			os.Remove(cgroupDir)
+		}
 		return errorf("starting the container's supervisor: %v", err)
 	}
 	defer proc.Release()

@@ -48,6 +48,10 @@ const (
 	// (package network): held for the supervisor's life, so the
 	// container keeps its address across restarts.
 	EnvSuperviseLease = "_KIST_SUPERVISE_LEASE"
+	// EnvSuperviseCgroup is "FD:DIR": the cgroup (v2) the container is
+	// cloned into at every start (--memory, --cpus, --pids-limit), which
+	// the supervisor removes when it ends.
+	EnvSuperviseCgroup = "_KIST_SUPERVISE_CGROUP"
 	// SuperviseStopped, a file in the directory, says kist stop ended
 	// the container: no restart.
 	SuperviseStopped = "stopped"
@@ -95,6 +99,14 @@ func superviseStage() {
 	if err != nil {
 		failSup("opening the container's log: " + err.Error())
 	}
+	cgroupFD, cgroupDir := -1, ""
+	if v, ok := syscall.Getenv(EnvSuperviseCgroup); ok {
+		f, d, _ := cut(v, ':')
+		if fd, err := atoi(f); err == nil {
+			syscall.CloseOnExec(fd)
+			cgroupFD, cgroupDir = fd, d
+		}
+	}
 	policy, _ := syscall.Getenv(EnvSuperviseRestart)
 	restarts := 0
 	// Published ports are served from the first start on, across
@@ -107,11 +119,14 @@ func superviseStage() {
 		}
 	}
 	for {
-		code, startErr := runSupervised(dir, spec, sp, devnull, logfd, restarts, servePorts)
+		code, startErr := runSupervised(dir, spec, sp, devnull, logfd, cgroupFD, restarts, servePorts)
 		if sp.ExecSocket != "" {
 			syscall.Unlink(sp.ExecSocket) // the container's init is gone
 		}
 		if restarts == 0 && startErr != "" {
+			if cgroupDir != "" {
+				syscall.Rmdir(cgroupDir)
+			}
 			relay(startErr)
 			syscall.Exit(125)
 		}
@@ -125,6 +140,9 @@ func superviseStage() {
 		if exists(dir + "/" + SuperviseStopped) {
 			break // kist stop came during the back-off
 		}
+	}
+	if cgroupDir != "" {
+		syscall.Rmdir(cgroupDir) // empty now: the container's processes are gone
 	}
 	if rm, _ := syscall.Getenv(EnvSuperviseRm); rm == "1" {
 		removeContainer(dir)
@@ -156,7 +174,7 @@ func removeContainer(dir string) {
 // it. It returns the exit code once the container has run (-1 if the
 // supervisor itself cannot go on), or the status line explaining why it
 // did not start.
-func runSupervised(dir, spec string, sp *Spec, devnull, logfd, restarts int, started1 func()) (int, string) {
+func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD, restarts int, started1 func()) (int, string) {
 	var out, errp [2]int
 	if err := pipes(&out, &errp); err != nil {
 		return -1, "err 125 making the log pipes: " + err.Error() + "\n"
@@ -175,7 +193,7 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, restarts int, sta
 	m := CurrentMapping()
 	c, err := Start(StartOptions{
 		Mapping: m, NetNS: CloneNetNS(m, sp.NetNS),
-		Stdio: [3]int{stdin, out[1], errp[1]}, CgroupFD: -1,
+		Stdio: [3]int{stdin, out[1], errp[1]}, CgroupFD: cgroupFD,
 	})
 	syscall.Close(out[1])
 	syscall.Close(errp[1])
