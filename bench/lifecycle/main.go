@@ -85,7 +85,7 @@ func main() {
 	p.must("pull", "-q", "--tls-verify=false", ref)
 	tools := []*tool{k, p}
 	fmt.Printf("image %s (one layer: a static Go HTTP server, also /bin/true and /bin/sleep); podman %s, %s\n", ref, p.version(), strings.Join(p.pre[6:], " "))
-	fmt.Printf("%d CPUs, load average at the start %s\n\n", runtime.NumCPU(), loadavg())
+	fmt.Printf("%d CPUs, load average at the start %s\n\n", runtime.NumCPU(), benchutil.Loadavg())
 
 	// 1. run -d + exec, loopback only and on the default network
 	settle()
@@ -186,19 +186,19 @@ func main() {
 	for _, t := range tools {
 		for i, pr := range idle[t] {
 			after := "gone"
-			if i < len(loaded[t]) && loaded[t][i].pid == pr.pid {
-				after = fmt.Sprintf("%5.1f / %5.1f %4d", mib(loaded[t][i].rss), mib(loaded[t][i].pss), loaded[t][i].threads)
+			if i < len(loaded[t]) && loaded[t][i].PID == pr.PID {
+				after = fmt.Sprintf("%5.1f / %5.1f %4d", mib(loaded[t][i].RSS), mib(loaded[t][i].PSS), loaded[t][i].Threads)
 			}
-			fmt.Printf("   %-56s %5.1f / %5.1f %4d     %18s\n", t.name+": "+pr.label, mib(pr.rss), mib(pr.pss), pr.threads, after)
+			fmt.Printf("   %-56s %5.1f / %5.1f %4d     %18s\n", t.name+": "+pr.label, mib(pr.RSS), mib(pr.PSS), pr.Threads, after)
 			if t == k && pr.supervisor {
-				supRSS = max(supRSS, pr.rss)
+				supRSS = max(supRSS, pr.RSS)
 				if i < len(loaded[t]) {
-					supRSS = max(supRSS, loaded[t][i].rss)
+					supRSS = max(supRSS, loaded[t][i].RSS)
 				}
 			}
 		}
 	}
-	fmt.Printf("   kist's supervisor <= 5 MiB RSS: %s\n\nload average at the end %s (other work on the machine slows every figure)\n", met(supRSS > 0 && supRSS <= 5<<20), loadavg())
+	fmt.Printf("   kist's supervisor <= 5 MiB RSS: %s\n\nload average at the end %s (other work on the machine slows every figure)\n", met(supRSS > 0 && supRSS <= 5<<20), benchutil.Loadavg())
 }
 
 // tool is kist or podman with a store of its own.
@@ -254,13 +254,13 @@ func newKist(bin, dir string) *tool {
 		rm: func(name string) []string { return []string{"rm", "-f", name} },
 		helpers: func(id string, procs []proc) (out []proc) {
 			for _, p := range procs {
-				if len(p.argv) > 1 && p.argv[0] == "kist-supervise" && strings.HasSuffix(p.argv[1], id) {
+				if len(p.Argv) > 1 && p.Argv[0] == "kist-supervise" && strings.HasSuffix(p.Argv[1], id) {
 					p.label, p.supervisor = "supervisor (kist-supervise)", true
 					out = append(out, p)
 				}
 			}
 			for _, p := range procs { // the container's init, pid 1 inside
-				if len(p.argv) > 0 && p.argv[0] == "kist-sandbox" && len(out) > 0 && p.ppid == out[0].pid {
+				if len(p.Argv) > 0 && p.Argv[0] == "kist-sandbox" && len(out) > 0 && p.PPID == out[0].PID {
 					p.label = "container init (pid 1 inside; podman has none)"
 					out = append(out, p)
 				}
@@ -268,8 +268,8 @@ func newKist(bin, dir string) *tool {
 			// the default network's keeper, shared by all its containers
 			// (it may have started before this container)
 			for _, p := range listProcs() {
-				env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.pid))
-				if len(p.argv) > 1 && p.argv[0] == "kist-network" && p.argv[1] == "bridge" && strings.Contains(string(env), workDir) {
+				env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.PID))
+				if len(p.Argv) > 1 && p.Argv[0] == "kist-network" && p.Argv[1] == "bridge" && strings.Contains(string(env), workDir) {
 					p.label = "network keeper (one per network, shared)"
 					out = append(out, p)
 				}
@@ -297,13 +297,13 @@ func newPodman(dir string) *tool {
 		helpers: func(id string, procs []proc) (out []proc) {
 			for _, p := range procs {
 				switch {
-				case p.comm == "conmon" && slices.Contains(p.argv, id):
+				case p.Comm == "conmon" && slices.Contains(p.Argv, id):
 					p.label = "conmon"
-				case p.comm == "rootlessport" || p.comm == "exe" && len(p.argv) > 0 && p.argv[0] == "rootlessport":
+				case p.Comm == "rootlessport" || p.Comm == "exe" && len(p.Argv) > 0 && p.Argv[0] == "rootlessport":
 					p.label = "rootlessport (port forwarder)"
-				case len(p.argv) > 0 && p.argv[0] == "rootlessport-child":
+				case len(p.Argv) > 0 && p.Argv[0] == "rootlessport-child":
 					p.label = "rootlessport-child (inside the netns)"
-				case p.comm == "slirp4netns":
+				case p.Comm == "slirp4netns":
 					p.label = "slirp4netns (outbound network; info)"
 				default:
 					continue
@@ -350,8 +350,8 @@ var workDir string
 // work of the user (other containers, tests) is not waited for.
 func settle() {
 	busy := func(p proc) bool {
-		return slices.ContainsFunc(p.argv, func(a string) bool { return strings.Contains(a, workDir) }) &&
-			(p.comm == "podman" || p.comm == "conmon" || p.comm == "runc" || len(p.argv) > 0 && p.argv[0] == "kist-supervise")
+		return slices.ContainsFunc(p.Argv, func(a string) bool { return strings.Contains(a, workDir) }) &&
+			(p.Comm == "podman" || p.Comm == "conmon" || p.Comm == "runc" || len(p.Argv) > 0 && p.Argv[0] == "kist-supervise")
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if !slices.ContainsFunc(procs(), busy) {
@@ -378,14 +378,14 @@ func startWeb(t *tool, ref string) (string, func() []proc) {
 	waitHTTP(addr)
 	var pids []int
 	for _, p := range procs() {
-		if !slices.ContainsFunc(before, func(q proc) bool { return q.pid == p.pid }) {
-			pids = append(pids, p.pid)
+		if !slices.ContainsFunc(before, func(q proc) bool { return q.PID == p.PID }) {
+			pids = append(pids, p.PID)
 		}
 	}
 	return addr, func() []proc {
 		var now []proc
 		for _, p := range procs() {
-			if slices.Contains(pids, p.pid) {
+			if slices.Contains(pids, p.PID) {
 				now = append(now, p)
 			}
 		}
@@ -590,11 +590,7 @@ func writeLayer(w io.Writer, bin []byte) error {
 
 // proc is a process on the host and its memory.
 type proc struct {
-	pid, ppid  int
-	comm       string
-	argv       []string
-	rss, pss   int64 // bytes
-	threads    int
+	benchutil.Proc
 	label      string
 	supervisor bool
 }
@@ -612,50 +608,11 @@ func procs() []proc {
 		if syscall.Stat("/proc/"+e.Name(), &st) != nil || int(st.Uid) != os.Getuid() {
 			continue
 		}
-		p := proc{pid: pid}
-		dir := "/proc/" + e.Name() + "/"
-		if b, err := os.ReadFile(dir + "cmdline"); err == nil {
-			p.argv = strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		if p, ok := benchutil.ReadProc(pid); ok {
+			out = append(out, proc{Proc: p})
 		}
-		status, _ := os.ReadFile(dir + "status")
-		for _, l := range strings.Split(string(status), "\n") {
-			k, v, _ := strings.Cut(l, ":")
-			v = strings.TrimSpace(v)
-			switch k {
-			case "Name":
-				p.comm = v
-			case "PPid":
-				p.ppid, _ = strconv.Atoi(v)
-			case "Threads":
-				p.threads, _ = strconv.Atoi(v)
-			case "VmRSS":
-				p.rss = kB(v)
-			}
-		}
-		rollup, _ := os.ReadFile(dir + "smaps_rollup")
-		for _, l := range strings.Split(string(rollup), "\n") {
-			if k, v, _ := strings.Cut(l, ":"); k == "Pss" {
-				p.pss = kB(strings.TrimSpace(v))
-			}
-		}
-		out = append(out, p)
 	}
 	return out
-}
-
-// loadavg is the 1, 5 and 15 minute load averages.
-func loadavg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func kB(s string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimSuffix(s, " kB"), 10, 64)
-	return n << 10
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -12,13 +12,13 @@ app = Flask(__name__)
 def connect():
     # The database may still be starting (its first start initialises
     # it): try for half a minute.
-    for attempt in range(60):
+    for attempt in range(300):
         try:
             return psycopg2.connect(os.environ["DATABASE_URL"])
         except psycopg2.OperationalError:
-            if attempt == 59:
+            if attempt == 299:
                 raise
-            time.sleep(0.5)
+            time.sleep(0.1)
 
 
 @app.route("/")
