@@ -52,6 +52,10 @@ func initStage() {
 		execs = newExecTable()
 		go serveExec(execL, netfd, s, execs)
 	}
+	// From here on init waits (and serves kist exec): the pages of kist's
+	// binary its start read can go, as the supervisor's do (about 6.6 to
+	// 3 MiB of RSS per container).
+	TrimBinary()
 	syscall.Exit(reap(pid, execs))
 }
 
