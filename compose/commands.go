@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -252,4 +253,70 @@ func Images(p *types.Project) ([]ImageRow, error) {
 		rows = append(rows, ImageRow{Container: r.Name, Repository: repo, Tag: tag, ID: r.ImageID[:min(12, len(r.ImageID))]})
 	}
 	return rows, nil
+}
+
+// Stop stops the project's running containers (of services, if named);
+// they stay, with their files. A negative timeout is each container's
+// own (stop_grace_period, else 10 s).
+func Stop(p *types.Project, services []string, timeout time.Duration, out io.Writer) error {
+	return eachContainer(p, services, out, func(r *container.Record, rd string) (string, error) {
+		if !r.State(rd).Active() {
+			return "", nil
+		}
+		return "Stopped", r.Stop(rd, timeout)
+	})
+}
+
+// Start starts the project's stopped containers (of services, if named).
+func Start(p *types.Project, services []string, out io.Writer) error {
+	return eachContainer(p, services, out, startOne)
+}
+
+// Restart stops and starts the project's containers (of services, if
+// named).
+func Restart(p *types.Project, services []string, timeout time.Duration, out io.Writer) error {
+	return eachContainer(p, services, out, func(r *container.Record, rd string) (string, error) {
+		if err := r.Stop(rd, timeout); err != nil {
+			return "", err
+		}
+		return startOne(r, rd)
+	})
+}
+
+func startOne(r *container.Record, rd string) (string, error) {
+	if r.State(rd).Active() {
+		return "", nil
+	}
+	return "Started", r.Start()
+}
+
+// eachContainer applies fn to the project's containers (of services, if
+// named) and prints what it did ("Container x  Stopped").
+func eachContainer(p *types.Project, services []string, out io.Writer, fn func(r *container.Record, rd string) (string, error)) error {
+	for _, s := range services {
+		if _, err := p.GetService(s); err != nil {
+			return err
+		}
+	}
+	recs, err := Containers(p.Name)
+	if err != nil {
+		return err
+	}
+	rd, err := sandbox.RuntimeDir()
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if len(services) > 0 && !slices.Contains(services, r.Labels[LabelService]) {
+			continue
+		}
+		did, err := fn(r, rd)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.Name, err)
+		}
+		if did != "" {
+			fmt.Fprintf(out, " Container %s  %s\n", r.Name, did)
+		}
+	}
+	return nil
 }

@@ -18,7 +18,8 @@
 // the replica count is not part of the hash so --scale adds and removes
 // replicas only), Attach and Logs (attached up, logs), Down (dependents
 // stop first), Run (one-off containers, PROJECT-SERVICE-run-ID, labelled
-// oneoff), Remove, Pull, Push, Images and ServiceContainer (exec, top).
+// oneoff), Stop, Start, Restart, Remove, Pull, Push, Images and
+// ServiceContainer (exec, top).
 // A service's healthcheck becomes the container's (package container):
 // its supervisor runs it, so depends_on's service_healthy and up --wait
 // read the result from the container's state like kist ps does.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/compose"
-	"kist/container"
 	"kist/sandbox"
 )
 
@@ -166,56 +164,28 @@ services reach each other by name, named volumes, published ports.`,
 	logs.Flags().IntVarP(&lo.Tail, "tail", "n", -1, "only the last N lines of each container")
 	logs.Flags().BoolVarP(&lo.Timestamps, "timestamps", "t", false, "show when each line was printed")
 	var stopSecs int
-	each := func(use, short string, fn func(r *container.Record, rd string) (string, error)) *cobra.Command {
+	each := func(use, short string, fn func(p *types.Project, services []string, out io.Writer) error) *cobra.Command {
 		return &cobra.Command{
 			Use:   use + " [SERVICE...]",
 			Short: short,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				p, recs, rd, err := loadContainers(cmd, load)
+				p, err := load(cmd)
 				if err != nil {
 					return err
 				}
-				for _, a := range args {
-					if _, err := p.GetService(a); err != nil {
-						return err
-					}
-				}
-				for _, r := range recs {
-					if len(args) > 0 && !slices.Contains(args, r.Labels[compose.LabelService]) {
-						continue
-					}
-					did, err := fn(r, rd)
-					if err != nil {
-						return fmt.Errorf("%s: %w", r.Name, err)
-					}
-					if did != "" {
-						fmt.Fprintf(cmd.ErrOrStderr(), " Container %s  %s\n", r.Name, did)
-					}
-				}
-				return nil
+				return fn(p, args, cmd.ErrOrStderr())
 			},
 		}
 	}
-	stopC := func(r *container.Record, rd string) (string, error) {
-		if !r.State(rd).Active() {
-			return "", nil
-		}
-		return "Stopped", r.Stop(rd, time.Duration(stopSecs)*time.Second)
-	}
-	startC := func(r *container.Record, rd string) (string, error) {
-		if r.State(rd).Active() {
-			return "", nil
-		}
-		return "Started", r.Start()
-	}
-	stopCmd := each("stop", "Stop the project's containers (they stay, with their files)", stopC)
+	stopCmd := each("stop", "Stop the project's containers (they stay, with their files)", func(p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Stop(p, svcs, time.Duration(stopSecs)*time.Second, out)
+	})
 	stopCmd.Flags().IntVarP(&stopSecs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
-	startCmd := each("start", "Start the project's stopped containers again", startC)
-	restartCmd := each("restart", "Stop and start the project's containers", func(r *container.Record, rd string) (string, error) {
-		if _, err := stopC(r, rd); err != nil {
-			return "", err
-		}
-		return startC(r, rd)
+	startCmd := each("start", "Start the project's stopped containers again", func(p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Start(p, svcs, out)
+	})
+	restartCmd := each("restart", "Stop and start the project's containers", func(p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Restart(p, svcs, time.Duration(stopSecs)*time.Second, out)
 	})
 	restartCmd.Flags().IntVarP(&stopSecs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
 	cmd.AddCommand(config, build, upCmd, downCmd, ps, logs, stopCmd, startCmd, restartCmd,
