@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
+
+	"kist/sandbox/nsinit"
 )
 
 // ttyRelay copies between the caller's streams and the pty master the
@@ -31,21 +33,14 @@ func (p *proc) ttySize() {
 // receiveTTY takes the pty master from the console socket and starts
 // relaying. io.EOF means the child died first; readStatus says why.
 func (p *proc) receiveTTY() error {
-	buf := make([]byte, 16)
-	oob := make([]byte, syscall.CmsgSpace(4))
-	_, oobn, _, _, err := syscall.Recvmsg(int(p.console.Fd()), buf, oob, 0)
+	_, fd, err := nsinit.RecvFd(int(p.console.Fd()), make([]byte, 16))
 	if err != nil {
 		return err
 	}
-	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) == 0 {
+	if fd < 0 {
 		return io.EOF
 	}
-	fds, err := syscall.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) == 0 {
-		return io.EOF
-	}
-	p.tty = startRelay(os.NewFile(uintptr(fds[0]), "pty-master"), p.cfg.Stdin, orDiscard(p.cfg.Stdout))
+	p.tty = startRelay(os.NewFile(uintptr(fd), "pty-master"), p.cfg.Stdin, orDiscard(p.cfg.Stdout))
 	return nil
 }
 

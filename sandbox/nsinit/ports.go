@@ -66,23 +66,20 @@ func dialContainer(execSocket string, port int) (int, error) {
 		return -1, err
 	}
 	buf := make([]byte, 512)
-	oob := make([]byte, syscall.CmsgSpace(4))
-	n, oobn, _, _, err := syscall.Recvmsg(s, buf, oob, 0)
+	n, fd, err := RecvFd(s, buf)
 	if err != nil {
 		return -1, err
 	}
 	if !hasPrefix(string(buf[:n]), "ok ") {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
 		return -1, errorString(trimSpace(string(buf[:n])))
 	}
-	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) == 0 {
+	if fd < 0 {
 		return -1, errorString("no connection came back")
 	}
-	fds, err := syscall.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return -1, errorString("no connection came back")
-	}
-	return fds[0], nil
+	return fd, nil
 }
 
 // relay moves bytes between pairs of sockets on one thread with epoll

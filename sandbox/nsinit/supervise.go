@@ -215,7 +215,7 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD, restart
 	// holds the master, so the command's terminal stays open.
 	master := -1
 	if sp.TTY {
-		master = receiveFd(c.Console)
+		_, master, _ = RecvFd(c.Console, make([]byte, 16))
 	}
 	status := readLine(c.StatusR)
 	syscall.Close(c.StatusR)
@@ -375,28 +375,25 @@ func readLine(fd int) string {
 	return string(buf[:n])
 }
 
-// receiveFd receives one descriptor sent over the unix socket sock (-1
-// if none came).
-func receiveFd(sock int) int {
-	buf := make([]byte, 16)
+// RecvFd reads one message from the unix socket sock into buf and
+// returns its length and the first descriptor it carries, close-on-exec
+// (-1 if it carries none; any others are closed).
+func RecvFd(sock int, buf []byte) (n, fd int, err error) {
 	oob := make([]byte, syscall.CmsgSpace(4))
-	_, oobn, _, _, err := syscall.Recvmsg(sock, buf, oob, 0)
+	n, oobn, _, _, err := syscall.Recvmsg(sock, buf, oob, syscall.MSG_CMSG_CLOEXEC)
 	if err != nil {
-		return -1
+		return 0, -1, err
 	}
-	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) == 0 {
-		return -1
+	fd = -1
+	if msgs, err := syscall.ParseSocketControlMessage(oob[:oobn]); err == nil && len(msgs) > 0 {
+		if fds, err := syscall.ParseUnixRights(&msgs[0]); err == nil && len(fds) > 0 {
+			fd = fds[0]
+			for _, extra := range fds[1:] {
+				syscall.Close(extra)
+			}
+		}
 	}
-	fds, err := syscall.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) == 0 {
-		return -1
-	}
-	for _, fd := range fds[1:] {
-		syscall.Close(fd)
-	}
-	syscall.CloseOnExec(fds[0])
-	return fds[0]
+	return n, fd, nil
 }
 
 // copyLog turns what the container writes to one stream into docker's
