@@ -208,6 +208,34 @@ func (r *relay) finish(p *relayPair) {
 // waiting reports whether bytes wait for dst to take them.
 func (d *relayDir) waiting() bool { return d.pending > 0 || len(d.held) > 0 }
 
+// Outcomes of one read, write or splice call (see relayDir.check).
+const (
+	callDone  = iota // it moved n bytes (0 from a read: the end)
+	callAgain        // interrupted: call again
+	callWait         // EAGAIN: epoll brings the socket back; or the direction failed
+)
+
+// check sorts what a call returned. A write that took nothing, or any
+// other error, fails the direction.
+func (d *relayDir) check(n int, err error, write bool) int {
+	switch {
+	case err == syscall.EINTR:
+		return callAgain
+	case err == syscall.EAGAIN:
+		return callWait
+	case err != nil || (write && n <= 0):
+		d.fail()
+		return callWait
+	}
+	return callDone
+}
+
+// end records that src ended and passes the end on to dst.
+func (d *relayDir) end() {
+	d.eof = true
+	syscall.Shutdown(d.dst, syscall.SHUT_WR)
+}
+
 // step moves what it can in one direction without blocking, copying
 // through buf until the direction turns out to be bulk. With toEnd it
 // reads until EAGAIN or the end even after a short read.
@@ -219,14 +247,10 @@ func (d *relayDir) step(buf []byte, toEnd bool) {
 		}
 		if len(d.held) > 0 {
 			n, err := syscall.Write(d.dst, d.held)
-			if err == syscall.EINTR {
+			switch d.check(n, err, true) {
+			case callAgain:
 				continue
-			}
-			if err == syscall.EAGAIN {
-				return // dst is full: EPOLLOUT comes back
-			}
-			if err != nil || n <= 0 {
-				d.fail()
+			case callWait:
 				return
 			}
 			d.held = d.held[n:]
@@ -236,35 +260,27 @@ func (d *relayDir) step(buf []byte, toEnd bool) {
 			return
 		}
 		n, err := syscall.Read(d.src, buf)
-		if err == syscall.EINTR {
+		switch d.check(n, err, false) {
+		case callAgain:
 			continue
-		}
-		if err == syscall.EAGAIN {
-			return // nothing to read: EPOLLIN comes back
-		}
-		if err != nil {
-			d.fail()
+		case callWait:
 			return
 		}
 		if n == 0 {
-			d.eof = true
-			syscall.Shutdown(d.dst, syscall.SHUT_WR)
+			d.end()
 			return
 		}
-		for w := 0; w < n; {
-			m, err := syscall.Write(d.dst, buf[w:n])
-			if err == syscall.EINTR {
-				continue
-			}
-			if err == syscall.EAGAIN {
-				d.held = append(d.held[:0], buf[w:n]...)
-				return // dst is full: EPOLLOUT comes back
-			}
-			if err != nil || m <= 0 {
-				d.fail()
-				return
-			}
-			w += m
+		// what dst does not take now waits in held for EPOLLOUT
+		w, err := syscall.Write(d.dst, buf[:n])
+		for w < n && d.check(w, err, true) == callAgain {
+			w, err = syscall.Write(d.dst, buf[:n])
+		}
+		if d.failed {
+			return
+		}
+		if w = max(w, 0); w < n {
+			d.held = append(d.held[:0], buf[w:n]...)
+			continue
 		}
 		if n < len(buf) {
 			if toEnd {
@@ -285,14 +301,10 @@ func (d *relayDir) splice() {
 	for !d.failed {
 		if d.pending > 0 {
 			n, err := syscall.Splice(d.pipe[0], nil, d.dst, nil, d.pending, flags)
-			if err == syscall.EINTR {
+			switch d.check(int(n), err, true) {
+			case callAgain:
 				continue
-			}
-			if err == syscall.EAGAIN {
-				return // dst is full: EPOLLOUT comes back
-			}
-			if err != nil || n <= 0 {
-				d.fail()
+			case callWait:
 				return
 			}
 			d.pending -= int(n)
@@ -302,19 +314,14 @@ func (d *relayDir) splice() {
 			return
 		}
 		n, err := syscall.Splice(d.src, nil, d.pipe[1], nil, relayChunk, flags)
-		if err == syscall.EINTR {
+		switch d.check(int(n), err, false) {
+		case callAgain:
 			continue
-		}
-		if err == syscall.EAGAIN {
-			return // nothing to read: EPOLLIN comes back
-		}
-		if err != nil {
-			d.fail()
+		case callWait:
 			return
 		}
 		if n == 0 {
-			d.eof = true
-			syscall.Shutdown(d.dst, syscall.SHUT_WR)
+			d.end()
 			return
 		}
 		d.pending += int(n)
