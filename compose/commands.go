@@ -114,7 +114,6 @@ func Run(ctx context.Context, p *types.Project, st Steps, o RunOptions) (int, er
 	delete(ro.Labels, LabelNumber)
 	ro.Config.Env = sandbox.MergeEnv(append(ro.Config.Env, o.Env...))
 	ro.Detach, ro.Remove = o.Detach, o.Remove
-	ro.Config.OpenStdin = o.Detach && o.Stdin != nil
 	if !o.Detach {
 		ro.Config.Stdin, ro.Config.Stdout, ro.Config.Stderr = o.Stdin, o.Stdout, o.Stderr
 	}

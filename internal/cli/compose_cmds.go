@@ -156,9 +156,7 @@ is one (-T: none).`,
 	f.SetInterspersed(false)
 	f.BoolVarP(&noTTY, "no-TTY", "T", false, "no terminal, even if kist's input is one")
 	f.BoolVarP(&detach, "detach", "d", false, "run the command in the background")
-	f.StringVarP(&user, "user", "u", "", "user to run as: name, uid, uid:gid or name:group")
-	f.StringVarP(&workdir, "workdir", "w", "", "working directory inside the container")
-	f.StringArrayVarP(&env, "env", "e", nil, "set an environment variable KEY=VALUE")
+	execFlags(f, &user, &workdir, &env)
 	f.IntVar(&index, "index", 1, "which replica of the service")
 	return cmd
 }

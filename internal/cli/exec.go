@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"kist/sandbox"
 )
@@ -37,8 +38,13 @@ processes and network, as the container's user unless -u says otherwise.`,
 	f.SetInterspersed(false)
 	f.BoolVarP(&interactive, "interactive", "i", false, "keep standard input open")
 	f.BoolVarP(&tty, "tty", "t", false, "allocate a pseudo-terminal (with -i: an interactive shell)")
-	f.StringVarP(&user, "user", "u", "", "user to run as: name, uid, uid:gid or name:group")
-	f.StringVarP(&workdir, "workdir", "w", "", "working directory inside the container")
-	f.StringArrayVarP(&env, "env", "e", nil, "set an environment variable KEY=VALUE")
+	execFlags(f, &user, &workdir, &env)
 	return cmd
+}
+
+// execFlags are kist exec's and kist compose exec's -u, -w and -e.
+func execFlags(f *pflag.FlagSet, user, workdir *string, env *[]string) {
+	f.StringVarP(user, "user", "u", "", "user to run as: name, uid, uid:gid or name:group")
+	f.StringVarP(workdir, "workdir", "w", "", "working directory inside the container")
+	f.StringArrayVarP(env, "env", "e", nil, "set an environment variable KEY=VALUE")
 }

@@ -159,11 +159,12 @@ func parseExecReply(r []byte) (code int, msg []byte, done bool) {
 		line := r[:i]
 		r = r[i+1:]
 		var rest []byte
+		isErr := false
 		switch {
 		case hasPrefixBytes(line, "exit "):
 			rest = line[5:]
 		case hasPrefixBytes(line, "err "):
-			rest = line[4:]
+			rest, isErr = line[4:], true
 		default:
 			continue
 		}
@@ -175,7 +176,7 @@ func parseExecReply(r []byte) (code int, msg []byte, done bool) {
 		if err != nil {
 			n = -1
 		}
-		if line[0] == 'e' && line[1] == 'r' {
+		if isErr {
 			return n, append(rest[min(j+1, len(rest)):len(rest):len(rest)], '\n'), true
 		}
 		return n, nil, true
