@@ -25,7 +25,6 @@ package main
 // command makes them.
 
 import (
-	"archive/tar"
 	"bufio"
 	"errors"
 	"fmt"
@@ -48,7 +47,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"kist/internal/testimages"
@@ -396,16 +394,7 @@ func logTail(p string) string {
 
 // pushSmallImage pushes a one-file image (no program to run) to host.
 func pushSmallImage(host, ref string) error {
-	var buf strings.Builder
-	tw := tar.NewWriter(&buf)
-	notes := "kist integration tests\n"
-	tw.WriteHeader(&tar.Header{Name: "notes.txt", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(notes)), ModTime: time.Unix(1700000000, 0)})
-	io.WriteString(tw, notes)
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	data := buf.String()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(data)), nil })
+	layer, err := testimages.FileLayer("notes.txt", 0o644, "kist integration tests\n")
 	if err != nil {
 		return err
 	}

@@ -299,7 +299,7 @@ func pushImages(host, tmp, minbaseTar, pythonTar, pgTar string) error {
 			return err
 		}
 	}
-	entry, err := fileLayer("usr/local/bin/docker-entrypoint.sh", 0o755, PostgresEntrypoint)
+	entry, err := FileLayer("usr/local/bin/docker-entrypoint.sh", 0o755, PostgresEntrypoint)
 	if err != nil {
 		return err
 	}
@@ -410,16 +410,18 @@ fi
 exec "$@"
 `
 
-// fileLayer is a layer of one file (and its parent directories).
-func fileLayer(name string, mode int64, content string) (v1.Layer, error) {
+// FileLayer is a layer of one file (and its parent directories).
+func FileLayer(name string, mode int64, content string) (v1.Layer, error) {
 	var buf strings.Builder
 	tw := tar.NewWriter(&buf)
 	mt := time.Unix(epoch, 0)
-	dir := ""
-	for _, part := range strings.Split(path.Dir(name), "/") {
-		dir += part + "/"
-		if err := tw.WriteHeader(&tar.Header{Name: dir, Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mt}); err != nil {
-			return nil, err
+	if parents := path.Dir(name); parents != "." {
+		dir := ""
+		for _, part := range strings.Split(parents, "/") {
+			dir += part + "/"
+			if err := tw.WriteHeader(&tar.Header{Name: dir, Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mt}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: mode, Size: int64(len(content)), ModTime: mt}); err != nil {
