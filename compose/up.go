@@ -346,8 +346,8 @@ func usedNetworks(p *types.Project) []string {
 	return out
 }
 
-// serviceNetworks are a service's network keys, highest priority
-// first ("default" when it names none).
+// serviceNetworks are a service's network keys, the one for the
+// default route first ("default" when it names none).
 func serviceNetworks(s *types.ServiceConfig) []string {
 	if s.NetworkMode != "" {
 		return nil
@@ -359,13 +359,19 @@ func serviceNetworks(s *types.ServiceConfig) []string {
 	for k := range s.Networks {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		pi, pj := 0, 0
-		if c := s.Networks[keys[i]]; c != nil {
-			pi = c.Priority
+	// The first is eth0, the container's default route: the highest
+	// gw_priority; then docker's connection order (priority).
+	prio := func(k string) (gw, p int) {
+		if c := s.Networks[k]; c != nil {
+			return c.GatewayPriority, c.Priority
 		}
-		if c := s.Networks[keys[j]]; c != nil {
-			pj = c.Priority
+		return 0, 0
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		gi, pi := prio(keys[i])
+		gj, pj := prio(keys[j])
+		if gi != gj {
+			return gi > gj
 		}
 		if pi != pj {
 			return pi > pj
@@ -466,10 +472,20 @@ func runOptions(p *types.Project, s *types.ServiceConfig, i int, hash string) (*
 	case s.NetworkMode != "":
 		return nil, fmt.Errorf("service %s: network_mode %q is not supported by kist yet (host, none, or networks:)", s.Name, s.NetworkMode)
 	default:
-		cfg.Network = p.Networks[nets[0]].Name
-		cfg.NetworkAliases = []string{s.Name}
-		if c := s.Networks[nets[0]]; c != nil {
-			cfg.NetworkAliases = append(cfg.NetworkAliases, c.Aliases...)
+		for i, key := range nets {
+			var aliases []string
+			c := s.Networks[key]
+			if c == nil || c.UseServiceNameAlias == nil || *c.UseServiceNameAlias {
+				aliases = append(aliases, s.Name)
+			}
+			if c != nil {
+				aliases = append(aliases, c.Aliases...)
+			}
+			if i == 0 {
+				cfg.Network, cfg.NetworkAliases = p.Networks[key].Name, aliases
+			} else {
+				cfg.MoreNetworks = append(cfg.MoreNetworks, sandbox.NetworkJoin{Name: p.Networks[key].Name, Aliases: aliases})
+			}
 		}
 	}
 	for _, v := range s.Volumes {
@@ -670,7 +686,17 @@ func warnUnsupported(p *types.Project, w io.Writer) {
 		add(len(s.DNS) > 0, "dns")
 		add(len(s.Secrets) > 0, "secrets")
 		add(len(s.Configs) > 0, "configs")
-		add(len(s.Networks) > 1, "networks (all but the first)")
+		for _, key := range slices.Sorted(maps.Keys(s.Networks)) {
+			if c := s.Networks[key]; c != nil {
+				at := "networks." + key + "."
+				add(c.Ipv4Address != "", at+"ipv4_address")
+				add(c.Ipv6Address != "", at+"ipv6_address")
+				add(len(c.LinkLocalIPs) > 0, at+"link_local_ips")
+				add(c.MacAddress != "", at+"mac_address")
+				add(len(c.DriverOpts) > 0, at+"driver_opts")
+				add(c.InterfaceName != "", at+"interface_name")
+			}
+		}
 		add(s.Deploy != nil && s.Deploy.Resources.Limits != nil, "deploy.resources")
 		add(s.MemLimit != 0, "mem_limit")
 		add(s.CPUS != 0, "cpus")

@@ -30,8 +30,9 @@
 // network for why (a network namespace belongs to the user namespace that
 // made it, and every container has its own, so no veth can join two).
 // Published ports reach the container through its init whatever its
-// network (package sandbox, Published). Record.Network names the network,
-// so kist network rm can refuse one a container still uses.
+// network (package sandbox, Published). Record.Network and MoreNetworks
+// name the networks, so kist network rm can refuse one a container
+// still uses.
 package container
 
 import (
@@ -65,13 +66,15 @@ type Record struct {
 	StopSignal string    `json:"stop_signal,omitempty"` // the image's STOPSIGNAL, or --stop-signal
 	// StopTimeout is how long kist stop waits before SIGKILL when not
 	// told (--stop-timeout, compose's stop_grace_period); 0: 10 s.
-	StopTimeout time.Duration     `json:"stop_timeout,omitempty"`
-	Detached    bool              `json:"detached,omitempty"`
-	Network     string            `json:"network,omitempty"` // kist network, host or none
-	Aliases     []string          `json:"aliases,omitempty"` // --network-alias
-	Volumes     []string          `json:"volumes,omitempty"` // named volumes it mounts
-	Ports       []sandbox.PortMap `json:"ports,omitempty"`   // published ports, host port as bound
-	Restart     string            `json:"restart,omitempty"` // --restart policy
+	StopTimeout time.Duration `json:"stop_timeout,omitempty"`
+	Detached    bool          `json:"detached,omitempty"`
+	Network     string        `json:"network,omitempty"` // kist network, host or none
+	Aliases     []string      `json:"aliases,omitempty"` // --network-alias
+	// MoreNetworks are the other kist networks it is on.
+	MoreNetworks []sandbox.NetworkJoin `json:"more_networks,omitempty"`
+	Volumes      []string              `json:"volumes,omitempty"` // named volumes it mounts
+	Ports        []sandbox.PortMap     `json:"ports,omitempty"`   // published ports, host port as bound
+	Restart      string                `json:"restart,omitempty"` // --restart policy
 	// Resources are its cgroup limits (--memory, --cpus, --pids-limit),
 	// applied again by kist start.
 	Resources sandbox.Resources `json:"resources,omitzero"`
@@ -114,6 +117,19 @@ type Health struct {
 	LastExitCode  int
 	LastEnd       time.Time `json:",omitzero"`
 	LastOutput    string    `json:",omitempty"`
+}
+
+// OnNetwork reports whether the container is on network name.
+func (r *Record) OnNetwork(name string) bool {
+	if r.Network == name {
+		return true
+	}
+	for _, m := range r.MoreNetworks {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Active reports whether the container runs or waits to be restarted:

@@ -1,6 +1,14 @@
 package container
 
-import "time"
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"kist/sandbox/nsinit"
+)
 
 // Inspect is docker's container inspect JSON, the fields kist knows.
 type Inspect struct {
@@ -29,11 +37,68 @@ type Inspect struct {
 		Name        string `json:"Name"`
 		Destination string `json:"Destination,omitempty"`
 	} `json:"Mounts"`
-	Config struct {
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
+	Config          struct {
 		Image       string `json:"Image"`
 		StopSignal  string `json:"StopSignal,omitempty"`
 		StopTimeout *int   `json:"StopTimeout,omitempty"` // seconds
 	} `json:"Config"`
+}
+
+// NetworkSettings are the container's addresses, as docker inspect
+// shows them: the top-level fields are its first network's.
+type NetworkSettings struct {
+	IPAddress   string                      `json:"IPAddress"`
+	IPPrefixLen int                         `json:"IPPrefixLen"`
+	Gateway     string                      `json:"Gateway"`
+	MacAddress  string                      `json:"MacAddress"`
+	Networks    map[string]*NetworkEndpoint `json:"Networks"`
+}
+
+// NetworkEndpoint is the container on one network.
+type NetworkEndpoint struct {
+	Aliases     []string `json:"Aliases"`
+	IPAddress   string   `json:"IPAddress"`
+	IPPrefixLen int      `json:"IPPrefixLen"`
+	Gateway     string   `json:"Gateway"`
+	MacAddress  string   `json:"MacAddress"`
+}
+
+// networkSettings fills in what the record says (the networks), and
+// the addresses of a running detached container from its spec.
+func (r *Record) networkSettings(running bool) NetworkSettings {
+	ns := NetworkSettings{Networks: map[string]*NetworkEndpoint{}}
+	if r.Network != "" {
+		ns.Networks[r.Network] = &NetworkEndpoint{Aliases: r.Aliases}
+	}
+	for _, m := range r.MoreNetworks {
+		ns.Networks[m.Name] = &NetworkEndpoint{Aliases: m.Aliases}
+	}
+	if !running {
+		return ns
+	}
+	data, err := os.ReadFile(filepath.Join(Dir(r.ID), nsinit.SuperviseSpec))
+	if err != nil {
+		return ns
+	}
+	spec, err := nsinit.Decode(data)
+	if err != nil {
+		return ns
+	}
+	for i, a := range spec.Nets {
+		ip, prefix, _ := strings.Cut(a.Address, "/")
+		bits, _ := strconv.Atoi(prefix)
+		ep := ns.Networks[a.Network]
+		if ep == nil {
+			ep = &NetworkEndpoint{}
+			ns.Networks[a.Network] = ep
+		}
+		ep.IPAddress, ep.IPPrefixLen, ep.Gateway, ep.MacAddress = ip, bits, a.Gateway, a.MAC
+		if i == 0 {
+			ns.IPAddress, ns.IPPrefixLen, ns.Gateway, ns.MacAddress = ip, bits, a.Gateway, a.MAC
+		}
+	}
+	return ns
 }
 
 // HealthLog is one health check's result (kist keeps the last one).
@@ -70,6 +135,7 @@ func (r *Record) Inspect(runDir string) *Inspect {
 			in.State.Health.Log = []HealthLog{{End: h.LastEnd, ExitCode: h.LastExitCode, Output: h.LastOutput}}
 		}
 	}
+	in.NetworkSettings = r.networkSettings(st.Status == Running)
 	in.Config.Image, in.Config.StopSignal = r.Image, r.StopSignal
 	if r.StopTimeout > 0 {
 		secs := int(r.StopTimeout.Seconds())

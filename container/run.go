@@ -63,7 +63,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	if o.Remove && o.Restart != "" && o.Restart != "no" {
 		return nil, 125, fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
 	}
-	if err := sandbox.CheckNetwork(cfg.Network); err != nil {
+	if err := sandbox.CheckNetworks(cfg); err != nil {
 		return nil, 125, err
 	}
 	// The container is marked running before it exists, so kist rm can
@@ -135,7 +135,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 		ID: p.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: p.ImageID, Command: cfg.Args,
 		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, p.Config.StopSignal), Detached: o.Detach,
 		StopTimeout: o.StopTimeout,
-		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, Volumes: volumes,
+		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, MoreNetworks: cfg.MoreNetworks, Volumes: volumes,
 		Restart: o.Restart, Labels: o.Labels, Resources: cfg.Resources,
 	}
 	for _, pub := range cfg.Published {

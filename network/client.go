@@ -40,18 +40,29 @@ func (l *Lease) Close() error {
 
 // LeaseAddress takes an address on n for a container known by names
 // (its name, aliases, host name, short id), starting n's keeper when
-// none runs. runDir is kist's runtime directory.
-func LeaseAddress(n *Network, runDir string, names []string) (*Lease, error) {
+// none runs. runDir is kist's runtime directory. also are the other
+// networks the container is on: n's DNS answers the container with
+// their containers' names too (each network's keeper knows only its
+// own, and a container has one nameserver).
+func LeaseAddress(n *Network, runDir string, names []string, also []*Network) (*Lease, error) {
 	for _, name := range names {
-		if strings.ContainsAny(name, ", \n") {
+		if strings.ContainsAny(name, ", \t\n") {
 			return nil, fmt.Errorf("invalid name %q on network %s", name, n.Name)
 		}
+	}
+	req := "lease " + strings.Join(names, ",")
+	for _, o := range also {
+		sock, _ := keeperPaths(o, runDir)
+		if strings.ContainsAny(sock, "\t\n") {
+			return nil, fmt.Errorf("kist's runtime directory %s has a tab or newline in its path: set XDG_RUNTIME_DIR to a plain one", runDir)
+		}
+		req += "\t" + sock
 	}
 	c, err := dialKeeper(n, runDir)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Write([]byte("lease " + strings.Join(names, ",") + "\n")); err != nil {
+	if _, err := c.Write([]byte(req + "\n")); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("network %s: %v", n.Name, err)
 	}
@@ -172,6 +183,32 @@ func startKeeper(n *Network, runDir string) error {
 		return errors.New(strings.TrimPrefix(line, "err "))
 	}
 	return fmt.Errorf("network %s: its keeper ended without a word (see %s.log)", n.Name, strings.TrimSuffix(sock, ".sock"))
+}
+
+// resolvePeer asks the keeper listening on sock for name's addresses
+// on its network ("resolve NAME"; nil when it knows none or does not
+// run).
+func resolvePeer(sock, name string) []net.IP {
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte("resolve " + name + "\n")); err != nil {
+		return nil
+	}
+	line, err := readReply(c)
+	if err != nil {
+		return nil
+	}
+	var ips []net.IP
+	for _, f := range strings.Fields(line) {
+		if ip := net.ParseIP(f); ip != nil {
+			ips = append(ips, ip)
+		}
+	}
+	return ips
 }
 
 // Endpoints lists the containers on n while its keeper runs (none

@@ -15,13 +15,18 @@ import (
 )
 
 // dnsServer answers on the gateway's port 53 (UDP and TCP): the names
-// of the network's containers from their leases, everything else from
-// the host's own nameservers (asked from the host, so a resolver on the
-// host's loopback such as systemd-resolved's 127.0.0.53 works too).
+// of the network's containers from their leases; for a container that
+// is on other networks too, their containers' names, asked from those
+// networks' keepers; everything else from the host's own nameservers
+// (asked from the host, so a resolver on the host's loopback such as
+// systemd-resolved's 127.0.0.53 works too).
 type dnsServer struct {
 	mu       sync.RWMutex
 	names    map[string][]net.IP
 	upstream []string // host:53
+	// peers returns the keeper sockets of the other networks of the
+	// container at an address.
+	peers func(net.IP) []string
 }
 
 func startDNS(s *stack.Stack, gw tcpip.Address, forward bool) (*dnsServer, error) {
@@ -91,11 +96,29 @@ func (d *dnsServer) lookup(name string) []net.IP {
 	return append([]net.IP(nil), d.names[strings.ToLower(strings.TrimSuffix(name, "."))]...)
 }
 
+func remoteIP(a net.Addr) net.IP {
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		return a.IP
+	case *net.TCPAddr:
+		return a.IP
+	}
+	return nil
+}
+
 // ServeDNS answers one query (dns.Handler).
 func (d *dnsServer) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	if len(r.Question) == 1 {
 		q := r.Question[0]
-		if ips := d.lookup(q.Name); len(ips) > 0 {
+		ips := d.lookup(q.Name)
+		if len(ips) == 0 && d.peers != nil && (q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA || q.Qtype == dns.TypeANY) {
+			for _, sock := range d.peers(remoteIP(w.RemoteAddr())) {
+				if ips = resolvePeer(sock, strings.ToLower(strings.TrimSuffix(q.Name, "."))); len(ips) > 0 {
+					break
+				}
+			}
+		}
+		if len(ips) > 0 {
 			m := new(dns.Msg)
 			m.SetReply(r)
 			m.Authoritative = true

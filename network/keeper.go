@@ -60,7 +60,8 @@ type lease struct {
 	ip    net.IP
 	mac   net.HardwareAddr
 	names []string
-	port  *port // the container's tap, once attached
+	peers []string // the keeper sockets of the container's other networks
+	port  *port    // the container's tap, once attached
 }
 
 // Keep runs network n's keeper until it has had no lease for
@@ -160,8 +161,9 @@ func (k *keeper) maybeExit() {
 	os.Exit(0)
 }
 
-// serve answers one connection: "lease NAMES", "attach TOKEN" (with the
-// tap's fd) or "list".
+// serve answers one connection: "lease NAMES[\tPEER...]", "attach
+// TOKEN" (with the tap's fd), "resolve NAME" (another keeper asking for
+// a container of its network that is on this one too) or "list".
 func (k *keeper) serve(c *net.UnixConn) {
 	buf := make([]byte, 4096)
 	oob := make([]byte, syscall.CmsgSpace(4))
@@ -198,6 +200,15 @@ func (k *keeper) serve(c *net.UnixConn) {
 			syscall.Close(fd)
 		}
 		json.NewEncoder(c).Encode(k.endpoints())
+	case "resolve":
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+		var out []string
+		for _, ip := range k.dns.lookup(arg) {
+			out = append(out, ip.String())
+		}
+		fmt.Fprintf(c, "ok %s\n", strings.Join(out, " "))
 	default:
 		for _, fd := range fds {
 			syscall.Close(fd)
@@ -208,7 +219,8 @@ func (k *keeper) serve(c *net.UnixConn) {
 
 func (k *keeper) serveLease(c *net.UnixConn, arg string) {
 	var names []string
-	for _, s := range strings.Split(arg, ",") {
+	list, peers, _ := strings.Cut(arg, "\t")
+	for _, s := range strings.Split(list, ",") {
 		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
 			names = append(names, s)
 		}
@@ -221,6 +233,9 @@ func (k *keeper) serveLease(c *net.UnixConn, arg string) {
 		return
 	}
 	l := &lease{token: randomHex(8), ip: ip, mac: macFor(ip), names: names}
+	if peers != "" {
+		l.peers = strings.Split(peers, "\t")
+	}
 	k.leases[l.token] = l
 	k.mu.Unlock()
 	k.dns.add(names, ip)
@@ -357,7 +372,21 @@ func (k *keeper) startStack() error {
 	k.sw = newSwitch(ep)
 	ep.sw = k.sw
 	k.dns, err = startDNS(s, gw, !k.n.Internal)
+	k.dns.peers = k.peersOf
 	return err
+}
+
+// peersOf returns the keeper sockets of the other networks of the
+// container at ip.
+func (k *keeper) peersOf(ip net.IP) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, l := range k.leases {
+		if l.ip.Equal(ip) {
+			return l.peers
+		}
+	}
+	return nil
 }
 
 // StopKeepers ends every network keeper of runDir at once (kist system

@@ -40,6 +40,17 @@
 // when the container ends. The keeper exits once it has had no lease
 // for KeeperGrace.
 //
+// # Several networks
+//
+// A container on several networks has one tap per network (eth0, eth1,
+// ...) and one lease with each keeper; the default route and the
+// nameserver are eth0's. Each keeper knows only its own network's names,
+// so a lease names the keepers of the container's other networks, and
+// when that container asks for a name its own keeper does not know, the
+// keeper asks them ("resolve NAME" on their sockets) before the host's
+// resolvers. The networks stay apart for everyone else: frames cross
+// only between a network's own taps.
+//
 // Network definitions are files, $XDG_DATA_HOME/kist/networks/NAME.json;
 // the keeper's socket and lock are in the runtime directory.
 package network

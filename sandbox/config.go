@@ -41,7 +41,6 @@ package sandbox
 import (
 	"io"
 
-	"kist/network"
 	"kist/sandbox/nsinit"
 )
 
@@ -75,6 +74,11 @@ type Config struct {
 	// network (--network-alias); its Name, Hostname and the first 12
 	// digits of its ID are names there too.
 	NetworkAliases []string
+	// MoreNetworks are more kist networks to join, each with aliases
+	// of its own (run --network a --network b, compose's networks:).
+	// The container has eth0, eth1, ... one per network; the first that
+	// is not internal has the default route and answers DNS for all.
+	MoreNetworks []NetworkJoin
 	// Name and ID are the container's (both may be empty).
 	Name, ID string
 	// ReadOnly mounts the root filesystem read-only.
@@ -124,7 +128,13 @@ type Config struct {
 	// by default Run forwards them to the command while it runs.
 	NoSignalForwarding bool
 
-	lease *network.Lease // taken by prepare, for Run or the supervisor
+	leases leases // taken by prepare, for Run or the supervisor
+}
+
+// NetworkJoin is one more network a container joins (Config.MoreNetworks).
+type NetworkJoin struct {
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Health is a container's healthcheck (see nsinit.Health; the

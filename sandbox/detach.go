@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 
-	"kist/network"
 	"kist/sandbox/nsinit"
 )
 
@@ -38,13 +37,13 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 	if err != nil {
 		return err
 	}
-	defer cfg.lease.Close() // the supervisor holds its own copy
+	defer cfg.leases.Close() // the supervisor holds its own copy
 	spec.NoStdin, spec.OpenStdin = !cfg.OpenStdin, cfg.OpenStdin
 	if err := os.WriteFile(filepath.Join(dir, nsinit.SuperviseSpec), spec.Encode(), 0o600); err != nil {
 		return errorf("writing the container's spec: %v", err)
 	}
 	defer ClosePublished(cfg.Published)
-	o.Published, o.lease, o.Resources = cfg.Published, cfg.lease, cfg.Resources
+	o.Published, o.leases, o.Resources = cfg.Published, cfg.leases, cfg.Resources
 	if o.Notices == nil {
 		o.Notices = cfg.Notices
 	}
@@ -62,7 +61,7 @@ type SuperviseOptions struct {
 	Resources Resources
 	Notices   io.Writer
 
-	lease *network.Lease // the container's address; Supervise takes one when nil
+	leases leases // the container's addresses; Supervise takes them when nil
 }
 
 // CheckRestart validates a --restart policy.
@@ -85,13 +84,13 @@ func CheckRestart(p string) error {
 // (kist start of a stopped container), and returns once the command
 // runs or failed to start.
 func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
-	if o.lease == nil {
-		l, err := releaseSpec(dir)
+	if o.leases == nil {
+		ls, err := releaseSpec(dir)
 		if err != nil {
 			return err
 		}
-		defer l.Close()
-		o.lease = l
+		defer ls.Close()
+		o.leases = ls
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -140,9 +139,13 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 			cgroupDir = cg.dir
 		}
 	}
-	if o.lease != nil {
-		env = append(env, nsinit.EnvSuperviseLease+"="+strconv.Itoa(len(files)))
-		files = append(files, o.lease.File)
+	if len(o.leases) > 0 {
+		var fds []string
+		for _, l := range o.leases {
+			fds = append(fds, strconv.Itoa(len(files)))
+			files = append(files, l.File)
+		}
+		env = append(env, nsinit.EnvSuperviseLease+"="+strings.Join(fds, ","))
 	}
 	proc, err := os.StartProcess("/proc/self/exe", []string{"kist-supervise", dir}, &os.ProcAttr{
 		Env:   env,
@@ -164,9 +167,10 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	return err
 }
 
-// releaseSpec leases the network address of the stopped container whose
-// spec is in dir again (kist start), and rewrites the spec with it.
-func releaseSpec(dir string) (*network.Lease, error) {
+// releaseSpec leases the network addresses of the stopped container
+// whose spec is in dir again (kist start), and rewrites the spec with
+// them.
+func releaseSpec(dir string) (leases, error) {
 	path := filepath.Join(dir, nsinit.SuperviseSpec)
 	data, err := os.ReadFile(path)
 	if err != nil {

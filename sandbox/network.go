@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"os"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -28,36 +29,71 @@ func kistNetwork(name string) (*network.Network, error) {
 	return n, nil
 }
 
-// attachNetwork leases an address on n for the container of spec and
-// fills in spec's network part, /etc/hosts and /etc/resolv.conf.
-func attachNetwork(spec *nsinit.Spec, n *network.Network, names []string) (*network.Lease, error) {
+// leases are a container's places on its networks, one per network.
+type leases []*network.Lease
+
+// Close ends them all.
+func (ls leases) Close() error {
+	for _, l := range ls {
+		l.Close()
+	}
+	return nil
+}
+
+// netJoin is one network a container joins, with its DNS names there.
+type netJoin struct {
+	n     *network.Network
+	names []string
+}
+
+// attachNetworks leases an address on each network for the container
+// of spec and fills in spec's network part (eth0 on joins[0], which has
+// the default route and the nameserver), /etc/hosts and
+// /etc/resolv.conf. Each network's DNS also asks the others for the
+// container (LeaseAddress).
+func attachNetworks(spec *nsinit.Spec, joins []netJoin) (leases, error) {
+	if len(joins) == 0 {
+		return nil, nil
+	}
 	if err := syscall.Access("/dev/net/tun", 6); err != nil { // R_OK|W_OK
 		return nil, errorf("network %s needs /dev/net/tun, readable and writable by you (%v): ask for `sudo chmod 0666 /dev/net/tun` "+
-			"(udev's default on Debian and Ubuntu; kist doctor checks it), or run with --network host or --network none", n.Name, err)
+			"(udev's default on Debian and Ubuntu; kist doctor checks it), or run with --network host or --network none", joins[0].n.Name, err)
 	}
 	rd, err := RuntimeDir()
 	if err != nil {
 		return nil, errorf("kist's runtime directory: %v", err)
 	}
-	var uniq []string
-	seen := map[string]bool{}
-	for _, s := range names {
-		if s != "" && !seen[strings.ToLower(s)] {
-			seen[strings.ToLower(s)] = true
-			uniq = append(uniq, s)
+	var ls leases
+	spec.Nets = nil
+	for i, j := range joins {
+		var uniq []string
+		seen := map[string]bool{}
+		for _, s := range j.names {
+			if s != "" && !seen[strings.ToLower(s)] {
+				seen[strings.ToLower(s)] = true
+				uniq = append(uniq, s)
+			}
 		}
+		var also []*network.Network
+		for k, o := range joins {
+			if k != i {
+				also = append(also, o.n)
+			}
+		}
+		l, err := network.LeaseAddress(j.n, rd, uniq, also)
+		if err != nil {
+			ls.Close()
+			return nil, errorf("%v", err)
+		}
+		ls = append(ls, l)
+		spec.Nets = append(spec.Nets, nsinit.NetAttach{
+			Network: j.n.Name, Names: uniq, Socket: l.Socket, Token: l.Token, Address: l.Address,
+			Gateway: l.Gateway, MAC: l.MAC, MTU: l.MTU, HostIP: l.HostIP,
+		})
 	}
-	l, err := network.LeaseAddress(n, rd, uniq)
-	if err != nil {
-		return nil, errorf("%v", err)
-	}
-	spec.Net = nsinit.NetAttach{
-		Network: n.Name, Names: uniq, Socket: l.Socket, Token: l.Token, Address: l.Address,
-		Gateway: l.Gateway, MAC: l.MAC, MTU: l.MTU, HostIP: l.HostIP,
-	}
-	spec.Hosts = networkHosts(l.IP(), spec.Hostname, l.HostIP)
-	spec.Resolv = networkResolv(l.Gateway)
-	return l, nil
+	spec.Hosts = networkHosts(ls[0].IP(), spec.Hostname, ls[0].HostIP)
+	spec.Resolv = networkResolv(ls[0].Gateway)
+	return ls, nil
 }
 
 // networkHosts is /etc/hosts on a kist network: localhost, the
@@ -82,22 +118,65 @@ func networkResolv(gateway string) string {
 	return out
 }
 
-// leaseFor re-leases an address for a stopped container's spec (kist
-// start): same network and names, possibly a new address.
-func leaseFor(spec *nsinit.Spec) (*network.Lease, error) {
-	if spec.Net.Network == "" {
-		return nil, nil
+// leaseFor re-leases addresses for a stopped container's spec (kist
+// start): same networks and names, possibly new addresses.
+func leaseFor(spec *nsinit.Spec) (leases, error) {
+	var joins []netJoin
+	for _, a := range spec.Nets {
+		n, err := kistNetwork(a.Network)
+		if err != nil {
+			return nil, err
+		}
+		joins = append(joins, netJoin{n, a.Names})
 	}
-	n, err := kistNetwork(spec.Net.Network)
+	return attachNetworks(spec, joins)
+}
+
+// containerNetworks are the kist networks cfg joins with the
+// container's names on each, the first one (eth0, default route) a
+// network that leads out when one does (an internal network has no way
+// out for a default route); none for --network host or none.
+func containerNetworks(cfg *Config, hostname string) ([]netJoin, error) {
+	n, err := kistNetwork(cfg.Network)
 	if err != nil {
 		return nil, err
 	}
-	return attachNetwork(spec, n, spec.Net.Names)
+	if n == nil && len(cfg.NetworkAliases) > 0 {
+		return nil, errorf("--network-alias needs a kist network, not --network %s", cfg.Network)
+	}
+	if n == nil && len(cfg.MoreNetworks) > 0 {
+		return nil, errorf("--network %s cannot be combined with other networks", cfg.Network)
+	}
+	if n == nil {
+		return nil, nil
+	}
+	base := []string{cfg.Name, hostname}
+	if len(cfg.ID) >= 12 {
+		base = append(base, cfg.ID[:12])
+	}
+	joins := []netJoin{{n, append(append([]string(nil), base...), cfg.NetworkAliases...)}}
+	for _, m := range cfg.MoreNetworks {
+		o, err := kistNetwork(m.Name)
+		if err != nil {
+			return nil, err
+		}
+		if o == nil {
+			return nil, errorf("--network %s cannot be combined with other networks", m.Name)
+		}
+		for _, j := range joins {
+			if j.n.Name == o.Name {
+				return nil, errorf("network %s is given twice", o.Name)
+			}
+		}
+		joins = append(joins, netJoin{o, append(append([]string(nil), base...), m.Aliases...)})
+	}
+	sort.SliceStable(joins, func(a, b int) bool { return !joins[a].n.Internal && joins[b].n.Internal })
+	return joins, nil
 }
 
-// CheckNetwork says whether --network name can be used: host, none, or
-// a kist network that exists.
-func CheckNetwork(name string) error {
-	_, err := kistNetwork(name)
+// CheckNetworks says whether cfg's networks can be used: host, none,
+// or kist networks that exist, given once each.
+func CheckNetworks(cfg *Config) error {
+	_, err := containerNetworks(cfg, "")
 	return err
 }

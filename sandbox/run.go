@@ -43,7 +43,7 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	if err != nil {
 		return 125, err
 	}
-	defer cfg.lease.Close()
+	defer cfg.leases.Close()
 	defer ClosePublished(cfg.Published)
 	if len(cfg.Published) > 0 && cfg.ExecSocket == "" {
 		return 125, errorf("published ports need the container's exec socket, which this run has none of")
@@ -67,21 +67,12 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := kistNetwork(cfg.Network)
+	joins, err := containerNetworks(cfg, spec.Hostname)
 	if err != nil {
 		return nil, nil, err
 	}
-	if n == nil && len(cfg.NetworkAliases) > 0 {
-		return nil, nil, errorf("--network-alias needs a kist network, not --network %s", cfg.Network)
-	}
-	if n != nil {
-		names := append([]string{cfg.Name, spec.Hostname}, cfg.NetworkAliases...)
-		if len(cfg.ID) >= 12 {
-			names = append(names, cfg.ID[:12])
-		}
-		if cfg.lease, err = attachNetwork(spec, n, names); err != nil {
-			return nil, nil, err
-		}
+	if cfg.leases, err = attachNetworks(spec, joins); err != nil {
+		return nil, nil, err
 	}
 	idmap := cfg.IDMap
 	if idmap == nil {

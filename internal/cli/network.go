@@ -166,7 +166,7 @@ func removeNetwork(ref string) error {
 		return err
 	}
 	for _, r := range recs {
-		if r.Network == n.Name {
+		if r.OnNetwork(n.Name) {
 			name := r.Name
 			if name == "" {
 				name = r.ID[:12]

@@ -33,7 +33,7 @@ type runOptions struct {
 	publishAll  bool
 	name        string
 	readOnly    bool
-	network     string
+	networks    []string
 	aliases     []string
 	volumes     []string
 	mounts      []string
@@ -128,8 +128,8 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.BoolVar(&o.rm, "rm", false, "remove the container when it exits (a --rootfs run leaves nothing behind anyway)")
 	f.BoolVar(&o.readOnly, "read-only", false, "mount the root filesystem read-only")
 	f.StringVar(&o.name, "name", "", "name of the container")
-	f.StringVar(&o.network, "network", "bridge", "network: bridge (kist's default network), a network's name (kist network create), host, or none (loopback only)")
-	f.StringArrayVar(&o.aliases, "network-alias", nil, "another name the container has on its network")
+	f.StringArrayVar(&o.networks, "network", nil, "network: bridge (kist's default network), a network's name (kist network create), host, or none (loopback only); give it again to join more networks (eth1, ...)")
+	f.StringArrayVar(&o.aliases, "network-alias", nil, "another name the container has on its networks")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "mount a host directory or a named volume: HOSTDIR:CONTAINERDIR[:ro] or NAME:CONTAINERDIR[:ro]")
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]")
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "mount a tmpfs: PATH[:size=64m,mode=1777]")
@@ -181,7 +181,7 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 	}
 	cfg := &sandbox.Config{
 		Args: args, Env: env, WorkDir: o.workdir, User: o.user,
-		Hostname: o.hostname, Network: o.network, NetworkAliases: o.aliases, Name: o.name, ReadOnly: o.readOnly, TTY: o.tty,
+		Hostname: o.hostname, Network: first(o.networks), MoreNetworks: moreNetworks(o.networks, o.aliases), NetworkAliases: o.aliases, Name: o.name, ReadOnly: o.readOnly, TTY: o.tty,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 	}
 	if o.interactive {
@@ -249,4 +249,22 @@ func (o *runOptions) resources() (sandbox.Resources, error) {
 		return r, fmt.Errorf("--cpus and --pids-limit must not be negative")
 	}
 	return r, nil
+}
+
+// first is list's first element, "" when it is empty.
+func first(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
+}
+
+// moreNetworks are the networks of a repeated --network after the
+// first; --network-alias names the container on each.
+func moreNetworks(list, aliases []string) []sandbox.NetworkJoin {
+	var out []sandbox.NetworkJoin
+	for i := 1; i < len(list); i++ {
+		out = append(out, sandbox.NetworkJoin{Name: list[i], Aliases: aliases})
+	}
+	return out
 }

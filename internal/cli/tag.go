@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
+	"text/template"
 
 	"github.com/spf13/cobra"
 
@@ -28,11 +31,14 @@ func newTagCmd() *cobra.Command {
 }
 
 func newInspectCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "inspect NAME|ID [NAME|ID...]",
-		Short:   "Show containers and images as JSON, like docker inspect",
-		Example: "  kist inspect python:3.8-slim\n  kist inspect web",
-		Args:    cobra.MinimumNArgs(1),
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [-f TEMPLATE] NAME|ID [NAME|ID...]",
+		Short: "Show containers and images as JSON, like docker inspect",
+		Example: "  kist inspect python:3.8-slim\n  kist inspect web\n" +
+			"  kist inspect -f '{{.NetworkSettings.IPAddress}}' web\n" +
+			"  kist inspect -f '{{range $net, $ep := .NetworkSettings.Networks}}{{$net}} {{$ep.IPAddress}}{{println}}{{end}}' web",
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd, func(st *image.Store) error {
 				rd, err := sandbox.RuntimeDir()
@@ -51,12 +57,64 @@ func newInspectCmd() *cobra.Command {
 					}
 					out = append(out, in)
 				}
+				if format != "" {
+					return printTemplate(cmd.OutOrStdout(), format, out)
+				}
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "    ")
 				return enc.Encode(out)
 			})
 		},
 	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "print each object through a Go template, as docker inspect -f (fields as in the JSON)")
+	return cmd
+}
+
+// printTemplate prints each of objs through the Go template text, a
+// line each, as docker inspect -f: the template sees the JSON's fields
+// ({{.Id}}, {{.State.Status}}), with docker's functions json, join,
+// split, lower, upper and title.
+func printTemplate(w io.Writer, text string, objs []any) error {
+	t, err := template.New("format").Funcs(template.FuncMap{
+		"json": func(v any) (string, error) {
+			b, err := json.Marshal(v)
+			return string(b), err
+		},
+		"join":  strings.Join,
+		"split": strings.Split,
+		"lower": strings.ToLower,
+		"upper": strings.ToUpper,
+		"title": func(s string) string {
+			if s == "" {
+				return s
+			}
+			return strings.ToUpper(s[:1]) + s[1:]
+		},
+	}).Parse(text)
+	if err != nil {
+		return fmt.Errorf("--format: %v", err)
+	}
+	for _, o := range objs {
+		var v any // the JSON's own field names, as docker's templates see them
+		b, err := json.Marshal(o)
+		if err != nil {
+			return err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber() // sizes print as 123456789, not 1.23456789e+08
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, v); err != nil {
+			return fmt.Errorf("--format: %v", err)
+		}
+		buf.WriteByte('\n')
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newHistoryCmd() *cobra.Command {

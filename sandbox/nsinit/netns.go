@@ -34,7 +34,7 @@ func startNetns(s *Spec, tap *tapSetup) *netnsThread {
 			return
 		}
 		if tap != nil {
-			if err = setupTap(&s.Net, tap); err != nil {
+			if err = setupTaps(s.Nets, tap); err != nil {
 				t.ready <- err
 				return
 			}

@@ -22,9 +22,9 @@ func initStage() {
 	if s.ExecSocket != "" {
 		execL = listenExec(s.ExecSocket)
 	}
-	var tap *tapSetup // its keeper connection is held until the init exits: the keeper then drops eth0
-	if s.Net.Socket != "" && s.NetNS {
-		tap = openTapSetup(&s.Net)
+	var tap *tapSetup // its keeper connections are held until the init exits: the keepers then drop the taps
+	if len(s.Nets) > 0 && s.NetNS {
+		tap = openTapSetup(s.Nets)
 	}
 	net := setupContainer(s, tap)
 	path, attr := prepareCommand(s)
@@ -70,7 +70,7 @@ func setupContainer(s *Spec, tap *tapSetup) *netnsThread {
 			fail(125, "bringing up lo: "+err.Error())
 		}
 		if tap != nil {
-			if err := setupTap(&s.Net, tap); err != nil {
+			if err := setupTaps(s.Nets, tap); err != nil {
 				fail(125, err.Error())
 			}
 		}

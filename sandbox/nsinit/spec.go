@@ -41,8 +41,9 @@ type Spec struct {
 	// the container's own 127.0.0.1:PORT ("tcp:PORT") instead of a
 	// process: a published port's forwarder sends it.
 	Dial string
-	// Net, when Net.Socket is set, puts eth0 on a kist network (tap.go).
-	Net NetAttach
+	// Nets put the container on kist networks, eth0 on the first (with
+	// the default route), eth1 on the second, ... (tap.go).
+	Nets []NetAttach
 	// Health, when Health.Test is set, is the healthcheck a supervisor
 	// runs in the container (health.go).
 	Health Health
@@ -138,7 +139,7 @@ func (s *Spec) Encode() []byte {
 	if s.Dial != "" {
 		put("dial", s.Dial)
 	}
-	if n := s.Net; n.Socket != "" {
+	for _, n := range s.Nets {
 		put("net", n.Network+"\x01"+join(n.Names, ',')+"\x01"+n.Socket+"\x01"+n.Token+"\x01"+n.Address+"\x01"+
 			n.Gateway+"\x01"+n.MAC+"\x01"+itoa(n.MTU)+"\x01"+n.HostIP)
 	}
@@ -270,7 +271,7 @@ func (s *Spec) set(k, v string) error {
 			n.Names = split(f[1], ',', 0)
 		}
 		n.MTU, err = atoi(f[7])
-		s.Net = n
+		s.Nets = append(s.Nets, n)
 	case "mapnotice":
 		s.MapNotice = v
 	default:

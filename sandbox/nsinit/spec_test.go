@@ -14,6 +14,10 @@ func TestSpecRoundTrip(t *testing.T) {
 		Overlay: Overlay{Lower: []string{"/l2", "/l1"}, Upper: "/u", Work: "/w"},
 		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},
 		MaxUID:  65536, MaxGID: 65536, MapNotice: "n",
+		Nets: []NetAttach{
+			{Network: "a", Names: []string{"x", "y"}, Socket: "/s/a", Token: "t1", Address: "10.0.0.2/24", Gateway: "10.0.0.1", MAC: "02:42:0a:00:00:02", MTU: 1500, HostIP: "10.0.0.254"},
+			{Network: "b", Socket: "/s/b", Token: "t2", Address: "10.1.0.2/24", Gateway: "10.1.0.1", MAC: "02:42:0a:01:00:02", MTU: 1500, HostIP: "10.1.0.254"},
+		},
 	}
 	got, err := Decode(s.Encode())
 	if err != nil {

@@ -44,9 +44,9 @@ const (
 	EnvSuperviseRm = "_KIST_SUPERVISE_RM"
 	// EnvSuperviseRestart is the --restart policy.
 	EnvSuperviseRestart = "_KIST_SUPERVISE_RESTART"
-	// EnvSuperviseLease is the fd of the container's network lease
-	// (package network): held for the supervisor's life, so the
-	// container keeps its address across restarts.
+	// EnvSuperviseLease are the fds of the container's network leases
+	// (package network), comma-separated: held for the supervisor's
+	// life, so the container keeps its addresses across restarts.
 	EnvSuperviseLease = "_KIST_SUPERVISE_LEASE"
 	// EnvSuperviseCgroup is "FD:DIR": the cgroup (v2) the container is
 	// cloned into at every start (--memory, --cpus, --pids-limit), which
@@ -61,9 +61,11 @@ func superviseStage() {
 	dir, _ := syscall.Getenv(EnvSuperviseDir)
 	syscall.CloseOnExec(FdSupStatus)
 	syscall.CloseOnExec(FdSupLock)
-	if l, ok := syscall.Getenv(EnvSuperviseLease); ok {
-		if fd, err := atoi(l); err == nil {
-			syscall.CloseOnExec(fd) // held, never read
+	if ls, ok := syscall.Getenv(EnvSuperviseLease); ok {
+		for _, l := range split(ls, ',', 0) {
+			if fd, err := atoi(l); err == nil {
+				syscall.CloseOnExec(fd) // held, never read
+			}
 		}
 	}
 	ports, _ := syscall.Getenv(EnvSupervisePorts)

@@ -5,13 +5,15 @@ import (
 	"unsafe"
 )
 
-// A container on a kist network (package network) gets eth0, a tap
-// device its init makes inside the container's network namespace and
-// configures with the address its parent leased (Spec.Net); the tap's
-// fd then goes to the network's keeper over a unix socket, which
-// switches frames between the network's containers and its gateway.
-// The connection to the keeper stays open for the init's life: when it
-// ends, the keeper closes the tap and the namespace can go.
+// A container on kist networks (package network) gets one tap device per
+// network, eth0, eth1, ... in the order of Spec.Nets, that its init makes
+// inside the container's network namespace and configures with the
+// address its parent leased; each tap's fd then goes to its network's
+// keeper over a unix socket, which switches frames between the
+// network's containers and its gateway. The default route goes through
+// the first network's gateway; the others reach their own subnet only.
+// The connections to the keepers stay open for the init's life: when
+// they end, the keepers close the taps and the namespace can go.
 
 // NetAttach is the container's place on a network, leased by the parent.
 type NetAttach struct {
@@ -65,52 +67,70 @@ type rtentry struct {
 }
 
 // tapSetup is what the init opens before the mounts, while host paths
-// are still visible: the connection to the network's keeper, and the
-// host's /dev, where the thread that makes eth0 opens net/tun once it
-// is in the container's network namespace (a tun fd belongs to the
+// are still visible: the connections to the networks' keepers, and the
+// host's /dev, where the thread that makes the taps opens net/tun once
+// it is in the container's network namespace (a tun fd belongs to the
 // namespace of the thread that opened it; the fd keeps /dev reachable
 // after pivot_root detaches the host's tree).
 type tapSetup struct {
-	keeper, dev int
+	keepers []int // by Spec.Nets' index
+	dev     int
 }
 
-func openTapSetup(n *NetAttach) *tapSetup {
-	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err == nil {
-		err = syscall.Connect(fd, &syscall.SockaddrUnix{Name: n.Socket})
-	}
-	if err != nil {
-		fail(125, "network "+n.Network+": its keeper ("+n.Socket+") does not answer: "+err.Error())
+func openTapSetup(nets []NetAttach) *tapSetup {
+	t := &tapSetup{}
+	for i := range nets {
+		n := &nets[i]
+		fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err == nil {
+			err = syscall.Connect(fd, &syscall.SockaddrUnix{Name: n.Socket})
+		}
+		if err != nil {
+			fail(125, "network "+n.Network+": its keeper ("+n.Socket+") does not answer: "+err.Error())
+		}
+		t.keepers = append(t.keepers, fd)
 	}
 	dev, err := syscall.Open("/dev", oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		fail(125, "opening /dev: "+err.Error())
 	}
-	return &tapSetup{keeper: fd, dev: dev}
+	t.dev = dev
+	return t
 }
 
-// setupTap makes and configures eth0 in the calling thread's network
-// namespace and hands it to the keeper.
-func setupTap(n *NetAttach, t *tapSetup) error {
-	conn := t.keeper
+// setupTaps makes eth0, eth1, ... for nets in the calling thread's
+// network namespace.
+func setupTaps(nets []NetAttach, t *tapSetup) error {
+	defer syscall.Close(t.dev)
+	for i := range nets {
+		if err := setupTap(&nets[i], "eth"+itoa(i), i == 0, t.keepers[i], t.dev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setupTap makes and configures the tap dev in the calling thread's
+// network namespace, with the default route through its gateway when
+// route is set, and hands it to the keeper connected to conn.
+func setupTap(n *NetAttach, dev string, route bool, conn, devDir int) error {
 	ip, prefix, ok := parseCIDR(n.Address)
 	gw, ok2 := parseIPv4(n.Gateway)
 	mac, ok3 := parseMAC(n.MAC)
 	if !ok || !ok2 || !ok3 {
 		return errorString("network " + n.Network + ": bad lease " + n.Address + " " + n.Gateway + " " + n.MAC)
 	}
-	tun, err := syscall.Openat(t.dev, "net/tun", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
-	syscall.Close(t.dev)
+	tun, err := syscall.Openat(devDir, "net/tun", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return errorString("opening /dev/net/tun: " + err.Error() + ": kist's networks need it readable and writable by everyone " +
 			"(crw-rw-rw-, as udev makes it on Debian and Ubuntu): ask for `sudo chmod 0666 /dev/net/tun`, or use --network host or --network none")
 	}
 	defer syscall.Close(tun)
 	var r ifreq
-	copy(r.name[:], "eth0")
+	copy(r.name[:], dev)
 	*(*uint16)(unsafe.Pointer(&r.data[0])) = iffTap | iffNoPi
 	if err := ioctl(tun, tunSetIff, unsafe.Pointer(&r)); err != nil {
-		return wrap("creating eth0", err)
+		return wrap("creating "+dev, err)
 	}
 	s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -119,9 +139,9 @@ func setupTap(n *NetAttach, t *tapSetup) error {
 	defer syscall.Close(s)
 	set := func(what string, req uintptr, fill func(d *[24]byte)) error {
 		var q ifreq
-		copy(q.name[:], "eth0")
+		copy(q.name[:], dev)
 		fill(&q.data)
-		return wrap("setting eth0's "+what, ioctl(s, req, unsafe.Pointer(&q)))
+		return wrap("setting "+dev+"'s "+what, ioctl(s, req, unsafe.Pointer(&q)))
 	}
 	inet := func(d *[24]byte, a [4]byte) {
 		sa := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&d[0]))
@@ -145,18 +165,20 @@ func setupTap(n *NetAttach, t *tapSetup) error {
 	if err := set("flags", siocsifflags, func(d *[24]byte) { *(*uint16)(unsafe.Pointer(&d[0])) = iffUp }); err != nil {
 		return err
 	}
-	rt := rtentry{flags: rtfUp | rtfGateway}
-	rt.dst.Family, rt.genmask.Family = syscall.AF_INET, syscall.AF_INET
-	rt.gateway.Family, rt.gateway.Addr = syscall.AF_INET, gw
-	if err := ioctl(s, siocaddrt, unsafe.Pointer(&rt)); err != nil {
-		return wrap("adding the default route", err)
+	if route {
+		rt := rtentry{flags: rtfUp | rtfGateway}
+		rt.dst.Family, rt.genmask.Family = syscall.AF_INET, syscall.AF_INET
+		rt.gateway.Family, rt.gateway.Addr = syscall.AF_INET, gw
+		if err := ioctl(s, siocaddrt, unsafe.Pointer(&rt)); err != nil {
+			return wrap("adding the default route", err)
+		}
 	}
 	if err := syscall.Sendmsg(conn, []byte("attach "+n.Token+"\n"), syscall.UnixRights(tun), nil, 0); err != nil {
-		return wrap("network "+n.Network+": handing eth0 to its keeper", err)
+		return wrap("network "+n.Network+": handing "+dev+" to its keeper", err)
 	}
 	reply := trimSpace(readLine(conn))
 	if reply != "ok" {
-		return errorString("network " + n.Network + ": its keeper refused eth0: " + trimPrefix(reply, "err "))
+		return errorString("network " + n.Network + ": its keeper refused " + dev + ": " + trimPrefix(reply, "err "))
 	}
 	return nil
 }
