@@ -10,7 +10,10 @@
 //     published port (the app's request waits until PostgreSQL accepts
 //     connections), with a fresh volume (down -v before) and with the
 //     existing one (a plain down before, so PostgreSQL finds its data);
-//     also when up -d itself returned.
+//     also when up -d itself returned. The fresh-volume figure has a
+//     floor that is PostgreSQL's own, measured after the rounds: the
+//     image's entrypoint on the same root filesystem under unshare and
+//     chroot, no container tool (floor.go).
 //   - compose-hadoop (examples/compose-hadoop: a namenode and a datanode
 //     service with deploy.replicas 4, 5 containers of one image built from
 //     the example): the time from the start of up -d until ps shows 5
@@ -232,7 +235,11 @@ func main() {
 		}
 	}
 
-	report(tools, stacks, *n, demoRes, hadoopRes)
+	var fl floor
+	if slices.Contains(stacks, demo) {
+		fl.d, fl.err = pgFloor(filepath.Join(work, "floor"), *n)
+	}
+	report(tools, stacks, *n, demoRes, hadoopRes, fl)
 	fmt.Printf("load average at the end %s (other work on the machine slows every figure)\n", benchutil.Loadavg())
 }
 
@@ -816,7 +823,13 @@ func toolProcs(t *tool) []proc {
 
 // ---- the report ----
 
-func report(tools []*tool, stacks []*stack, n int, demoRes map[*tool][]demoResult, hadoopRes map[*tool][]hadoopResult) {
+// floor is pgFloor's result.
+type floor struct {
+	d   []time.Duration
+	err error
+}
+
+func report(tools []*tool, stacks []*stack, n int, demoRes map[*tool][]demoResult, hadoopRes map[*tool][]hadoopResult, fl floor) {
 	k, p := tools[0], tools[1]
 	row := func(what string, get func(t *tool) []time.Duration) {
 		cells := []string{}
@@ -873,6 +886,19 @@ func report(tools []*tool, stacks []*stack, n int, demoRes map[*tool][]demoResul
 		row("existing volume (plain down before)", demoCol(func(r demoResult) time.Duration { return r.existing }))
 		row("  up -d itself returned after", demoCol(func(r demoResult) time.Duration { return r.existingUp }))
 		broken(demo)
+		if len(fl.d) > 0 {
+			m := benchutil.Median(fl.d)
+			fmt.Printf("   floor of the fresh-volume figure: PostgreSQL alone initialising and starting, no container tool\n")
+			fmt.Printf("   (its entrypoint under unshare + chroot): %.2f s (%.2f-%.2f)", m.Seconds(), slices.Min(fl.d).Seconds(), slices.Max(fl.d).Seconds())
+			if fresh := demoCol(func(r demoResult) time.Duration { return r.fresh })(p); len(fresh) > 0 {
+				third := benchutil.Median(fresh) / 3
+				fmt.Printf("; a third of podman-compose's figure is %.2f s: floor/third = %.2f", third.Seconds(), m.Seconds()/third.Seconds())
+			}
+			fmt.Println()
+		}
+		if fl.err != nil {
+			fmt.Printf("   floor (PostgreSQL without a container tool) not measured: %v\n", fl.err)
+		}
 		fmt.Println()
 	}
 	if slices.Contains(stacks, hadoop) {

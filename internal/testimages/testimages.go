@@ -357,7 +357,7 @@ func pushImages(host, tmp, minbaseTar, pythonTar, pgTar string) error {
 		return err
 	}
 	pg, err = mutate.Config(pg, v1.Config{
-		Env:          []string{"PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "PGDATA=/var/lib/postgresql/data"},
+		Env:          PostgresEnv,
 		Entrypoint:   []string{"docker-entrypoint.sh"},
 		Cmd:          []string{"postgres"},
 		ExposedPorts: map[string]struct{}{"5432/tcp": {}},
@@ -369,6 +369,9 @@ func pushImages(host, tmp, minbaseTar, pythonTar, pgTar string) error {
 	}
 	return push(pg, "library/postgres:13", "library/postgres:15")
 }
+
+// PostgresEnv is the postgres image's environment.
+var PostgresEnv = []string{"PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "PGDATA=/var/lib/postgresql/data"}
 
 // PostgresEntrypoint is the postgres image's docker-entrypoint.sh: what
 // docker's postgres image does at start, for Debian's postgresql package.
