@@ -99,7 +99,8 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 	}
 	var started []*container.Record
 	err = p.ForEachService(o.Services, func(name string, s *types.ServiceConfig) error {
-		if err := waitDependencies(ctx, p, s, rd); err != nil {
+		if o.NoDeps {
+		} else if err := waitDependencies(ctx, p, s, rd, o.Out); err != nil {
 			return err
 		}
 		hash := configHash(s)
@@ -579,8 +580,10 @@ func healthConfig(h *types.HealthCheckConfig) *v1.HealthConfig {
 }
 
 // waitDependencies waits for s's depends_on conditions: its
-// dependencies' containers completed successfully, or are healthy.
-func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceConfig, rd string) error {
+// dependencies' containers completed successfully, or are healthy
+// (saying so on out, as docker compose: Waiting, then Exited or
+// Healthy).
+func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceConfig, rd string, out io.Writer) error {
 	for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
 		cond := s.DependsOn[dep].Condition
 		if cond != types.ServiceConditionCompletedSuccessfully && cond != types.ServiceConditionHealthy {
@@ -594,16 +597,19 @@ func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceCon
 			if r.Labels[LabelService] != dep || r.Labels[LabelOneoff] == "True" {
 				continue
 			}
+			fmt.Fprintf(out, " Container %s  Waiting\n", r.Name)
 			if cond == types.ServiceConditionHealthy {
 				if err := waitHealthy(ctx, r, rd); err != nil {
 					return fmt.Errorf("service %s depends on %s being healthy: %w", s.Name, dep, err)
 				}
+				fmt.Fprintf(out, " Container %s  Healthy\n", r.Name)
 				continue
 			}
 			st := r.Wait(rd)
 			if st.ExitCode != 0 {
 				return fmt.Errorf("service %s depends on %s completing successfully, but %s exited with %d", s.Name, dep, r.Name, st.ExitCode)
 			}
+			fmt.Fprintf(out, " Container %s  Exited\n", r.Name)
 		}
 	}
 	return nil

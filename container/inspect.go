@@ -30,18 +30,20 @@ type Inspect struct {
 			Log           []HealthLog `json:"Log"`
 		} `json:"Health,omitempty"`
 	} `json:"State"`
-	Image  string `json:"Image"`
-	Name   string `json:"Name"`
-	Mounts []struct {
+	Image        string `json:"Image"`
+	Name         string `json:"Name"`
+	RestartCount int    `json:"RestartCount"`
+	Mounts       []struct {
 		Type        string `json:"Type"`
 		Name        string `json:"Name"`
 		Destination string `json:"Destination,omitempty"`
 	} `json:"Mounts"`
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	Config          struct {
-		Image       string `json:"Image"`
-		StopSignal  string `json:"StopSignal,omitempty"`
-		StopTimeout *int   `json:"StopTimeout,omitempty"` // seconds
+		Image       string            `json:"Image"`
+		StopSignal  string            `json:"StopSignal,omitempty"`
+		StopTimeout *int              `json:"StopTimeout,omitempty"` // seconds
+		Labels      map[string]string `json:"Labels"`
 	} `json:"Config"`
 }
 
@@ -125,6 +127,7 @@ func (r *Record) Inspect(runDir string) *Inspect {
 	in.State.Status, in.State.Running, in.State.Dead = status, st.Status == Running, st.Status == Dead
 	in.State.Pid, in.State.ExitCode = st.Pid, st.ExitCode
 	in.State.StartedAt, in.State.FinishedAt = st.StartedAt, st.FinishedAt
+	in.RestartCount = st.Restarts
 	if h := st.Health; h != nil {
 		in.State.Health = &struct {
 			Status        string      `json:"Status"`
@@ -136,7 +139,10 @@ func (r *Record) Inspect(runDir string) *Inspect {
 		}
 	}
 	in.NetworkSettings = r.networkSettings(st.Status == Running)
-	in.Config.Image, in.Config.StopSignal = r.Image, r.StopSignal
+	in.Config.Image, in.Config.StopSignal, in.Config.Labels = r.Image, r.StopSignal, r.Labels
+	if in.Config.Labels == nil {
+		in.Config.Labels = map[string]string{}
+	}
 	if r.StopTimeout > 0 {
 		secs := int(r.StopTimeout.Seconds())
 		in.Config.StopTimeout = &secs

@@ -182,7 +182,10 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 // name.
 func removeLayer(ctx context.Context, id string) {
 	code, err := sandbox.InUserNSRun(ctx, []string{os.Args[0], "internal", "remove-container", id})
-	if err != nil || code != 0 {
+	if err == nil && code != 0 {
+		err = fmt.Errorf("exit status %d", code)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "kist: removing container %s failed (%v); kist system reset clears everything\n", id[:12], err)
 	}
 }

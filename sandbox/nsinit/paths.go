@@ -139,5 +139,12 @@ func remountReadOnly(path string) error {
 	if err != syscall.ENOSYS {
 		return err
 	}
+	return remountReadOnlyTop(path)
+}
+
+// remountReadOnlyTop makes only the mount at path read-only: --read-only
+// and compose's read_only leave the volumes, tmpfs mounts and /dev
+// mounted on the root filesystem writable, as docker does.
+func remountReadOnlyTop(path string) error {
 	return syscall.Mount("", path, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY|lockedFlags(path), "")
 }

@@ -48,7 +48,12 @@ func setupRootfs(s *Spec) error {
 	}
 	protectKernelFiles(s.HostRoot)
 	if s.ReadOnly {
-		if err := remountReadOnly("/"); err != nil {
+		// the working directory is made while it can be, as docker does
+		// (prepareCommand says why if it fails)
+		if s.Cwd != "" {
+			mkdirAll(s.Cwd)
+		}
+		if err := remountReadOnlyTop("/"); err != nil {
 			return wrap("making the root filesystem read-only", err)
 		}
 	}
