@@ -154,19 +154,37 @@ func explain(err error, wd string, files []string) error {
 	return fmt.Errorf("%s: %s", name, msg)
 }
 
+// fileLabel names p's compose files as messages do: relative to the
+// project's directory when inside it, joined by + when several.
+func fileLabel(p *types.Project) string {
+	var names []string
+	for _, f := range p.ComposeFiles {
+		if rel, err := filepath.Rel(p.WorkingDir, f); err == nil && !strings.HasPrefix(rel, "..") {
+			f = rel
+		}
+		names = append(names, f)
+	}
+	if len(names) == 0 {
+		return "compose file"
+	}
+	return strings.Join(names, " + ")
+}
+
 // Check finds what would make up fail half way, before anything starts:
 // a build context that does not exist, a host port published twice.
+// The message starts with the file and the key path.
 func Check(p *types.Project) error {
+	file := fileLabel(p)
 	ports := map[string]string{}
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
 		if s.Build != nil && !strings.Contains(s.Build.Context, "://") {
 			if st, err := os.Stat(s.Build.Context); err != nil || !st.IsDir() {
-				return fmt.Errorf("service %s: build context %s is not a directory: fix build: (or build.context:)", name, s.Build.Context)
+				return fmt.Errorf("%s: services.%s.build: the build context %s is not a directory: fix build: (or build.context:)", file, name, s.Build.Context)
 			}
 		}
 		if s.Image == "" && s.Build == nil {
-			return fmt.Errorf("service %s has neither image: nor build:", name)
+			return fmt.Errorf("%s: services.%s: the service has neither image: nor build:", file, name)
 		}
 		for _, port := range s.Ports {
 			if port.Published == "" {
@@ -174,7 +192,7 @@ func Check(p *types.Project) error {
 			}
 			key := port.HostIP + ":" + port.Published + "/" + port.Protocol
 			if other, ok := ports[key]; ok {
-				return fmt.Errorf("services %s and %s both publish host port %s: give one another port", other, name, port.Published)
+				return fmt.Errorf("%s: services.%s.ports: host port %s is published by service %s too: give one of them another port", file, name, port.Published, other)
 			}
 			ports[key] = name
 		}
