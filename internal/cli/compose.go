@@ -143,6 +143,7 @@ services reach each other by name, named volumes, published ports.`,
 	ps.Flags().BoolVarP(&all, "all", "a", false, "also stopped containers")
 	ps.Flags().BoolVarP(&quiet, "quiet", "q", false, "print container ids only")
 	var lo compose.LogsOptions
+	var noColor bool
 	logs := &cobra.Command{
 		Use:   "logs [OPTIONS] [SERVICE...]",
 		Short: "Show the output of the project's containers",
@@ -156,13 +157,14 @@ services reach each other by name, named volumes, published ports.`,
 					return err
 				}
 			}
-			lo.Services, lo.Out, lo.Color = args, cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout())
+			lo.Services, lo.Out, lo.Color = args, cmd.OutOrStdout(), colorFor(cmd.OutOrStdout(), noColor)
 			return compose.Logs(cmd.Context(), p, lo)
 		},
 	}
 	logs.Flags().BoolVarP(&lo.Follow, "follow", "f", false, "keep following")
 	logs.Flags().IntVarP(&lo.Tail, "tail", "n", -1, "only the last N lines of each container")
 	logs.Flags().BoolVarP(&lo.Timestamps, "timestamps", "t", false, "show when each line was printed")
+	logs.Flags().BoolVar(&noColor, "no-color", false, "do not colour the containers' names")
 	var stopSecs int
 	each := func(use, short string, fn func(p *types.Project, services []string, out io.Writer) error) *cobra.Command {
 		return &cobra.Command{

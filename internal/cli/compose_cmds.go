@@ -41,10 +41,16 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// colorFor says whether log prefixes written to w are coloured: on a
+// terminal, unless --no-color or NO_COLOR (https://no-color.org) says no.
+func colorFor(w io.Writer, noColor bool) bool {
+	return !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(w)
+}
+
 func newComposeUpCmd(load loadFunc) *cobra.Command {
 	var up compose.UpOptions
 	var at compose.AttachOptions
-	var detach bool
+	var detach, noColor bool
 	var scale []string
 	var waitSecs, stopSecs int
 	cmd := &cobra.Command{
@@ -90,13 +96,14 @@ running; changed ones are recreated.`,
 			if detach {
 				return nil
 			}
-			at.Services, at.Out, at.Progress, at.Color = args, cmd.OutOrStdout(), cmd.ErrOrStderr(), isTerminal(cmd.OutOrStdout())
+			at.Services, at.Out, at.Progress, at.Color = args, cmd.OutOrStdout(), cmd.ErrOrStderr(), colorFor(cmd.OutOrStdout(), noColor)
 			at.StopTimeout = time.Duration(stopSecs) * time.Second
 			return exitStatus(compose.Attach(ctx, p, at))
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&detach, "detach", "d", false, "start in the background and return")
+	f.BoolVar(&noColor, "no-color", false, "do not colour the containers' names in their output")
 	f.BoolVar(&up.Build, "build", false, "build images before starting, even if they exist")
 	f.BoolVar(&up.ForceRecreate, "force-recreate", false, "recreate containers even if their configuration is unchanged")
 	f.BoolVar(&up.NoDeps, "no-deps", false, "start only the services named, not what they depend on")
