@@ -40,8 +40,17 @@ type NotRunningError struct{ ID string }
 
 func (e *NotRunningError) Error() string { return "container " + e.ID + " is not running" }
 
+// openIn opens p inside root. openat2 answers EAGAIN when a mount or a
+// rename anywhere on the machine raced with resolving a ".." (see
+// openat2(2)): it is asked again, as nsinit's openInRoot does.
 func openIn(root int, p string, flags uint64) (int, error) {
-	return unix.Openat2(root, p, &unix.OpenHow{Flags: flags | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
+	how := &unix.OpenHow{Flags: flags | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	for {
+		fd, err := unix.Openat2(root, p, how)
+		if err != unix.EAGAIN && err != unix.EINTR {
+			return fd, err
+		}
+	}
 }
 
 // CopyOut copies src (a path in the container) to dst on the host, as
