@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"kist/sandbox/nsinit"
@@ -36,7 +37,8 @@ func (r *Record) Logs(ctx context.Context, runDir string, o LogOptions) error {
 	f, err := os.Open(p)
 	if errors.Is(err, os.ErrNotExist) {
 		if !r.Detached {
-			return errors.New("container " + r.Short() + " ran in the foreground: its output went to the terminal, not to a log")
+			// (kist before the foreground log, or --rm's record gone)
+			return errors.New("container " + r.Short() + " ran in the foreground and has no log")
 		}
 		return nil
 	}
@@ -97,4 +99,73 @@ func (r *Record) Logs(ctx context.Context, runDir string, o LogOptions) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// logWriter writes what a foreground container prints to its log as
+// well as to the terminal, so kist logs shows it afterwards, as docker
+// logs does (a detached container's supervisor writes the same lines,
+// see nsinit's copyLog). Each stream is cut into lines; a line longer
+// than 16 KiB is split.
+type logWriter struct {
+	mu   sync.Mutex
+	f    *os.File
+	open map[string][]byte // a stream's line not yet ended
+}
+
+func openLogWriter(id string) (*logWriter, error) {
+	f, err := os.OpenFile(filepath.Join(Dir(id), nsinit.SuperviseLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &logWriter{f: f, open: map[string][]byte{}}, nil
+}
+
+// tee returns a writer that passes p on to w and logs it as stream.
+// Writing to w failing (a closed terminal) does not stop the log, nor
+// the container.
+func (lw *logWriter) tee(w io.Writer, stream string) io.Writer {
+	if w == nil {
+		w = io.Discard
+	}
+	return writerFunc(func(p []byte) (int, error) {
+		w.Write(p)
+		lw.add(stream, p)
+		return len(p), nil
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func (lw *logWriter) add(stream string, p []byte) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	line := lw.open[stream]
+	for _, b := range p {
+		line = append(line, b)
+		if b == '\n' || len(line) >= 16384 {
+			lw.write(stream, line)
+			line = line[:0]
+		}
+	}
+	lw.open[stream] = line
+}
+
+// write logs one line; lw.mu held.
+func (lw *logWriter) write(stream string, line []byte) {
+	rec, _ := json.Marshal(logLine{Log: string(line), Stream: stream, Time: time.Now().UTC()})
+	lw.f.Write(append(rec, '\n'))
+}
+
+// Close logs the lines left unfinished and closes the log.
+func (lw *logWriter) Close() error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	for _, stream := range []string{"stdout", "stderr"} {
+		if line := lw.open[stream]; len(line) > 0 {
+			lw.write(stream, line)
+		}
+	}
+	return lw.f.Close()
 }

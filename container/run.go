@@ -162,10 +162,17 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 		return nil, code, err
 	}
 	// A container kept after it exits has a record, so kist ps -a,
-	// start and rm know it.
+	// start and rm know it, and a log, so kist logs shows its output.
 	if err := Save(rec); err != nil {
 		return fail(err)
 	}
+	lw, err := openLogWriter(rec.ID)
+	if err != nil {
+		rec.RemoveFiles()
+		return fail(err)
+	}
+	defer lw.Close()
+	cfg.Stdout, cfg.Stderr = lw.tee(cfg.Stdout, "stdout"), lw.tee(cfg.Stderr, "stderr")
 	started := time.Now()
 	cfg.Started = func(pid, initPid int) {
 		WriteState(rec.ID, State{Status: Running, Pid: pid, InitPid: initPid, StartedAt: started})
