@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"kist/image"
 	"kist/network"
 	"kist/sandbox"
+	"kist/sandbox/nsinit"
 )
 
 // RunOptions is one run of an image: kist run IMAGE, or a compose
@@ -173,6 +175,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	}
 	defer lw.Close()
 	cfg.Stdout, cfg.Stderr = lw.tee(cfg.Stdout, "stdout"), lw.tee(cfg.Stderr, "stderr")
+	cfg.SaveSpec = filepath.Join(Dir(rec.ID), nsinit.SuperviseSpec) // for kist start, later
 	started := time.Now()
 	cfg.Started = func(pid, initPid int) {
 		WriteState(rec.ID, State{Status: Running, Pid: pid, InitPid: initPid, StartedAt: started})
@@ -296,9 +299,11 @@ func healthcheck(img, user *v1.HealthConfig) sandbox.Health {
 	return h
 }
 
-// Start starts a stopped detached container again (kist start) with the
-// spec it was created with; its writable layer kept its files. A running
-// one is left alone.
+// Start starts a stopped container again (kist start) under a
+// supervisor, in the background, with the spec it was created with (a
+// container first run in the foreground starts with its stdin closed,
+// as docker start without -i); its writable layer kept its files. A
+// running one is left alone.
 func (r *Record) Start() error {
 	rd, err := sandbox.RuntimeDir()
 	if err != nil {
@@ -307,8 +312,8 @@ func (r *Record) Start() error {
 	if r.State(rd).Active() {
 		return nil // docker start says nothing either
 	}
-	if !r.Detached {
-		return fmt.Errorf("container %s ran in the foreground; kist start restarts containers made with kist run -d", r.refName())
+	if _, err := os.Stat(filepath.Join(Dir(r.ID), nsinit.SuperviseSpec)); err != nil {
+		return fmt.Errorf("container %s cannot be started again: it has no saved spec (it ran in the foreground with an older kist); run its image anew", r.refName())
 	}
 	lock, err := image.OpenRunLock(rd, r.ID)
 	if err != nil {

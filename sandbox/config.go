@@ -116,6 +116,12 @@ type Config struct {
 	// compose's healthcheck:); its Test is empty when there is none.
 	Health Health
 
+	// SaveSpec, when set, is a file where Run writes the container's
+	// spec with its standard input closed, so that a supervisor can
+	// start the container again later (Supervise: kist start of a
+	// container that first ran in the foreground).
+	SaveSpec string
+
 	// Published are ports to forward from the host into the container
 	// (see Listen); they need ExecSocket. Run closes their files.
 	Published []*Published

@@ -184,13 +184,18 @@ func releaseSpec(dir string) (leases, error) {
 	if err != nil || l == nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path+".tmp", spec.Encode(), 0o600); err != nil {
-		l.Close()
-		return nil, errorf("writing the container's spec: %v", err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
+	if err := writeFileAtomic(path, spec.Encode()); err != nil {
 		l.Close()
 		return nil, errorf("writing the container's spec: %v", err)
 	}
 	return l, nil
+}
+
+// writeFileAtomic writes data to path (mode 0600) through a temporary
+// file renamed over it: a reader sees the old content or the new.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.WriteFile(path+".tmp", data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
 }

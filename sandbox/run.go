@@ -45,6 +45,13 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	}
 	defer cfg.leases.Close()
 	defer ClosePublished(cfg.Published)
+	if cfg.SaveSpec != "" {
+		later := *spec
+		later.NoStdin, later.OpenStdin = true, false
+		if err := writeFileAtomic(cfg.SaveSpec, later.Encode()); err != nil {
+			return 125, errorf("writing the container's spec: %v", err)
+		}
+	}
 	if len(cfg.Published) > 0 && cfg.ExecSocket == "" {
 		return 125, errorf("published ports need the container's exec socket, which this run has none of")
 	}
