@@ -67,7 +67,7 @@ type NetworkEndpoint struct {
 }
 
 // networkSettings fills in what the record says (the networks), and
-// the addresses of a running detached container from its spec.
+// the addresses of a running container from its saved spec.
 func (r *Record) networkSettings(running bool) NetworkSettings {
 	ns := NetworkSettings{Networks: map[string]*NetworkEndpoint{}}
 	if r.Network != "" {

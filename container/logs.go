@@ -2,6 +2,7 @@ package container
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,9 +143,13 @@ func (lw *logWriter) add(stream string, p []byte) {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
 	line := lw.open[stream]
-	for _, b := range p {
-		line = append(line, b)
-		if b == '\n' || len(line) >= 16384 {
+	for len(p) > 0 {
+		n := bytes.IndexByte(p, '\n') + 1 // through the newline; 0: none
+		if n == 0 || n > 16384-len(line) {
+			n = min(len(p), 16384-len(line))
+		}
+		line, p = append(line, p[:n]...), p[n:]
+		if line[len(line)-1] == '\n' || len(line) >= 16384 {
 			lw.write(stream, line)
 			line = line[:0]
 		}
