@@ -35,7 +35,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "kist's tests copy the test binary into containers, so it must be static: run CGO_ENABLED=0 go test ./... (./scripts/test does)")
 		os.Exit(1)
 	}
-	testscript.Main(m, map[string]func(){"kist": func() { os.Exit(kistMain()) }})
+	testscript.Main(m, map[string]func(){
+		"kist":           func() { os.Exit(kistMain()) },
+		"docker-compose": func() { os.Exit(kistMain()) }, // kist under compose v1's name
+	})
 }
 
 // TestScript runs the CLI scripts in testdata/script. Conditions:
