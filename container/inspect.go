@@ -40,6 +40,11 @@ type Inspect struct {
 	} `json:"Mounts"`
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	Config          struct {
+		Hostname    string            `json:"Hostname"`
+		User        string            `json:"User"`
+		Env         []string          `json:"Env"`
+		Cmd         []string          `json:"Cmd"`
+		WorkingDir  string            `json:"WorkingDir"`
 		Image       string            `json:"Image"`
 		StopSignal  string            `json:"StopSignal,omitempty"`
 		StopTimeout *int              `json:"StopTimeout,omitempty"` // seconds
@@ -66,9 +71,23 @@ type NetworkEndpoint struct {
 	MacAddress  string   `json:"MacAddress"`
 }
 
+// savedSpec is the spec the container was started with (nil if none
+// was kept: a --rm run, or a container of an older kist).
+func (r *Record) savedSpec() *nsinit.Spec {
+	data, err := os.ReadFile(filepath.Join(Dir(r.ID), nsinit.SuperviseSpec))
+	if err != nil {
+		return nil
+	}
+	spec, err := nsinit.Decode(data)
+	if err != nil {
+		return nil
+	}
+	return spec
+}
+
 // networkSettings fills in what the record says (the networks), and
-// the addresses of a running container from its saved spec.
-func (r *Record) networkSettings(running bool) NetworkSettings {
+// the addresses of a running container from its spec.
+func (r *Record) networkSettings(spec *nsinit.Spec, running bool) NetworkSettings {
 	ns := NetworkSettings{Networks: map[string]*NetworkEndpoint{}}
 	if r.Network != "" {
 		ns.Networks[r.Network] = &NetworkEndpoint{Aliases: r.Aliases}
@@ -76,15 +95,7 @@ func (r *Record) networkSettings(running bool) NetworkSettings {
 	for _, m := range r.MoreNetworks {
 		ns.Networks[m.Name] = &NetworkEndpoint{Aliases: m.Aliases}
 	}
-	if !running {
-		return ns
-	}
-	data, err := os.ReadFile(filepath.Join(Dir(r.ID), nsinit.SuperviseSpec))
-	if err != nil {
-		return ns
-	}
-	spec, err := nsinit.Decode(data)
-	if err != nil {
+	if !running || spec == nil {
 		return ns
 	}
 	for i, a := range spec.Nets {
@@ -138,7 +149,13 @@ func (r *Record) Inspect(runDir string) *Inspect {
 			in.State.Health.Log = []HealthLog{{End: h.LastEnd, ExitCode: h.LastExitCode, Output: h.LastOutput}}
 		}
 	}
-	in.NetworkSettings = r.networkSettings(st.Status == Running)
+	spec := r.savedSpec()
+	in.NetworkSettings = r.networkSettings(spec, st.Status == Running)
+	in.Config.Cmd, in.Config.Env = r.Command, []string{}
+	if spec != nil {
+		in.Config.Hostname, in.Config.User, in.Config.WorkingDir = spec.Hostname, spec.User, spec.Cwd
+		in.Config.Env = spec.Env
+	}
 	in.Config.Image, in.Config.StopSignal, in.Config.Labels = r.Image, r.StopSignal, r.Labels
 	if in.Config.Labels == nil {
 		in.Config.Labels = map[string]string{}
