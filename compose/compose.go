@@ -23,6 +23,9 @@
 // A service's healthcheck becomes the container's (package container):
 // its supervisor runs it, so depends_on's service_healthy and up --wait
 // read the result from the container's state like kist ps does.
+// A service on several networks gets a container on each (eth0 on the
+// one with the highest gw_priority, then priority, then name: its
+// default route), reachable by its service name and aliases on each.
 package compose
 
 import (
