@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,14 +40,35 @@ services reach each other by name, named volumes, published ports.`,
 		return compose.Load(cmd.Context(), o)
 	}
 	var format string
+	var check, services, volumes bool
 	config := &cobra.Command{
 		Use:   "config",
 		Short: "Check the compose file and print the normalised project",
-		Args:  cobra.NoArgs,
+		Example: "  kist compose config\n  kist compose config -q   # only check: the exit status says whether the file is valid\n" +
+			"  kist compose config --services",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "yaml" && format != "json" {
+				return fmt.Errorf("--format %q: want yaml or json", format)
+			}
 			p, err := load(cmd)
 			if err != nil {
 				return err
+			}
+			out := cmd.OutOrStdout()
+			switch {
+			case check:
+				return nil
+			case services:
+				for _, name := range p.ServiceNames() {
+					fmt.Fprintln(out, name)
+				}
+				return nil
+			case volumes:
+				for _, name := range slices.Sorted(maps.Keys(p.Volumes)) {
+					fmt.Fprintln(out, name)
+				}
+				return nil
 			}
 			var b []byte
 			if format == "json" {
@@ -56,11 +79,14 @@ services reach each other by name, named volumes, published ports.`,
 			if err != nil {
 				return err
 			}
-			cmd.OutOrStdout().Write(b)
+			out.Write(b)
 			return nil
 		},
 	}
 	config.Flags().StringVar(&format, "format", "yaml", "yaml or json")
+	config.Flags().BoolVarP(&check, "quiet", "q", false, "only check the file, print nothing")
+	config.Flags().BoolVar(&services, "services", false, "print the services' names, one a line")
+	config.Flags().BoolVar(&volumes, "volumes", false, "print the volumes' names, one a line")
 	build := &cobra.Command{
 		Use:   "build [SERVICE...]",
 		Short: "Build the images of services with a build section",
