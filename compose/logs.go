@@ -22,6 +22,7 @@ type LogsOptions struct {
 	Tail       int // the last Tail lines of each (< 0: all)
 	Timestamps bool
 	Color      bool // colour each container's prefix (for a terminal)
+	NoPrefix   bool // print the lines as they are (--no-log-prefix)
 	Out        io.Writer
 }
 
@@ -41,7 +42,7 @@ func Logs(ctx context.Context, p *types.Project, o LogsOptions) error {
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	pre := prefixes(recs, o.Color)
+	pre := prefixes(recs, o.Color, o.NoPrefix)
 	for _, r := range recs {
 		w := &prefixWriter{mu: &mu, out: o.Out, prefix: pre[r.ID]}
 		wg.Go(func() {
@@ -54,17 +55,20 @@ func Logs(ctx context.Context, p *types.Project, o LogsOptions) error {
 }
 
 // prefixes are the containers' "NAME | " prefixes, padded to one width
-// (and coloured, docker compose's colours in turn).
-func prefixes(recs []*container.Record, color bool) map[string]string {
+// (and coloured, docker compose's colours in turn); empty with none.
+func prefixes(recs []*container.Record, color, none bool) map[string]string {
 	width := 0
 	for _, r := range recs {
 		width = max(width, len(r.Name))
 	}
 	out := map[string]string{}
 	for i, r := range recs {
-		if color {
+		switch {
+		case none:
+			out[r.ID] = ""
+		case color:
 			out[r.ID] = fmt.Sprintf("\x1b[%dm%-*s |\x1b[0m ", 31+i%6, width, r.Name)
-		} else {
+		default:
 			out[r.ID] = fmt.Sprintf("%-*s | ", width, r.Name)
 		}
 	}
@@ -77,6 +81,7 @@ type AttachOptions struct {
 	Out      io.Writer // the containers' output, prefixed
 	Progress io.Writer // "Container x  Stopped" and notices
 	Color    bool
+	NoPrefix bool // print the lines as they are (--no-log-prefix)
 	// AbortOnExit stops the project when any container ends
 	// (--abort-on-container-exit), AbortOnFailure when one ends with a
 	// code other than 0 (--abort-on-container-failure).
@@ -121,7 +126,7 @@ func Attach(ctx context.Context, p *types.Project, o AttachOptions) (int, error)
 	}
 	exits := make(chan exit, len(recs))
 	var mu sync.Mutex
-	pre := prefixes(recs, o.Color)
+	pre := prefixes(recs, o.Color, o.NoPrefix)
 	for _, r := range recs {
 		w := &prefixWriter{mu: &mu, out: o.Out, prefix: pre[r.ID]}
 		go func() {

@@ -191,6 +191,7 @@ services reach each other by name, named volumes, published ports.`,
 	logs.Flags().IntVarP(&lo.Tail, "tail", "n", -1, "only the last N lines of each container")
 	logs.Flags().BoolVarP(&lo.Timestamps, "timestamps", "t", false, "show when each line was printed")
 	logs.Flags().BoolVar(&noColor, "no-color", false, "do not colour the containers' names")
+	logs.Flags().BoolVar(&lo.NoPrefix, "no-log-prefix", false, "print the lines without the containers' names")
 	var stopSecs int
 	each := func(use, short string, fn func(p *types.Project, services []string, out io.Writer) error) *cobra.Command {
 		return &cobra.Command{

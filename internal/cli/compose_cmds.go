@@ -104,6 +104,7 @@ running; changed ones are recreated.`,
 	f := cmd.Flags()
 	f.BoolVarP(&detach, "detach", "d", false, "start in the background and return")
 	f.BoolVar(&noColor, "no-color", false, "do not colour the containers' names in their output")
+	f.BoolVar(&at.NoPrefix, "no-log-prefix", false, "print the containers' output without their names")
 	f.BoolVar(&up.Build, "build", false, "build images before starting, even if they exist")
 	f.BoolVar(&up.ForceRecreate, "force-recreate", false, "recreate containers even if their configuration is unchanged")
 	f.BoolVar(&up.NoDeps, "no-deps", false, "start only the services named, not what they depend on")
