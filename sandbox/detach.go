@@ -38,9 +38,8 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 		return err
 	}
 	defer cfg.leases.Close() // the supervisor holds its own copy
-	spec.NoStdin, spec.OpenStdin = !cfg.OpenStdin, cfg.OpenStdin
-	if err := os.WriteFile(filepath.Join(dir, nsinit.SuperviseSpec), spec.Encode(), 0o600); err != nil {
-		return errorf("writing the container's spec: %v", err)
+	if err := writeSpec(filepath.Join(dir, nsinit.SuperviseSpec), *spec, cfg.OpenStdin); err != nil {
+		return err
 	}
 	defer ClosePublished(cfg.Published)
 	o.Published, o.leases, o.Resources = cfg.Published, cfg.leases, cfg.Resources
@@ -189,6 +188,17 @@ func releaseSpec(dir string) (leases, error) {
 		return nil, errorf("writing the container's spec: %v", err)
 	}
 	return l, nil
+}
+
+// writeSpec writes spec to path for a supervisor (Supervise): the
+// command's stdin is a pipe the supervisor holds when openStdin, else
+// /dev/null.
+func writeSpec(path string, spec nsinit.Spec, openStdin bool) error {
+	spec.NoStdin, spec.OpenStdin = !openStdin, openStdin
+	if err := writeFileAtomic(path, spec.Encode()); err != nil {
+		return errorf("writing the container's spec: %v", err)
+	}
+	return nil
 }
 
 // writeFileAtomic writes data to path (mode 0600) through a temporary

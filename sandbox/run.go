@@ -46,10 +46,8 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	defer cfg.leases.Close()
 	defer ClosePublished(cfg.Published)
 	if cfg.SaveSpec != "" {
-		later := *spec
-		later.NoStdin, later.OpenStdin = true, false
-		if err := writeFileAtomic(cfg.SaveSpec, later.Encode()); err != nil {
-			return 125, errorf("writing the container's spec: %v", err)
+		if err := writeSpec(cfg.SaveSpec, *spec, false); err != nil {
+			return 125, err
 		}
 	}
 	if len(cfg.Published) > 0 && cfg.ExecSocket == "" {
