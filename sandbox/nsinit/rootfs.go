@@ -47,12 +47,14 @@ func setupRootfs(s *Spec) error {
 		return wrap("chdir /", err)
 	}
 	protectKernelFiles(s.HostRoot)
-	if s.ReadOnly {
-		// the working directory is made while it can be, as docker does
-		// (prepareCommand says why if it fails)
-		if s.Cwd != "" {
-			mkdirAll(s.Cwd)
+	// The working directory is made while the root is still writable
+	// (docker makes it even with --read-only).
+	if s.Cwd != "" {
+		if err := mkdirAll(s.Cwd); err != nil {
+			return wrap("creating working directory "+s.Cwd, err)
 		}
+	}
+	if s.ReadOnly {
 		if err := remountReadOnlyTop("/"); err != nil {
 			return wrap("making the root filesystem read-only", err)
 		}

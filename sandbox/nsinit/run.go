@@ -95,10 +95,7 @@ func prepareCommand(s *Spec) (string, *syscall.ProcAttr) {
 		fail(125, "user "+s.User+" (uid "+itoa(u.UID)+", gid "+itoa(u.GID)+") is not mapped in kist's user namespace; "+s.MapNotice)
 	}
 	env := containerEnv(s, u)
-	if s.Cwd != "" {
-		if err := mkdirAll(s.Cwd); err != nil {
-			fail(125, "creating working directory "+s.Cwd+": "+err.Error())
-		}
+	if s.Cwd != "" { // made by setupRootfs
 		if err := syscall.Chdir(s.Cwd); err != nil {
 			fail(125, "changing to working directory "+s.Cwd+": "+err.Error())
 		}
