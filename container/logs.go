@@ -104,13 +104,14 @@ func (r *Record) Logs(ctx context.Context, runDir string, o LogOptions) error {
 
 // logWriter writes what a foreground container prints to its log as
 // well as to the terminal, so kist logs shows it afterwards, as docker
-// logs does (a detached container's supervisor writes the same lines,
-// see nsinit's copyLog). Each stream is cut into lines; a line longer
+// logs does (a detached container's supervisor writes the same records,
+// nsinit.AppendLogRecord). Each stream is cut into lines; a line longer
 // than 16 KiB is split.
 type logWriter struct {
 	mu   sync.Mutex
 	f    *os.File
 	open map[string][]byte // a stream's line not yet ended
+	rec  []byte            // the record being written
 }
 
 func openLogWriter(id string) (*logWriter, error) {
@@ -157,10 +158,10 @@ func (lw *logWriter) add(stream string, p []byte) {
 	lw.open[stream] = line
 }
 
-// write logs one line; lw.mu held.
+// write logs one line, as the supervisor does; lw.mu held.
 func (lw *logWriter) write(stream string, line []byte) {
-	rec, _ := json.Marshal(logLine{Log: string(line), Stream: stream, Time: time.Now().UTC()})
-	lw.f.Write(append(rec, '\n'))
+	lw.rec = nsinit.AppendLogRecord(lw.rec[:0], line, stream)
+	lw.f.Write(lw.rec)
 }
 
 // Close logs the lines left unfinished and closes the log.

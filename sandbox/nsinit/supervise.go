@@ -414,13 +414,7 @@ func copyLog(fd, logfd int, stream string, done chan<- struct{}) {
 		if len(line) == 0 {
 			return
 		}
-		rec = append(rec[:0], `{"log":`...)
-		rec = appendJSONString(rec, line)
-		rec = append(rec, `,"stream":"`...)
-		rec = append(rec, stream...)
-		rec = append(rec, `","time":"`...)
-		rec = appendRFC3339(rec, nowNanos())
-		rec = append(rec, "\"}\n"...)
+		rec = AppendLogRecord(rec[:0], line, stream)
 		writeFull(logfd, rec)
 		line = line[:0]
 	}
@@ -442,6 +436,20 @@ func copyLog(fd, logfd int, stream string, done chan<- struct{}) {
 	flush()
 	syscall.Close(fd)
 	done <- struct{}{}
+}
+
+// AppendLogRecord appends line of stream ("stdout" or "stderr") as
+// one record of a container's log, docker's json-file line
+// {"log":"LINE\n","stream":"stdout","time":"RFC 3339"}, stamped now.
+// It allocates nothing beyond growing dst.
+func AppendLogRecord(dst, line []byte, stream string) []byte {
+	dst = append(dst, `{"log":`...)
+	dst = appendJSONString(dst, line)
+	dst = append(dst, `,"stream":"`...)
+	dst = append(dst, stream...)
+	dst = append(dst, `","time":"`...)
+	dst = appendRFC3339(dst, nowNanos())
+	return append(dst, "\"}\n"...)
 }
 
 // appendJSONString appends s as a JSON string.
