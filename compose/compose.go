@@ -150,11 +150,16 @@ func explain(err error, wd string, files []string) error {
 			return errors.New(msg)
 		}
 	}
-	name := files[0]
-	if rel, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(rel, "..") {
-		name = rel
+	return fmt.Errorf("%s: %s", shortName(wd, files[0]), msg)
+}
+
+// shortName is file relative to dir when it is inside dir, as messages
+// name files.
+func shortName(dir, file string) string {
+	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
 	}
-	return fmt.Errorf("%s: %s", name, msg)
+	return file
 }
 
 // fileLabel names p's compose files as messages do: relative to the
@@ -162,10 +167,7 @@ func explain(err error, wd string, files []string) error {
 func fileLabel(p *types.Project) string {
 	var names []string
 	for _, f := range p.ComposeFiles {
-		if rel, err := filepath.Rel(p.WorkingDir, f); err == nil && !strings.HasPrefix(rel, "..") {
-			f = rel
-		}
-		names = append(names, f)
+		names = append(names, shortName(p.WorkingDir, f))
 	}
 	if len(names) == 0 {
 		return "compose file"
