@@ -99,9 +99,10 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 	}
 	var started []*container.Record
 	err = p.ForEachService(o.Services, func(name string, s *types.ServiceConfig) error {
-		if o.NoDeps {
-		} else if err := waitDependencies(ctx, p, s, rd, o.Out); err != nil {
-			return err
+		if !o.NoDeps {
+			if err := waitDependencies(ctx, p, s, rd, o.Out); err != nil {
+				return err
+			}
 		}
 		hash := configHash(s)
 		n := replicas(s)
