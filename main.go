@@ -1,12 +1,15 @@
 // Command kist builds and runs containers without root and without a daemon.
 //
-// main decides the process role before anything else: the sandbox's own
-// container-side stages run from package sandbox/nsinit's init function
-// (imported first, see its doc), the toolbox applets (sh, ls, cat, ...) run
-// when the binary is invoked under their names, and everything else is the
-// cobra command tree in internal/cli (under the name docker-compose or
-// kist-compose, its compose command: a link by that name makes the
-// course's "docker-compose up" work).
+// kist starts itself again for much of its work, so main first asks
+// package internal/role what this process is (its doc lists the answers,
+// top to bottom): the container side of a sandbox and a detached
+// container's supervisor have run already, in nsinit's init; then an
+// entry point a package registered (the network keeper, the steps inside
+// the image store's user namespace), a program name (the image store's
+// helpers, the toolbox applets sh, ls, ...); else the command line in
+// internal/cli (under the name docker-compose or kist-compose, its
+// compose command: a link by that name makes the course's
+// "docker-compose up" work).
 package main
 
 import (
@@ -20,27 +23,31 @@ import (
 	// sandbox before the heavy packages below are initialised.
 	_ "kist/sandbox/nsinit"
 
-	"go.podman.io/storage/pkg/reexec"
-
 	"kist/internal/cli"
-	"kist/internal/toolbox"
+	"kist/internal/role"
+
+	// The packages that register kist's other roles. Most come with the
+	// command line anyway; they are named here so that this list is the
+	// binary's whole answer to "what can this process be".
+	_ "kist/build"            // build
+	_ "kist/container"        // container-prepare, -remove, -remove-layer, -list-layers, -cp
+	_ "kist/image"            // image-pull, -push, -remove, -id; storage-untar, ... (argv[0])
+	_ "kist/internal/toolbox" // sh, ls, cat, ... (argv[0])
+	_ "kist/network/keeper"   // network-keeper
+	_ "kist/system"           // system-remove-data
+	_ "kist/volume"           // volume-remove
 )
 
 func main() { os.Exit(kistMain()) }
 
 func kistMain() int {
-	// The image store re-executes kist to unpack layers (storage-untar,
-	// storage-applyLayer); those runs end here.
-	if reexec.Init() {
-		return 0
+	if m, ok := role.Find(os.Args); ok {
+		return m(os.Args[1:])
 	}
 	args := os.Args[1:]
-	switch name := filepath.Base(os.Args[0]); {
-	case name == "docker-compose" || name == "kist-compose":
+	if name := filepath.Base(os.Args[0]); name == "docker-compose" || name == "kist-compose" {
 		// a link under compose v1's name: the course's "docker-compose up"
 		args = append([]string{"compose"}, args...)
-	case name != "kist" && toolbox.IsApplet(name):
-		return toolbox.Main(name, args)
 	}
 	// Commands that run containers forward signals themselves and ignore
 	// the context's cancellation; for the others Ctrl-C cancels it.

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-	"go.podman.io/storage/pkg/reexec"
 
+	"kist/internal/role"
 	"kist/internal/toolbox"
 	"kist/sandbox"
 )
@@ -19,17 +18,10 @@ import (
 // TestMain makes the test binary play kist: testscript runs it as "kist"
 // from $PATH, and "kist toolbox export" copies it into root filesystems,
 // where it runs as the toolbox applets (sh, ls, ...) and as the test-only
-// helpers in testhelpers_test.go.
+// helpers in testhelpers_test.go (roles, by their program names).
 func TestMain(m *testing.M) {
-	if reexec.Init() { // the image store's helpers (storage-untar, ...)
-		os.Exit(0)
-	}
-	name := filepath.Base(os.Args[0])
-	if helper, ok := testHelpers[name]; ok {
-		os.Exit(helper())
-	}
-	if toolbox.IsApplet(name) {
-		os.Exit(toolbox.Main(name, os.Args[1:]))
+	if main, ok := role.Find(os.Args); ok { // as main does
+		os.Exit(main(os.Args[1:]))
 	}
 	if exe, _ := os.Executable(); toolbox.CheckStatic(exe) != nil {
 		fmt.Fprintln(os.Stderr, "kist's tests copy the test binary into containers, so it must be static: run CGO_ENABLED=0 go test ./... (./scripts/test does)")

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"kist/internal/role"
 )
 
 // testHelpers are programs the test binary becomes inside a container
@@ -44,6 +46,12 @@ var testHelpers = map[string]func() int{
 		time.Sleep(time.Hour)
 		return 0
 	},
+}
+
+func init() {
+	for name, main := range testHelpers {
+		role.RegisterName(name, func([]string) int { return main() })
+	}
 }
 
 func exitOf(err error) int {

@@ -28,30 +28,35 @@ import (
 	"kist/sandbox"
 )
 
-// Options say what to build and how; they are kist build's flags.
+// Options say what to build and how; they are kist build's flags. The
+// fields tagged json:"-" are this process's own; the rest cross to a
+// build run from outside the user namespace (Image).
 type Options struct {
-	ContextDir string            // the build context, a directory
-	Dockerfile string            // the Dockerfile; "" is ContextDir/Dockerfile, "-" is Stdin
-	Stdin      io.Reader         // where -f - reads (nil: os.Stdin)
-	Tags       []string          // names for the image (-t)
-	BuildArgs  map[string]string // --build-arg KEY=VALUE
-	Target     string            // the stage to build (default: the last)
-	NoCache    bool              // run every step again
-	Pull       bool              // pull base images even when stored
-	Network    string            // RUN's network: "default" or "" (the host's, for now), "host", "none"
-	Quiet      bool              // print only the image id (RUN output is shown only if it fails)
+	ContextDir string            `json:"context_dir"`          // the build context, a directory
+	Dockerfile string            `json:"dockerfile,omitempty"` // the Dockerfile; "" is ContextDir/Dockerfile, "-" is Stdin
+	Tags       []string          `json:"tags,omitempty"`       // names for the image (-t)
+	BuildArgs  map[string]string `json:"build_args,omitempty"` // --build-arg KEY=VALUE
+	Target     string            `json:"target,omitempty"`     // the stage to build (default: the last)
+	NoCache    bool              `json:"no_cache,omitempty"`   // run every step again
+	Pull       bool              `json:"pull,omitempty"`       // pull base images even when stored
+	Network    string            `json:"network,omitempty"`    // RUN's network: "default" or "" (the host's, for now), "host", "none"
+	Quiet      bool              `json:"quiet,omitempty"`      // print only the image id (RUN output is shown only if it fails)
+	// NoTLSVerify accepts any certificate and plain HTTP from every
+	// registry when pulling base images.
+	NoTLSVerify bool `json:"no_tls_verify,omitempty"`
 
-	Out     io.Writer // step lines and RUN output (nil: discarded)
-	Environ []string  // where the proxy variables come from (nil: os.Environ())
+	Stdin   io.Reader `json:"-"` // where -f - reads (nil: os.Stdin)
+	Out     io.Writer `json:"-"` // step lines and RUN output (nil: discarded)
+	Environ []string  `json:"-"` // where the proxy variables come from (nil: os.Environ())
 
-	Store  *image.Store  // the open image store (inside the user namespace)
-	Remote *image.Remote // for base images that are not stored (nil: they are errors)
+	Store  *image.Store  `json:"-"` // the open image store (inside the user namespace)
+	Remote *image.Remote `json:"-"` // for base images that are not stored (nil: they are errors)
 	// PullProgress, when set, gets the lines of pulling a base image.
-	PullProgress image.Progress
+	PullProgress image.Progress `json:"-"`
 	// Run runs a RUN step's container (nil: sandbox.Run).
-	Run func(context.Context, *sandbox.Config) (int, error)
-	// CacheDir holds the layer cache's index (default: image.DataDir()/build-cache).
-	CacheDir string
+	Run func(context.Context, *sandbox.Config) (int, error) `json:"-"`
+	// CacheDir holds the layer cache's index (default: dirs.BuildCache()).
+	CacheDir string `json:"cache_dir,omitempty"`
 }
 
 // Result is what a build made.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kist/image"
+	"kist/internal/dirs"
 )
 
 // cache is the layer cache's index: one small JSON file per step key,
@@ -24,8 +25,8 @@ type record struct {
 	Created time.Time `json:"created"`
 }
 
-// DefaultCacheDir is where the cache's records are: image.DataDir()/build-cache.
-func DefaultCacheDir() string { return filepath.Join(image.DataDir(), "build-cache") }
+// DefaultCacheDir is where the cache's records are: dirs.BuildCache().
+func DefaultCacheDir() string { return dirs.BuildCache() }
 
 // PruneRecords removes the records (in dir; "" for DefaultCacheDir) whose
 // layer the store no longer has, and returns how many it removed.

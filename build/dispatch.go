@@ -19,8 +19,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"go.podman.io/storage"
 
-	"kist/container"
 	"kist/image"
+	"kist/internal/signame"
 	"kist/sandbox"
 )
 
@@ -222,7 +222,7 @@ func parsePorts(p string) ([]string, error) {
 }
 
 func parseSignal(s string) (int, error) {
-	n, err := container.ParseSignal(s)
+	n, err := signame.ParseSignal(s)
 	if err != nil {
 		return 0, fmt.Errorf("STOPSIGNAL %s: not a signal (want a name like SIGTERM or a number)", s)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"kist/container"
+	"kist/internal/dirs"
 	"kist/sandbox"
 )
 
@@ -61,7 +62,7 @@ type RunOptions struct {
 // Run runs a one-off container of a service (compose run) after
 // starting what it depends on, and returns its exit code (0 when
 // detached).
-func Run(ctx context.Context, p *types.Project, st Steps, o RunOptions) (int, error) {
+func Run(ctx context.Context, p *types.Project, o RunOptions) (int, error) {
 	s, err := p.GetService(o.Service)
 	if err != nil {
 		return 125, err
@@ -69,7 +70,7 @@ func Run(ctx context.Context, p *types.Project, st Steps, o RunOptions) (int, er
 	if !o.NoDeps && len(s.DependsOn) > 0 {
 		up := o.Up
 		up.Services = slices.Sorted(maps.Keys(s.DependsOn))
-		if err := Up(ctx, p, st, up); err != nil {
+		if err := Up(ctx, p, up); err != nil {
 			return 125, err
 		}
 	} else if err := ensureNetworks(p, o.Up.Out); err != nil {
@@ -77,8 +78,8 @@ func Run(ctx context.Context, p *types.Project, st Steps, o RunOptions) (int, er
 	} else if err := ensureVolumes(p, o.Up.Out); err != nil {
 		return 125, err
 	}
-	if s.Build != nil && st.ImageID(ctx, imageName(p, &s)) == "" {
-		if err := Build(ctx, p, &s, st); err != nil {
+	if s.Build != nil && kist.imageID(ctx, imageName(p, &s)) == "" {
+		if err := Build(ctx, p, &s, o.Up.BuildOut, o.Up.Warn); err != nil {
 			return 125, err
 		}
 	}
@@ -136,13 +137,13 @@ type RemoveOptions struct {
 
 // Remove removes the project's stopped containers (compose rm); with
 // Stop it stops running ones first.
-func Remove(ctx context.Context, p *types.Project, st Steps, o RemoveOptions) error {
+func Remove(ctx context.Context, p *types.Project, o RemoveOptions) error {
 	for _, svc := range o.Services {
 		if _, err := p.GetService(svc); err != nil {
 			return err
 		}
 	}
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}
@@ -168,18 +169,18 @@ func Remove(ctx context.Context, p *types.Project, st Steps, o RemoveOptions) er
 		fmt.Fprintln(o.Out, "No stopped containers")
 		return nil
 	}
-	if err := st.Remove(ctx, ids); err != nil {
-		return err
-	}
-	for _, n := range names {
-		fmt.Fprintf(o.Out, " Container %s  Removed\n", n)
+	for i, id := range ids {
+		if err := kist.removeContainer(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Out, " Container %s  Removed\n", names[i])
 	}
 	return nil
 }
 
 // Pull pulls the images of services (all with none named) that are not
 // built here; a service with build: is skipped.
-func Pull(ctx context.Context, p *types.Project, st Steps, services []string, out io.Writer) error {
+func Pull(ctx context.Context, p *types.Project, services []string, out io.Writer) error {
 	names := services
 	if len(names) == 0 {
 		names = p.ServiceNames()
@@ -198,7 +199,7 @@ func Pull(ctx context.Context, p *types.Project, st Steps, services []string, ou
 			continue
 		}
 		seen[s.Image] = true
-		if err := st.Pull(ctx, s.Image); err != nil {
+		if err := kist.pull(ctx, s.Image, out); err != nil {
 			return fmt.Errorf("service %s: pulling %s: %w", n, s.Image, err)
 		}
 		fmt.Fprintf(out, " %s  Pulled\n", n)
@@ -208,7 +209,7 @@ func Pull(ctx context.Context, p *types.Project, st Steps, services []string, ou
 
 // Push pushes the images of services that build theirs and name it
 // (build: and image:); others are skipped.
-func Push(ctx context.Context, p *types.Project, st Steps, services []string, out io.Writer) error {
+func Push(ctx context.Context, p *types.Project, services []string, out io.Writer) error {
 	names := services
 	if len(names) == 0 {
 		names = p.ServiceNames()
@@ -224,7 +225,7 @@ func Push(ctx context.Context, p *types.Project, st Steps, services []string, ou
 			}
 			continue
 		}
-		if err := st.Push(ctx, s.Image); err != nil {
+		if err := kist.push(ctx, s.Image, out); err != nil {
 			return fmt.Errorf("service %s: pushing %s: %w", n, s.Image, err)
 		}
 		fmt.Fprintf(out, " %s  Pushed\n", n)
@@ -301,7 +302,7 @@ func eachContainer(p *types.Project, services []string, out io.Writer, fn func(r
 	if err != nil {
 		return err
 	}
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}

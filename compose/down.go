@@ -13,8 +13,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"kist/container"
+	"kist/internal/dirs"
 	"kist/network"
-	"kist/sandbox"
 	"kist/volume"
 )
 
@@ -31,11 +31,11 @@ type DownOptions struct {
 // Down stops and removes the project's containers (dependents before
 // what they depend on) and networks, and with Volumes its volumes, with
 // Images its images.
-func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error {
+func Down(ctx context.Context, p *types.Project, o DownOptions) error {
 	if o.Images != "" && o.Images != "all" && o.Images != "local" {
 		return fmt.Errorf("--rmi %q: want all or local", o.Images)
 	}
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error 
 	if err != nil {
 		return err
 	}
-	if err := removeOrphans(ctx, p, st, recs, rd, o.RemoveOrphans, o.Out, o.Warn); err != nil {
+	if err := removeOrphans(ctx, p, recs, rd, o.RemoveOrphans, o.Out, o.Warn); err != nil {
 		return err
 	}
 	var order []string // dependencies first
@@ -76,8 +76,10 @@ func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error 
 		}
 	}
 	if len(ids) > 0 {
-		if err := st.Remove(ctx, ids); err != nil {
-			return err
+		for _, id := range ids {
+			if err := kist.removeContainer(ctx, id); err != nil {
+				return err
+			}
 		}
 		for _, n := range names {
 			fmt.Fprintf(o.Out, " Container %s  Removed\n", n)
@@ -106,7 +108,7 @@ func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error 
 		}
 		sort.Strings(vols)
 		if len(vols) > 0 {
-			if err := st.RemoveVolumes(ctx, vols); err != nil {
+			if err := kist.removeVolumes(ctx, vols); err != nil {
 				return err
 			}
 			for _, v := range vols {
@@ -119,11 +121,11 @@ func Down(ctx context.Context, p *types.Project, st Steps, o DownOptions) error 
 		for _, name := range p.ServiceNames() {
 			s := p.Services[name]
 			img := imageName(p, &s)
-			if seen[img] || (o.Images == "local" && s.Image != "") || st.ImageID(ctx, img) == "" {
+			if seen[img] || (o.Images == "local" && s.Image != "") || kist.imageID(ctx, img) == "" {
 				continue
 			}
 			seen[img] = true
-			if err := st.RemoveImage(ctx, img); err != nil {
+			if err := kist.removeImage(ctx, img); err != nil {
 				return err
 			}
 			fmt.Fprintf(o.Out, " Image %s  Removed\n", img)

@@ -12,7 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"kist/container"
-	"kist/sandbox"
+	"kist/internal/dirs"
 )
 
 // LogsOptions are compose logs' flags.
@@ -36,7 +36,7 @@ func Logs(ctx context.Context, p *types.Project, o LogsOptions) error {
 	recs = slices.DeleteFunc(recs, func(r *container.Record) bool {
 		return len(o.Services) > 0 && !slices.Contains(o.Services, r.Labels[LabelService])
 	})
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func Attach(ctx context.Context, p *types.Project, o AttachOptions) (int, error)
 	recs = slices.DeleteFunc(recs, func(r *container.Record) bool {
 		return len(o.Services) > 0 && !slices.Contains(o.Services, r.Labels[LabelService])
 	})
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return 1, err
 	}
@@ -135,7 +135,7 @@ func Attach(ctx context.Context, p *types.Project, o AttachOptions) (int, error)
 			if logCtx.Err() != nil {
 				return
 			}
-			st := r.Wait(rd)
+			st, _ := r.Wait(context.WithoutCancel(logCtx), rd)
 			mu.Lock()
 			fmt.Fprintf(o.Out, "%s exited with code %d\n", r.Name, st.ExitCode)
 			mu.Unlock()

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,31 +20,13 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"kist/build"
 	"kist/container"
+	"kist/internal/dirs"
 	"kist/network"
 	"kist/sandbox"
 	"kist/volume"
 )
-
-// Steps are what compose asks kist's image store to do; the store works
-// inside kist's user namespace, so each is a kist command run there
-// (package cli provides them; tests may replace them).
-type Steps struct {
-	// Build builds an image: kist build -t TAG [-f FILE] [--build-arg]... [--target T] CONTEXT.
-	Build func(ctx context.Context, args []string) error
-	// ImageID is the id of image ref in the store ("" if it has none).
-	ImageID func(ctx context.Context, ref string) string
-	// Remove removes containers by id (their layers too): kist rm -f.
-	Remove func(ctx context.Context, ids []string) error
-	// RemoveVolumes removes named volumes: kist volume rm.
-	RemoveVolumes func(ctx context.Context, names []string) error
-	// RemoveImage removes an image (its name): kist rmi.
-	RemoveImage func(ctx context.Context, ref string) error
-	// Pull pulls an image: kist pull REF.
-	Pull func(ctx context.Context, ref string) error
-	// Push pushes an image: kist push REF.
-	Push func(ctx context.Context, ref string) error
-}
 
 // UpOptions are compose up's.
 type UpOptions struct {
@@ -59,13 +44,16 @@ type UpOptions struct {
 	WaitTimeout time.Duration
 	Out         io.Writer // progress lines ("Container x  Started")
 	Warn        io.Writer // warnings about what kist does not do
+	// BuildOut gets what building the services' images says, as kist
+	// build does (the steps, "Successfully tagged"); nil: nothing.
+	BuildOut io.Writer
 }
 
 // Up creates the project's networks and volumes, builds what needs
 // building, and starts the services' containers in dependency order,
 // detached. A container whose configuration is unchanged is left running
 // (or started again); a changed one is recreated.
-func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
+func Up(ctx context.Context, p *types.Project, o UpOptions) error {
 	if err := applyScale(p, o.Scale); err != nil {
 		return err
 	}
@@ -79,18 +67,18 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 	if err := ensureVolumes(p, o.Out); err != nil {
 		return err
 	}
-	if err := buildImages(ctx, p, st, o.Build); err != nil {
+	if err := buildImages(ctx, p, o.Build, o.BuildOut, o.Warn); err != nil {
 		return err
 	}
 	existing, err := projectContainers(p.Name)
 	if err != nil {
 		return err
 	}
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}
-	if err := removeOrphans(ctx, p, st, existing, rd, o.RemoveOrphans, o.Out, o.Warn); err != nil {
+	if err := removeOrphans(ctx, p, existing, rd, o.RemoveOrphans, o.Out, o.Warn); err != nil {
 		return err
 	}
 	deps := types.IncludeDependencies
@@ -111,7 +99,7 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 			cname := containerName(p, s, i)
 			if r := existing[cname]; r != nil {
 				if imageID == "" {
-					imageID = st.ImageID(ctx, imageName(p, s))
+					imageID = kist.imageID(ctx, imageName(p, s))
 				}
 				// unchanged: the same configuration and the same image
 				// (a rebuilt or newly pulled one recreates it)
@@ -128,7 +116,7 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 					continue
 				}
 				r.Stop(rd, -1)
-				if err := st.Remove(ctx, []string{r.ID}); err != nil {
+				if err := kist.removeContainer(ctx, r.ID); err != nil {
 					return err
 				}
 				fmt.Fprintf(o.Out, " Container %s  Recreate\n", cname)
@@ -152,7 +140,7 @@ func Up(ctx context.Context, p *types.Project, st Steps, o UpOptions) error {
 			}
 			if k, _ := strconv.Atoi(r.Labels[LabelNumber]); k > n {
 				r.Stop(rd, -1)
-				if err := st.Remove(ctx, []string{r.ID}); err != nil {
+				if err := kist.removeContainer(ctx, r.ID); err != nil {
 					return err
 				}
 				fmt.Fprintf(o.Out, " Container %s  Removed\n", cname)
@@ -189,7 +177,7 @@ func applyScale(p *types.Project, scale map[string]int) error {
 
 // removeOrphans removes (with remove) or names the project's containers
 // whose service the file no longer has.
-func removeOrphans(ctx context.Context, p *types.Project, st Steps, existing map[string]*container.Record, rd string, remove bool, out, warn io.Writer) error {
+func removeOrphans(ctx context.Context, p *types.Project, existing map[string]*container.Record, rd string, remove bool, out, warn io.Writer) error {
 	var orphans []*container.Record
 	for _, cname := range slices.Sorted(maps.Keys(existing)) {
 		r := existing[cname]
@@ -217,7 +205,7 @@ func removeOrphans(ctx context.Context, p *types.Project, st Steps, existing map
 	}
 	for _, r := range orphans {
 		r.Stop(rd, -1)
-		if err := st.Remove(ctx, []string{r.ID}); err != nil {
+		if err := kist.removeContainer(ctx, r.ID); err != nil {
 			return err
 		}
 		delete(existing, r.Name)
@@ -404,52 +392,50 @@ func ensureVolumes(p *types.Project, out io.Writer) error {
 
 // buildImages builds the images of services with a build section that
 // are missing (or all of them with always).
-func buildImages(ctx context.Context, p *types.Project, st Steps, always bool) error {
+func buildImages(ctx context.Context, p *types.Project, always bool, out, warn io.Writer) error {
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
 		if s.Build == nil {
 			continue
 		}
 		img := imageName(p, &s)
-		if !always && st.ImageID(ctx, img) != "" {
+		if !always && kist.imageID(ctx, img) != "" {
 			continue
 		}
-		if err := Build(ctx, p, &s, st); err != nil {
+		if err := Build(ctx, p, &s, out, warn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Build builds service s's image.
-func Build(ctx context.Context, p *types.Project, s *types.ServiceConfig, st Steps) error {
-	b := s.Build
-	args := []string{"-t", imageName(p, s)}
-	if b.Dockerfile != "" {
-		df := b.Dockerfile
-		if !strings.HasPrefix(df, "/") {
-			df = b.Context + "/" + df
-		}
-		args = append(args, "-f", df)
-	}
-	var keys []string
-	for k := range b.Args {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if v := b.Args[k]; v != nil {
-			args = append(args, "--build-arg", k+"="+*v)
-		}
-	}
-	if b.Target != "" {
-		args = append(args, "--target", b.Target)
-	}
-	args = append(args, b.Context)
-	if err := st.Build(ctx, args); err != nil {
+// Build builds service s's image, saying so on out (nil: nothing) as
+// kist build does, its warnings on warn (nil: kist's standard error).
+func Build(ctx context.Context, p *types.Project, s *types.ServiceConfig, out, warn io.Writer) error {
+	o := buildOptions(p, s)
+	o.Out = cmp.Or[io.Writer](out, io.Discard)
+	if err := kist.build(ctx, o, cmp.Or[io.Writer](warn, os.Stderr)); err != nil {
 		return fmt.Errorf("service %s: building %s: %w", s.Name, imageName(p, s), err)
 	}
 	return nil
+}
+
+// buildOptions are what kist build gets for service s's build: section.
+func buildOptions(p *types.Project, s *types.ServiceConfig) *build.Options {
+	b := s.Build
+	o := &build.Options{ContextDir: b.Context, Tags: []string{imageName(p, s)}, Target: b.Target, BuildArgs: map[string]string{}}
+	if df := b.Dockerfile; df != "" {
+		if !filepath.IsAbs(df) {
+			df = filepath.Join(b.Context, df)
+		}
+		o.Dockerfile = df
+	}
+	for k, v := range b.Args {
+		if v != nil {
+			o.BuildArgs[k] = *v
+		}
+	}
+	return o
 }
 
 // runOptions turns service s (replica i) into a detached kist run.
@@ -606,7 +592,10 @@ func waitDependencies(ctx context.Context, p *types.Project, s *types.ServiceCon
 				fmt.Fprintf(out, " Container %s  Healthy\n", r.Name)
 				continue
 			}
-			st := r.Wait(rd)
+			st, err := r.Wait(ctx, rd)
+			if err != nil {
+				return fmt.Errorf("service %s waits for %s: %w", s.Name, r.Name, err)
+			}
 			if st.ExitCode != 0 {
 				return fmt.Errorf("service %s depends on %s completing successfully, but %s exited with %d", s.Name, dep, r.Name, st.ExitCode)
 			}

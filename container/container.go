@@ -49,7 +49,9 @@ import (
 	"syscall"
 	"time"
 
-	"kist/image"
+	"golang.org/x/sys/unix"
+
+	"kist/internal/dirs"
 	"kist/internal/signame"
 	"kist/sandbox"
 	"kist/sandbox/nsinit"
@@ -136,8 +138,8 @@ func (r *Record) OnNetwork(name string) bool {
 // its supervisor lives.
 func (st State) Active() bool { return st.Status == Running || st.Status == Restarting }
 
-// BaseDir is where containers' directories are: image.DataDir()/containers.
-func BaseDir() string { return filepath.Join(image.DataDir(), "containers") }
+// BaseDir is where containers' directories are: dirs.Data()/containers.
+func BaseDir() string { return filepath.Join(dirs.Data(), "containers") }
 
 // Dir is container id's directory.
 func Dir(id string) string { return filepath.Join(BaseDir(), id) }
@@ -245,7 +247,7 @@ func (r *Record) State(runDir string) State {
 		}
 		return 0
 	}
-	running := image.Running(runDir, r.ID)
+	running := dirs.Running(runDir, r.ID)
 	switch {
 	case err == nil && len(f) > 0 && f[0] == "exited":
 		st = State{Status: Exited, ExitCode: num(1), StartedAt: ns(2), FinishedAt: ns(3), Restarts: num(4)}
@@ -403,14 +405,46 @@ func (r *Record) waitStopped(runDir string, timeout time.Duration) bool {
 	}
 }
 
-// Wait blocks until the container is not running and returns its state.
-func (r *Record) Wait(runDir string) State {
+// Wait blocks until the container does not run (nor wait to be
+// restarted) and returns its state, or ctx's error when ctx ends first.
+// It blocks on the run lock, which the kernel releases when the process
+// running the container ends; a container that runs without the lock
+// (its runtime directory went with a logout) is watched through its
+// init instead.
+func (r *Record) Wait(ctx context.Context, runDir string) (State, error) {
 	for {
 		st := r.State(runDir)
 		if !st.Active() {
-			return st
+			return st, nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		var err error
+		if dirs.Running(runDir, r.ID) {
+			err = dirs.WaitUnlocked(ctx, dirs.RunLockPath(runDir, r.ID))
+		} else {
+			err = waitGone(ctx, st.InitPid)
+		}
+		if err != nil {
+			return st, err
+		}
+	}
+}
+
+// waitGone waits until process pid is gone, or ctx ends: poll(2) on a
+// pidfd wakes the moment it exits (the timeout only looks at ctx).
+func waitGone(ctx context.Context, pid int) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return nil // gone already, or not ours to watch: State says
+	}
+	defer unix.Close(fd)
+	for {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(fds, 200); n > 0 || (err != nil && err != unix.EINTR) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 	}
 }
 
@@ -422,12 +456,7 @@ func (r *Record) RemoveFiles() error { return os.RemoveAll(Dir(r.ID)) }
 func (r *Record) Short() string { return r.ID[:min(12, len(r.ID))] }
 
 // ParseSignal reads SIGTERM, TERM, term or 15.
-func ParseSignal(s string) (syscall.Signal, error) {
-	if sig, ok := signame.Parse(s); ok && sig > 0 {
-		return sig, nil
-	}
-	return 0, fmt.Errorf("unknown signal %q: give a name such as SIGTERM or KILL, or a number", s)
-}
+func ParseSignal(s string) (syscall.Signal, error) { return signame.ParseSignal(s) }
 
 // Exec runs c in the running container (kist exec) and returns the
 // command's exit status.

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+
+	"kist/internal/userns"
 
 	"golang.org/x/sys/unix"
 )
@@ -236,4 +239,31 @@ func copyInto(dir int, name, src string) error {
 		return err
 	}
 	return nil
+}
+
+// Copy copies between the host and the container (kist cp): into it
+// when in, else out of it; src and dst are the paths on their sides. A
+// running container's files are reached through its init's root, a
+// stopped one's through its root filesystem mounted inside the user
+// namespace (a step of its own).
+func (r *Record) Copy(ctx context.Context, runDir string, in bool, src, dst string) error {
+	var err error
+	if in {
+		err = r.CopyIn(runDir, src, dst)
+	} else {
+		err = r.CopyOut(runDir, src, dst)
+	}
+	if _, stopped := err.(*NotRunningError); !stopped {
+		return err
+	}
+	// The host side's path, absolute: the step runs elsewhere.
+	host := &src
+	if !in {
+		host = &dst
+	}
+	if abs, err := filepath.Abs(*host); err == nil {
+		*host = abs
+	}
+	_, err = cpStep.Call(ctx, cpRequest{ID: r.ID, In: in, Src: src, Dst: dst}, userns.Stdio{})
+	return err
 }

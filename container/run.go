@@ -3,8 +3,8 @@ package container
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,7 +13,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"kist/image"
+	"kist/internal/dirs"
+	"kist/internal/userns"
 	"kist/network"
 	"kist/sandbox"
 	"kist/sandbox/nsinit"
@@ -39,139 +40,219 @@ type RunOptions struct {
 	Healthcheck *v1.HealthConfig
 	StopSignal  string        // replaces the image's STOPSIGNAL
 	StopTimeout time.Duration // kist stop's default wait before SIGKILL (0: 10 s)
-}
-
-// Prepared is what the prepare-run step (in kist's user namespace)
-// hands back: where the container's root filesystem is, and the image's
-// config.
-type Prepared struct {
-	Root    *image.ContainerRoot `json:"root"`
-	Config  v1.Config            `json:"config"`
-	ImageID string               `json:"image_id"`
-	Volumes map[string]string    `json:"volumes,omitempty"` // named volume -> its directory
+	// PullProgress is where pulling a missing image shows its progress
+	// (nil: kist's standard error).
+	PullProgress io.Writer
 }
 
 // Run creates a container of o.Image and starts it: detached, it returns
 // once the command runs (code 0); in the foreground, once it ended, with
-// its exit status. rec is nil when nothing was created.
+// its exit status. rec is nil when nothing was created. A start that
+// fails leaves nothing behind, except a foreground container kept after
+// it ran (no --rm): its record says how it ended, as docker's does.
 func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) {
-	cfg := o.Config
-	if o.Restart != "" && o.Restart != "no" && !o.Detach {
-		return nil, 125, fmt.Errorf("--restart works with -d (a container in the background); add -d")
-	}
-	if err := sandbox.CheckRestart(o.Restart); err != nil {
+	if err := checkRunOptions(o); err != nil {
 		return nil, 125, err
 	}
-	if o.Remove && o.Restart != "" && o.Restart != "no" {
-		return nil, 125, fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
-	}
-	if err := sandbox.CheckNetworks(cfg); err != nil {
-		return nil, 125, err
-	}
-	// The container is marked running before it exists, so kist rm can
-	// never take its layer away under it.
-	id := sandbox.NewID()
-	rd, err := sandbox.RuntimeDir()
+	s, err := reserve(o)
 	if err != nil {
 		return nil, 125, err
 	}
-	lock, err := image.OpenRunLock(rd, id)
-	if err != nil {
-		return nil, 125, fmt.Errorf("marking the container as running: %w", err)
-	}
-	defer lock.Close()
-	prep := []string{os.Args[0], "internal", "prepare-run", "--id", id, o.Image}
-	if cfg.Name != "" {
-		prep = append(prep, "--name", cfg.Name)
-	}
-	var volumes []string
-	for _, m := range cfg.Mounts {
-		if m.Named {
-			prep = append(prep, "--volume", m.Source+":"+m.Target)
-			volumes = append(volumes, m.Source)
+	for _, phase := range []func(context.Context) error{s.prepare, s.configure, s.record} {
+		if err := phase(ctx); err != nil {
+			s.undo(ctx)
+			return nil, 125, err
 		}
 	}
-	out, code, err := sandbox.InUserNSOutput(ctx, prep)
+	switch {
+	case o.Detach:
+		return s.startDetached(ctx)
+	case o.Remove:
+		return s.runRemoved(ctx)
+	}
+	return s.runKept(ctx)
+}
+
+// checkRunOptions refuses what docker run refuses before it does
+// anything.
+func checkRunOptions(o *RunOptions) error {
+	restarts := o.Restart != "" && o.Restart != "no"
+	if restarts && !o.Detach {
+		return fmt.Errorf("--restart works with -d (a container in the background); add -d")
+	}
+	if err := sandbox.CheckRestart(o.Restart); err != nil {
+		return err
+	}
+	if o.Remove && restarts {
+		return fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
+	}
+	return sandbox.CheckNetworks(o.Config)
+}
+
+// starting is one container on its way to run: what Run has made so
+// far, so that undo can take it back.
+type starting struct {
+	o      *RunOptions
+	cfg    *sandbox.Config
+	id     string
+	runDir string
+	lock   *os.File // the run lock, held from the start
+	prep   Prepared // the store's answer (prep.Root != nil: the layer exists)
+	rec    *Record  // saved once it is on disk (saved)
+	saved  bool
+	// volumes are the named volumes it mounts.
+	volumes []string
+}
+
+// reserve picks the container's id and takes its run lock: the
+// container counts as running before it exists, so kist rm can never
+// take its layer away under it.
+func reserve(o *RunOptions) (*starting, error) {
+	s := &starting{o: o, cfg: o.Config, id: sandbox.NewID()}
+	var err error
+	if s.runDir, err = dirs.Runtime(); err != nil {
+		return nil, err
+	}
+	if s.lock, err = dirs.OpenRunLock(s.runDir, s.id); err != nil {
+		return nil, fmt.Errorf("marking the container as running: %w", err)
+	}
+	return s, nil
+}
+
+// prepare has the store make the container's layer and volumes (the
+// image pulled first when it is missing).
+func (s *starting) prepare(ctx context.Context) error {
+	req := prepareRequest{ID: s.id, Image: s.o.Image, Name: s.cfg.Name}
+	for _, m := range s.cfg.Mounts {
+		if m.Named {
+			req.Volumes = append(req.Volumes, m.Source+":"+m.Target)
+			s.volumes = append(s.volumes, m.Source)
+		}
+	}
+	p, err := prepareStep.Call(ctx, req, userns.Stdio{Err: s.o.PullProgress})
 	if err != nil {
-		return nil, 125, err
+		return err
 	}
-	if code != 0 {
-		return nil, 125, &ReportedError{Code: 125} // the step said why on stderr
+	if p.Root == nil {
+		return fmt.Errorf("preparing the container: the store gave no root filesystem")
 	}
-	var p Prepared
-	if err := json.Unmarshal(out, &p); err != nil || p.Root == nil {
-		return nil, 125, fmt.Errorf("preparing the container: unexpected answer %q", out)
+	s.prep = p
+	return nil
+}
+
+// configure merges the image's config under the run's and fills in
+// where the container's files, volumes, exec socket and ports are.
+func (s *starting) configure(ctx context.Context) error {
+	cfg, p := s.cfg, s.prep
+	if err := applyImageConfig(cfg, s.o.Entrypoint, p.Config); err != nil {
+		return fmt.Errorf("%s: %w", s.o.Image, err)
 	}
-	fail := func(err error) (*Record, int, error) {
-		removeLayer(ctx, p.Root.ID)
-		return nil, 125, err
-	}
-	if err := applyImageConfig(cfg, o.Entrypoint, p.Config); err != nil {
-		return fail(fmt.Errorf("%s: %w", o.Image, err))
-	}
-	cfg.Health = healthcheck(p.Config.Healthcheck, o.Healthcheck)
+	cfg.Health = healthcheck(p.Config.Healthcheck, s.o.Healthcheck)
 	for i, m := range cfg.Mounts {
 		if m.Named {
 			cfg.Mounts[i].Source, cfg.Mounts[i].Named = p.Volumes[m.Source], false
 		}
 	}
-	if sock := sandbox.ExecSocketPath(rd, p.Root.ID); len(sock) <= 107 {
+	if sock := sandbox.ExecSocketPath(s.runDir, p.Root.ID); len(sock) <= 107 {
 		cfg.ExecSocket = sock // longer: no kist exec for it (kist exec says so)
 	}
-	if len(o.Publish) > 0 || o.PublishAll {
+	if len(s.o.Publish) > 0 || s.o.PublishAll {
 		if cfg.ExecSocket == "" {
-			return fail(fmt.Errorf("-p needs a runtime directory with a shorter path than %s: set XDG_RUNTIME_DIR", rd))
+			return fmt.Errorf("-p needs a runtime directory with a shorter path than %s: set XDG_RUNTIME_DIR", s.runDir)
 		}
-		maps := append([]sandbox.PortMap(nil), o.Publish...)
-		if o.PublishAll {
+		maps := append([]sandbox.PortMap(nil), s.o.Publish...)
+		if s.o.PublishAll {
 			maps = append(maps, exposedPorts(p.Config.ExposedPorts)...)
 		}
+		var err error
 		if cfg.Published, err = sandbox.Listen(maps); err != nil {
-			return fail(err)
+			return err
 		}
 	}
 	cfg.ID = p.Root.ID
 	cfg.Rootfs = p.Root.Rootfs
 	cfg.Overlay.Lower, cfg.Overlay.Upper, cfg.Overlay.Work = p.Root.Lower, p.Root.Upper, p.Root.Work
-	rec = &Record{
-		ID: p.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: p.ImageID, Command: cfg.Args,
-		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, p.Config.StopSignal), Detached: o.Detach,
+	return nil
+}
+
+// record makes the container's Record; a container that outlives Run
+// (detached, or kept after it ran) has it saved, so kist ps -a, start,
+// logs and rm know it.
+func (s *starting) record(ctx context.Context) error {
+	o, cfg := s.o, s.cfg
+	s.rec = &Record{
+		ID: s.prep.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: s.prep.ImageID, Command: cfg.Args,
+		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, s.prep.Config.StopSignal), Detached: o.Detach,
 		StopTimeout: o.StopTimeout,
-		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, MoreNetworks: cfg.MoreNetworks, Volumes: volumes,
+		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, MoreNetworks: cfg.MoreNetworks, Volumes: s.volumes,
 		Restart: o.Restart, Labels: o.Labels, Resources: cfg.Resources,
 	}
 	for _, pub := range cfg.Published {
-		rec.Ports = append(rec.Ports, pub.PortMap)
+		s.rec.Ports = append(s.rec.Ports, pub.PortMap)
 	}
-	if o.Detach {
-		if err := Save(rec); err != nil {
-			sandbox.ClosePublished(cfg.Published)
-			return fail(err)
-		}
-		if err := sandbox.StartDetached(cfg, Dir(rec.ID), lock, sandbox.SuperviseOptions{Restart: o.Restart, Remove: o.Remove}); err != nil {
-			rec.RemoveFiles()
-			return fail(err)
-		}
-		return rec, 0, nil
+	if o.Remove && !o.Detach {
+		return nil
 	}
-	if o.Remove {
-		defer func() {
-			lock.Close() // not running any more: it may go
-			os.Remove(image.RunLockPath(rd, id))
-			removeLayer(ctx, p.Root.ID)
-		}()
-		code, err := sandbox.Run(ctx, cfg)
-		return nil, code, err
+	if err := Save(s.rec); err != nil {
+		return err
 	}
-	// A container kept after it exits has a record, so kist ps -a,
-	// start and rm know it, and a log, so kist logs shows its output.
-	if err := Save(rec); err != nil {
-		return fail(err)
+	s.saved = true
+	return nil
+}
+
+// undo takes back what a start that failed made, last first: the
+// published ports, the run lock (removing the layer of a container that
+// counts as running is refused), the layer, the record. It goes on
+// after Ctrl-C: it is what makes Ctrl-C leave nothing behind.
+func (s *starting) undo(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	sandbox.ClosePublished(s.cfg.Published)
+	s.release()
+	if s.prep.Root != nil {
+		removeLayer(ctx, s.prep.Root.ID)
 	}
+	if s.saved {
+		s.rec.RemoveFiles()
+	}
+}
+
+// release lets go of the run lock and removes its file.
+func (s *starting) release() {
+	if s.lock != nil {
+		os.Remove(dirs.RunLockPath(s.runDir, s.id))
+		s.lock.Close()
+		s.lock = nil
+	}
+}
+
+// startDetached hands the container to a supervisor (run -d).
+func (s *starting) startDetached(ctx context.Context) (*Record, int, error) {
+	defer s.lock.Close() // the supervisor holds its own
+	err := sandbox.StartDetached(s.cfg, Dir(s.rec.ID), s.lock, sandbox.SuperviseOptions{Restart: s.o.Restart, Remove: s.o.Remove})
+	if err != nil {
+		s.undo(ctx)
+		return nil, 125, err
+	}
+	return s.rec, 0, nil
+}
+
+// runRemoved runs the container in the foreground and removes it after
+// (--rm).
+func (s *starting) runRemoved(ctx context.Context) (*Record, int, error) {
+	defer s.undo(ctx)
+	code, err := sandbox.Run(ctx, s.cfg)
+	return nil, code, err
+}
+
+// runKept runs the container in the foreground, recording its state and
+// logging its output (kist logs shows it afterwards), and keeps it.
+func (s *starting) runKept(ctx context.Context) (*Record, int, error) {
+	defer s.release()
+	rec, cfg := s.rec, s.cfg
 	lw, err := openLogWriter(rec.ID)
 	if err != nil {
-		rec.RemoveFiles()
-		return fail(err)
+		s.undo(ctx)
+		return nil, 125, err
 	}
 	defer lw.Close()
 	cfg.Stdout, cfg.Stderr = lw.tee(cfg.Stdout, "stdout"), lw.tee(cfg.Stderr, "stderr")
@@ -180,31 +261,18 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	cfg.Started = func(pid, initPid int) {
 		WriteState(rec.ID, State{Status: Running, Pid: pid, InitPid: initPid, StartedAt: started})
 	}
-	code, err = sandbox.Run(ctx, cfg)
+	code, err := sandbox.Run(ctx, cfg)
 	WriteState(rec.ID, State{Status: Exited, ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
 	return rec, code, err
 }
 
-// removeLayer removes a half-made (or --rm) container's layer: kist's
-// "internal remove-container" step in its user namespace. Steps run
-// /proc/self/exe with argv[0] os.Args[0]: kist's main dispatches on the
-// name it was called by, and a test binary runs as kist only under that
-// name.
+// removeLayer removes a container's writable layer from the store
+// (a --rm container, or a half-made one), saying so when it cannot.
 func removeLayer(ctx context.Context, id string) {
-	code, err := sandbox.InUserNSRun(ctx, []string{os.Args[0], "internal", "remove-container", id})
-	if err == nil && code != 0 {
-		err = fmt.Errorf("exit status %d", code)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "kist: removing container %s failed (%v); kist system reset clears everything\n", id[:12], err)
+	if _, err := removeLayerStep.Call(ctx, id, userns.Stdio{}); err != nil {
+		fmt.Fprintf(os.Stderr, "kist: removing container %s failed (%v); kist rm %s or kist system reset clears it\n", id[:12], err, id[:12])
 	}
 }
-
-// ReportedError is a failure already explained on standard error (by
-// a step kist ran); Code is the exit status to end with.
-type ReportedError struct{ Code int }
-
-func (e *ReportedError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
 // exposedPorts are the image's EXPOSEd ports as -p CTRPORT maps.
 func exposedPorts(exposed map[string]struct{}) []sandbox.PortMap {
@@ -305,7 +373,7 @@ func healthcheck(img, user *v1.HealthConfig) sandbox.Health {
 // as docker start without -i); its writable layer kept its files. A
 // running one is left alone.
 func (r *Record) Start() error {
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}
@@ -315,7 +383,7 @@ func (r *Record) Start() error {
 	if _, err := os.Stat(filepath.Join(Dir(r.ID), nsinit.SuperviseSpec)); err != nil {
 		return fmt.Errorf("container %s cannot be started again: it has no saved spec (it ran in the foreground with an older kist); run its image anew", r.refName())
 	}
-	lock, err := image.OpenRunLock(rd, r.ID)
+	lock, err := dirs.OpenRunLock(rd, r.ID)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"kist/sandbox"
+	"kist/internal/subid"
 )
 
 func TestDescribePrivilege(t *testing.T) {
@@ -109,8 +109,8 @@ func TestSubIDs(t *testing.T) {
 					writeFile(t, file, content)
 				}
 			}
-			set(t, &sandbox.SubUIDFile, uidFile)
-			set(t, &sandbox.SubGIDFile, gidFile)
+			set(t, &subid.UIDFile, uidFile)
+			set(t, &subid.GIDFile, gidFile)
 			set(t, &getuid, func() int { return tt.uid })
 			set(t, &userName, func(int) string { return "alice" })
 			r := checkSubIDs(context.Background())

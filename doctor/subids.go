@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"kist/sandbox"
+	"kist/internal/subid"
 )
 
 // subIDCount is the size of the range the fix suggests: enough for every
@@ -21,10 +21,10 @@ func checkSubIDs(ctx context.Context) Result {
 		return Result{Status: OK, Detail: "running as root: all ids are mapped one to one (identity mapping)"}
 	}
 	name := userName(uid)
-	su, errU := sandbox.LookupSubIDs(sandbox.SubUIDFile, name, uid)
-	sg, errG := sandbox.LookupSubIDs(sandbox.SubGIDFile, name, uid)
+	su, errU := subid.Lookup(subid.UIDFile, name, uid)
+	sg, errG := subid.Lookup(subid.GIDFile, name, uid)
 	for _, err := range []error{errU, errG} {
-		if err != nil && !errors.Is(err, sandbox.ErrNoSubIDs) {
+		if err != nil && !errors.Is(err, subid.ErrNone) {
 			return Result{Status: Warn, Detail: err.Error(),
 				Fix: fmt.Sprintf("correct that line; it must read %s:START:COUNT, e.g. %s:100000:65536", name, name)}
 		}
@@ -32,14 +32,14 @@ func checkSubIDs(ctx context.Context) Result {
 	if errU == nil && errG == nil {
 		return Result{Status: OK, Detail: fmt.Sprintf("%s has uids %s and gids %s", name, idRange(su), idRange(sg))}
 	}
-	start := sandbox.FreeSubIDStart()
+	start := subid.FreeStart()
 	span := fmt.Sprintf("%d-%d", start, start+subIDCount-1)
 	var files, flags []string
 	if errU != nil {
-		files, flags = append(files, sandbox.SubUIDFile), append(flags, "--add-subuids "+span)
+		files, flags = append(files, subid.UIDFile), append(flags, "--add-subuids "+span)
 	}
 	if errG != nil {
-		files, flags = append(files, sandbox.SubGIDFile), append(flags, "--add-subgids "+span)
+		files, flags = append(files, subid.GIDFile), append(flags, "--add-subgids "+span)
 	}
 	return Result{Status: Warn,
 		Detail: fmt.Sprintf("no range for %s in %s: containers get only your own id, so images that switch users or chown files fail",
@@ -47,6 +47,6 @@ func checkSubIDs(ctx context.Context) Result {
 		Fix: fmt.Sprintf("sudo usermod %s %s", strings.Join(flags, " "), name)}
 }
 
-func idRange(r sandbox.SubIDRange) string {
+func idRange(r subid.Range) string {
 	return fmt.Sprintf("%d-%d", r.Start, r.Start+r.Count-1)
 }

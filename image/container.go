@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"kist/internal/dirs"
+
 	"go.podman.io/storage"
 )
 
@@ -74,7 +76,7 @@ func (s *Store) RemoveContainer(runDir, idOrName string) error {
 	if err != nil {
 		return fmt.Errorf("no such container: %s", idOrName)
 	}
-	if Running(runDir, c.ID) {
+	if dirs.Running(runDir, c.ID) {
 		return fmt.Errorf("container %s is running: stop it first (Ctrl-C or exit in its terminal)", idOrName)
 	}
 	if s.Driver == "vfs" {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"kist/internal/dirs"
+
 	"go.podman.io/storage"
 )
 
@@ -34,17 +36,7 @@ type Store struct {
 	Warn func(format string, args ...any)
 }
 
-// DataDir is kist's per-user data directory, $XDG_DATA_HOME/kist
-// (~/.local/share/kist).
-func DataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "kist")
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".local", "share", "kist")
-}
-
-// OpenStore opens (creating if needed) the store under DataDir, with
+// OpenStore opens (creating if needed) the store in dirs.Storage(), with
 // runRoot for its lock and mount state. The driver is overlay when the
 // kernel allows it in a user namespace, vfs otherwise (or as
 // KIST_STORAGE_DRIVER says, for a new store); a store keeps the driver
@@ -54,7 +46,8 @@ func OpenStore(runRoot string) (*Store, error) {
 	// and fails on a broken one; kist's store has nothing to do with it.
 	os.Setenv("CONTAINERS_STORAGE_CONF", "/dev/null")
 	os.Unsetenv("CONTAINERS_STORAGE_CONF_OVERRIDE")
-	root := filepath.Join(DataDir(), "storage")
+	markHelpersDispatched()
+	root := dirs.Storage()
 	drivers := []string{"overlay", "vfs"}
 	if d := os.Getenv("KIST_STORAGE_DRIVER"); d != "" {
 		if d != "overlay" && d != "vfs" {

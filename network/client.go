@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"kist/internal/role"
 )
 
 // Lease is a container's place on a network, held while File is open
@@ -52,7 +54,7 @@ func LeaseAddress(n *Network, runDir string, names []string, also []*Network) (*
 	}
 	req := "lease " + strings.Join(names, ",")
 	for _, o := range also {
-		sock, _ := keeperPaths(o, runDir)
+		sock, _ := KeeperPaths(o, runDir)
 		if strings.ContainsAny(sock, "\t\n") {
 			return nil, fmt.Errorf("kist's runtime directory %s has a tab or newline in its path: set XDG_RUNTIME_DIR to a plain one", runDir)
 		}
@@ -82,7 +84,7 @@ func LeaseAddress(n *Network, runDir string, names []string, also []*Network) (*
 	if err != nil {
 		return nil, err
 	}
-	sock, _ := keeperPaths(n, runDir)
+	sock, _ := KeeperPaths(n, runDir)
 	return &Lease{File: file, Network: n.Name, Socket: sock, Token: f[0], Address: f[1], Gateway: f[2], MAC: f[3], MTU: mtu, HostIP: f[5]}, nil
 }
 
@@ -118,7 +120,7 @@ func readReply(c *net.UnixConn) (string, error) {
 
 // dialKeeper connects to n's keeper, starting one if none answers.
 func dialKeeper(n *Network, runDir string) (*net.UnixConn, error) {
-	sock, _ := keeperPaths(n, runDir)
+	sock, _ := KeeperPaths(n, runDir)
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
@@ -133,10 +135,10 @@ func dialKeeper(n *Network, runDir string) (*net.UnixConn, error) {
 	return nil, fmt.Errorf("network %s: its keeper does not answer on %s: %v", n.Name, sock, lastErr)
 }
 
-// startKeeper runs kist as NAME's keeper (see keepermain.go) in a
-// session of its own and waits until it listens (or says why it cannot).
+// startKeeper runs kist as n's keeper (entry point KeeperRole, package
+// network/keeper) in a session of its own and waits until it listens (or says why it cannot).
 func startKeeper(n *Network, runDir string) error {
-	sock, _ := keeperPaths(n, runDir)
+	sock, _ := KeeperPaths(n, runDir)
 	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
 		return err
 	}
@@ -157,21 +159,17 @@ func startKeeper(n *Network, runDir string) error {
 		return err
 	}
 	defer devnull.Close()
-	var env []string
-	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "_KIST_") {
-			env = append(env, e)
-		}
-	}
-	env = append(env, envKeeper+"="+n.Name, envKeeperRunDir+"="+runDir)
-	p, err := os.StartProcess("/proc/self/exe", []string{"kist-network", n.Name}, &os.ProcAttr{
-		Env: env, Files: []*os.File{devnull, logf, logf, w}, Sys: &syscall.SysProcAttr{Setsid: true},
-	})
+	cmd := role.Command(KeeperRole, n.Name, runDir)
+	cmd.Args[0] = "kist-network" // what ps shows
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, logf, logf
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
 	w.Close()
 	if err != nil {
 		return fmt.Errorf("network %s: starting its keeper: %v", n.Name, err)
 	}
-	p.Release()
+	cmd.Process.Release()
 	r.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 512)
 	k, _ := r.Read(buf)
@@ -185,10 +183,10 @@ func startKeeper(n *Network, runDir string) error {
 	return fmt.Errorf("network %s: its keeper ended without a word (see %s.log)", n.Name, strings.TrimSuffix(sock, ".sock"))
 }
 
-// resolvePeer asks the keeper listening on sock for name's addresses
+// ResolvePeer asks the keeper listening on sock for name's addresses
 // on its network ("resolve NAME"; nil when it knows none or does not
 // run).
-func resolvePeer(sock, name string) []net.IP {
+func ResolvePeer(sock, name string) []net.IP {
 	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
 		return nil
@@ -214,7 +212,7 @@ func resolvePeer(sock, name string) []net.IP {
 // Endpoints lists the containers on n while its keeper runs (none
 // otherwise).
 func Endpoints(n *Network, runDir string) ([]Endpoint, error) {
-	sock, _ := keeperPaths(n, runDir)
+	sock, _ := KeeperPaths(n, runDir)
 	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
 		return nil, nil // no keeper: nothing runs on it
@@ -229,4 +227,60 @@ func Endpoints(n *Network, runDir string) ([]Endpoint, error) {
 		return nil, fmt.Errorf("network %s: reading its containers: %v", n.Name, err)
 	}
 	return eps, nil
+}
+
+// KeeperPaths are a keeper's socket and lock, by network id (a network
+// removed and made again under the same name gets a new keeper).
+func KeeperPaths(n *Network, runDir string) (sock, lock string) {
+	base := filepath.Join(runDir, "n", n.ID[:12])
+	return base + ".sock", base + ".lock"
+}
+
+// Endpoint is one container on a running network, as network inspect
+// shows it.
+type Endpoint struct {
+	Name        string `json:"Name"`
+	Names       []string
+	IPv4Address string `json:"IPv4Address"`
+	MacAddress  string `json:"MacAddress"`
+}
+
+// KeeperRole is the entry point (package internal/role) a network's
+// keeper runs as; package network/keeper registers it.
+const KeeperRole = "network-keeper"
+
+// StopKeepers ends every network keeper of runDir at once (kist system
+// reset, after it killed the containers).
+func StopKeepers(runDir string) {
+	for _, l := range liveKeepers(runDir) {
+		b, _ := os.ReadFile(l)
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 1 {
+			continue
+		}
+		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.HasPrefix(string(cmd), "kist-network\x00") {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// KeepersRunning counts the keepers of runDir that run now.
+func KeepersRunning(runDir string) int { return len(liveKeepers(runDir)) }
+
+// liveKeepers returns the lock files of runDir's keepers that some
+// keeper holds.
+func liveKeepers(runDir string) []string {
+	locks, _ := filepath.Glob(filepath.Join(runDir, "n", "*.lock"))
+	var out []string
+	for _, l := range locks {
+		f, err := os.Open(l)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) != nil {
+			out = append(out, l)
+		}
+		f.Close()
+	}
+	return out
 }

@@ -68,7 +68,7 @@ import (
 	"sort"
 	"time"
 
-	"kist/image"
+	"kist/internal/dirs"
 )
 
 // Default is the network containers join unless --network says
@@ -95,8 +95,8 @@ type Network struct {
 	Labels   map[string]string `json:"Labels"`
 }
 
-// BaseDir is where network definitions are: image.DataDir()/networks.
-func BaseDir() string { return filepath.Join(image.DataDir(), "networks") }
+// BaseDir is where network definitions are: dirs.Data()/networks.
+func BaseDir() string { return filepath.Join(dirs.Data(), "networks") }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
@@ -177,8 +177,8 @@ func define(name, subnet string) (*Network, error) {
 		return nil, fmt.Errorf("invalid subnet %q: the prefix length must be between /16 and /28", subnet)
 	}
 	return &Network{
-		Name: name, ID: randomHex(32), Created: time.Now().UTC().Truncate(time.Second),
-		Driver: "bridge", Subnet: ipnet.String(), Gateway: addIP(ipnet.IP, 1).String(),
+		Name: name, ID: RandomHex(32), Created: time.Now().UTC().Truncate(time.Second),
+		Driver: "bridge", Subnet: ipnet.String(), Gateway: AddIP(ipnet.IP, 1).String(),
 	}, nil
 }
 
@@ -308,15 +308,15 @@ func Remove(name, runDir string) error {
 	return os.Remove(filepath.Join(BaseDir(), name+".json"))
 }
 
-// randomHex returns n random bytes in hex.
-func randomHex(n int) string {
+// RandomHex returns n random bytes in hex.
+func RandomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-// addIP returns ip + n (IPv4).
-func addIP(ip net.IP, n uint32) net.IP {
+// AddIP returns ip + n (IPv4).
+func AddIP(ip net.IP, n uint32) net.IP {
 	v := ip.To4()
 	x := uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3])
 	x += n
@@ -328,5 +328,5 @@ func addIP(ip net.IP, n uint32) net.IP {
 func (n *Network) HostIP() net.IP {
 	_, ipnet, _ := net.ParseCIDR(n.Subnet)
 	ones, bits := ipnet.Mask.Size()
-	return addIP(ipnet.IP, uint32(1)<<(bits-ones)-2)
+	return AddIP(ipnet.IP, uint32(1)<<(bits-ones)-2)
 }

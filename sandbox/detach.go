@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"kist/internal/dirs"
 	"kist/sandbox/nsinit"
 )
 
@@ -104,8 +105,8 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	defer devnull.Close()
 	os.Remove(filepath.Join(dir, nsinit.SuperviseStopped))
 	env := append(os.Environ(), nsinit.EnvStage+"="+nsinit.StageSupervise, nsinit.EnvSuperviseDir+"="+dir)
-	if v, ok := os.LookupEnv(envHostUID); ok {
-		env = append(env, envHostUID+"="+v)
+	if v, ok := os.LookupEnv(dirs.EnvHostUID); ok {
+		env = append(env, dirs.EnvHostUID+"="+v)
 	}
 	files := []*os.File{devnull, devnull, devnull, w, lock}
 	var ports []string

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"kist/internal/dirs"
 	"kist/network"
 	"kist/sandbox/nsinit"
 )
@@ -59,7 +60,7 @@ func attachNetworks(spec *nsinit.Spec, joins []netJoin) (leases, error) {
 		return nil, errorf("network %s needs /dev/net/tun, readable and writable by you (%v): ask for `sudo chmod 0666 /dev/net/tun` "+
 			"(udev's default on Debian and Ubuntu; kist doctor checks it), or run with --network host or --network none", joins[0].n.Name, err)
 	}
-	rd, err := RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return nil, errorf("kist's runtime directory: %v", err)
 	}

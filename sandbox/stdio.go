@@ -15,6 +15,12 @@ func (p *proc) stdio() ([3]int, error) {
 		streams = []any{nil, nil, nil} // the command uses the pty; the relay copies
 	}
 	for i, stream := range streams {
+		if i == 2 && sameWriter(streams[1], stream) {
+			// One pipe for both, as os/exec does: two copies into one
+			// writer would race (a bytes.Buffer loses lines).
+			fds[2] = fds[1]
+			continue
+		}
 		f, err := p.childEnd(stream, i == 0)
 		if err != nil {
 			return fds, errorf("connecting the container's stdio: %v", err)
@@ -22,6 +28,15 @@ func (p *proc) stdio() ([3]int, error) {
 		fds[i] = int(f.Fd())
 	}
 	return fds, nil
+}
+
+// sameWriter reports whether a and b are one writer that is not a file.
+func sameWriter(a, b any) bool {
+	if _, isFile := a.(*os.File); isFile || a == nil {
+		return false
+	}
+	defer func() { recover() }() // an uncomparable writer is not the same
+	return a == b
 }
 
 func (p *proc) childEnd(stream any, input bool) (*os.File, error) {

@@ -5,75 +5,70 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"kist/internal/dirs"
 	"kist/sandbox/nsinit"
 )
 
-// InUserNS reports whether this process runs inside the user namespace
-// InUserNSRun made for it.
-func InUserNS() bool { return os.Getenv(nsinit.EnvInUserNS) == "1" }
-
-// envHostUID carries the caller's host uid into the user namespace, where
-// it is 0, so per-user paths (RuntimeDir) stay the same.
-const envHostUID = "_KIST_HOST_UID"
-
-// HostUID is the calling user's uid on the host, also from inside
-// InUserNSRun's namespace.
-func HostUID() int {
-	if s := os.Getenv(envHostUID); s != "" && InUserNS() {
-		if n, err := strconv.Atoi(s); err == nil {
-			return n
-		}
-	}
-	return os.Getuid()
-}
-
-// InUserNSRun runs kist again with args (its command line, argv[0]
-// included) inside a user namespace with the caller's mapping and a
-// mount namespace of its own, with the same stdio and environment, and
-// returns its exit status. Commands that open the image store run this
-// way: the store's files belong to the ids of that mapping. Signals are
-// forwarded; the child dies with its parent.
-func InUserNSRun(ctx context.Context, args []string) (int, error) {
-	return inUserNS(ctx, args, [3]int{0, 1, 2})
-}
-
-// InUserNSOutput is InUserNSRun with the command's standard output
-// collected and returned (its standard error is kist's own).
-func InUserNSOutput(ctx context.Context, args []string) ([]byte, int, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, 125, err
-	}
-	defer r.Close()
-	done := make(chan []byte, 1)
-	go func() { b, _ := io.ReadAll(r); done <- b }()
-	code, err := inUserNS(ctx, args, [3]int{0, int(w.Fd()), 2})
-	w.Close()
-	return <-done, code, err
+// UserNS is kist run again inside the user's own user namespace (the
+// caller's mapping) and a mount namespace of its own: where the image
+// store's files belong to the right ids. The child dies with its
+// parent; signals that reach kist (Ctrl-C) are passed on to it.
+type UserNS struct {
+	// Args is the child's argv, argv[0] included; it starts as kist
+	// does, so its environment decides what it is (package internal/role).
+	Args []string
+	// Env is added to this process's environment.
+	Env []string
+	// Stdin, Stdout and Stderr are the child's; nil means this process's
+	// own. An *os.File is handed over as it is; other readers and writers
+	// are copied through a pipe.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Request is written to the child's fd 3, which is then closed; the
+	// child's fd 4 is what Run returns as the reply (see nsinit's
+	// userns stage).
+	Request []byte
 }
 
 // userNSGrace is how long a command in the user namespace has to stop
-// after kist's context ends before it is killed.
+// after its context ends (it gets SIGTERM) before it is killed.
 const userNSGrace = 10 * time.Second
 
-func inUserNS(ctx context.Context, args []string, stdio [3]int) (int, error) {
+// Run starts the child, waits for it and returns its exit status and its
+// reply. When ctx ends first, the child gets SIGTERM, and SIGKILL
+// userNSGrace later.
+func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 	m := CurrentIDMap()
 	if m.Notice != "" {
-		noticeOnce(os.Stderr, "single-id-map", m.Notice)
+		noticeOnce(orStderr(u.Stderr), "single-id-map", m.Notice)
 	}
-	env := append(os.Environ(), envHostUID+"="+strconv.Itoa(os.Getuid()))
+	var s stdioPipes
+	defer s.closeParentEnds()
+	stdio, err := s.open(u.Stdin, u.Stdout, u.Stderr)
+	if err != nil {
+		return 125, nil, err
+	}
+	env := append(append(os.Environ(), dirs.EnvHostUID+"="+strconv.Itoa(dirs.HostUID())), u.Env...)
 	c, err := nsinit.Start(nsinit.StartOptions{
-		Mapping: m.Mapping, Stage: nsinit.StageUserNS, Args: args,
+		Mapping: m.Mapping, Stage: nsinit.StageUserNS, Args: u.Args,
 		Stdio: stdio, CgroupFD: -1, Env: env,
 	})
+	s.closeChildEnds()
 	if err != nil {
-		return 125, userNSError(err)
+		return 125, nil, userNSError(err)
 	}
 	defer c.Release()
-	syscall.Close(c.SpecW) // the userns stage reads no spec
+	defer c.Close()
+	replyDone := make(chan []byte, 1)
+	statusR := os.NewFile(uintptr(c.StatusR), "reply")
+	c.StatusR = -1
+	go func() { b, _ := io.ReadAll(statusR); statusR.Close(); replyDone <- b }()
+	writeRequest(c.SpecW, u.Request)
 	c.SpecW = -1
 	stop := forwardSignals(func(sig syscall.Signal) { syscall.Kill(c.Pid, sig) })
 	defer stop()
@@ -82,9 +77,9 @@ func inUserNS(ctx context.Context, args []string, stdio [3]int) (int, error) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			// Ctrl-C cancels ctx and is forwarded too: the command may
-			// stop cleanly (kist build undoes its step); a moment later
-			// it is killed.
+			// The child may stop cleanly (kist build undoes its step);
+			// a moment later it is killed.
+			proc.Signal(syscall.SIGTERM)
 			select {
 			case <-time.After(userNSGrace):
 				proc.Kill()
@@ -95,9 +90,114 @@ func inUserNS(ctx context.Context, args []string, stdio [3]int) (int, error) {
 	}()
 	st, err := proc.Wait()
 	close(exited)
-	c.Close()
+	reply = <-replyDone
+	s.wait()
 	if err != nil {
-		return 125, errorf("waiting for kist in the user namespace: %v", err)
+		return 125, nil, errorf("waiting for kist in the user namespace: %v", err)
 	}
-	return exitCode(st), nil
+	// The userns stage itself failed: nsinit said why on fd 4.
+	if msg, ok := nsinitFailure(reply); ok && exitCode(st) == 125 {
+		return 125, nil, errorf("entering kist's user namespace: %s", msg)
+	}
+	return exitCode(st), reply, nil
+}
+
+// nsinitFailure reads nsinit's "err CODE MESSAGE" line.
+func nsinitFailure(reply []byte) (string, bool) {
+	rest, ok := strings.CutPrefix(string(reply), "err ")
+	if !ok {
+		return "", false
+	}
+	_, msg, _ := strings.Cut(rest, " ")
+	return strings.TrimSpace(msg), true
+}
+
+// writeRequest writes req to fd (the child's fd 3) from a goroutine, so
+// a child that does not read it cannot block the caller, and closes it.
+func writeRequest(fd int, req []byte) {
+	f := os.NewFile(uintptr(fd), "request")
+	if len(req) == 0 {
+		f.Close()
+		return
+	}
+	go func() { f.Write(req); f.Close() }()
+}
+
+// InUserNSRun runs kist again with args (its command line, argv[0]
+// included) inside the user namespace (see UserNS) with the same stdio
+// and environment, and returns its exit status. kist's commands that
+// open the image store run this way.
+func InUserNSRun(ctx context.Context, args []string) (int, error) {
+	u := &UserNS{Args: args}
+	code, _, err := u.Run(ctx)
+	return code, err
+}
+
+func orStderr(w io.Writer) io.Writer {
+	if w == nil {
+		return os.Stderr
+	}
+	return w
+}
+
+// stdioPipes gives a child started with raw fds the streams of a UserNS:
+// files as they are, anything else through a pipe and a goroutine.
+type stdioPipes struct {
+	child  []*os.File // the child's ends, closed once it started
+	parent []*os.File // ours, closed when the copies are done
+	copies sync.WaitGroup
+}
+
+func (s *stdioPipes) open(in io.Reader, out, errw io.Writer) ([3]int, error) {
+	stdio := [3]int{0, 1, 2}
+	if in != nil {
+		if f, ok := in.(*os.File); ok {
+			stdio[0] = int(f.Fd())
+		} else {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return stdio, err
+			}
+			s.child = append(s.child, r)
+			stdio[0] = int(r.Fd())
+			// Not waited for: the reader may never end (a terminal).
+			go func() { io.Copy(w, in); w.Close() }()
+		}
+	}
+	for i, wr := range []io.Writer{out, errw} {
+		if wr == nil {
+			continue
+		}
+		if f, ok := wr.(*os.File); ok {
+			stdio[i+1] = int(f.Fd())
+			continue
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return stdio, err
+		}
+		s.child = append(s.child, w)
+		s.parent = append(s.parent, r)
+		stdio[i+1] = int(w.Fd())
+		s.copies.Add(1)
+		go func() { defer s.copies.Done(); io.Copy(wr, r) }()
+	}
+	return stdio, nil
+}
+
+func (s *stdioPipes) closeChildEnds() {
+	for _, f := range s.child {
+		f.Close()
+	}
+	s.child = nil
+}
+
+// wait waits until everything the child wrote has been copied.
+func (s *stdioPipes) wait() { s.copies.Wait() }
+
+func (s *stdioPipes) closeParentEnds() {
+	s.closeChildEnds()
+	for _, f := range s.parent {
+		f.Close()
+	}
 }

@@ -10,6 +10,7 @@
 package volume
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,8 @@ import (
 	"syscall"
 	"time"
 
-	"kist/image"
+	"kist/internal/dirs"
+	"kist/internal/userns"
 )
 
 // Volume is one named volume.
@@ -35,8 +37,8 @@ type Volume struct {
 	Scope      string            `json:"Scope"`
 }
 
-// BaseDir is where volumes are: image.DataDir()/volumes.
-func BaseDir() string { return filepath.Join(image.DataDir(), "volumes") }
+// BaseDir is where volumes are: dirs.Volumes().
+func BaseDir() string { return dirs.Volumes() }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
@@ -122,13 +124,31 @@ func List() ([]*Volume, error) {
 	return out, nil
 }
 
-// Remove deletes a volume and its data. Run it inside the user's
-// namespace: the data may belong to other ids of it.
-func Remove(name string) error {
+// Delete deletes a volume and its data. It must run inside the user's
+// namespace, where the data's owners are (Remove runs it there).
+func Delete(name string) error {
 	if _, err := Get(name); err != nil {
 		return err
 	}
 	return os.RemoveAll(filepath.Join(BaseDir(), name))
+}
+
+var deleteStep = userns.Register("volume-remove", func(ctx context.Context, names []string, s userns.Stdio) (struct{}, error) {
+	for _, n := range names {
+		if err := Delete(n); err != nil {
+			return struct{}{}, err
+		}
+	}
+	return struct{}{}, nil
+})
+
+// Remove deletes volumes and their data from anywhere (inside the
+// user's namespace: see Delete), stopping at the first that cannot go.
+// Whether a container still uses one is the caller's to check
+// (container.RemoveVolumes does).
+func Remove(ctx context.Context, names ...string) error {
+	_, err := deleteStep.Call(ctx, names, userns.Stdio{})
+	return err
 }
 
 // Empty reports whether a volume holds no files yet.

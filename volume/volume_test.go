@@ -38,7 +38,7 @@ func TestCreateFillRemove(t *testing.T) {
 	if list, _ := List(); len(list) != 1 || list[0].Name != "data" {
 		t.Errorf("List: %v", list)
 	}
-	if err := Remove("data"); err != nil {
+	if err := Delete("data"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Get("data"); err == nil {

@@ -3,14 +3,11 @@ package cli
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"kist/build"
-	"kist/image"
 )
 
 func init() { register(newBuildCmd) }
@@ -54,39 +51,16 @@ with the host's network (so apt-get and pip install work).`,
 				}
 				o.BuildArgs[k] = v
 			}
-			return withStore(cmd, func(st *image.Store) error {
-				r, err := remoteFor(cmd, true)
-				if err != nil {
-					return err
-				}
-				o.Store, o.Remote, o.Out = st, r, cmd.OutOrStdout()
-				if !o.Quiet {
-					bars := newPullProgress(os.Stderr)
-					st.Downloads, st.OnDownload = 3, bars.download
-					o.PullProgress = bars.step
-				}
-				// Ctrl-C ends the build between or during steps, undoing
-				// the step that runs, instead of killing kist mid-write.
-				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-				defer stop()
-				res, err := build.Build(ctx, &o)
-				if res != nil {
-					printWarnings(res.Warnings)
-				}
-				if err != nil {
-					return err
-				}
-				out := cmd.OutOrStdout()
-				if o.Quiet {
-					fmt.Fprintf(out, "sha256:%s\n", res.ID)
-					return nil
-				}
-				fmt.Fprintf(out, "Successfully built %s in %.2fs (%d steps, %d cached)\n", res.ID[:12], res.Duration.Seconds(), res.Steps, res.Cached)
-				for _, n := range res.Names {
-					fmt.Fprintf(out, "Successfully tagged %s\n", image.ShortName(n))
-				}
-				return nil
-			})
+			o.Out = cmd.OutOrStdout()
+			res, err := build.Image(cmd.Context(), &o, os.Stderr)
+			if res != nil {
+				res.ReportWarnings(os.Stderr)
+			}
+			if err != nil {
+				return err
+			}
+			res.Report(cmd.OutOrStdout(), o.Quiet)
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -100,11 +74,4 @@ with the host's network (so apt-get and pip install work).`,
 	f.StringVar(&progress, "progress", "auto", "output: auto, plain or quiet")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the image id (RUN output is shown only when it fails)")
 	return cmd
-}
-
-// printWarnings prints the Dockerfile linter's and the builder's warnings.
-func printWarnings(ws []string) {
-	for _, w := range ws {
-		fmt.Fprintf(os.Stderr, "WARNING: %s\n", w)
-	}
 }

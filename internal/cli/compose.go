@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -15,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/compose"
-	"kist/sandbox"
 )
 
 func init() { register(newComposeCmd) }
@@ -107,7 +105,7 @@ services reach each other by name, named volumes, published ports.`,
 				if s.Build == nil {
 					continue
 				}
-				if err := compose.Build(cmd.Context(), p, &s, composeSteps(cmd)); err != nil {
+				if err := compose.Build(cmd.Context(), p, &s, cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
 					return err
 				}
 			}
@@ -127,7 +125,7 @@ services reach each other by name, named volumes, published ports.`,
 				return err
 			}
 			down.Out, down.Warn, down.Timeout = cmd.ErrOrStderr(), cmd.ErrOrStderr(), time.Duration(secs)*time.Second
-			return compose.Down(cmd.Context(), p, composeSteps(cmd), down)
+			return compose.Down(cmd.Context(), p, down)
 		},
 	}
 	downCmd.Flags().BoolVarP(&down.Volumes, "volumes", "v", false, "remove the project's named volumes too")
@@ -221,7 +219,7 @@ services reach each other by name, named volumes, published ports.`,
 		newComposeExecCmd(load), newComposeRunCmd(load), newComposeRmCmd(load), newComposeTopCmd(load), newComposeImagesCmd(load))
 	for _, c := range []struct {
 		use, short string
-		fn         func(ctx context.Context, p *types.Project, st compose.Steps, services []string, out io.Writer) error
+		fn         func(ctx context.Context, p *types.Project, services []string, out io.Writer) error
 	}{
 		{"pull", "Pull the images of services that do not build theirs", compose.Pull},
 		{"push", "Push the images of services that build theirs and name it (build: and image:)", compose.Push},
@@ -234,57 +232,9 @@ services reach each other by name, named volumes, published ports.`,
 				if err != nil {
 					return err
 				}
-				return c.fn(cmd.Context(), p, composeSteps(cmd), args, cmd.ErrOrStderr())
+				return c.fn(cmd.Context(), p, args, cmd.ErrOrStderr())
 			},
 		})
 	}
 	return cmd
-}
-
-// composeSteps are the store's steps, each kist itself in its user
-// namespace.
-func composeSteps(cmd *cobra.Command) compose.Steps {
-	// run runs "kist ARGS..." in kist's user namespace, its output
-	// shown (build) or not.
-	run := func(ctx context.Context, show bool, args ...string) error {
-		argv := append([]string{os.Args[0]}, args...)
-		var code int
-		var err error
-		if show {
-			code, err = sandbox.InUserNSRun(ctx, argv)
-		} else {
-			_, code, err = sandbox.InUserNSOutput(ctx, argv)
-		}
-		if err == nil && code != 0 {
-			err = fmt.Errorf("kist %s failed (exit status %d)", strings.Join(args[:min(2, len(args))], " "), code)
-		}
-		return err
-	}
-	return compose.Steps{
-		Build: func(ctx context.Context, args []string) error {
-			return run(ctx, true, append([]string{"build"}, args...)...)
-		},
-		ImageID: func(ctx context.Context, ref string) string {
-			out, code, err := sandbox.InUserNSOutput(ctx, []string{os.Args[0], "internal", "image-id", ref})
-			if err != nil || code != 0 {
-				return ""
-			}
-			return strings.TrimSpace(string(out))
-		},
-		Remove: func(ctx context.Context, ids []string) error {
-			return run(ctx, false, append([]string{"rm", "-f"}, ids...)...)
-		},
-		RemoveVolumes: func(ctx context.Context, names []string) error {
-			return run(ctx, false, append([]string{"volume", "rm"}, names...)...)
-		},
-		RemoveImage: func(ctx context.Context, ref string) error {
-			return run(ctx, false, "rmi", ref)
-		},
-		Pull: func(ctx context.Context, ref string) error {
-			return run(ctx, true, "pull", ref)
-		},
-		Push: func(ctx context.Context, ref string) error {
-			return run(ctx, true, "push", ref)
-		},
-	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"kist/compose"
 	"kist/container"
+	"kist/internal/dirs"
 	"kist/sandbox"
 )
 
@@ -32,7 +33,7 @@ func loadContainers(cmd *cobra.Command, load loadFunc) (p *types.Project, recs [
 	if recs, err = compose.Containers(p.Name); err != nil {
 		return nil, nil, "", err
 	}
-	rd, err = sandbox.RuntimeDir()
+	rd, err = dirs.Runtime()
 	return p, recs, rd, err
 }
 
@@ -87,10 +88,10 @@ running; changed ones are recreated.`,
 				return err
 			}
 			up.Services, up.WaitTimeout = args, time.Duration(waitSecs)*time.Second
-			up.Out, up.Warn = cmd.ErrOrStderr(), cmd.ErrOrStderr()
+			up.Out, up.Warn, up.BuildOut = cmd.ErrOrStderr(), cmd.ErrOrStderr(), cmd.OutOrStdout()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			if err := compose.Up(ctx, p, composeSteps(cmd), up); err != nil {
+			if err := compose.Up(ctx, p, up); err != nil {
 				return err
 			}
 			if detach {
@@ -141,7 +142,7 @@ is one (-T: none).`,
 			if err != nil {
 				return err
 			}
-			rd, err := sandbox.RuntimeDir()
+			rd, err := dirs.Runtime()
 			if err != nil {
 				return err
 			}
@@ -196,8 +197,8 @@ published unless --service-ports.`,
 				o.Stdin = os.Stdin
 			}
 			o.Stdout, o.Stderr = os.Stdout, os.Stderr
-			o.Up.Out, o.Up.Warn = cmd.ErrOrStderr(), cmd.ErrOrStderr()
-			return exitStatus(compose.Run(cmd.Context(), p, composeSteps(cmd), o))
+			o.Up.Out, o.Up.Warn, o.Up.BuildOut = cmd.ErrOrStderr(), cmd.ErrOrStderr(), cmd.OutOrStdout()
+			return exitStatus(compose.Run(cmd.Context(), p, o))
 		},
 	}
 	f := cmd.Flags()
@@ -235,7 +236,7 @@ func newComposeRmCmd(load loadFunc) *cobra.Command {
 				}
 			}
 			o.Services, o.Out = args, cmd.ErrOrStderr()
-			return compose.Remove(cmd.Context(), p, composeSteps(cmd), o)
+			return compose.Remove(cmd.Context(), p, o)
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask")

@@ -14,7 +14,7 @@ import (
 
 	"kist/container"
 	"kist/image"
-	"kist/sandbox"
+	"kist/internal/dirs"
 )
 
 func init() {
@@ -85,7 +85,7 @@ func newPortCmd() *cobra.Command {
 // eachContainer runs fn for each named container, going on after an
 // error (as docker does) and failing at the end if one failed.
 func eachContainer(args []string, fn func(r *container.Record, rd string) error) error {
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func eachContainer(args []string, fn func(r *container.Record, rd string) error)
 // findContainer finds one container and the runtime directory its run
 // lock is in.
 func findContainer(ref string) (*container.Record, string, error) {
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return nil, "", err
 	}
@@ -125,7 +125,7 @@ func newPsCmd() *cobra.Command {
 		Example: "  kist ps\n  kist ps -a",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rd, err := sandbox.RuntimeDir()
+			rd, err := dirs.Runtime()
 			if err != nil {
 				return err
 			}
@@ -298,7 +298,10 @@ func newWaitCmd() *cobra.Command {
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return eachContainer(args, func(r *container.Record, rd string) error {
-				st := r.Wait(rd)
+				st, err := r.Wait(cmd.Context(), rd)
+				if err != nil {
+					return err
+				}
 				if st.Status == container.Dead {
 					return fmt.Errorf("container %s: its supervisor was killed, so its exit code is unknown", refName(r))
 				}

@@ -2,14 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"kist/container"
-	"kist/sandbox"
 )
 
 func init() { register(newCpCmd) }
@@ -35,21 +30,13 @@ inside it.`,
 				if err != nil {
 					return err
 				}
-				err = r.CopyOut(rd, srcPath, dstPath)
-				if _, stopped := err.(*container.NotRunningError); stopped {
-					return copyStopped(cmd, r.ID, "out", srcPath, dstPath)
-				}
-				return err
+				return r.Copy(cmd.Context(), rd, false, srcPath, dstPath)
 			case dstIn:
 				r, rd, err := findContainer(dstC)
 				if err != nil {
 					return err
 				}
-				err = r.CopyIn(rd, srcPath, dstPath)
-				if _, stopped := err.(*container.NotRunningError); stopped {
-					return copyStopped(cmd, r.ID, "in", srcPath, dstPath)
-				}
-				return err
+				return r.Copy(cmd.Context(), rd, true, srcPath, dstPath)
 			}
 			return fmt.Errorf("name the container on one side: CONTAINER:PATH")
 		},
@@ -67,18 +54,4 @@ func splitContainerPath(s string) (ctr, p string, ok bool) {
 		return "", s, false
 	}
 	return c, p, true
-}
-
-// copyStopped copies to or from a container that does not run: its root
-// filesystem is mounted inside kist's user namespace, where the store's
-// files belong to the right ids ("kist internal cp").
-func copyStopped(cmd *cobra.Command, id, dir, src, dst string) error {
-	for _, p := range []*string{&src, &dst} {
-		if (dir == "out") == (p == &dst) { // the host side: absolute, the step may run elsewhere
-			if abs, err := filepath.Abs(*p); err == nil {
-				*p = abs
-			}
-		}
-	}
-	return exitStatus(sandbox.InUserNSRun(cmd.Context(), []string{os.Args[0], "internal", "cp", id, dir, src, dst}))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/image"
+	"kist/internal/dirs"
 	"kist/sandbox"
 )
 
@@ -29,7 +30,7 @@ func newInfoCmd() *cobra.Command {
 				}
 				fmt.Fprintf(out, "Version: %s\nStore: %s\n Driver: %s\n Images: %d\n Containers: %d\n",
 					version(), st.Root, st.Driver, u.Images, u.Containers)
-				runDir, _ := sandbox.RuntimeDir()
+				runDir, _ := dirs.Runtime()
 				fmt.Fprintf(out, "Runtime directory: %s\n", runDir)
 				printMapping(out)
 				regs, err := image.LoadRegistries()

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/container"
+	"kist/internal/dirs"
 	"kist/network"
-	"kist/sandbox"
 )
 
 func init() { register(newNetworkCmd) }
@@ -83,7 +83,7 @@ func newNetworkCmd() *cobra.Command {
 		Short: "Show networks' details and their running containers as JSON",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rd, err := sandbox.RuntimeDir()
+			rd, err := dirs.Runtime()
 			if err != nil {
 				return err
 			}
@@ -174,7 +174,7 @@ func removeNetwork(ref string) error {
 			return fmt.Errorf("network %s is in use by container %s: kist rm -f %s first", n.Name, name, name)
 		}
 	}
-	rd, err := sandbox.RuntimeDir()
+	rd, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}

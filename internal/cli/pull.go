@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"kist/image"
@@ -29,50 +28,20 @@ Registry mirrors from kist's config (see "kist info") are tried first.`,
 			if err != nil {
 				return err
 			}
-			return withStore(cmd, func(st *image.Store) error {
-				r, err := remoteFor(cmd, tlsVerify)
-				if err != nil {
-					return err
-				}
-				if platform != "" {
-					p, err := v1.ParsePlatform(platform)
-					if err != nil {
-						return fmt.Errorf("invalid --platform %q: want OS/ARCH[/VARIANT], e.g. linux/arm64", platform)
-					}
-					r.Platform = *p
-				}
-				out := cmd.OutOrStdout()
-				if !quiet {
-					fmt.Fprintf(out, "pulling %s\n", image.FamiliarName(ref))
-				}
-				img, from, err := r.Image(cmd.Context(), ref)
-				if err != nil {
-					return err
-				}
-				bars := newPullProgress(out)
-				progress := func(format string, a ...any) {
-					if !quiet {
-						bars.step(format, a...)
-					}
-				}
-				st.Downloads = 3
-				if !quiet {
-					st.OnDownload = bars.download
-				}
-				if from.Context().RegistryStr() != ref.Context().RegistryStr() {
-					progress("from mirror %s", from.Context().RegistryStr())
-				}
-				stored, err := st.PutImage(img, image.Names(ref), progress)
-				if err != nil {
-					return fmt.Errorf("pulling %s: %w", image.FamiliarName(ref), err)
-				}
-				if quiet {
-					fmt.Fprintln(out, image.FamiliarName(ref))
-					return nil
-				}
-				fmt.Fprintf(out, "Digest: %s\n%s (image %s)\n", stored.Digest, image.FamiliarName(ref), stored.ID[:12])
+			out := cmd.OutOrStdout()
+			if !quiet {
+				fmt.Fprintf(out, "pulling %s\n", image.FamiliarName(ref))
+			}
+			p, err := image.Pull(cmd.Context(), args[0], image.PullOptions{NoTLSVerify: !tlsVerify, Platform: platform, Quiet: quiet}, out)
+			if err != nil {
+				return err
+			}
+			if quiet {
+				fmt.Fprintln(out, p.Name)
 				return nil
-			})
+			}
+			fmt.Fprintf(out, "Digest: %s\n%s (image %s)\n", p.Digest, p.Name, p.ID[:12])
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&tlsVerify, "tls-verify", true, "require HTTPS with a valid certificate (registries on loopback and insecure-registries may always use HTTP)")

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
+	"kist/internal/dirs"
 	"kist/sandbox"
 	"kist/volume"
 )
@@ -84,7 +85,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				cfg.Args = append([]string{o.entrypoint}, args...)
 			}
 			if len(o.publish) > 0 {
-				rd, err := sandbox.RuntimeDir()
+				rd, err := dirs.Runtime()
 				if err != nil {
 					return err
 				}

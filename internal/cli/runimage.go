@@ -3,20 +3,13 @@ package cli
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.podman.io/storage"
 
 	"kist/container"
 )
-
-type storageImage = storage.Image
-
-// preparedRun is what "kist internal prepare-run" hands back.
-type preparedRun = container.Prepared
 
 // runImage runs a container of an image (container.Run does the work).
 func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) error {
@@ -40,10 +33,6 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	// Signals are forwarded to the container; a cancelled context must
 	// not kill it first.
 	rec, code, err := container.Run(context.WithoutCancel(cmd.Context()), ro)
-	var reported *container.ReportedError
-	if errors.As(err, &reported) {
-		return ExitError{Code: reported.Code}
-	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/image"
+	"kist/internal/dirs"
 	"kist/sandbox"
 )
 
@@ -16,7 +17,7 @@ import (
 // command line again inside (sandbox.InUserNSRun) and passes on the exit
 // status; fn then runs in that process.
 func inUserNS(cmd *cobra.Command, fn func() error) error {
-	if sandbox.InUserNS() {
+	if dirs.InUserNS() {
 		return fn()
 	}
 	code, err := sandbox.InUserNSRun(cmd.Context(), os.Args)
@@ -35,7 +36,7 @@ func withStore(cmd *cobra.Command, fn func(*image.Store) error) error {
 }
 
 func openAndRun(fn func(*image.Store) error) error {
-	runDir, err := sandbox.RuntimeDir()
+	runDir, err := dirs.Runtime()
 	if err != nil {
 		return err
 	}

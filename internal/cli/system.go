@@ -2,18 +2,14 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"kist/build"
-	"kist/container"
 	"kist/image"
-	"kist/network"
-	"kist/sandbox"
-	"kist/volume"
+	"kist/internal/dirs"
+	"kist/system"
 )
 
 func init() { register(newSystemCmd); register(newBuilderCmd) }
@@ -31,31 +27,10 @@ this can.`,
 		Example: "  kist system reset --force",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			root := filepath.Join(image.DataDir(), "storage")
 			if !force {
-				return fmt.Errorf("this removes every image, container and volume in %s; run again with --force to do it", image.DataDir())
+				return fmt.Errorf("this removes every image, container and volume in %s; run again with --force to do it", dirs.Data())
 			}
-			if !sandbox.InUserNS() {
-				// Running containers are killed first, from the host side
-				// (the user owns their namespaces; kist's own does not).
-				rd, err := sandbox.RuntimeDir()
-				if err != nil {
-					return err
-				}
-				list, _ := container.List()
-				for _, r := range list {
-					r.Kill(rd)
-				}
-				network.StopKeepers(rd)
-			}
-			return inUserNS(cmd, func() error {
-				for _, dir := range []string{build.DefaultCacheDir(), container.BaseDir(), volume.BaseDir(), network.BaseDir(), root} {
-					if err := os.RemoveAll(dir); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			return system.Reset(cmd.Context())
 		},
 	}
 	reset.Flags().BoolVarP(&force, "force", "f", false, "do not ask")

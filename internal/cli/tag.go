@@ -13,7 +13,7 @@ import (
 
 	"kist/container"
 	"kist/image"
-	"kist/sandbox"
+	"kist/internal/dirs"
 )
 
 func init() { register(newTagCmd); register(newInspectCmd); register(newHistoryCmd) }
@@ -41,7 +41,7 @@ func newInspectCmd() *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withStore(cmd, func(st *image.Store) error {
-				rd, err := sandbox.RuntimeDir()
+				rd, err := dirs.Runtime()
 				if err != nil {
 					return err
 				}

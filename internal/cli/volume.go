@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -80,24 +79,13 @@ func newVolumeCmd() *cobra.Command {
 		Example: "  kist volume rm pgdata",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, a := range args {
-				if _, err := volume.Get(a); err != nil {
-					return err
-				}
-				if users := volumeUsers(a); len(users) > 0 {
-					return fmt.Errorf("volume %s is in use by container %s: remove the container first (kist rm -f %s)", a, users[0], users[0])
-				}
+			if err := container.RemoveVolumes(cmd.Context(), args...); err != nil {
+				return err
 			}
-			// The data belongs to the ids of the user namespace.
-			return inUserNS(cmd, func() error {
-				for _, a := range args {
-					if err := volume.Remove(a); err != nil {
-						return err
-					}
-					fmt.Fprintln(cmd.OutOrStdout(), a)
-				}
-				return nil
-			})
+			for _, a := range args {
+				fmt.Fprintln(cmd.OutOrStdout(), a)
+			}
+			return nil
 		},
 	}
 	prune := &cobra.Command{
@@ -105,39 +93,17 @@ func newVolumeCmd() *cobra.Command {
 		Short: "Remove the volumes no container uses",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return inUserNS(cmd, func() error {
-				vols, err := volume.List()
-				if err != nil {
-					return err
-				}
-				n := 0
-				for _, v := range vols {
-					if len(volumeUsers(v.Name)) > 0 {
-						continue
-					}
-					if err := volume.Remove(v.Name); err != nil {
-						return err
-					}
-					fmt.Fprintln(cmd.OutOrStdout(), v.Name)
-					n++
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Removed %d volumes\n", n)
-				return nil
-			})
+			removed, err := container.PruneVolumes(cmd.Context())
+			for _, v := range removed {
+				fmt.Fprintln(cmd.OutOrStdout(), v)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Removed %d volumes\n", len(removed))
+			return nil
 		},
 	}
 	cmd.AddCommand(create, ls, inspect, rm, prune)
 	return cmd
-}
-
-// volumeUsers names the containers whose record mounts volume name.
-func volumeUsers(name string) []string {
-	list, _ := container.List()
-	var users []string
-	for _, r := range list {
-		if slices.Contains(r.Volumes, name) {
-			users = append(users, refName(r))
-		}
-	}
-	return users
 }

@@ -3,6 +3,7 @@
 package signame
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,4 +29,13 @@ func Parse(s string) (syscall.Signal, bool) {
 		}
 	}
 	return 0, false
+}
+
+// ParseSignal reads SIGTERM, TERM, term or 15 (not 0) with an error that
+// says what is wanted.
+func ParseSignal(s string) (syscall.Signal, error) {
+	if sig, ok := Parse(s); ok && sig > 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("unknown signal %q: give a name such as SIGTERM or KILL, or a number", s)
 }

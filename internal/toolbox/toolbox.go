@@ -16,8 +16,11 @@ package toolbox
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+
+	"kist/internal/role"
 )
 
 // appletFunc runs one applet; args exclude the applet name.
@@ -95,6 +98,13 @@ func init() {
 		"yes":       runYes,
 		"zcat":      runZcat,
 	}
+}
+
+// kist run under an applet's name (a symlink in a root filesystem that
+// Export made) is that applet: one of kist's roles (see internal/role).
+func init() {
+	role.RegisterMatch("a toolbox applet", func(argv0 string) bool { return IsApplet(filepath.Base(argv0)) },
+		func(args []string) int { return Main(filepath.Base(os.Args[0]), args) })
 }
 
 // IsApplet reports whether name (a basename of argv[0]) is a toolbox applet.

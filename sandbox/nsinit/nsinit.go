@@ -74,6 +74,16 @@ const (
 // EnvInUserNS is set to "1" in a process that StageUserNS started.
 const EnvInUserNS = "_KIST_USERNS"
 
+// EnvRole selects the entry point a kist process runs as (package
+// internal/role owns the registry; it is named here so that the
+// supervisor, which cannot import it, can start one), and RemoveRole is
+// the one a supervisor starts to remove a run -d --rm container once it
+// is over (package container registers it).
+const (
+	EnvRole    = "_KIST_ROLE"
+	RemoveRole = "container-remove"
+)
+
 // File descriptors the parent passes (exec.Cmd.ExtraFiles order).
 const (
 	FdSpec    = 3 // read end: the encoded Spec
@@ -133,14 +143,15 @@ func waitStage() {
 }
 
 // userNSStage prepares a process that runs kist itself inside the user
-// namespace: parent-death signal, private mounts, no handshake fds, and
-// the stage variables replaced by EnvInUserNS so that processes it
-// starts (the image store re-executes kist) start normally.
+// namespace: parent-death signal, private mounts, and the stage
+// variables replaced by EnvInUserNS so that processes it starts (the
+// image store re-executes kist) start normally. Of the handshake's fds
+// it keeps FdSpec, where it reads a request from its starter (EOF when
+// there is none), and FdStatus, where it writes the reply: the steps of
+// package internal/userns use them. Both close on exec.
 func userNSStage() {
 	watchParent()
-	for _, fd := range []int{FdSpec, FdStatus, FdConsole} {
-		syscall.Close(fd)
-	}
+	syscall.Close(FdConsole)
 	syscall.Unsetenv(EnvStage)
 	syscall.Unsetenv(envNext)
 	syscall.Setenv(EnvInUserNS, "1")

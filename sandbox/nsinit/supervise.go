@@ -152,10 +152,11 @@ func superviseStage() {
 	syscall.Exit(0)
 }
 
-// removeContainer runs "kist rm ID" for run -d --rm once the container
-// is over: the full command line does what removal needs (the store,
-// inside the user namespace). The run lock goes first, or rm would find
-// the container running.
+// removeContainer starts kist as the entry point RemoveRole (package
+// container) for run -d --rm once the container is over: removal needs
+// the image store, inside the user namespace, which this small process
+// never loads. The run lock goes first, or the container would count as
+// running.
 func removeContainer(dir string) {
 	syscall.Close(FdSupLock)
 	id := dir[lastIndexByte(dir, '/')+1:]
@@ -165,7 +166,8 @@ func removeContainer(dir string) {
 			env = append(env, e)
 		}
 	}
-	pid, err := syscall.ForkExec("/proc/self/exe", []string{"kist", "rm", id}, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}})
+	env = append(env, EnvRole+"="+RemoveRole)
+	pid, err := syscall.ForkExec("/proc/self/exe", []string{"kist-" + RemoveRole, id}, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}})
 	if err == nil {
 		var ws syscall.WaitStatus
 		syscall.Wait4(pid, &ws, 0, nil)

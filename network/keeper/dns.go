@@ -1,4 +1,4 @@
-package network
+package keeper
 
 import (
 	"net"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"kist/network"
 
 	"github.com/miekg/dns"
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -113,7 +115,7 @@ func (d *dnsServer) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		ips := d.lookup(q.Name)
 		if len(ips) == 0 && d.peers != nil && (q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA || q.Qtype == dns.TypeANY) {
 			for _, sock := range d.peers(remoteIP(w.RemoteAddr())) {
-				if ips = resolvePeer(sock, strings.ToLower(strings.TrimSuffix(q.Name, "."))); len(ips) > 0 {
+				if ips = network.ResolvePeer(sock, strings.ToLower(strings.TrimSuffix(q.Name, "."))); len(ips) > 0 {
 					break
 				}
 			}

@@ -1,4 +1,4 @@
-package cli
+package image
 
 import (
 	"fmt"
@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"golang.org/x/term"
-
-	"kist/image"
 )
 
-// pullProgress shows a pull: on a terminal one live line per layer with a
-// download bar, redrawn in place; otherwise one plain line per step.
-type pullProgress struct {
+// PullProgress shows a pull: on a terminal one live line per layer with
+// a download bar, redrawn in place; otherwise one plain line per step.
+// Give its Step to PutImage and its Download to Store.OnDownload.
+type PullProgress struct {
 	mu     sync.Mutex
 	out    io.Writer
 	tty    bool
@@ -27,15 +26,16 @@ type pullProgress struct {
 	redraw time.Time
 }
 
-func newPullProgress(out io.Writer) *pullProgress {
+// NewPullProgress shows a pull on out.
+func NewPullProgress(out io.Writer) *PullProgress {
 	f, ok := out.(*os.File)
-	return &pullProgress{out: out, tty: ok && term.IsTerminal(int(f.Fd())), state: map[string]string{}, unpack: map[string]bool{}}
+	return &PullProgress{out: out, tty: ok && term.IsTerminal(int(f.Fd())), state: map[string]string{}, unpack: map[string]bool{}}
 }
 
 var layerLine = regexp.MustCompile(`^layer \d+/\d+ ([0-9a-f]{12}): (.*)$`)
 
-// step is an image.Progress.
-func (p *pullProgress) step(format string, a ...any) {
+// Step is a Progress.
+func (p *PullProgress) Step(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -51,14 +51,14 @@ func (p *pullProgress) step(format string, a ...any) {
 	p.draw()
 }
 
-// download is the store's OnDownload.
-func (p *pullProgress) download(layer string, done, total int64) {
+// Download is a Store's OnDownload.
+func (p *PullProgress) Download(layer string, done, total int64) {
 	if !p.tty {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	state := "downloading " + bar(done, total) + " " + image.SizeString(done) + "/" + image.SizeString(total)
+	state := "downloading " + bar(done, total) + " " + SizeString(done) + "/" + SizeString(total)
 	if p.unpack[layer] {
 		// A layer is unpacked as it arrives.
 		state += ", unpacking"
@@ -72,7 +72,7 @@ func (p *pullProgress) download(layer string, done, total int64) {
 	}
 }
 
-func (p *pullProgress) set(layer, state string) {
+func (p *PullProgress) set(layer, state string) {
 	if _, ok := p.state[layer]; !ok {
 		p.order = append(p.order, layer)
 	}
@@ -80,14 +80,14 @@ func (p *pullProgress) set(layer, state string) {
 }
 
 // clear moves back over the drawn lines so plain text can go above.
-func (p *pullProgress) clear() {
+func (p *PullProgress) clear() {
 	if p.tty && p.drawn > 0 {
 		fmt.Fprintf(p.out, "\x1b[%dA\x1b[J", p.drawn)
 		p.drawn = 0
 	}
 }
 
-func (p *pullProgress) draw() {
+func (p *PullProgress) draw() {
 	if !p.tty {
 		return
 	}

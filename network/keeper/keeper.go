@@ -1,4 +1,4 @@
-package network
+package keeper
 
 import (
 	"encoding/json"
@@ -23,6 +23,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
+	"kist/network"
 	"kist/sandbox/nsinit"
 )
 
@@ -33,16 +34,9 @@ var KeeperGrace = 3 * time.Second
 // gatewayMAC is the gateway's Ethernet address on every network.
 const gatewayMAC = "02:42:0a:00:00:01"
 
-// keeperPaths are a keeper's socket and lock, by network id (a network
-// removed and made again under the same name gets a new keeper).
-func keeperPaths(n *Network, runDir string) (sock, lock string) {
-	base := filepath.Join(runDir, "n", n.ID[:12])
-	return base + ".sock", base + ".lock"
-}
-
 // keeper is the state of one network's keeper process.
 type keeper struct {
-	n      *Network
+	n      *network.Network
 	subnet *net.IPNet
 	sw     *switch_
 	dns    *dnsServer
@@ -68,7 +62,7 @@ type lease struct {
 // KeeperGrace. ready, when not nil, gets "ok\n" once the socket listens
 // (or "ok\n" at once if another keeper for n runs already), or
 // "err MESSAGE\n". Keep is what a keeper process runs (keepermain.go).
-func Keep(n *Network, runDir string, ready io.WriteCloser) error {
+func Keep(n *network.Network, runDir string, ready io.WriteCloser) error {
 	report := func(s string) {
 		if ready != nil {
 			io.WriteString(ready, s)
@@ -83,8 +77,8 @@ func Keep(n *Network, runDir string, ready io.WriteCloser) error {
 	return err
 }
 
-func keep(n *Network, runDir string, ready func()) error {
-	sock, lockPath := keeperPaths(n, runDir)
+func keep(n *network.Network, runDir string, ready func()) error {
+	sock, lockPath := network.KeeperPaths(n, runDir)
 	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
 		return err
 	}
@@ -232,7 +226,7 @@ func (k *keeper) serveLease(c *net.UnixConn, arg string) {
 		fmt.Fprintf(c, "err network %s is full: every address of %s is leased\n", k.n.Name, k.n.Subnet)
 		return
 	}
-	l := &lease{token: randomHex(8), ip: ip, mac: macFor(ip), names: names}
+	l := &lease{token: network.RandomHex(8), ip: ip, mac: macFor(ip), names: names}
 	if peers != "" {
 		l.peers = strings.Split(peers, "\t")
 	}
@@ -240,7 +234,7 @@ func (k *keeper) serveLease(c *net.UnixConn, arg string) {
 	k.mu.Unlock()
 	k.dns.add(names, ip)
 	ones, _ := k.subnet.Mask.Size()
-	fmt.Fprintf(c, "ok %s %s/%d %s %s %d %s\n", l.token, ip, ones, k.n.Gateway, l.mac, MTU, k.n.HostIP())
+	fmt.Fprintf(c, "ok %s %s/%d %s %s %d %s\n", l.token, ip, ones, k.n.Gateway, l.mac, network.MTU, k.n.HostIP())
 	// The lease lasts as long as the connection.
 	io.Copy(io.Discard, c)
 	k.dns.remove(names, ip)
@@ -293,7 +287,7 @@ func (k *keeper) freeIP() net.IP {
 	}
 	host := k.n.HostIP()
 	for i := uint32(2); ; i++ {
-		ip := addIP(k.subnet.IP, i)
+		ip := network.AddIP(k.subnet.IP, i)
 		if !k.subnet.Contains(ip) || ip.Equal(host) {
 			return nil
 		}
@@ -309,22 +303,13 @@ func macFor(ip net.IP) net.HardwareAddr {
 	return net.HardwareAddr{0x02, 0x42, v[0], v[1], v[2], v[3]}
 }
 
-// Endpoint is one container on a running network, as network inspect
-// shows it.
-type Endpoint struct {
-	Name        string `json:"Name"`
-	Names       []string
-	IPv4Address string `json:"IPv4Address"`
-	MacAddress  string `json:"MacAddress"`
-}
-
-func (k *keeper) endpoints() []Endpoint {
+func (k *keeper) endpoints() []network.Endpoint {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	ones, _ := k.subnet.Mask.Size()
-	out := []Endpoint{}
+	out := []network.Endpoint{}
 	for _, l := range k.leases {
-		e := Endpoint{Names: l.names, IPv4Address: l.ip.String() + "/" + strconv.Itoa(ones), MacAddress: l.mac.String()}
+		e := network.Endpoint{Names: l.names, IPv4Address: l.ip.String() + "/" + strconv.Itoa(ones), MacAddress: l.mac.String()}
 		if len(l.names) > 0 {
 			e.Name = l.names[0]
 		}
@@ -339,7 +324,7 @@ func (k *keeper) endpoints() []Endpoint {
 // rewritten to the host's 127.0.0.1.
 func (k *keeper) startStack() error {
 	hostIP := k.n.HostIP().String()
-	ep, err := newGateway(MTU, gatewayMAC, k.n.Gateway, hostIP)
+	ep, err := newGateway(network.MTU, gatewayMAC, k.n.Gateway, hostIP)
 	if err != nil {
 		return err
 	}
@@ -387,40 +372,4 @@ func (k *keeper) peersOf(ip net.IP) []string {
 		}
 	}
 	return nil
-}
-
-// StopKeepers ends every network keeper of runDir at once (kist system
-// reset, after it killed the containers).
-func StopKeepers(runDir string) {
-	for _, l := range liveKeepers(runDir) {
-		b, _ := os.ReadFile(l)
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 1 {
-			continue
-		}
-		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.HasPrefix(string(cmd), "kist-network\x00") {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-}
-
-// KeepersRunning counts the keepers of runDir that run now.
-func KeepersRunning(runDir string) int { return len(liveKeepers(runDir)) }
-
-// liveKeepers returns the lock files of runDir's keepers that some
-// keeper holds.
-func liveKeepers(runDir string) []string {
-	locks, _ := filepath.Glob(filepath.Join(runDir, "n", "*.lock"))
-	var out []string
-	for _, l := range locks {
-		f, err := os.Open(l)
-		if err != nil {
-			continue
-		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) != nil {
-			out = append(out, l)
-		}
-		f.Close()
-	}
-	return out
 }

@@ -1,8 +1,10 @@
-package network
+package keeper
 
 import (
 	"os"
 	"sync"
+
+	"kist/network"
 
 	"gvisor.dev/gvisor/pkg/buffer"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -58,7 +60,7 @@ func (s *switch_) detach(p *port) {
 func (p *port) close() { p.once.Do(func() { p.f.Close() }) }
 
 func (s *switch_) rx(p *port) {
-	buf := make([]byte, MTU+header.EthernetMinimumSize+64)
+	buf := make([]byte, network.MTU+header.EthernetMinimumSize+64)
 	for {
 		n, err := p.f.Read(buf)
 		if err != nil {

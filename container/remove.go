@@ -1,0 +1,107 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"kist/internal/dirs"
+	"kist/internal/userns"
+	"kist/volume"
+)
+
+// Remove removes container ref (a name, an id or a unique prefix of one,
+// or a container only the image store still knows): its writable layer
+// and its record, state and log. A running container is refused unless
+// force: then it is killed first.
+func Remove(ctx context.Context, ref string, force bool) error {
+	rd, err := dirs.Runtime()
+	if err != nil {
+		return err
+	}
+	r, findErr := Find(ref)
+	if findErr == nil {
+		if r.State(rd).Active() {
+			if !force {
+				return fmt.Errorf("container %s is running: stop it first (kist stop %s), or use kist rm -f", ref, ref)
+			}
+			// Signals go from the host side: the user owns every
+			// container's namespaces, kist's own namespace does not.
+			if err := r.Kill(rd); err != nil {
+				return err
+			}
+		}
+		ref = r.ID
+	}
+	had, err := removeLayerStep.Call(ctx, ref, userns.Stdio{})
+	if err != nil {
+		return err
+	}
+	if findErr != nil {
+		if !had {
+			return findErr
+		}
+		return nil
+	}
+	return r.RemoveFiles()
+}
+
+// VolumeUsers names the containers (running or not) whose record mounts
+// volume name.
+func VolumeUsers(name string) ([]string, error) {
+	list, err := List()
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, r := range list {
+		if slices.Contains(r.Volumes, name) {
+			users = append(users, r.refName())
+		}
+	}
+	return users, nil
+}
+
+// RemoveVolumes removes named volumes and their data, refusing (before
+// it removes any) one that a container still uses.
+func RemoveVolumes(ctx context.Context, names ...string) error {
+	for _, n := range names {
+		if _, err := volume.Get(n); err != nil {
+			return err
+		}
+		users, err := VolumeUsers(n)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			return fmt.Errorf("volume %s is in use by container %s: remove the container first (kist rm -f %s)", n, users[0], users[0])
+		}
+	}
+	return volume.Remove(ctx, names...)
+}
+
+// PruneVolumes removes the volumes no container uses and returns their
+// names.
+func PruneVolumes(ctx context.Context) ([]string, error) {
+	vols, err := volume.List()
+	if err != nil {
+		return nil, err
+	}
+	var unused []string
+	for _, v := range vols {
+		users, err := VolumeUsers(v.Name)
+		if err != nil {
+			return nil, err
+		}
+		if len(users) == 0 {
+			unused = append(unused, v.Name)
+		}
+	}
+	if len(unused) == 0 {
+		return nil, nil
+	}
+	if err := volume.Remove(ctx, unused...); err != nil {
+		return nil, err
+	}
+	return unused, nil
+}

@@ -1,0 +1,222 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sys/unix"
+
+	"kist/image"
+	"kist/internal/dirs"
+	"kist/internal/role"
+	"kist/internal/userns"
+	"kist/sandbox/nsinit"
+	"kist/volume"
+)
+
+// The container's steps in the image store's user namespace (package
+// internal/userns), and the entry point a supervisor starts to remove a
+// run -d --rm container.
+
+func init() { role.Register(nsinit.RemoveRole, removeMain) }
+
+// removeMain is kist-container-remove ID: a supervisor's run -d --rm
+// container is over.
+func removeMain(args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: kist-container-remove ID")
+		return 125
+	}
+	if err := Remove(context.Background(), args[0], false); err != nil {
+		fmt.Fprintf(os.Stderr, "kist: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// Prepared is what the prepare step hands back: where the container's
+// root filesystem is, and the image's config.
+type Prepared struct {
+	Root    *image.ContainerRoot `json:"root"`
+	Config  v1.Config            `json:"config"`
+	ImageID string               `json:"image_id"`
+	Volumes map[string]string    `json:"volumes,omitempty"` // named volume -> its directory
+}
+
+// prepareRequest is what a container needs from the store before it
+// starts.
+type prepareRequest struct {
+	ID    string `json:"id"`
+	Image string `json:"image"`
+	Name  string `json:"name,omitempty"`
+	// Volumes are the named volumes it mounts, NAME:/path: created when
+	// missing, a new one filled with what the image has at its path.
+	Volumes []string `json:"volumes,omitempty"`
+}
+
+var prepareStep = userns.Register("container-prepare", prepare)
+
+// prepare pulls the image when the store lacks it (as docker run does,
+// with its progress on s.Err), reads its config, creates the container's
+// writable layer and its named volumes.
+func prepare(ctx context.Context, r prepareRequest, s userns.Stdio) (Prepared, error) {
+	st, err := image.Open(s.Err)
+	if err != nil {
+		return Prepared{}, err
+	}
+	defer st.Close()
+	img, err := st.Lookup(r.Image)
+	if _, missing := err.(*image.NotFoundError); missing {
+		fmt.Fprintf(s.Err, "Unable to find image '%s' locally\n", r.Image)
+		var p *image.Pulled
+		if p, err = st.Pull(ctx, r.Image, image.PullOptions{}, s.Err); err == nil {
+			img, err = st.Lookup(p.ID)
+		}
+	}
+	if err != nil {
+		return Prepared{}, err
+	}
+	cfg, err := st.Config(img.ID)
+	if err != nil {
+		return Prepared{}, fmt.Errorf("reading the config of %s: %w", r.Image, err)
+	}
+	root, err := st.CreateContainer(r.ID, img.ID, r.Name)
+	if err != nil {
+		return Prepared{}, err
+	}
+	vols, err := prepareVolumes(root, r.Volumes)
+	if err != nil {
+		st.RemoveContainer("", root.ID)
+		return Prepared{}, err
+	}
+	return Prepared{Root: root, Config: cfg.Config, ImageID: img.ID, Volumes: vols}, nil
+}
+
+// prepareVolumes creates the named volumes (NAME:/path) a container
+// mounts and fills each new one with what the image has at its path, as
+// docker does. It returns each volume's directory.
+func prepareVolumes(root *image.ContainerRoot, specs []string) (map[string]string, error) {
+	dirs := map[string]string{}
+	for _, spec := range specs {
+		name, target, _ := strings.Cut(spec, ":")
+		v, err := volume.Create(name, nil)
+		if err != nil {
+			return nil, err
+		}
+		dirs[name] = v.Mountpoint
+		if !v.Empty() {
+			continue
+		}
+		unmount, err := root.Mount()
+		if err != nil {
+			return nil, err
+		}
+		src, err := securejoin.SecureJoin(root.Rootfs, target)
+		if err == nil {
+			err = v.Fill(src)
+		}
+		unmount()
+		if err != nil {
+			return nil, fmt.Errorf("filling volume %s from the image's %s: %w", name, target, err)
+		}
+	}
+	return dirs, nil
+}
+
+// removeLayerStep removes a container's writable layer (by id or name)
+// from the store, unless it runs, and says whether the store had it.
+var removeLayerStep = userns.Register("container-remove-layer", func(ctx context.Context, ref string, s userns.Stdio) (bool, error) {
+	st, err := image.Open(s.Err)
+	if err != nil {
+		return false, err
+	}
+	defer st.Close()
+	if !st.HasContainer(ref) {
+		return false, nil
+	}
+	rd, err := dirs.Runtime()
+	if err != nil {
+		return true, err
+	}
+	return true, st.RemoveContainer(rd, ref)
+})
+
+// StoreContainer is a container as the image store knows it: its
+// writable layer.
+type StoreContainer struct {
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	ImageID string `json:"image_id"`
+}
+
+var storeContainersStep = userns.Register("container-list-layers", func(ctx context.Context, _ struct{}, s userns.Stdio) ([]StoreContainer, error) {
+	st, err := image.Open(s.Err)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	cs, err := st.Storage().Containers()
+	if err != nil {
+		return nil, err
+	}
+	out := []StoreContainer{}
+	for _, c := range cs {
+		sc := StoreContainer{ID: c.ID, ImageID: c.ImageID}
+		if len(c.Names) > 0 {
+			sc.Name = c.Names[0]
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+})
+
+// StoreContainers lists the containers whose writable layers the image
+// store holds, from anywhere.
+func StoreContainers(ctx context.Context) ([]StoreContainer, error) {
+	return storeContainersStep.Call(ctx, struct{}{}, userns.Stdio{})
+}
+
+// cpRequest copies between the host and a container that does not run.
+type cpRequest struct {
+	ID  string `json:"id"`
+	In  bool   `json:"in"` // into the container; else out of it
+	Src string `json:"src"`
+	Dst string `json:"dst"`
+}
+
+// cpStep mounts a stopped container's root filesystem inside the user
+// namespace, where the store's files belong to the right ids, and
+// copies.
+var cpStep = userns.Register("container-cp", func(ctx context.Context, r cpRequest, s userns.Stdio) (struct{}, error) {
+	rec, err := Find(r.ID)
+	if err != nil {
+		return struct{}{}, err
+	}
+	st, err := image.Open(s.Err)
+	if err != nil {
+		return struct{}{}, err
+	}
+	defer st.Close()
+	root, err := st.ContainerRoot(rec.ID)
+	if err != nil {
+		return struct{}{}, err
+	}
+	unmount, err := root.Mount()
+	if err != nil {
+		return struct{}{}, err
+	}
+	defer unmount()
+	fd, err := unix.Open(root.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return struct{}{}, err
+	}
+	defer unix.Close(fd)
+	if r.In {
+		return struct{}{}, rec.CopyInto(fd, r.Src, r.Dst)
+	}
+	return struct{}{}, rec.CopyOutOf(fd, r.Src, r.Dst)
+})

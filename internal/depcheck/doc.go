@@ -1,0 +1,20 @@
+// Package depcheck holds the test that keeps kist's packages in their
+// layers: each may import only the layers below it, so that a package
+// costs only what it needs (a container's start does not initialise the
+// image store; kist doctor does not link gVisor). From the bottom:
+//
+//	sandbox/nsinit           syscall only (its own TestNoHeavyDependencies)
+//	internal/dirs, role, subid, signame
+//	                         the standard library (and nsinit's constants)
+//	network                  networks' records and their keepers' clients
+//	sandbox                  a container's parent side; golang.org/x/sys, x/term
+//	internal/userns          steps inside the image store's user namespace
+//	doctor                   host checks: nothing of kist but the leaves
+//	image, network/keeper    the store (go.podman.io/storage,
+//	                         go-containerregistry); the keeper (gVisor)
+//	volume, container        named volumes; containers' records and runs
+//	build, compose, system   Dockerfiles; compose projects; all data at once
+//	internal/cli             the command line (cobra), over all of them
+//
+// The table in layers_test.go says what each layer must not reach.
+package depcheck
