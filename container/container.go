@@ -7,13 +7,22 @@
 // There is no daemon. A container's files are in Dir(id)
 // ($XDG_DATA_HOME/kist/containers/ID), so they survive a logout:
 //
-//	config.json    the Record, written when the container is created
-//	spec           what its supervisor starts it with (detached ones)
-//	state          "running PID INITPID STARTED" or "exited CODE STARTED FINISHED"
-//	container.log  its output, docker's json-file lines (detached ones)
+//	config.json    the Record (JSON), written when the container is created (Save)
+//	spec           what it is started with (nsinit.Spec)
+//	state          what it does or did (nsinit.State)
+//	health         its healthcheck's last verdict (nsinit.HealthState)
+//	container.log  its output, docker's json-file lines (nsinit.LogRecord)
+//
+// Package nsinit has the one encoder and decoder of each of the last
+// four: a detached container's supervisor writes them (it is kist in
+// nsinit's supervise stage, which must not load this package), and this
+// package reads them, and writes state and container.log itself for a
+// container run in the foreground. A damaged file is reported
+// (State.Error, a *StateError from Wait, an error from Logs), never
+// guessed at.
 //
 // A container runs while a process holds its run lock
-// (image.OpenRunLock, in the runtime directory): kist run in the
+// (dirs.OpenRunLock, in the runtime directory): kist run in the
 // foreground, or the supervisor of a detached container (package
 // sandbox, StartDetached). The kernel drops the lock when that process
 // ends, however it ends, so the lock never lies; a state of "running"
@@ -44,7 +53,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -76,49 +84,12 @@ type Record struct {
 	MoreNetworks []sandbox.NetworkJoin `json:"more_networks,omitempty"`
 	Volumes      []string              `json:"volumes,omitempty"` // named volumes it mounts
 	Ports        []sandbox.PortMap     `json:"ports,omitempty"`   // published ports, host port as bound
+	Exposed      []string              `json:"exposed,omitempty"` // the ports its image EXPOSEs ("80/tcp")
 	Restart      string                `json:"restart,omitempty"` // --restart policy
 	// Resources are its cgroup limits (--memory, --cpus, --pids-limit),
 	// applied again by kist start.
 	Resources sandbox.Resources `json:"resources,omitzero"`
 	Labels    map[string]string `json:"labels,omitempty"` // --label, compose's project and service
-}
-
-// Status values of State.
-const (
-	Created = "created" // never started
-	Running = "running"
-	Exited  = "exited"
-	Dead    = "dead" // its supervisor was killed
-	// Restarting: between runs of a --restart policy (ExitCode is the
-	// last run's).
-	Restarting = "restarting"
-)
-
-// State is what a container is doing or did.
-type State struct {
-	Status     string
-	Pid        int // the command's host pid, while running
-	InitPid    int // the container's init (pid 1 inside), while running
-	ExitCode   int
-	Restarts   int // how often its supervisor restarted it (--restart)
-	StartedAt  time.Time
-	FinishedAt time.Time
-	// Health is the healthcheck's verdict while the container runs:
-	// starting, healthy or unhealthy ("" without a healthcheck).
-	Health *Health `json:",omitempty"`
-}
-
-// DefaultStopTimeout is how long Stop waits before SIGKILL, as docker.
-const DefaultStopTimeout = 10 * time.Second
-
-// Health is what the supervisor last found with the container's
-// healthcheck (see nsinit's health.go).
-type Health struct {
-	Status        string
-	FailingStreak int
-	LastExitCode  int
-	LastEnd       time.Time `json:",omitzero"`
-	LastOutput    string    `json:",omitempty"`
 }
 
 // OnNetwork reports whether the container is on network name.
@@ -133,10 +104,6 @@ func (r *Record) OnNetwork(name string) bool {
 	}
 	return false
 }
-
-// Active reports whether the container runs or waits to be restarted:
-// its supervisor lives.
-func (st State) Active() bool { return st.Status == Running || st.Status == Restarting }
 
 // BaseDir is where containers' directories are: dirs.Data()/containers.
 func BaseDir() string { return filepath.Join(dirs.Data(), "containers") }
@@ -226,98 +193,6 @@ func Find(ref string) (*Record, error) {
 	return nil, fmt.Errorf("%s matches %d containers: give more of the id, or the name", ref, len(byPrefix))
 }
 
-// State reads what the container does now. runDir is the runtime
-// directory (sandbox.RuntimeDir) where run locks are.
-func (r *Record) State(runDir string) State {
-	st := State{Status: Created}
-	data, err := os.ReadFile(filepath.Join(Dir(r.ID), nsinit.SuperviseState))
-	f := strings.Fields(string(data))
-	ns := func(i int) time.Time {
-		if i < len(f) {
-			if n, err := strconv.ParseInt(f[i], 10, 64); err == nil && n > 0 {
-				return time.Unix(0, n)
-			}
-		}
-		return time.Time{}
-	}
-	num := func(i int) int {
-		if i < len(f) {
-			n, _ := strconv.Atoi(f[i])
-			return n
-		}
-		return 0
-	}
-	running := dirs.Running(runDir, r.ID)
-	switch {
-	case err == nil && len(f) > 0 && f[0] == "exited":
-		st = State{Status: Exited, ExitCode: num(1), StartedAt: ns(2), FinishedAt: ns(3), Restarts: num(4)}
-	case err == nil && len(f) > 0 && f[0] == "running":
-		st = State{Status: Running, Pid: num(1), InitPid: num(2), StartedAt: ns(3), Restarts: num(4)}
-		// The lock lives in the runtime directory, which another login
-		// may name differently (su without XDG_RUNTIME_DIR) or which
-		// logout removes while the container runs on: the container's
-		// init still being there says the same.
-		if !running && !initAlive(st.InitPid) {
-			st.Status, st.Pid, st.InitPid = Dead, 0, 0
-		}
-	}
-	switch {
-	case running && st.Status == Exited:
-		st.Status = Restarting
-	case running && st.Status != Running:
-		st.Status = Running // starting: the lock is taken before the state is written
-	}
-	if st.Status == Running {
-		st.Health = readHealth(r.ID)
-	}
-	return st
-}
-
-// readHealth reads the supervisor's health file (nil without one).
-func readHealth(id string) *Health {
-	data, err := os.ReadFile(filepath.Join(Dir(id), nsinit.SuperviseHealth))
-	if err != nil {
-		return nil
-	}
-	first, out, _ := strings.Cut(string(data), "\n")
-	f := strings.Fields(first)
-	if len(f) < 4 {
-		return nil
-	}
-	h := &Health{Status: f[0], LastOutput: out}
-	h.FailingStreak, _ = strconv.Atoi(f[1])
-	h.LastExitCode, _ = strconv.Atoi(f[2])
-	if n, _ := strconv.ParseInt(f[3], 10, 64); n > 0 {
-		h.LastEnd = time.Unix(0, n)
-	}
-	return h
-}
-
-// initAlive reports whether pid is a container's init (kist's sandbox
-// process) that still runs.
-func initAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	return err == nil && strings.HasPrefix(string(b), "kist-sandbox")
-}
-
-// WriteState records a foreground container's state (the supervisor
-// writes its own): started, or exited with code.
-func WriteState(id string, st State) error {
-	var line string
-	switch st.Status {
-	case Running:
-		line = fmt.Sprintf("running %d %d %d", st.Pid, st.InitPid, st.StartedAt.UnixNano())
-	case Exited:
-		line = fmt.Sprintf("exited %d %d %d", st.ExitCode, st.StartedAt.UnixNano(), st.FinishedAt.UnixNano())
-	default:
-		return fmt.Errorf("cannot record state %q", st.Status)
-	}
-	return writeAtomic(filepath.Join(Dir(id), nsinit.SuperviseState), []byte(line+"\n"))
-}
-
 func errNotRunning(r *Record) error {
 	return fmt.Errorf("container %s is not running", r.Short())
 }
@@ -333,6 +208,9 @@ func (r *Record) Signal(runDir string, sig syscall.Signal) error {
 	}
 	return nil
 }
+
+// DefaultStopTimeout is how long Stop waits before SIGKILL, as docker.
+const DefaultStopTimeout = 10 * time.Second
 
 // Stop sends the stop signal (the image's STOPSIGNAL, else SIGTERM),
 // waits up to timeout for the container to end, then kills it. A
@@ -410,12 +288,14 @@ func (r *Record) waitStopped(runDir string, timeout time.Duration) bool {
 // It blocks on the run lock, which the kernel releases when the process
 // running the container ends; a container that runs without the lock
 // (its runtime directory went with a logout) is watched through its
-// init instead.
+// init instead. When the container's state file is damaged, its exit
+// code is unknown: Wait returns its state and a *StateError once it
+// does not run.
 func (r *Record) Wait(ctx context.Context, runDir string) (State, error) {
 	for {
-		st := r.State(runDir)
+		st, damaged := r.state(runDir)
 		if !st.Active() {
-			return st, nil
+			return st, damaged
 		}
 		var err error
 		if dirs.Running(runDir, r.ID) {

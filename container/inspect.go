@@ -24,6 +24,7 @@ type Inspect struct {
 		ExitCode   int       `json:"ExitCode"`
 		StartedAt  time.Time `json:"StartedAt"`
 		FinishedAt time.Time `json:"FinishedAt"`
+		Error      string    `json:"Error"` // what is wrong with its files (State.Error)
 		Health     *struct {
 			Status        string      `json:"Status"`
 			FailingStreak int         `json:"FailingStreak"`
@@ -137,7 +138,7 @@ func (r *Record) Inspect(runDir string) *Inspect {
 	}
 	in.State.Status, in.State.Running, in.State.Dead = status, st.Status == Running, st.Status == Dead
 	in.State.Pid, in.State.ExitCode = st.Pid, st.ExitCode
-	in.State.StartedAt, in.State.FinishedAt = st.StartedAt, st.FinishedAt
+	in.State.StartedAt, in.State.FinishedAt, in.State.Error = st.StartedAt, st.FinishedAt, st.Error
 	in.RestartCount = st.Restarts
 	if h := st.Health; h != nil {
 		in.State.Health = &struct {

@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -24,15 +24,11 @@ type LogOptions struct {
 	Stderr     io.Writer
 }
 
-type logLine struct {
-	Log    string    `json:"log"`
-	Stream string    `json:"stream"`
-	Time   time.Time `json:"time"`
-}
-
 // Logs prints the container's log: what its command wrote to standard
 // output goes to o.Stdout, standard error to o.Stderr. With o.Follow it
-// goes on until the container stops or ctx ends.
+// goes on until the container stops or ctx ends. Damaged lines of the
+// log are skipped, and Logs then returns an error that says how many
+// and what the first one's trouble is, after printing the rest.
 func (r *Record) Logs(ctx context.Context, runDir string, o LogOptions) error {
 	p := filepath.Join(Dir(r.ID), nsinit.SuperviseLog)
 	f, err := os.Open(p)
@@ -47,59 +43,88 @@ func (r *Record) Logs(ctx context.Context, runDir string, o LogOptions) error {
 		return err
 	}
 	defer f.Close()
-	rd := bufio.NewReader(f)
-	var lines []logLine
-	emit := func(l logLine) {
-		w := o.Stdout
-		if l.Stream == "stderr" {
-			w = o.Stderr
-		}
-		if o.Timestamps {
-			io.WriteString(w, l.Time.UTC().Format(time.RFC3339Nano)+" ")
-		}
-		io.WriteString(w, l.Log)
-	}
-	var partial []byte
-	read := func(keep bool) {
-		for {
-			b, err := rd.ReadBytes('\n')
-			partial = append(partial, b...)
-			if err != nil {
-				return // a line still being written stays in partial
-			}
-			var l logLine
-			if json.Unmarshal(partial, &l) == nil {
-				if keep {
-					lines = append(lines, l)
-				} else {
-					emit(l)
-				}
-			}
-			partial = partial[:0]
-		}
-	}
-	read(true)
+	lr := &logReader{rd: bufio.NewReader(f)}
+	var lines []nsinit.LogRecord
+	lr.read(func(l nsinit.LogRecord) { lines = append(lines, l) })
 	if o.Tail >= 0 && len(lines) > o.Tail {
 		lines = lines[len(lines)-o.Tail:]
 	}
 	for _, l := range lines {
-		emit(l)
+		o.emit(l)
 	}
-	if !o.Follow {
-		return nil
+	if o.Follow {
+		r.followLog(ctx, runDir, lr, o)
 	}
+	return lr.err(p)
+}
+
+// followLog prints what is added to the log until the container stops
+// or ctx ends.
+func (r *Record) followLog(ctx context.Context, runDir string, lr *logReader, o LogOptions) {
 	for {
 		running := r.State(runDir).Status == Running
-		read(false)
+		lr.read(o.emit)
 		if !running {
-			return nil
+			return
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// emit prints one record of the log.
+func (o *LogOptions) emit(l nsinit.LogRecord) {
+	w := o.Stdout
+	if l.Stream == "stderr" {
+		w = o.Stderr
+	}
+	if o.Timestamps {
+		io.WriteString(w, time.Unix(0, l.Time).UTC().Format(time.RFC3339Nano)+" ")
+	}
+	w.Write(l.Log)
+}
+
+// logReader reads a container's log as it grows.
+type logReader struct {
+	rd      *bufio.Reader
+	partial []byte // a line still being written
+	lines   int    // the lines read so far
+	bad     int    // the damaged ones among them
+	first   error  // what is wrong with the first damaged one
+}
+
+// read calls f for every record written since the last call; a line
+// still being written waits for the next call.
+func (lr *logReader) read(f func(nsinit.LogRecord)) {
+	for {
+		b, err := lr.rd.ReadBytes('\n')
+		lr.partial = append(lr.partial, b...)
+		if err != nil {
+			return
+		}
+		lr.lines++
+		l, err := nsinit.ParseLogRecord(lr.partial)
+		lr.partial = lr.partial[:0]
+		if err != nil {
+			lr.bad++
+			if lr.first == nil {
+				lr.first = fmt.Errorf("line %d: %w", lr.lines, err)
+			}
+			continue
+		}
+		f(l)
+	}
+}
+
+// err reports the damaged lines of the log at path, if there were any.
+func (lr *logReader) err(path string) error {
+	if lr.bad == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: skipped %d damaged line(s) of %d, the first at %w", path, lr.bad, lr.lines, lr.first)
 }
 
 // logWriter writes what a foreground container prints to its log as

@@ -2,11 +2,14 @@ package container
 
 import (
 	"bufio"
-	"encoding/json"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"kist/sandbox/nsinit"
 )
 
 func TestLogWriterLines(t *testing.T) {
@@ -37,16 +40,55 @@ func TestLogWriterLines(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var l logLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+		l, err := nsinit.ParseLogRecord(sc.Bytes())
+		if err != nil {
 			t.Fatalf("line %q: %v", sc.Text(), err)
 		}
-		got = append(got, l.Stream+":"+strings.ReplaceAll(l.Log, strings.Repeat("x", 1000), "X"))
+		got = append(got, l.Stream+":"+strings.ReplaceAll(string(l.Log), strings.Repeat("x", 1000), "X"))
 	}
 	want := []string{"stdout:one\n", "stderr:oops\n", "stdout:two\n",
 		"stdout:" + strings.Repeat("X", 16) + strings.Repeat("x", 384), // split at 16 KiB, as docker
 		"stdout:XXX" + strings.Repeat("x", 616) + "\n", "stdout:last"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("log lines:\n got %q\nwant %q", got, want)
+	}
+}
+
+// What the supervisor writes (nsinit.AppendLogRecord) is what Logs
+// reads, each stream to its writer, with its time; a damaged line is
+// skipped and reported after the rest is printed.
+func TestLogsReadsSupervisorRecords(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	r := &Record{ID: strings.Repeat("cd", 32), Detached: true}
+	if err := os.MkdirAll(Dir(r.ID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	var log []byte
+	log = nsinit.AppendLogRecord(log, []byte("out \"1\"\n"), "stdout")
+	log = nsinit.AppendLogRecord(log, []byte("err\t2\n"), "stderr")
+	log = append(log, "{\"log\":\"cut short\n"...)
+	log = nsinit.AppendLogRecord(log, []byte("out 3, no newline"), "stdout")
+	if err := os.WriteFile(filepath.Join(Dir(r.ID), "container.log"), log, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs strings.Builder
+	err := r.Logs(context.Background(), t.TempDir(), LogOptions{Tail: -1, Timestamps: true, Stdout: &out, Stderr: &errs})
+	want := filepath.Join(Dir(r.ID), "container.log") + `: skipped 1 damaged line(s) of 4, the first at line 3: log record: control character in a string at byte 18 of "{\"log\":\"cut short\n"`
+	if err == nil || err.Error() != want {
+		t.Errorf("Logs returned %v\nwant %s", err, want)
+	}
+	stamp, rest, _ := strings.Cut(errs.String(), " ")
+	if at, perr := time.Parse(time.RFC3339Nano, stamp); perr != nil || at.Before(before) || time.Since(at) > time.Minute || rest != "err\t2\n" {
+		t.Errorf("stderr got %q", errs.String())
+	}
+	if got := out.String(); strings.Count(got, "Z out") != 2 || !strings.HasSuffix(got, " out 3, no newline") {
+		t.Errorf("stdout got %q", got)
+	}
+	out.Reset()
+	errs.Reset()
+	r.Logs(context.Background(), t.TempDir(), LogOptions{Tail: 1, Stdout: &out, Stderr: &errs})
+	if out.String() != "out 3, no newline" || errs.String() != "" {
+		t.Errorf("--tail 1 printed %q and %q", out.String(), errs.String())
 	}
 }

@@ -4,17 +4,13 @@ import "syscall"
 
 // Healthchecks. The supervisor of a container whose spec has a Health
 // runs its test in the container through the exec socket, as kist exec
-// does, and keeps the result in the file "health" next to the state:
-//
-//	STATUS FAILING-STREAK EXIT END
-//	OUTPUT
-//
-// STATUS is starting, healthy or unhealthy; EXIT is the last check's
-// exit code (-1: it timed out or could not run), END when it ended (unix
-// ns), OUTPUT its first 4 KiB. Each start of the container begins again
-// at "starting". A check that times out is reported as failed; its
-// process is left to finish in the container (the exec socket cannot
-// signal it).
+// does, and keeps the result in the file "health" next to the state (a
+// HealthState, state_health.go): the status (starting, healthy or
+// unhealthy), the failing streak, the last check's exit code (-1: it
+// timed out or could not run), when it ended and its first 4 KiB of
+// output. Each start of the container begins again at "starting". A
+// check that times out is reported as failed; its process is left to
+// finish in the container (the exec socket cannot signal it).
 
 // SuperviseHealth is the health file in a supervisor's directory.
 const SuperviseHealth = "health"
@@ -26,7 +22,7 @@ const healthOutputMax = 4096
 // started (unix ns).
 func healthLoop(dir string, h Health, sock string, started int64, stop int) {
 	defer syscall.Close(stop)
-	status, streak := "starting", 0 // what the file says already
+	st := HealthState{Status: HealthStarting} // what the file says already
 	// Buffers are made once: a supervisor that allocates little never
 	// runs its garbage collector, which would page in much of the binary
 	// (see copyLog).
@@ -42,23 +38,20 @@ func healthLoop(dir string, h Health, sock string, started int64, stop int) {
 			return
 		}
 		code, out := healthCheck(sock, h.Timeout, b)
-		end := nowNanos()
+		st.ExitCode, st.End, st.Output = code, nowNanos(), out
 		switch {
 		case code == 0:
-			status, streak = "healthy", 0
-		case status == "starting" && end-started < h.StartPeriod:
+			st.Status, st.FailingStreak = HealthHealthy, 0
+		case st.Status == HealthStarting && st.End-started < h.StartPeriod:
 			// failures while the container starts do not count
 		default:
-			streak++
-			if streak >= h.Retries {
-				status = "unhealthy"
+			st.FailingStreak++
+			if st.FailingStreak >= h.Retries {
+				st.Status = HealthUnhealthy
 			}
 		}
-		b.file = append(append(b.file[:0], status...), ' ')
-		b.file = append(append(b.file, itoa(streak)...), ' ')
-		b.file = append(append(b.file, itoa(code)...), ' ')
-		b.file = append(append(b.file, i64toa(end)...), '\n')
-		replaceFileBytes(dir, SuperviseHealth, append(b.file, out...))
+		b.file = st.Append(b.file[:0])
+		replaceFileBytes(dir, SuperviseHealth, b.file)
 	}
 }
 

@@ -277,5 +277,8 @@ func (s *Spec) set(k, v string) error {
 	default:
 		return errorString("spec: unknown key " + quote(k))
 	}
-	return err
+	if err != nil {
+		return errorString("spec: bad " + k + " " + quote(v))
+	}
+	return nil
 }

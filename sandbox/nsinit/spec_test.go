@@ -8,17 +8,22 @@ import (
 func TestSpecRoundTrip(t *testing.T) {
 	s := &Spec{
 		Rootfs: "/r", Args: []string{"sh", "-c", "echo 'a=b'"}, Env: []string{"A=1", "B=x=y"},
-		Cwd: "/w", User: "1000:1000", Hostname: "h", ReadOnly: true, NetNS: true, TTY: true, NoStdin: true, HostRoot: true, Rows: 24, Cols: 80,
+		Cwd: "/w", User: "1000:1000", Hostname: "h", ReadOnly: true, NetNS: true, TTY: true, NoStdin: true, OpenStdin: true,
+		HostRoot: true, Rows: 24, Cols: 80,
 		Hosts: "127.0.0.1 localhost\n", Resolv: "nameserver 1.1.1.1\n",
-		Mounts:  []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"}},
+		Mounts: []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"},
+			{Source: "size=64m,mode=1777", Target: "/tmp", Tmpfs: true}},
 		Overlay: Overlay{Lower: []string{"/l2", "/l1"}, Upper: "/u", Work: "/w"},
 		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},
-		MaxUID:  65536, MaxGID: 65536, MapNotice: "n",
+		MaxUID:  65536, MaxGID: 65537, MapNotice: "n",
+		ExecSocket: "/run/kist/x.sock", Dial: "tcp:8080",
 		Nets: []NetAttach{
 			{Network: "a", Names: []string{"x", "y"}, Socket: "/s/a", Token: "t1", Address: "10.0.0.2/24", Gateway: "10.0.0.1", MAC: "02:42:0a:00:00:02", MTU: 1500, HostIP: "10.0.0.254"},
 			{Network: "b", Socket: "/s/b", Token: "t2", Address: "10.1.0.2/24", Gateway: "10.1.0.1", MAC: "02:42:0a:01:00:02", MTU: 1500, HostIP: "10.1.0.254"},
 		},
+		Health: Health{Test: []string{"curl", "-f", "http://localhost/"}, Interval: 30e9, Timeout: 5e9, StartPeriod: 1e9, Retries: 3},
 	}
+	everyField(t, s)
 	got, err := Decode(s.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -29,15 +34,25 @@ func TestSpecRoundTrip(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	for name, in := range map[string]string{
-		"no command":  "rootfs=/r\x00",
-		"no equals":   "rootfs=/r\x00arg=x\x00junk\x00",
-		"unknown key": "rootfs=/r\x00arg=x\x00what=1\x00",
-		"bad mount":   "rootfs=/r\x00arg=x\x00mount=ro\x00",
-		"bad rlimit":  "rootfs=/r\x00arg=x\x00rlimit=7\x01a\x01b\x00",
+	const ok = "rootfs=/r\x00arg=x\x00"
+	for _, c := range []struct{ name, in, want string }{
+		{"no command", "rootfs=/r\x00", "spec: rootfs and command are required"},
+		{"no rootfs", "arg=x\x00", "spec: rootfs and command are required"},
+		{"no equals", ok + "junk\x00", `spec: record without '=': "junk"`},
+		{"unknown key", ok + "what=1\x00", `spec: unknown key "what"`},
+		{"bad mount", ok + "mount=ro\x00", `spec: bad mount "ro"`},
+		{"bad rlimit", ok + "rlimit=7\x01a\x01b\x00", "spec: bad rlimit \"7\x01a\x01b\""},
+		{"short rlimit", ok + "rlimit=7\x00", `spec: bad rlimit "7"`},
+		{"bad winsize", ok + "winsize=24\x00", `spec: bad winsize "24"`},
+		{"bad maxuid", ok + "maxuid=-1\x00", `spec: bad maxuid "-1"`},
+		{"bad health", ok + "health=1\x012\x00", "spec: bad health \"1\x012\""},
+		{"bad health number", ok + "health=1\x01x\x013\x014\x00", "spec: bad health \"1\x01x\x013\x014\""},
+		{"bad net", ok + "net=a\x01b\x00", "spec: bad net \"a\x01b\""},
+		{"bad net mtu", ok + "net=a\x01\x01s\x01t\x01ip\x01gw\x01mac\x01big\x01h\x00", "spec: bad net \"a\x01\x01s\x01t\x01ip\x01gw\x01mac\x01big\x01h\""},
 	} {
-		if _, err := Decode([]byte(in)); err == nil {
-			t.Errorf("%s: want an error", name)
+		_, err := Decode([]byte(c.in))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: Decode(%q) = %v, want %q", c.name, c.in, err, c.want)
 		}
 	}
 }

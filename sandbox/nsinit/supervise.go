@@ -31,8 +31,8 @@ const StageSupervise = "supervise"
 // Supervisor files and descriptors.
 const (
 	SuperviseSpec   = "spec"          // the encoded Spec
-	SuperviseState  = "state"         // "running PID INITPID STARTED" or "exited CODE STARTED FINISHED" (unix ns)
-	SuperviseLog    = "container.log" // docker's json-file lines
+	SuperviseState  = "state"         // State.Append's line (state.go)
+	SuperviseLog    = "container.log" // LogRecord.Append's lines: docker's json-file (state_log.go)
 	FdSupStatus     = 3               // write end: the container's status line, then closed
 	FdSupLock       = 4               // the run lock, held for the supervisor's life
 	EnvSuperviseDir = "_KIST_SUPERVISE_DIR"
@@ -110,7 +110,7 @@ func superviseStage() {
 		}
 	}
 	policy, _ := syscall.Getenv(EnvSuperviseRestart)
-	restarts := 0
+	st := &State{} // what the state file says, across restarts
 	// Published ports are served from the first start on, across
 	// restarts (the exec socket's path stays the same).
 	servePorts := func() {
@@ -121,23 +121,23 @@ func superviseStage() {
 		}
 	}
 	for {
-		code, startErr := runSupervised(dir, spec, sp, devnull, logfd, cgroupFD, restarts, servePorts)
+		code, startErr := runSupervised(dir, spec, sp, devnull, logfd, cgroupFD, st, servePorts)
 		if sp.ExecSocket != "" {
 			syscall.Unlink(sp.ExecSocket) // the container's init is gone
 		}
-		if restarts == 0 && startErr != "" {
+		if st.Restarts == 0 && startErr != "" {
 			if cgroupDir != "" {
 				syscall.Rmdir(cgroupDir)
 			}
 			relay(startErr)
 			syscall.Exit(125)
 		}
-		if code < 0 || !shouldRestart(policy, code, restarts, dir) {
+		if code < 0 || !shouldRestart(policy, code, st.Restarts, dir) {
 			break
 		}
-		restarts++
+		st.Restarts++
 		// docker's back-off: 100 ms, doubling, here up to 10 s
-		delay := int64(100) << min(restarts-1, 7)
+		delay := int64(100) << min(st.Restarts-1, 7)
 		syscall.Nanosleep(&syscall.Timespec{Sec: min(delay, 10000) / 1000, Nsec: min(delay, 10000) % 1000 * 1e6}, nil)
 		if exists(dir + "/" + SuperviseStopped) {
 			break // kist stop came during the back-off
@@ -175,10 +175,11 @@ func removeContainer(dir string) {
 }
 
 // runSupervised starts the container once, logs its output and waits for
-// it. It returns the exit code once the container has run (-1 if the
-// supervisor itself cannot go on), or the status line explaining why it
-// did not start.
-func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD, restarts int, started1 func()) (int, string) {
+// it, keeping st and the state file up to date (st.Restarts says which
+// start this is). It returns the exit code once the container has run
+// (-1 if the supervisor itself cannot go on), or the status line
+// explaining why it did not start.
+func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st *State, started1 func()) (int, string) {
 	var out, errp [2]int
 	if err := pipes(&out, &errp); err != nil {
 		return -1, "err 125 making the log pipes: " + err.Error() + "\n"
@@ -245,19 +246,20 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD, restart
 		if status == "" {
 			status = "err 125 the container exited before starting its command\n"
 		}
-		writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos())+" "+itoa(restarts))
-		if restarts == 0 {
+		writeExited(dir, st, started, ws)
+		if st.Restarts == 0 {
 			return -1, status
 		}
 		return exitStatus(ws), ""
 	}
 	target := childPid(c.Pid)
-	writeState(dir, "running "+itoa(target)+" "+itoa(c.Pid)+" "+i64toa(started)+" "+itoa(restarts))
+	st.Status, st.Pid, st.InitPid, st.ExitCode, st.Started = StateRunning, target, c.Pid, 0, started
+	writeState(dir, st)
 	health := len(sp.Health.Test) > 0 && sp.ExecSocket != ""
 	if health {
-		replaceFile(dir, SuperviseHealth, "starting 0 0 0\n")
+		replaceFileBytes(dir, SuperviseHealth, (&HealthState{Status: HealthStarting}).Append(nil))
 	}
-	if restarts == 0 {
+	if st.Restarts == 0 {
 		syscall.Write(FdSupStatus, []byte(status))
 		syscall.Close(FdSupStatus)
 		started1()
@@ -278,7 +280,7 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD, restart
 		}
 	}
 	wait()
-	writeState(dir, "exited "+itoa(exitStatus(ws))+" "+i64toa(started)+" "+i64toa(nowNanos())+" "+itoa(restarts))
+	writeExited(dir, st, started, ws)
 	return exitStatus(ws), ""
 }
 
@@ -328,13 +330,22 @@ func childPid(pid int) int {
 	return n
 }
 
+// writeExited records that the container's run started at started
+// ended with ws.
+func writeExited(dir string, st *State, started int64, ws syscall.WaitStatus) {
+	st.Status, st.Pid, st.InitPid = StateExited, 0, 0
+	st.ExitCode, st.Started, st.Finished = exitStatus(ws), started, nowNanos()
+	writeState(dir, st)
+}
+
 // writeState replaces the state file.
-func writeState(dir, state string) { replaceFile(dir, SuperviseState, state+"\n") }
+func writeState(dir string, st *State) {
+	var buf [128]byte
+	replaceFileBytes(dir, SuperviseState, st.Append(buf[:0]))
+}
 
-// replaceFile replaces dir/name (a write to a temporary name, then
+// replaceFileBytes replaces dir/name (a write to a temporary name, then
 // rename, so readers see the old or the new content, never half).
-func replaceFile(dir, name, content string) { replaceFileBytes(dir, name, []byte(content)) }
-
 func replaceFileBytes(dir, name string, content []byte) {
 	tmp := dir + "/." + name + ".tmp"
 	fd, err := syscall.Open(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o600)
@@ -440,43 +451,6 @@ func copyLog(fd, logfd int, stream string, done chan<- struct{}) {
 	done <- struct{}{}
 }
 
-// AppendLogRecord appends line of stream ("stdout" or "stderr") as
-// one record of a container's log, docker's json-file line
-// {"log":"LINE\n","stream":"stdout","time":"RFC 3339"}, stamped now.
-// It allocates nothing beyond growing dst.
-func AppendLogRecord(dst, line []byte, stream string) []byte {
-	dst = append(dst, `{"log":`...)
-	dst = appendJSONString(dst, line)
-	dst = append(dst, `,"stream":"`...)
-	dst = append(dst, stream...)
-	dst = append(dst, `","time":"`...)
-	dst = appendRFC3339(dst, nowNanos())
-	return append(dst, "\"}\n"...)
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(dst, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for _, c := range s {
-		switch {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-		case c == '\n':
-			dst = append(dst, '\\', 'n')
-		case c == '\r':
-			dst = append(dst, '\\', 'r')
-		case c == '\t':
-			dst = append(dst, '\\', 't')
-		case c < 0x20 || c == 0x7f:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		default:
-			dst = append(dst, c) // UTF-8 passes through; invalid bytes too
-		}
-	}
-	return append(dst, '"')
-}
-
 func nowNanos() int64 {
 	var ts syscall.Timespec
 	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 0 /* CLOCK_REALTIME */, uintptr(unsafe.Pointer(&ts)), 0)
@@ -484,69 +458,6 @@ func nowNanos() int64 {
 }
 
 func i64toa(n int64) string { return utoa(uint64(max(n, -n)), n < 0) }
-
-// appendRFC3339 appends unix nanoseconds as 2006-01-02T15:04:05.000000000Z.
-func appendRFC3339(b []byte, ns int64) []byte {
-	secs := ns / 1e9
-	frac := ns % 1e9
-	days := secs / 86400
-	rem := secs % 86400
-	y, mo, d := civil(days)
-	b = appendPad(b, y, 4)
-	b = append(b, '-')
-	b = appendPad(b, mo, 2)
-	b = append(b, '-')
-	b = appendPad(b, d, 2)
-	b = append(b, 'T')
-	b = appendPad(b, rem/3600, 2)
-	b = append(b, ':')
-	b = appendPad(b, rem/60%60, 2)
-	b = append(b, ':')
-	b = appendPad(b, rem%60, 2)
-	b = append(b, '.')
-	b = appendPad(b, frac, 9)
-	return append(b, 'Z')
-}
-
-// appendPad appends n in decimal, zero-padded to width.
-func appendPad(b []byte, n int64, width int) []byte {
-	var digits [20]byte
-	i := len(digits)
-	for n > 0 || i == len(digits) {
-		i--
-		digits[i] = byte('0' + n%10)
-		n /= 10
-	}
-	for w := len(digits) - i; w < width; w++ {
-		b = append(b, '0')
-	}
-	return append(b, digits[i:]...)
-}
-
-// civil converts days since 1970-01-01 to a date (Howard Hinnant's
-// days_from_civil, inverted).
-func civil(z int64) (y, m, d int64) {
-	z += 719468
-	era := z / 146097
-	if z < 0 && z%146097 != 0 {
-		era--
-	}
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	if mp < 10 {
-		m = mp + 3
-	} else {
-		m = mp - 9
-	}
-	if m <= 2 {
-		y++
-	}
-	return y, m, d
-}
 
 // TrimBinary drops this process's mappings of the kist binary's code and
 // read-only data (MADV_DONTNEED on private, read-only file mappings: the
