@@ -1,40 +1,29 @@
 package build
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
-	"go.podman.io/storage"
 
-	"kist/image"
 	"kist/internal/signame"
-	"kist/sandbox"
 )
 
-// dispatch runs one instruction of stage i on s.
+// dispatch runs one instruction of stage i on s: its words expanded with
+// the stage's variables, then as a step that changes files (RUN, COPY,
+// ADD, WORKDIR), as ARG, or as a change of the config alone.
 func (b *builder) dispatch(i int, s *state, cmd instructions.Command, loc []parser.Range) error {
 	if b.ctx.Err() != nil {
 		return ErrInterrupted
 	}
 	text := fmt.Sprint(cmd)
-	if ex, ok := cmd.(instructions.SupportsSingleWordExpansion); ok {
-		env := s.stepEnv()
-		if err := ex.Expand(func(w string) (string, error) { return b.expand(w, env) }); err != nil {
-			return b.errAt(loc, fmt.Sprintf("%s: %v", oneLine(text), err))
-		}
+	if err := b.expandWords(s, cmd); err != nil {
+		return b.errAt(loc, fmt.Sprintf("%s: %v", oneLine(text), err))
 	}
 	switch c := cmd.(type) {
 	case *instructions.RunCommand:
@@ -47,113 +36,152 @@ func (b *builder) dispatch(i int, s *state, cmd instructions.Command, loc []pars
 		return b.workdir(s, c, text, loc)
 	}
 	b.stepLine(false, text)
-	c := &s.cfg.Config
-	var history string
-	switch c2 := cmd.(type) {
-	case *instructions.EnvCommand:
-		for _, kv := range c2.Env {
-			c.Env = setEnv(c.Env, kv.Key+"="+kv.Value)
-		}
-		history = "ENV " + kvString(c2.Env)
-	case *instructions.ArgCommand:
-		for _, kv := range c2.Args {
-			v, given := b.o.BuildArgs[kv.Key]
-			if given {
-				b.usedArgs[kv.Key] = true
-			} else if meta, ok := lookupEnv(b.meta, kv.Key); ok && kv.Value == nil {
-				v = meta // ARG NAME after a global ARG NAME=default
-			} else if kv.Value != nil {
-				v = *kv.Value
-			} else if pv, ok := platformArg(kv.Key); ok {
-				v = pv
-			} else {
-				continue // declared without a value: unset, like docker
-			}
-			s.args = setEnv(s.args, kv.Key+"="+v)
-		}
-		// Like docker, an ARG changes no cache key itself: RUN steps have
-		// the ARG values in their environment, which is part of their
-		// key, and other instructions the words they expand to.
+	if c, ok := cmd.(*instructions.ArgCommand); ok {
+		b.declareArgs(s, c)
 		return nil
-	case *instructions.LabelCommand:
-		if c.Labels == nil {
-			c.Labels = map[string]string{}
-		}
-		for _, kv := range c2.Labels {
-			c.Labels[kv.Key] = kv.Value
-		}
-		history = "LABEL " + kvString(c2.Labels)
-	case *instructions.MaintainerCommand:
-		s.cfg.Author = c2.Maintainer
-		history = "MAINTAINER " + c2.Maintainer
-	case *instructions.ExposeCommand:
-		if c.ExposedPorts == nil {
-			c.ExposedPorts = map[string]struct{}{}
-		}
-		for _, p := range c2.Ports {
-			ports, err := parsePorts(p)
-			if err != nil {
-				return b.errAt(loc, err.Error())
-			}
-			for _, port := range ports {
-				c.ExposedPorts[port] = struct{}{}
-			}
-		}
-		history = "EXPOSE " + strings.Join(c2.Ports, " ")
-	case *instructions.UserCommand:
-		c.User = c2.User
-		history = "USER " + c2.User
-	case *instructions.VolumeCommand:
-		if c.Volumes == nil {
-			c.Volumes = map[string]struct{}{}
-		}
-		for _, v := range c2.Volumes {
-			if v == "" {
-				return b.errAt(loc, "VOLUME needs a path")
-			}
-			c.Volumes[v] = struct{}{}
-		}
-		history = "VOLUME " + fmt.Sprint(c2.Volumes)
-	case *instructions.StopSignalCommand:
-		if _, err := parseSignal(c2.Signal); err != nil {
-			return b.errAt(loc, err.Error())
-		}
-		c.StopSignal = c2.Signal
-		history = "STOPSIGNAL " + c2.Signal
-	case *instructions.HealthCheckCommand:
-		h := c2.Health
-		c.Healthcheck = &v1.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
-		history = "HEALTHCHECK " + fmt.Sprint(h.Test)
-	case *instructions.ShellCommand:
-		c.Shell = c2.Shell
-		history = fmt.Sprintf("SHELL %q", c2.Shell)
-	case *instructions.OnbuildCommand:
-		c.OnBuild = append(c.OnBuild, c2.Expression)
-		history = "ONBUILD " + c2.Expression
-	case *instructions.CmdCommand:
-		args := b.commandLine(c, "CMD", c2.ShellDependantCmdLine, loc)
-		c.Cmd = args
-		c.ArgsEscaped = true
-		s.cmdSet = true
-		history = fmt.Sprintf("CMD %q", args)
-	case *instructions.EntrypointCommand:
-		args := b.commandLine(c, "ENTRYPOINT", c2.ShellDependantCmdLine, loc)
-		c.Entrypoint = args
-		if !s.cmdSet {
-			c.Cmd = nil // docker: ENTRYPOINT resets a CMD inherited from the base
-		}
-		history = fmt.Sprintf("ENTRYPOINT %q", args)
-	default:
-		return b.errAt(loc, fmt.Sprintf("%s is not supported by kist build", strings.ToUpper(cmd.Name())))
+	}
+	history, err := b.configure(s, cmd, loc)
+	if err != nil {
+		return b.errAt(loc, err.Error())
 	}
 	s.metadata(history)
 	return nil
 }
 
-// metadata records an instruction that changes only the config.
-func (s *state) metadata(history string) {
-	s.key = key(s.key, history)
-	s.cfg.History = append(s.cfg.History, v1.History{Created: v1.Time{Time: s.created}, CreatedBy: history, Comment: "kist build", EmptyLayer: true})
+// expandWords expands the variables in cmd's words (those docker
+// expands) with the stage's ARGs and ENVs.
+func (b *builder) expandWords(s *state, cmd instructions.Command) error {
+	ex, ok := cmd.(instructions.SupportsSingleWordExpansion)
+	if !ok {
+		return nil
+	}
+	env := s.stepEnv()
+	return ex.Expand(func(w string) (string, error) { return b.expand(w, env) })
+}
+
+// configure runs an instruction that changes only the config and returns
+// its history entry.
+func (b *builder) configure(s *state, cmd instructions.Command, loc []parser.Range) (string, error) {
+	c := &s.cfg.Config
+	switch c2 := cmd.(type) {
+	case *instructions.EnvCommand:
+		return setEnvs(c, c2.Env), nil
+	case *instructions.LabelCommand:
+		return setLabels(c, c2.Labels), nil
+	case *instructions.MaintainerCommand:
+		s.cfg.Author = c2.Maintainer
+		return "MAINTAINER " + c2.Maintainer, nil
+	case *instructions.ExposeCommand:
+		return expose(c, c2.Ports)
+	case *instructions.UserCommand:
+		c.User = c2.User
+		return "USER " + c2.User, nil
+	case *instructions.VolumeCommand:
+		return addVolumes(c, c2.Volumes)
+	case *instructions.StopSignalCommand:
+		return stopSignal(c, c2.Signal)
+	case *instructions.HealthCheckCommand:
+		return healthcheck(c, c2), nil
+	case *instructions.ShellCommand:
+		c.Shell = c2.Shell
+		return fmt.Sprintf("SHELL %q", c2.Shell), nil
+	case *instructions.OnbuildCommand:
+		c.OnBuild = append(c.OnBuild, c2.Expression)
+		return "ONBUILD " + c2.Expression, nil
+	case *instructions.CmdCommand:
+		return b.setCmd(s, c2, loc), nil
+	case *instructions.EntrypointCommand:
+		return b.setEntrypoint(s, c2, loc), nil
+	}
+	return "", fmt.Errorf("%s is not supported by kist build", strings.ToUpper(cmd.Name()))
+}
+
+// setEnvs runs ENV.
+func setEnvs(c *v1.Config, kvs instructions.KeyValuePairs) string {
+	for _, kv := range kvs {
+		c.Env = setEnv(c.Env, kv.Key+"="+kv.Value)
+	}
+	return "ENV " + kvString(kvs)
+}
+
+// setLabels runs LABEL.
+func setLabels(c *v1.Config, kvs instructions.KeyValuePairs) string {
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	for _, kv := range kvs {
+		c.Labels[kv.Key] = kv.Value
+	}
+	return "LABEL " + kvString(kvs)
+}
+
+// expose runs EXPOSE.
+func expose(c *v1.Config, words []string) (string, error) {
+	if c.ExposedPorts == nil {
+		c.ExposedPorts = map[string]struct{}{}
+	}
+	for _, p := range words {
+		ports, err := parsePorts(p)
+		if err != nil {
+			return "", err
+		}
+		for _, port := range ports {
+			c.ExposedPorts[port] = struct{}{}
+		}
+	}
+	return "EXPOSE " + strings.Join(words, " "), nil
+}
+
+// addVolumes runs VOLUME.
+func addVolumes(c *v1.Config, vols []string) (string, error) {
+	if c.Volumes == nil {
+		c.Volumes = map[string]struct{}{}
+	}
+	for _, v := range vols {
+		if v == "" {
+			return "", errors.New("VOLUME needs a path")
+		}
+		c.Volumes[v] = struct{}{}
+	}
+	return "VOLUME " + fmt.Sprint(vols), nil
+}
+
+// stopSignal runs STOPSIGNAL, which must name a signal.
+func stopSignal(c *v1.Config, sig string) (string, error) {
+	if _, err := parseSignal(sig); err != nil {
+		return "", err
+	}
+	c.StopSignal = sig
+	return "STOPSIGNAL " + sig, nil
+}
+
+// healthcheck runs HEALTHCHECK (NONE too: its test is ["NONE"]).
+func healthcheck(c *v1.Config, hc *instructions.HealthCheckCommand) string {
+	h := hc.Health
+	c.Healthcheck = &v1.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+	return "HEALTHCHECK " + fmt.Sprint(h.Test)
+}
+
+// setCmd runs CMD.
+func (b *builder) setCmd(s *state, cmd *instructions.CmdCommand, loc []parser.Range) string {
+	c := &s.cfg.Config
+	args := b.commandLine(c, "CMD", cmd.ShellDependantCmdLine, loc)
+	c.Cmd = args
+	c.ArgsEscaped = true
+	s.cmdSet = true
+	return fmt.Sprintf("CMD %q", args)
+}
+
+// setEntrypoint runs ENTRYPOINT, which, as in docker, drops a CMD the
+// stage inherited (one it set itself stays).
+func (b *builder) setEntrypoint(s *state, ep *instructions.EntrypointCommand, loc []parser.Range) string {
+	c := &s.cfg.Config
+	args := b.commandLine(c, "ENTRYPOINT", ep.ShellDependantCmdLine, loc)
+	c.Entrypoint = args
+	if !s.cmdSet {
+		c.Cmd = nil
+	}
+	return fmt.Sprintf("ENTRYPOINT %q", args)
 }
 
 // commandLine is CMD's or ENTRYPOINT's command: the shell form runs in
@@ -168,6 +196,8 @@ func (b *builder) commandLine(c *v1.Config, name string, cl instructions.ShellDe
 	return withShell(c, cl.CmdLine)
 }
 
+// withShell is a shell-form command: the image's SHELL (default /bin/sh
+// -c) and the words as one argument.
 func withShell(c *v1.Config, args []string) []string {
 	sh := c.Shell
 	if len(sh) == 0 {
@@ -176,21 +206,13 @@ func withShell(c *v1.Config, args []string) []string {
 	return append(append([]string{}, sh...), strings.Join(args, " "))
 }
 
+// kvString is KEY=VALUE pairs as a history entry writes them.
 func kvString(kvs instructions.KeyValuePairs) string {
 	var parts []string
 	for _, kv := range kvs {
 		parts = append(parts, kv.Key+"="+kv.Value)
 	}
 	return strings.Join(parts, " ")
-}
-
-func lookupEnv(env []string, k string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if ek, v, _ := strings.Cut(env[i], "="); ek == k {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // parsePorts turns an EXPOSE word (80, 80/udp, 8000-8002) into config
@@ -221,273 +243,12 @@ func parsePorts(p string) ([]string, error) {
 	return out, nil
 }
 
+// parseSignal reads STOPSIGNAL's signal: a name (SIGTERM, TERM) or a
+// number.
 func parseSignal(s string) (int, error) {
 	n, err := signame.ParseSignal(s)
 	if err != nil {
 		return 0, fmt.Errorf("STOPSIGNAL %s: not a signal (want a name like SIGTERM or a number)", s)
 	}
 	return int(n), nil
-}
-
-// image finds a base image in the store, pulling it if it is missing
-// (or always with --pull, when a registry has it).
-func (b *builder) image(ref string, loc []parser.Range) (*storage.Image, error) {
-	st := b.o.Store
-	img, err := st.Lookup(ref)
-	var nf *image.NotFoundError
-	missing := errors.As(err, &nf)
-	if err != nil && !missing {
-		return nil, b.errAt(loc, err.Error())
-	}
-	if !missing && !b.o.Pull {
-		return img, nil
-	}
-	if b.o.Remote == nil || ref == "toolbox" {
-		if missing {
-			return nil, b.errAt(loc, fmt.Sprintf("base image %s is not in the store (kist pull it first)", ref))
-		}
-		return img, nil
-	}
-	r, err := image.ParseReference(ref)
-	if err != nil {
-		return nil, b.errAt(loc, fmt.Sprintf("FROM %s: %v", ref, err))
-	}
-	if !b.o.Quiet {
-		fmt.Fprintf(b.out, "pulling %s\n", image.FamiliarName(r))
-	}
-	remote, _, err := b.o.Remote.Image(b.ctx, r)
-	if err != nil {
-		if !missing {
-			b.warnAt(loc[0].Start.Line, fmt.Sprintf("--pull: %v; using the stored %s", err, ref))
-			return img, nil
-		}
-		return nil, b.errAt(loc, fmt.Sprintf("base image: %v", err))
-	}
-	stored, err := st.PutImage(remote, image.Names(r), b.o.PullProgress)
-	if err != nil {
-		return nil, b.errAt(loc, fmt.Sprintf("pulling %s: %v", ref, err))
-	}
-	return stored, nil
-}
-
-// fsStep runs a step that changes files: from the cache when a record
-// for its key names a layer on the current top, otherwise by fn on a
-// work layer mounted at root. fn reports whether it changed nothing
-// (then no layer is made, as for a WORKDIR that exists).
-func (b *builder) fsStep(s *state, text, history string, keyParts []string, fn func(root string) (unchanged bool, err error)) error {
-	k := key(s.key, keyParts...)
-	if !b.o.NoCache {
-		if rec := b.cache.get(k); rec != nil && b.recordUsable(rec, s.top) {
-			b.stepLine(true, text)
-			b.cached++
-			s.apply(k, history, rec)
-			return nil
-		}
-	}
-	b.stepLine(false, text)
-	work, err := b.o.Store.WorkLayer(s.top)
-	if err != nil {
-		return err
-	}
-	unmount, err := work.MountScratch()
-	if err != nil {
-		b.o.Store.DeleteLayer(work.ID)
-		return err
-	}
-	unchanged, err := fn(work.Rootfs)
-	unmount()
-	if err != nil {
-		b.o.Store.DeleteLayer(work.ID)
-		return err
-	}
-	rec := &record{Created: time.Now().UTC().Truncate(time.Second)}
-	if unchanged {
-		b.o.Store.DeleteLayer(work.ID)
-		rec.Empty = true
-	} else if rec.Layer, _, err = b.o.Store.CommitLayer(work.ID); err != nil {
-		b.o.Store.DeleteLayer(work.ID)
-		return err
-	}
-	if err := b.cache.put(k, rec); err != nil {
-		b.warnf("the build cache could not record a step: %v", err)
-	}
-	s.apply(k, history, rec)
-	return nil
-}
-
-// recordUsable reports whether a cache record still fits: its layer
-// exists and sits on top.
-func (b *builder) recordUsable(rec *record, top string) bool {
-	if rec.Empty {
-		return true
-	}
-	parent, err := b.o.Store.LayerParent(rec.Layer)
-	return err == nil && parent == top
-}
-
-func (s *state) apply(k, history string, rec *record) {
-	s.key = k
-	if !rec.Empty {
-		s.top = rec.Layer
-	}
-	if rec.Created.After(s.created) {
-		s.created = rec.Created
-	}
-	s.cfg.History = append(s.cfg.History, v1.History{Created: v1.Time{Time: rec.Created}, CreatedBy: history, Comment: "kist build", EmptyLayer: rec.Empty})
-}
-
-// workdir sets the working directory and creates it if the image lacks
-// it (a layer only then).
-func (b *builder) workdir(s *state, c *instructions.WorkdirCommand, text string, loc []parser.Range) error {
-	dir := c.Path
-	if !path.IsAbs(dir) {
-		dir = path.Join("/", s.cfg.Config.WorkingDir, dir)
-	}
-	dir = path.Clean(dir)
-	s.cfg.Config.WorkingDir = dir
-	history := "WORKDIR " + dir
-	return b.fsStep(s, text, history, []string{history, s.cfg.Config.User}, func(root string) (bool, error) {
-		target, err := resolveIn(root, dir)
-		if err != nil {
-			return false, b.errAt(loc, err.Error())
-		}
-		if st, err := os.Stat(target); err == nil && st.IsDir() {
-			return true, nil
-		}
-		if err := mkdirAllIn(root, dir, 0, 0); err != nil {
-			return false, b.errAt(loc, fmt.Sprintf("WORKDIR %s: %v", dir, err))
-		}
-		return false, nil
-	})
-}
-
-// run runs a RUN step in a container on a work layer.
-func (b *builder) run(s *state, c *instructions.RunCommand, text string, loc []parser.Range) error {
-	for _, f := range c.FlagsUsed {
-		if f != "network" {
-			return b.errAt(loc, fmt.Sprintf("RUN --%s is not supported by kist build yet: remove the flag", f))
-		}
-	}
-	network := b.o.Network
-	if n := instructions.GetNetwork(c); n != "" && n != instructions.NetworkDefault {
-		network = n
-	}
-	if network == "" || network == "default" {
-		network = "host"
-	}
-	c2 := s.cfg.Config
-	args := c.CmdLine
-	var script []byte
-	if len(c.Files) > 0 {
-		if len(args) != 1 || !c.PrependShell {
-			return b.errAt(loc, "a heredoc RUN must use the shell form")
-		}
-		if h := parser.MustParseHeredoc(args[0]); h != nil {
-			data := c.Files[0].Data
-			if c.Files[0].Chomp {
-				data = parser.ChompHeredocContent(data)
-			}
-			if strings.HasPrefix(data, "#!") {
-				script = []byte(data) // run as a file, with its own interpreter
-				args = nil
-			} else {
-				args = []string{data}
-			}
-		} else {
-			var sb strings.Builder
-			sb.WriteString(args[0])
-			for _, f := range c.Files {
-				sb.WriteString("\n" + f.Data + f.Name)
-			}
-			args = []string{sb.String()}
-		}
-	}
-	if c.PrependShell && script == nil {
-		args = withShell(&c2, args)
-	}
-	env := s.stepEnv()
-	history := "RUN " + strings.Join(args, " ")
-	if script != nil {
-		history = "RUN " + string(script)
-	}
-	parts := []string{history, strings.Join(env, "\x00"), c2.User, c2.WorkingDir, network}
-	return b.fsStep(s, text, history, parts, func(root string) (bool, error) {
-		cfg := &sandbox.Config{
-			Rootfs: root, Args: args, Env: append(env, b.proxyEnv()...),
-			WorkDir: c2.WorkingDir, User: c2.User, Hostname: "kist-build", Network: network,
-		}
-		if script != nil {
-			dir, err := os.MkdirTemp("", "kist-heredoc-")
-			if err != nil {
-				return false, err
-			}
-			defer os.RemoveAll(dir)
-			if err := os.WriteFile(filepath.Join(dir, "script"), script, 0o755); err != nil {
-				return false, err
-			}
-			cfg.Mounts = []sandbox.Mount{{Source: dir, Target: "/dev/pipes", ReadOnly: true}}
-			cfg.Args = []string{"/dev/pipes/script"}
-		}
-		var buf bytes.Buffer
-		out := b.out
-		if b.o.Quiet {
-			out = &buf
-		}
-		cfg.Stdout, cfg.Stderr = out, out
-		before := mountpointsPresent(root)
-		code, err := b.o.Run(b.ctx, cfg)
-		removeMountpoints(root, before)
-		if b.ctx.Err() != nil {
-			return false, ErrInterrupted
-		}
-		if err != nil {
-			return false, b.errAt(loc, fmt.Sprintf("%s: %v", oneLine(text), err))
-		}
-		if code != 0 {
-			if b.o.Quiet {
-				io.Copy(os.Stderr, &buf)
-			}
-			return false, b.errAt(loc, fmt.Sprintf("%s: the command failed with exit code %d", oneLine(text), code))
-		}
-		return false, nil
-	})
-}
-
-// sandboxStubs are what the sandbox creates in a root filesystem to
-// mount on; a RUN step's layer must not keep them when the image lacked
-// them.
-var sandboxStubs = []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/pipes", "/proc", "/sys", "/dev", "/etc"}
-
-func mountpointsPresent(root string) map[string]bool {
-	have := map[string]bool{}
-	for _, p := range sandboxStubs {
-		if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
-			have[p] = true
-		}
-	}
-	return have
-}
-
-// removeMountpoints removes the stubs that were not there before, if
-// they are still empty.
-func removeMountpoints(root string, before map[string]bool) {
-	for _, p := range sandboxStubs {
-		if before[p] {
-			continue
-		}
-		full := filepath.Join(root, p)
-		st, err := os.Lstat(full)
-		if err != nil {
-			continue
-		}
-		if st.Mode().IsRegular() && st.Size() == 0 || st.IsDir() {
-			os.Remove(full) // a directory goes only if empty
-		}
-	}
-}
-
-// jsonString is for cache keys of structured values.
-func jsonString(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

@@ -9,6 +9,27 @@
 // instructions in order, one state per stage (top layer, image config,
 // cache key), and builds only the stages the target needs.
 //
+// # Phases
+//
+// Build reads as the list of its phases, each a function of its own:
+//
+//	checkOptions   --network and the tags (normaliseTags)
+//	newBuilder     where steps, layers and the cache go
+//	load           read, parse and lint the Dockerfile; global ARGs; .dockerignore
+//	target         --target's stage (a name or a number), else the last
+//	LockBuild      a build in progress keeps the cache's layers from pruning
+//	buildTarget    count the steps, then build the target and the stages it needs
+//	finalWarnings  owners that could not be set, build arguments no ARG used
+//	CommitImage    the image, from finalConfig, tagged
+//
+// A stage (buildStage) is FROM (baseName, fromState), the base image's
+// ONBUILD triggers, then its instructions; dispatch runs one: RUN, COPY,
+// ADD and WORKDIR change files (fsStep: from the cache, or on a work
+// layer), ARG declares variables (declareArgs), the others change only
+// the config (configure). The store is reached through two small
+// interfaces, layerStore and imageStore, which the unit tests fake with
+// plain directories: they build Dockerfiles without a user namespace.
+//
 // # Steps and layers
 //
 // Build runs inside kist's user namespace with the image store open (see
