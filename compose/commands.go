@@ -67,15 +67,7 @@ func Run(ctx context.Context, p *types.Project, o RunOptions) (int, error) {
 	if err != nil {
 		return 125, err
 	}
-	if !o.NoDeps && len(s.DependsOn) > 0 {
-		up := o.Up
-		up.Services = slices.Sorted(maps.Keys(s.DependsOn))
-		if err := Up(ctx, p, up); err != nil {
-			return 125, err
-		}
-	} else if err := ensureNetworks(p, o.Up.Out); err != nil {
-		return 125, err
-	} else if err := ensureVolumes(p, o.Up.Out); err != nil {
+	if err := runDependencies(ctx, p, &s, o); err != nil {
 		return 125, err
 	}
 	if s.Build != nil && kist.imageID(ctx, imageName(p, &s)) == "" {
@@ -83,6 +75,39 @@ func Run(ctx context.Context, p *types.Project, o RunOptions) (int, error) {
 			return 125, err
 		}
 	}
+	ro, err := oneoffOptions(p, oneoffService(p, s, o), o)
+	if err != nil {
+		return 125, err
+	}
+	rec, code, err := kist.run(ctx, ro)
+	if err != nil {
+		return code, err
+	}
+	if o.Detach {
+		fmt.Fprintln(o.Stdout, rec.Name)
+	}
+	return code, nil
+}
+
+// runDependencies starts what service s depends on (unless NoDeps), or
+// else makes the project's networks and volumes.
+func runDependencies(ctx context.Context, p *types.Project, s *types.ServiceConfig, o RunOptions) error {
+	if !o.NoDeps && len(s.DependsOn) > 0 {
+		up := o.Up
+		up.Services = slices.Sorted(maps.Keys(s.DependsOn))
+		return Up(ctx, p, up)
+	}
+	if err := ensureNetworks(p, o.Up.Out); err != nil {
+		return err
+	}
+	return ensureVolumes(p, o.Up.Out)
+}
+
+// oneoffService is service s as compose run changes it: the command,
+// entrypoint, user and working directory given, no ports (unless
+// ServicePorts), no restart, the terminal and input asked for, and its
+// name (o.Name, picked when empty: PROJECT-SERVICE-run-RANDOM).
+func oneoffService(p *types.Project, s types.ServiceConfig, o RunOptions) *types.ServiceConfig {
 	if len(o.Command) > 0 {
 		s.Command = o.Command
 	}
@@ -107,9 +132,16 @@ func Run(ctx context.Context, p *types.Project, o RunOptions) (int, error) {
 		o.Name = p.Name + "-" + s.Name + "-run-" + hex.EncodeToString(b)
 	}
 	s.ContainerName = o.Name
-	ro, err := runOptions(p, &s, 1, configHash(&s))
+	return &s
+}
+
+// oneoffOptions are the run of one-off service s: labelled oneoff
+// without a replica number, the environment given on top of the
+// service's, detached or on o's streams, removed after with --rm.
+func oneoffOptions(p *types.Project, s *types.ServiceConfig, o RunOptions) (*container.RunOptions, error) {
+	ro, err := runOptions(p, s, 1, configHash(s))
 	if err != nil {
-		return 125, err
+		return nil, err
 	}
 	ro.Labels[LabelOneoff] = "True"
 	delete(ro.Labels, LabelNumber)
@@ -118,14 +150,7 @@ func Run(ctx context.Context, p *types.Project, o RunOptions) (int, error) {
 	if !o.Detach {
 		ro.Config.Stdin, ro.Config.Stdout, ro.Config.Stderr = o.Stdin, o.Stdout, o.Stderr
 	}
-	rec, code, err := container.Run(ctx, ro)
-	if err != nil {
-		return code, err
-	}
-	if o.Detach {
-		fmt.Fprintln(o.Stdout, rec.Name)
-	}
-	return code, nil
+	return ro, nil
 }
 
 // RemoveOptions are compose rm's.
@@ -160,7 +185,7 @@ func Remove(ctx context.Context, p *types.Project, o RemoveOptions) error {
 			if !o.Stop {
 				continue
 			}
-			r.Stop(rd, -1)
+			kist.stop(r, rd, -1)
 			fmt.Fprintf(o.Out, " Container %s  Stopped\n", r.Name)
 		}
 		ids, names = append(ids, r.ID), append(names, r.Name)
@@ -263,7 +288,7 @@ func Stop(p *types.Project, services []string, timeout time.Duration, out io.Wri
 		if !r.State(rd).Active() {
 			return "", nil
 		}
-		return "Stopped", r.Stop(rd, timeout)
+		return "Stopped", kist.stop(r, rd, timeout)
 	})
 }
 
@@ -276,7 +301,7 @@ func Start(p *types.Project, services []string, out io.Writer) error {
 // named).
 func Restart(p *types.Project, services []string, timeout time.Duration, out io.Writer) error {
 	return eachContainer(p, services, out, func(r *container.Record, rd string) (string, error) {
-		if err := r.Stop(rd, timeout); err != nil {
+		if err := kist.stop(r, rd, timeout); err != nil {
 			return "", err
 		}
 		return startOne(r, rd)
@@ -287,7 +312,7 @@ func startOne(r *container.Record, rd string) (string, error) {
 	if r.State(rd).Active() {
 		return "", nil
 	}
-	return "Started", r.Start()
+	return "Started", kist.start(r)
 }
 
 // eachContainer applies fn to the project's containers (of services, if

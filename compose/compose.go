@@ -32,8 +32,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -203,4 +206,50 @@ func Check(p *types.Project) error {
 		}
 	}
 	return nil
+}
+
+// warnUnsupported names the service keys kist does not apply yet, so
+// nothing is ignored silently.
+func warnUnsupported(p *types.Project, w io.Writer) {
+	if w == nil {
+		return
+	}
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		var keys []string
+		add := func(set bool, key string) {
+			if set {
+				keys = append(keys, key)
+			}
+		}
+		add(s.HealthCheck != nil && s.HealthCheck.StartInterval != nil, "healthcheck.start_interval")
+		// init: kist's containers always have an init as pid 1 (it
+		// reaps orphans and passes signals on), so init: true is what
+		// they do anyway, and init: false changes nothing visible.
+		add(len(s.CapAdd) > 0, "cap_add")
+		add(len(s.CapDrop) > 0, "cap_drop")
+		add(s.Privileged, "privileged")
+		add(len(s.Devices) > 0, "devices")
+		add(len(s.ExtraHosts) > 0, "extra_hosts")
+		add(len(s.DNS) > 0, "dns")
+		add(len(s.Secrets) > 0, "secrets")
+		add(len(s.Configs) > 0, "configs")
+		for _, key := range slices.Sorted(maps.Keys(s.Networks)) {
+			if c := s.Networks[key]; c != nil {
+				at := "networks." + key + "."
+				add(c.Ipv4Address != "", at+"ipv4_address")
+				add(c.Ipv6Address != "", at+"ipv6_address")
+				add(len(c.LinkLocalIPs) > 0, at+"link_local_ips")
+				add(c.MacAddress != "", at+"mac_address")
+				add(len(c.DriverOpts) > 0, at+"driver_opts")
+				add(c.InterfaceName != "", at+"interface_name")
+			}
+		}
+		add(s.Deploy != nil && s.Deploy.Resources.Limits != nil, "deploy.resources")
+		add(s.MemLimit != 0, "mem_limit")
+		add(s.CPUS != 0, "cpus")
+		if len(keys) > 0 {
+			fmt.Fprintf(w, "kist: warning: service %s: kist does not apply %s yet\n", name, strings.Join(keys, ", "))
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"kist/build"
 	"kist/container"
@@ -11,10 +12,19 @@ import (
 )
 
 // engine is what compose asks of kist's image store, containers and
-// volumes. The store works inside the user's namespace, so each of these
-// runs as a step there (package internal/userns). Unit tests replace it
-// (engine_test.go).
+// volumes: everything that changes them goes through it (reading
+// containers' records and states does not: those are files). The store
+// works inside the user's namespace, so its parts run as steps there
+// (package internal/userns). Unit tests replace it with a fake that
+// notes what it was asked (fakeEngine in engine_test.go).
 type engine interface {
+	// run creates a container and starts it (container.Run).
+	run(ctx context.Context, o *container.RunOptions) (*container.Record, int, error)
+	// start starts a stopped container again, detached.
+	start(r *container.Record) error
+	// stop stops a container that runs: its stop signal, then SIGKILL
+	// after timeout (negative: the container's own).
+	stop(r *container.Record, rd string, timeout time.Duration) error
 	// build builds an image: the step lines and the result on o.Out,
 	// warnings on warn.
 	build(ctx context.Context, o *build.Options, warn io.Writer) error
@@ -37,6 +47,16 @@ type engine interface {
 var kist engine = kistEngine{}
 
 type kistEngine struct{}
+
+func (kistEngine) run(ctx context.Context, o *container.RunOptions) (*container.Record, int, error) {
+	return container.Run(ctx, o)
+}
+
+func (kistEngine) start(r *container.Record) error { return r.Start() }
+
+func (kistEngine) stop(r *container.Record, rd string, timeout time.Duration) error {
+	return r.Stop(rd, timeout)
+}
 
 func (kistEngine) build(ctx context.Context, o *build.Options, warn io.Writer) error {
 	res, err := build.Image(ctx, o, warn)

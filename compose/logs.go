@@ -169,7 +169,7 @@ func Attach(ctx context.Context, p *types.Project, o AttachOptions) (int, error)
 		for _, r := range recs {
 			if r.State(rd).Active() {
 				wg.Go(func() {
-					r.Stop(rd, o.StopTimeout)
+					kist.stop(r, rd, o.StopTimeout)
 					fmt.Fprintf(o.Progress, " Container %s  Stopped\n", r.Name)
 				})
 			}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -102,13 +104,16 @@ type starting struct {
 	saved  bool
 	// volumes are the named volumes it mounts.
 	volumes []string
+	// removeLayer removes the container's layer from the store
+	// (storeRemoveLayer; tests observe it instead).
+	removeLayer func(ctx context.Context, id string)
 }
 
 // reserve picks the container's id and takes its run lock: the
 // container counts as running before it exists, so kist rm can never
 // take its layer away under it.
 func reserve(o *RunOptions) (*starting, error) {
-	s := &starting{o: o, cfg: o.Config, id: sandbox.NewID()}
+	s := &starting{o: o, cfg: o.Config, id: sandbox.NewID(), removeLayer: storeRemoveLayer}
 	var err error
 	if s.runDir, err = dirs.Runtime(); err != nil {
 		return nil, err
@@ -190,6 +195,7 @@ func (s *starting) record(ctx context.Context) error {
 	for _, pub := range cfg.Published {
 		s.rec.Ports = append(s.rec.Ports, pub.PortMap)
 	}
+	s.rec.Exposed = slices.Sorted(maps.Keys(s.prep.Config.ExposedPorts))
 	if o.Remove && !o.Detach {
 		return nil
 	}
@@ -209,7 +215,7 @@ func (s *starting) undo(ctx context.Context) {
 	sandbox.ClosePublished(s.cfg.Published)
 	s.release()
 	if s.prep.Root != nil {
-		removeLayer(ctx, s.prep.Root.ID)
+		s.removeLayer(ctx, s.prep.Root.ID)
 	}
 	if s.saved {
 		s.rec.RemoveFiles()
@@ -266,9 +272,9 @@ func (s *starting) runKept(ctx context.Context) (*Record, int, error) {
 	return rec, code, err
 }
 
-// removeLayer removes a container's writable layer from the store
+// storeRemoveLayer removes a container's writable layer from the store
 // (a --rm container, or a half-made one), saying so when it cannot.
-func removeLayer(ctx context.Context, id string) {
+func storeRemoveLayer(ctx context.Context, id string) {
 	if _, err := removeLayerStep.Call(ctx, id, userns.Stdio{}); err != nil {
 		fmt.Fprintf(os.Stderr, "kist: removing container %s failed (%v); kist rm %s or kist system reset clears it\n", id[:12], err, id[:12])
 	}
