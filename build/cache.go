@@ -2,14 +2,10 @@ package build
 
 import (
 	"encoding/json"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"kist/image"
 	"kist/internal/dirs"
 )
 
@@ -27,40 +23,6 @@ type record struct {
 
 // DefaultCacheDir is where the cache's records are: dirs.BuildCache().
 func DefaultCacheDir() string { return dirs.BuildCache() }
-
-// PruneRecords removes the records (in dir; "" for DefaultCacheDir) whose
-// layer the store no longer has, and returns how many it removed.
-func PruneRecords(st *image.Store, dir string) (int, error) {
-	if dir == "" {
-		dir = DefaultCacheDir()
-	}
-	c := &cache{dir: dir}
-	n := 0
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(p, ".json") {
-			return nil
-		}
-		r := c.get(strings.TrimSuffix(filepath.Base(p), ".json"))
-		if r == nil || !r.Empty {
-			if r != nil {
-				if _, err := st.LayerParent(r.Layer); err == nil {
-					return nil
-				}
-			}
-			if err := os.Remove(p); err == nil {
-				n++
-			}
-		}
-		return nil
-	})
-	return n, err
-}
 
 func (c *cache) path(key string) string { return filepath.Join(c.dir, key[:2], key+".json") }
 

@@ -7,6 +7,7 @@ import (
 
 	"kist/internal/dirs"
 	"kist/internal/userns"
+	"kist/network"
 	"kist/volume"
 )
 
@@ -80,28 +81,29 @@ func RemoveVolumes(ctx context.Context, names ...string) error {
 	return volume.Remove(ctx, names...)
 }
 
-// PruneVolumes removes the volumes no container uses and returns their
-// names.
-func PruneVolumes(ctx context.Context) ([]string, error) {
-	vols, err := volume.List()
+// RemoveNetwork removes network ref (a name or id), refusing one a
+// container (running or not) is on, and the built-in ones.
+func RemoveNetwork(ref string) error {
+	n, err := network.Find(ref)
 	if err != nil {
-		return nil, err
-	}
-	var unused []string
-	for _, v := range vols {
-		users, err := VolumeUsers(v.Name)
-		if err != nil {
-			return nil, err
+		if network.Special(ref) {
+			return fmt.Errorf("network %s is built in and cannot be removed", ref)
 		}
-		if len(users) == 0 {
-			unused = append(unused, v.Name)
+		return err
+	}
+	recs, err := List()
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.OnNetwork(n.Name) {
+			name := r.refName()
+			return fmt.Errorf("network %s is in use by container %s: kist rm -f %s first", n.Name, name, name)
 		}
 	}
-	if len(unused) == 0 {
-		return nil, nil
+	rd, err := dirs.Runtime()
+	if err != nil {
+		return err
 	}
-	if err := volume.Remove(ctx, unused...); err != nil {
-		return nil, err
-	}
-	return unused, nil
+	return network.Remove(n.Name, rd)
 }

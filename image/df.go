@@ -36,30 +36,6 @@ func (s *Store) DiskUsage() (*Usage, error) {
 	return u, nil
 }
 
-// PruneImages removes images without names that no container uses and
-// returns their ids.
-func (s *Store) PruneImages() ([]string, error) {
-	imgs, ctrs, err := s.imagesAndContainers()
-	if err != nil {
-		return nil, err
-	}
-	used := map[string]bool{}
-	for _, c := range ctrs {
-		used[c.ImageID] = true
-	}
-	var removed []string
-	for _, img := range imgs {
-		if len(img.Names) > 0 || used[img.ID] {
-			continue
-		}
-		if _, err := s.s.DeleteImage(img.ID, true); err != nil {
-			return removed, err
-		}
-		removed = append(removed, img.ID)
-	}
-	return removed, nil
-}
-
 func (s *Store) imagesAndContainers() ([]storage.Image, []storage.Container, error) {
 	imgs, err := s.s.Images()
 	if err != nil {

@@ -16,7 +16,8 @@ type Summary struct {
 	Repository string // familiar repository (python, 127.0.0.1:5000/demo1), "<none>" if unnamed
 	Tag        string
 	Created    time.Time
-	Size       int64 // the image's layers, shared ones included
+	Size       int64  // the image's layers, shared ones included
+	Digest     string // the manifest's digest it was pulled or loaded with ("" if none)
 }
 
 // List returns one Summary per name of every image (and one for an image
@@ -29,7 +30,7 @@ func (s *Store) List() ([]Summary, error) {
 	var out []Summary
 	for _, img := range imgs {
 		size, _ := s.s.ImageSize(img.ID)
-		base := Summary{ID: img.ID, Repository: "<none>", Tag: "<none>", Created: img.Created, Size: size}
+		base := Summary{ID: img.ID, Repository: "<none>", Tag: "<none>", Created: img.Created, Size: size, Digest: img.Digest.String()}
 		if cfg, err := s.Config(img.ID); err == nil && !cfg.Created.IsZero() {
 			base.Created = cfg.Created.Time
 		}

@@ -1,7 +1,10 @@
 // Package system is what kist's "system" commands do with all of the
-// user's kist data at once: reset it (Reset). It stands on the packages
-// that own each kind (container, network, image through the user
-// namespace's steps) and on internal/dirs, which names their places.
+// user's kist data at once: reset it (Reset), or remove what nothing uses
+// (Prune, kist system prune). It stands on the packages that own each
+// kind (container, network, volume and image, the store's through the
+// user namespace's steps) and on internal/dirs, which names their places;
+// the build cache's prune (package build) is handed in, since the builder
+// sits beside system, not below it.
 package system
 
 import (

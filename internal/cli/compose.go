@@ -6,8 +6,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -37,9 +35,21 @@ services reach each other by name, named volumes, published ports.`,
 	load := func(cmd *cobra.Command) (*types.Project, error) {
 		return compose.Load(cmd.Context(), o)
 	}
+	for _, sub := range []func(loadFunc) *cobra.Command{
+		newComposeConfigCmd, newComposeBuildCmd, newComposeUpCmd, newComposeDownCmd, newComposePsCmd,
+		newComposeLogsCmd, newComposeStopCmd, newComposeStartCmd, newComposeRestartCmd,
+		newComposeExecCmd, newComposeRunCmd, newComposeRmCmd, newComposeTopCmd, newComposeImagesCmd,
+		newComposePullCmd, newComposePushCmd,
+	} {
+		cmd.AddCommand(sub(load))
+	}
+	return cmd
+}
+
+func newComposeConfigCmd(load loadFunc) *cobra.Command {
 	var format string
 	var check, services, volumes bool
-	config := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Check the compose file and print the normalised project",
 		Example: "  kist compose config\n  kist compose config -q   # only check: the exit status says whether the file is valid\n" +
@@ -81,11 +91,15 @@ services reach each other by name, named volumes, published ports.`,
 			return nil
 		},
 	}
-	config.Flags().StringVar(&format, "format", "yaml", "yaml or json")
-	config.Flags().BoolVarP(&check, "quiet", "q", false, "only check the file, print nothing")
-	config.Flags().BoolVar(&services, "services", false, "print the services' names, one a line")
-	config.Flags().BoolVar(&volumes, "volumes", false, "print the volumes' names, one a line")
-	build := &cobra.Command{
+	cmd.Flags().StringVar(&format, "format", "yaml", "yaml or json")
+	cmd.Flags().BoolVarP(&check, "quiet", "q", false, "only check the file, print nothing")
+	cmd.Flags().BoolVar(&services, "services", false, "print the services' names, one a line")
+	cmd.Flags().BoolVar(&volumes, "volumes", false, "print the volumes' names, one a line")
+	return cmd
+}
+
+func newComposeBuildCmd(load loadFunc) *cobra.Command {
+	return &cobra.Command{
 		Use:   "build [SERVICE...]",
 		Short: "Build the images of services with a build section",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -112,10 +126,12 @@ services reach each other by name, named volumes, published ports.`,
 			return nil
 		},
 	}
-	upCmd := newComposeUpCmd(load)
+}
+
+func newComposeDownCmd(load loadFunc) *cobra.Command {
 	var down compose.DownOptions
 	var secs int
-	downCmd := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "down [OPTIONS]",
 		Short: "Stop and remove the project's containers and networks",
 		Args:  cobra.NoArgs,
@@ -128,47 +144,17 @@ services reach each other by name, named volumes, published ports.`,
 			return compose.Down(cmd.Context(), p, down)
 		},
 	}
-	downCmd.Flags().BoolVarP(&down.Volumes, "volumes", "v", false, "remove the project's named volumes too")
-	downCmd.Flags().StringVar(&down.Images, "rmi", "", "remove images too: all (every service's), local (those built without an image: name)")
-	downCmd.Flags().BoolVar(&down.RemoveOrphans, "remove-orphans", false, "also remove containers of services the compose file no longer has")
-	downCmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait for each container to stop before killing it (default: its stop_grace_period, else 10)")
-	var all, quiet bool
-	ps := &cobra.Command{
-		Use:   "ps [OPTIONS]",
-		Short: "List the project's containers",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, recs, rd, err := loadContainers(cmd, load)
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
-			if !quiet {
-				fmt.Fprintln(w, "NAME\tIMAGE\tSERVICE\tSTATUS\tPORTS")
-			}
-			for _, r := range recs {
-				st := r.State(rd)
-				if !all && !st.Active() {
-					continue
-				}
-				if quiet {
-					fmt.Fprintln(w, r.ID)
-					continue
-				}
-				var ports []string
-				for _, pm := range r.Ports {
-					ports = append(ports, pm.String())
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Image, r.Labels[compose.LabelService], statusText(st), strings.Join(ports, ", "))
-			}
-			return w.Flush()
-		},
-	}
-	ps.Flags().BoolVarP(&all, "all", "a", false, "also stopped containers")
-	ps.Flags().BoolVarP(&quiet, "quiet", "q", false, "print container ids only")
+	cmd.Flags().BoolVarP(&down.Volumes, "volumes", "v", false, "remove the project's named volumes too")
+	cmd.Flags().StringVar(&down.Images, "rmi", "", "remove images too: all (every service's), local (those built without an image: name)")
+	cmd.Flags().BoolVar(&down.RemoveOrphans, "remove-orphans", false, "also remove containers of services the compose file no longer has")
+	cmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait for each container to stop before killing it (default: its stop_grace_period, else 10)")
+	return cmd
+}
+
+func newComposeLogsCmd(load loadFunc) *cobra.Command {
 	var lo compose.LogsOptions
 	var noColor bool
-	logs := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "logs [OPTIONS] [SERVICE...]",
 		Short: "Show the output of the project's containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -185,56 +171,73 @@ services reach each other by name, named volumes, published ports.`,
 			return compose.Logs(cmd.Context(), p, lo)
 		},
 	}
-	logs.Flags().BoolVarP(&lo.Follow, "follow", "f", false, "keep following")
-	logs.Flags().IntVarP(&lo.Tail, "tail", "n", -1, "only the last N lines of each container")
-	logs.Flags().BoolVarP(&lo.Timestamps, "timestamps", "t", false, "show when each line was printed")
-	logs.Flags().BoolVar(&noColor, "no-color", false, "do not colour the containers' names")
-	logs.Flags().BoolVar(&lo.NoPrefix, "no-log-prefix", false, "print the lines without the containers' names")
-	var stopSecs int
-	each := func(use, short string, fn func(p *types.Project, services []string, out io.Writer) error) *cobra.Command {
-		return &cobra.Command{
-			Use:   use + " [SERVICE...]",
-			Short: short,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				p, err := load(cmd)
-				if err != nil {
-					return err
-				}
-				return fn(p, args, cmd.ErrOrStderr())
-			},
-		}
-	}
-	stopCmd := each("stop", "Stop the project's containers (they stay, with their files)", func(p *types.Project, svcs []string, out io.Writer) error {
-		return compose.Stop(p, svcs, time.Duration(stopSecs)*time.Second, out)
-	})
-	stopCmd.Flags().IntVarP(&stopSecs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
-	startCmd := each("start", "Start the project's stopped containers again", func(p *types.Project, svcs []string, out io.Writer) error {
-		return compose.Start(p, svcs, out)
-	})
-	restartCmd := each("restart", "Stop and start the project's containers", func(p *types.Project, svcs []string, out io.Writer) error {
-		return compose.Restart(p, svcs, time.Duration(stopSecs)*time.Second, out)
-	})
-	restartCmd.Flags().IntVarP(&stopSecs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
-	cmd.AddCommand(config, build, upCmd, downCmd, ps, logs, stopCmd, startCmd, restartCmd,
-		newComposeExecCmd(load), newComposeRunCmd(load), newComposeRmCmd(load), newComposeTopCmd(load), newComposeImagesCmd(load))
-	for _, c := range []struct {
-		use, short string
-		fn         func(ctx context.Context, p *types.Project, services []string, out io.Writer) error
-	}{
-		{"pull", "Pull the images of services that do not build theirs", compose.Pull},
-		{"push", "Push the images of services that build theirs and name it (build: and image:)", compose.Push},
-	} {
-		cmd.AddCommand(&cobra.Command{
-			Use:   c.use + " [SERVICE...]",
-			Short: c.short,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				p, err := load(cmd)
-				if err != nil {
-					return err
-				}
-				return c.fn(cmd.Context(), p, args, cmd.ErrOrStderr())
-			},
-		})
-	}
+	cmd.Flags().BoolVarP(&lo.Follow, "follow", "f", false, "keep following")
+	cmd.Flags().IntVarP(&lo.Tail, "tail", "n", -1, "only the last N lines of each container")
+	cmd.Flags().BoolVarP(&lo.Timestamps, "timestamps", "t", false, "show when each line was printed")
+	cmd.Flags().BoolVar(&noColor, "no-color", false, "do not colour the containers' names")
+	cmd.Flags().BoolVar(&lo.NoPrefix, "no-log-prefix", false, "print the lines without the containers' names")
 	return cmd
+}
+
+// composeServicesCmd is a compose subcommand that acts on the project's
+// containers of the services named (all without), saying what it did on
+// standard error.
+func composeServicesCmd(load loadFunc, use, short string, fn func(p *types.Project, services []string, out io.Writer) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " [SERVICE...]",
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := load(cmd)
+			if err != nil {
+				return err
+			}
+			return fn(p, args, cmd.ErrOrStderr())
+		},
+	}
+}
+
+func newComposeStopCmd(load loadFunc) *cobra.Command {
+	var secs int
+	cmd := composeServicesCmd(load, "stop", "Stop the project's containers (they stay, with their files)", func(p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Stop(p, svcs, time.Duration(secs)*time.Second, out)
+	})
+	cmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
+	return cmd
+}
+
+func newComposeStartCmd(load loadFunc) *cobra.Command {
+	return composeServicesCmd(load, "start", "Start the project's stopped containers again", compose.Start)
+}
+
+func newComposeRestartCmd(load loadFunc) *cobra.Command {
+	var secs int
+	cmd := composeServicesCmd(load, "restart", "Stop and start the project's containers", func(p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Restart(p, svcs, time.Duration(secs)*time.Second, out)
+	})
+	cmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
+	return cmd
+}
+
+// composeRegistryCmd is compose pull or push: fn on the images of the
+// services named (all without), its progress on standard error.
+func composeRegistryCmd(load loadFunc, use, short string, fn func(ctx context.Context, p *types.Project, services []string, out io.Writer) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " [SERVICE...]",
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := load(cmd)
+			if err != nil {
+				return err
+			}
+			return fn(cmd.Context(), p, args, cmd.ErrOrStderr())
+		},
+	}
+}
+
+func newComposePullCmd(load loadFunc) *cobra.Command {
+	return composeRegistryCmd(load, "pull", "Pull the images of services that do not build theirs", compose.Pull)
+}
+
+func newComposePushCmd(load loadFunc) *cobra.Command {
+	return composeRegistryCmd(load, "push", "Push the images of services that build theirs and name it (build: and image:)", compose.Push)
 }

@@ -13,12 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"kist/container"
-	"kist/image"
 	"kist/internal/dirs"
 )
 
 func init() {
-	register(newPsCmd)
 	register(newLogsCmd)
 	register(newStopCmd)
 	register(newKillCmd)
@@ -117,57 +115,6 @@ func findContainer(ref string) (*container.Record, string, error) {
 	return r, rd, err
 }
 
-func newPsCmd() *cobra.Command {
-	var all, quiet bool
-	cmd := &cobra.Command{
-		Use:     "ps [OPTIONS]",
-		Short:   "List containers",
-		Example: "  kist ps\n  kist ps -a",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rd, err := dirs.Runtime()
-			if err != nil {
-				return err
-			}
-			list, err := container.List()
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
-			if !quiet {
-				fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES")
-			}
-			for _, r := range list {
-				st := r.State(rd)
-				if !all && !st.Active() {
-					continue
-				}
-				if quiet {
-					fmt.Fprintln(out, r.Short())
-					continue
-				}
-				name := r.Name
-				if name == "" {
-					name = "-"
-				}
-				var ports []string
-				if st.Status == container.Running {
-					for _, p := range r.Ports {
-						ports = append(ports, p.String())
-					}
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Short(), image.ShortName(r.Image), shortCommand(r.Command),
-					ago(r.Created), statusText(st), strings.Join(ports, ", "), name)
-			}
-			return w.Flush()
-		},
-	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "show all containers, not only running ones")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print container ids only")
-	return cmd
-}
-
 func shortCommand(args []string) string {
 	s := strings.Join(args, " ")
 	if len(s) > 30 {
@@ -191,6 +138,9 @@ func statusText(st container.State) string {
 	case container.Exited:
 		return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
 	case container.Dead:
+		if st.Error != "" {
+			return "Dead (damaged state file: kist inspect shows it)"
+		}
 		return "Dead (its supervisor was killed)"
 	case container.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s", st.ExitCode, ago(st.FinishedAt))
@@ -253,8 +203,18 @@ else SIGTERM), then SIGKILL if the container has not ended after -t seconds.`,
 			})
 		},
 	}
-	cmd.Flags().IntVarP(&secs, "time", "t", -1, "seconds to wait before killing the container (default: its stop timeout, 10 unless set)")
+	addStopTimeout(cmd, &secs)
 	return cmd
+}
+
+// addStopTimeout adds docker's -t/--timeout (seconds before SIGKILL) and
+// its old spelling --time, hidden, as docker keeps it.
+func addStopTimeout(cmd *cobra.Command, secs *int) {
+	f := cmd.Flags()
+	f.IntVarP(secs, "timeout", "t", -1, "seconds to wait before killing the container (default: its stop timeout, 10 unless set)")
+	f.IntVar(secs, "time", -1, "the old name of --timeout")
+	f.MarkDeprecated("time", "use --timeout")
+	f.MarkHidden("time")
 }
 
 // refName is how a container is named back to the user.
@@ -350,6 +310,6 @@ func newRestartCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().IntVarP(&secs, "time", "t", -1, "seconds to wait before killing the container (default: its stop timeout, 10 unless set)")
+	addStopTimeout(cmd, &secs)
 	return cmd
 }

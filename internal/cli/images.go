@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
-	"strings"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,70 +14,111 @@ import (
 func init() { register(newImagesCmd); register(newRmiCmd) }
 
 func newImagesCmd() *cobra.Command {
-	var quiet bool
+	var o image.ListOptions
+	var quiet, noTrunc, digests bool
+	lf := listFormat{Headers: imageHeaders}
 	cmd := &cobra.Command{
-		Use:     "images [OPTIONS] [REPOSITORY[:TAG]]",
-		Short:   "List the images in kist's store",
-		Example: "  kist images\n  kist images -q\n  kist images python",
-		Args:    cobra.MaximumNArgs(1),
+		Use:   "images [OPTIONS] [REPOSITORY[:TAG]]",
+		Short: "List the images in kist's store",
+		Long: `List the images in kist's store, a line per name. --filter takes docker's
+keys: dangling, label, reference, before and since.`,
+		Example: "  kist images\n  kist images -q\n  kist images python\n  kist images -f dangling=true\n" +
+			"  kist images --format '{{.Repository}}:{{.Tag}} {{.Size}}'",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Name = args[0]
+			}
+			lf.Table = imagesTable
+			if digests {
+				lf.Table = imagesDigestsTable
+			}
+			if quiet {
+				lf.Quiet = "{{.ID}}"
+			}
 			return withStore(cmd, func(st *image.Store) error {
-				if err := st.EnsureToolbox(); err != nil {
-					return err
-				}
-				list, err := st.List()
+				list, err := st.Select(o)
 				if err != nil {
 					return err
 				}
-				if len(args) == 1 {
-					if list, err = filterImages(list, args[0]); err != nil {
-						return err
-					}
+				rows := make([]imageRow, len(list))
+				for i, s := range list {
+					rows[i] = imageRow{s, !noTrunc}
 				}
-				if quiet {
-					for _, s := range list {
-						fmt.Fprintln(cmd.OutOrStdout(), s.ID[:12])
-					}
-					return nil
-				}
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
-				fmt.Fprintln(w, "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE")
-				for _, s := range list {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Repository, s.Tag, s.ID[:12], ago(s.Created), image.SizeString(s.Size))
-				}
-				if err := w.Flush(); err != nil {
+				if err := printRows(cmd.OutOrStdout(), lf, rows); err != nil || !lf.own() || quiet {
 					return err
 				}
-				u, err := st.DiskUsage()
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "\n%d images use %s on disk (layers they share counted once)\n", u.Images, image.SizeString(u.ImagesSize))
-				return nil
+				return printDiskUsage(cmd.OutOrStdout(), st)
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print image ids only")
+	f := cmd.Flags()
+	f.BoolVarP(&quiet, "quiet", "q", false, "print image ids only")
+	f.BoolVarP(&o.All, "all", "a", false, "also show intermediate images (unnamed ones that other images are built on)")
+	f.StringArrayVarP(&o.Filters, "filter", "f", nil, "show only images that match KEY=VALUE (dangling=true, label=KEY[=VALUE], reference=PATTERN, before=IMAGE, since=IMAGE)")
+	f.StringVar(&lf.Format, "format", "", "print with a Go template ({{.Repository}}, {{.Tag}}, {{.ID}}, ...), 'table TEMPLATE' or json")
+	f.BoolVar(&digests, "digests", false, "show the images' digests")
+	f.BoolVar(&noTrunc, "no-trunc", false, "show whole image ids")
 	return cmd
 }
 
-// filterImages keeps the images named like REPOSITORY[:TAG], as docker
-// images does.
-func filterImages(list []image.Summary, arg string) ([]image.Summary, error) {
-	ref, err := image.ParseReference(arg)
+// printDiskUsage is the line under kist images' own table.
+func printDiskUsage(w io.Writer, st *image.Store) error {
+	u, err := st.DiskUsage()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	want, wantTag := image.SplitName(image.FamiliarName(ref))
-	hasTag := strings.Contains(arg[strings.LastIndexByte(arg, '/')+1:], ":")
-	var out []image.Summary
-	for _, s := range list {
-		if s.Repository == want && (!hasTag || s.Tag == wantTag) {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	_, err = fmt.Fprintf(w, "\n%d images use %s on disk (layers they share counted once)\n", u.Images, image.SizeString(u.ImagesSize))
+	return err
 }
+
+// kist images' own tables, docker's.
+const (
+	imagesTable        = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+	imagesDigestsTable = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+)
+
+// imageHeaders are kist images' column headers, docker's.
+var imageHeaders = map[string]string{
+	"ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
+	"CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE",
+}
+
+// imageRow is an image as kist images' templates see it: docker's
+// fields.
+type imageRow struct {
+	s     image.Summary
+	trunc bool // 12-digit ids (no --no-trunc)
+}
+
+// MarshalJSON is the row as --format json prints it.
+func (r imageRow) MarshalJSON() ([]byte, error) { return marshalRow(r) }
+
+// ID is the image's id: 12 digits, or sha256:ID with --no-trunc.
+func (r imageRow) ID() string {
+	if r.trunc {
+		return r.s.ID[:min(12, len(r.s.ID))]
+	}
+	return "sha256:" + r.s.ID
+}
+
+// Repository is the name's repository (<none> for an image without).
+func (r imageRow) Repository() string { return r.s.Repository }
+
+// Tag is the name's tag.
+func (r imageRow) Tag() string { return r.s.Tag }
+
+// Digest is the manifest's digest (<none> if it has none).
+func (r imageRow) Digest() string { return cmp.Or(r.s.Digest, "<none>") }
+
+// CreatedSince is how long ago the image was made.
+func (r imageRow) CreatedSince() string { return ago(r.s.Created) }
+
+// CreatedAt is when the image was made.
+func (r imageRow) CreatedAt() string { return timeString(r.s.Created) }
+
+// Size is what its layers take.
+func (r imageRow) Size() string { return image.SizeString(r.s.Size) }
 
 func newRmiCmd() *cobra.Command {
 	return &cobra.Command{

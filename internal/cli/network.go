@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -49,35 +48,7 @@ func newNetworkCmd() *cobra.Command {
 	create.Flags().BoolVar(&o.Internal, "internal", false, "no way out: containers reach each other only")
 	create.Flags().StringArrayVar(&labels, "label", nil, "set a label KEY=VALUE")
 	create.Flags().StringVarP(&driver, "driver", "d", "", "driver (only bridge)")
-	var quiet bool
-	ls := &cobra.Command{
-		Use:     "ls",
-		Aliases: []string{"list"},
-		Short:   "List networks",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			nets, err := network.List()
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
-			if !quiet {
-				fmt.Fprintln(w, "NETWORK ID\tNAME\tDRIVER\tSUBNET")
-			}
-			for _, n := range nets {
-				if quiet {
-					fmt.Fprintln(w, n.ID[:12])
-				} else {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.ID[:12], n.Name, n.Driver, n.Subnet)
-				}
-			}
-			if !quiet {
-				fmt.Fprintf(w, "%s\thost\thost\t\n%s\tnone\tnull\t\n", strings.Repeat("-", 12), strings.Repeat("-", 12))
-			}
-			return w.Flush()
-		},
-	}
-	ls.Flags().BoolVarP(&quiet, "quiet", "q", false, "print network ids only")
+	ls := newNetworkLsCmd()
 	inspect := &cobra.Command{
 		Use:   "inspect NETWORK [NETWORK...]",
 		Short: "Show networks' details and their running containers as JSON",
@@ -112,7 +83,7 @@ func newNetworkCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var failed bool
 			for _, a := range args {
-				if err := removeNetwork(a); err != nil {
+				if err := container.RemoveNetwork(a); err != nil {
 					fmt.Fprintf(os.Stderr, "kist: %v\n", err)
 					failed = true
 					continue
@@ -125,60 +96,8 @@ func newNetworkCmd() *cobra.Command {
 			return nil
 		},
 	}
-	var force bool
-	prune := &cobra.Command{
-		Use:   "prune",
-		Short: "Remove every network no container uses",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			nets, err := network.List()
-			if err != nil {
-				return err
-			}
-			for _, n := range nets {
-				if n.Name == network.Default {
-					continue
-				}
-				if removeNetwork(n.Name) == nil {
-					fmt.Fprintln(cmd.OutOrStdout(), "Deleted network:", n.Name)
-				}
-			}
-			return nil
-		},
-	}
-	prune.Flags().BoolVarP(&force, "force", "f", false, "do not ask (kist never asks)")
-	cmd.AddCommand(create, ls, inspect, rm, prune)
+	cmd.AddCommand(create, ls, inspect, rm, newNetworkPruneCmd())
 	return cmd
-}
-
-// removeNetwork removes a network unless a container (running or not)
-// is attached to it, as docker refuses too.
-func removeNetwork(ref string) error {
-	n, err := network.Find(ref)
-	if err != nil {
-		if network.Special(ref) {
-			return fmt.Errorf("network %s is built in and cannot be removed", ref)
-		}
-		return err
-	}
-	recs, err := container.List()
-	if err != nil {
-		return err
-	}
-	for _, r := range recs {
-		if r.OnNetwork(n.Name) {
-			name := r.Name
-			if name == "" {
-				name = r.ID[:12]
-			}
-			return fmt.Errorf("network %s is in use by container %s: kist rm -f %s first", n.Name, name, name)
-		}
-	}
-	rd, err := dirs.Runtime()
-	if err != nil {
-		return err
-	}
-	return network.Remove(n.Name, rd)
 }
 
 // networkInspect is docker's network inspect shape.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"kist/build"
 	"kist/image"
 	"kist/internal/dirs"
 	"kist/system"
@@ -54,57 +53,12 @@ this can.`,
 			})
 		},
 	}
-	prune := &cobra.Command{
-		Use:     "prune",
-		Short:   "Remove images without a name that no container uses, and the build cache",
-		Example: "  kist system prune",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(cmd, func(st *image.Store) error {
-				removed, err := st.PruneImages()
-				for _, id := range removed {
-					fmt.Fprintf(cmd.OutOrStdout(), "Deleted: sha256:%s\n", id)
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Removed %d images\n", len(removed))
-				return pruneBuildCache(cmd, st)
-			})
-		},
-	}
-	cmd.AddCommand(reset, df, prune)
+	cmd.AddCommand(reset, df, newSystemPruneCmd())
 	return cmd
 }
 
 func newBuilderCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "builder", Short: "Manage kist build's cache"}
-	cmd.AddCommand(&cobra.Command{
-		Use:     "prune",
-		Short:   "Remove the build cache: layers no image uses",
-		Example: "  kist builder prune",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(cmd, func(st *image.Store) error { return pruneBuildCache(cmd, st) })
-		},
-	})
+	cmd.AddCommand(newBuilderPruneCmd())
 	return cmd
-}
-
-// pruneBuildCache removes the layers only the build cache uses (and
-// those killed builds left) and the cache's records of them.
-func pruneBuildCache(cmd *cobra.Command, st *image.Store) error {
-	n, size, busy, err := st.PruneBuildCache()
-	if err != nil {
-		return err
-	}
-	if busy {
-		fmt.Fprintln(cmd.OutOrStdout(), "A build is running, so the build cache was kept: prune again when it is done")
-		return nil
-	}
-	if _, err := build.PruneRecords(st, ""); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Removed %d build cache layers (%s)\n", n, image.SizeString(size))
-	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"text/template"
 
 	"github.com/spf13/cobra"
 
@@ -72,49 +71,26 @@ func newInspectCmd() *cobra.Command {
 
 // printTemplate prints each of objs through the Go template text, a
 // line each, as docker inspect -f: the template sees the JSON's fields
-// ({{.Id}}, {{.State.Status}}), with docker's functions json, join,
-// split, lower, upper and title.
+// ({{.Id}}, {{.State.Status}}), with docker's functions (templateFuncs).
 func printTemplate(w io.Writer, text string, objs []any) error {
-	t, err := template.New("format").Funcs(template.FuncMap{
-		"json": func(v any) (string, error) {
-			b, err := json.Marshal(v)
-			return string(b), err
-		},
-		"join":  strings.Join,
-		"split": strings.Split,
-		"lower": strings.ToLower,
-		"upper": strings.ToUpper,
-		"title": func(s string) string {
-			if s == "" {
-				return s
-			}
-			return strings.ToUpper(s[:1]) + s[1:]
-		},
-	}).Parse(text)
+	t, err := parseTemplate(text)
 	if err != nil {
-		return fmt.Errorf("--format: %v", err)
+		return err
 	}
-	for _, o := range objs {
-		var v any // the JSON's own field names, as docker's templates see them
+	vals := make([]any, len(objs))
+	for i, o := range objs {
 		b, err := json.Marshal(o)
 		if err != nil {
 			return err
 		}
+		// the JSON's own field names, as docker's templates see them
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber() // sizes print as 123456789, not 1.23456789e+08
-		if err := dec.Decode(&v); err != nil {
-			return err
-		}
-		var buf bytes.Buffer
-		if err := t.Execute(&buf, v); err != nil {
-			return fmt.Errorf("--format: %v", err)
-		}
-		buf.WriteByte('\n')
-		if _, err := w.Write(buf.Bytes()); err != nil {
+		if err := dec.Decode(&vals[i]); err != nil {
 			return err
 		}
 	}
-	return nil
+	return executeEach(w, t, vals)
 }
 
 func newHistoryCmd() *cobra.Command {

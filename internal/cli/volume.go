@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -29,31 +28,7 @@ func newVolumeCmd() *cobra.Command {
 			return nil
 		},
 	}
-	var quiet bool
-	ls := &cobra.Command{
-		Use:   "ls",
-		Short: "List volumes",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			vols, err := volume.List()
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
-			if !quiet {
-				fmt.Fprintln(w, "DRIVER\tVOLUME NAME")
-			}
-			for _, v := range vols {
-				if quiet {
-					fmt.Fprintln(w, v.Name)
-				} else {
-					fmt.Fprintf(w, "%s\t%s\n", v.Driver, v.Name)
-				}
-			}
-			return w.Flush()
-		},
-	}
-	ls.Flags().BoolVarP(&quiet, "quiet", "q", false, "print volume names only")
+	ls := newVolumeLsCmd()
 	inspect := &cobra.Command{
 		Use:   "inspect VOLUME [VOLUME...]",
 		Short: "Show volumes' details as JSON",
@@ -88,22 +63,6 @@ func newVolumeCmd() *cobra.Command {
 			return nil
 		},
 	}
-	prune := &cobra.Command{
-		Use:   "prune",
-		Short: "Remove the volumes no container uses",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			removed, err := container.PruneVolumes(cmd.Context())
-			for _, v := range removed {
-				fmt.Fprintln(cmd.OutOrStdout(), v)
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Removed %d volumes\n", len(removed))
-			return nil
-		},
-	}
-	cmd.AddCommand(create, ls, inspect, rm, prune)
+	cmd.AddCommand(create, ls, inspect, rm, newVolumePruneCmd())
 	return cmd
 }

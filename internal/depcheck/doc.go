@@ -4,7 +4,7 @@
 // image store; kist doctor does not link gVisor). From the bottom:
 //
 //	sandbox/nsinit           syscall only (its own TestNoHeavyDependencies)
-//	internal/dirs, role, subid, signame
+//	internal/dirs, role, subid, signame, filters, prune
 //	                         the standard library (and nsinit's constants)
 //	network                  networks' records and their keepers' clients
 //	sandbox                  a container's parent side; golang.org/x/sys, x/term

@@ -33,6 +33,8 @@ var layers = []struct {
 }{
 	{"kist/internal/dirs", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/network", "kist/image", "golang.org/x/sys"})},
 	{"kist/internal/role", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/network", "kist/image", "kist/internal/dirs"})},
+	{"kist/internal/filters", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/internal/dirs", "kist/sandbox/nsinit"})},
+	{"kist/internal/prune", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/internal/dirs", "kist/sandbox/nsinit"})},
 	{"kist/internal/subid", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/internal/dirs"})},
 	{"kist/network", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/image", "kist/network/keeper", "github.com/miekg/dns"})},
 	{"kist/sandbox", join(storage, registry, gvisor, cobra, buildkit, compose, []string{"kist/image", "kist/container", "kist/network/keeper", "kist/internal/userns", "kist/internal/toolbox"})},
