@@ -2,7 +2,8 @@
 // the one place that names kist's directories, so that every package
 // finds the same ones and none has to import a bigger package (the image
 // store, say) just to learn a path. It imports only the standard library
-// and nsinit's constants, and stays that way (TestLeaf).
+// and nsinit's constants, and stays that way (internal/depcheck's
+// TestLayers).
 //
 // Two directories, per user:
 //

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -211,6 +212,21 @@ func TestWget(t *testing.T) {
 	check(t, runApplet(t, dir, "", "wget", "-q", srv.URL+"/"), "", "", 0)
 	check(t, runApplet(t, dir, "", "wget", "-qO", "named", srv.URL+"/a/b"), "", "", 0)
 	check(t, runApplet(t, dir, "", "wget", "-O-", srv.URL+"/o"), "body of /o", "", 0)
+	// a file that is no regular file (a fifo here, /dev/null in a
+	// container) is written to, not replaced
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() { b, _ := os.ReadFile(fifo); got <- string(b) }()
+	check(t, runApplet(t, dir, "", "wget", "-qO", "fifo", srv.URL+"/d"), "", "", 0)
+	if body := <-got; body != "body of /d" {
+		t.Errorf("read from the fifo: %q", body)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the fifo was replaced: %v, %v", st, err)
+	}
 	check(t, runApplet(t, dir, "", "wget", "-q", srv.URL+"/missing"), "", "", 1)
 	for name, want := range map[string]string{"file.txt": "body of /file.txt", "index.html": "body of /", "named": "body of /a/b", "missing": ""} {
 		if got := describeFile(filepath.Join(dir, name)); got != want {

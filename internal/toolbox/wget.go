@@ -115,8 +115,20 @@ func (p *proc) httpGet(rawURL string, fl flags) (*http.Response, error) {
 }
 
 // saveFile writes r to a temporary file next to path, renamed to path once
-// complete, so that a failed download leaves nothing behind.
+// complete, so that a failed download leaves nothing behind. A path that
+// is no regular file (/dev/null, a pipe) is written to directly.
 func saveFile(path string, r io.Reader) (int64, error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return 0, err
+		}
+		n, err := io.Copy(f, r)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return n, err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".part*")
 	if err != nil {
 		return 0, err
