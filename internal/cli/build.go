@@ -10,7 +10,7 @@ import (
 	"kist/build"
 )
 
-func init() { register(newBuildCmd) }
+func init() { register("build", newBuildCmd) }
 
 func newBuildCmd() *cobra.Command {
 	var o build.Options

@@ -14,7 +14,7 @@ import (
 	"kist/compose"
 )
 
-func init() { register(newComposeCmd) }
+func init() { register("compose", newComposeCmd) }
 
 func newComposeCmd() *cobra.Command {
 	var o compose.Options

@@ -17,14 +17,14 @@ import (
 )
 
 func init() {
-	register(newLogsCmd)
-	register(newStopCmd)
-	register(newKillCmd)
-	register(newWaitCmd)
-	register(newStartCmd)
-	register(newRestartCmd)
-	register(newPortCmd)
-	register(newTopCmd)
+	register("logs", newLogsCmd)
+	register("stop", newStopCmd)
+	register("kill", newKillCmd)
+	register("wait", newWaitCmd)
+	register("start", newStartCmd)
+	register("restart", newRestartCmd)
+	register("port", newPortCmd)
+	register("top", newTopCmd)
 }
 
 func newTopCmd() *cobra.Command {

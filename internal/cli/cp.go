@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newCpCmd) }
+func init() { register("cp", newCpCmd) }
 
 func newCpCmd() *cobra.Command {
 	return &cobra.Command{

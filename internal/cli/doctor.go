@@ -10,7 +10,7 @@ import (
 	"kist/doctor"
 )
 
-func init() { register(newDoctorCmd) }
+func init() { register("doctor", newDoctorCmd) }
 
 func newDoctorCmd() *cobra.Command {
 	var asJSON bool

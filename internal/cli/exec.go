@@ -9,7 +9,7 @@ import (
 	"kist/sandbox"
 )
 
-func init() { register(newExecCmd) }
+func init() { register("exec", newExecCmd) }
 
 func newExecCmd() *cobra.Command {
 	var interactive, tty bool

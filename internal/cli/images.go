@@ -11,7 +11,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newImagesCmd); register(newRmiCmd) }
+func init() { register("images", newImagesCmd); register("rmi", newRmiCmd) }
 
 func newImagesCmd() *cobra.Command {
 	var o image.ListOptions

@@ -8,7 +8,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newImportCmd) }
+func init() { register("import", newImportCmd) }
 
 type importOptions struct {
 	changes []string

@@ -13,7 +13,7 @@ import (
 	"kist/sandbox"
 )
 
-func init() { register(newInfoCmd) }
+func init() { register("info", newInfoCmd) }
 
 func newInfoCmd() *cobra.Command {
 	return &cobra.Command{

@@ -11,7 +11,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newLoadCmd) }
+func init() { register("load", newLoadCmd) }
 
 type loadOptions struct {
 	input string

@@ -13,7 +13,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newLoginCmd); register(newLogoutCmd) }
+func init() { register("login", newLoginCmd); register("logout", newLogoutCmd) }
 
 func newLoginCmd() *cobra.Command {
 	var user, password string

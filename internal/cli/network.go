@@ -13,7 +13,7 @@ import (
 	"kist/network"
 )
 
-func init() { register(newNetworkCmd) }
+func init() { register("network", newNetworkCmd) }
 
 func newNetworkCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "network", Short: "Manage networks (containers on one reach each other by name)"}

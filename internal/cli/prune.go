@@ -23,7 +23,7 @@ import (
 // image.Prune, ..., system.Prune); here are the flags, the question and
 // docker's output.
 
-func init() { register(newImageCmd); register(newContainerCmd) }
+func init() { register("image", newImageCmd); register("container", newContainerCmd) }
 
 // newImageCmd is docker's image group. kist's image commands are at the
 // top (kist images, pull, rmi, ...), so it holds prune only.

@@ -15,7 +15,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newPsCmd) }
+func init() { register("ps", newPsCmd) }
 
 func newPsCmd() *cobra.Command {
 	var o container.ListOptions

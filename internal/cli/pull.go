@@ -8,7 +8,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newPullCmd) }
+func init() { register("pull", newPullCmd) }
 
 func newPullCmd() *cobra.Command {
 	var tlsVerify bool

@@ -8,7 +8,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newPushCmd) }
+func init() { register("push", newPushCmd) }
 
 func newPushCmd() *cobra.Command {
 	var tlsVerify bool

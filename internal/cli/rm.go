@@ -8,7 +8,7 @@ import (
 	"kist/container"
 )
 
-func init() { register(newRmCmd) }
+func init() { register("rm", newRmCmd) }
 
 func newRmCmd() *cobra.Command {
 	var force bool

@@ -15,7 +15,7 @@ import (
 	"kist/volume"
 )
 
-func init() { register(newRunCmd) }
+func init() { register("run", newRunCmd) }
 
 // runOptions are the flags of kist run, with docker's meaning.
 type runOptions struct {

@@ -11,7 +11,7 @@ import (
 	"kist/image"
 )
 
-func init() { register(newSaveCmd) }
+func init() { register("save", newSaveCmd) }
 
 type saveOptions struct {
 	output string

@@ -11,7 +11,7 @@ import (
 	"kist/system"
 )
 
-func init() { register(newSystemCmd); register(newBuilderCmd) }
+func init() { register("system", newSystemCmd); register("builder", newBuilderCmd) }
 
 func newSystemCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "system", Short: "Manage kist's own data"}

@@ -15,7 +15,11 @@ import (
 	"kist/internal/dirs"
 )
 
-func init() { register(newTagCmd); register(newInspectCmd); register(newHistoryCmd) }
+func init() {
+	register("tag", newTagCmd)
+	register("inspect", newInspectCmd)
+	register("history", newHistoryCmd)
+}
 
 func newTagCmd() *cobra.Command {
 	return &cobra.Command{

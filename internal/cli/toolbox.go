@@ -8,7 +8,7 @@ import (
 	"kist/internal/toolbox"
 )
 
-func init() { register(newToolboxCmd) }
+func init() { register("toolbox", newToolboxCmd) }
 
 func newToolboxCmd() *cobra.Command {
 	cmd := &cobra.Command{

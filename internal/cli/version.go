@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newVersionCmd) }
+func init() { register("version", newVersionCmd) }
 
 // Version is set at build time with -ldflags "-X kist/internal/cli.Version=...";
 // otherwise it comes from the module's build information.

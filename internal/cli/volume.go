@@ -10,7 +10,7 @@ import (
 	"kist/volume"
 )
 
-func init() { register(newVolumeCmd) }
+func init() { register("volume", newVolumeCmd) }
 
 func newVolumeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "volume", Short: "Manage named volumes (data that outlives containers)"}
