@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"kist/build"
 	"kist/container"
 	"kist/image"
 	"kist/internal/prune"
@@ -19,11 +20,6 @@ type PruneOptions struct {
 	// Filters narrow every kind (until, label); the build cache has no
 	// labels, so a label= filter keeps all of it and label!= lets it go.
 	Filters prune.Filters
-	// BuildCache empties the build cache: build.Prune. Package system
-	// stays below the builder, which would bring buildkit's Dockerfile
-	// parser along (see internal/depcheck), so the caller hands it in;
-	// nil leaves the build cache alone.
-	BuildCache func(context.Context, prune.Options) (image.CachePruned, error)
 }
 
 // PruneReport is what Prune removed, by kind.
@@ -64,9 +60,9 @@ func Prune(ctx context.Context, o PruneOptions) (*PruneReport, error) {
 	if r.Images, err = image.Prune(ctx, opts); err != nil {
 		return r, err
 	}
-	if o.BuildCache != nil && len(o.Filters.Labels) == 0 {
+	if len(o.Filters.Labels) == 0 {
 		cache := prune.Options{All: o.All, Filters: prune.Filters{Until: o.Filters.Until}}
-		r.BuildCache, err = o.BuildCache(ctx, cache)
+		r.BuildCache, err = build.Prune(ctx, cache)
 	}
 	return r, err
 }

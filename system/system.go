@@ -1,10 +1,9 @@
 // Package system is what kist's "system" commands do with all of the
 // user's kist data at once: reset it (Reset), or remove what nothing uses
 // (Prune, kist system prune). It stands on the packages that own each
-// kind (container, network, volume and image, the store's through the
-// user namespace's steps) and on internal/dirs, which names their places;
-// the build cache's prune (package build) is handed in, since the builder
-// sits beside system, not below it.
+// kind (container, network, volume, image and build, the store's
+// through the user namespace's steps) and on internal/dirs, which names
+// their places.
 package system
 
 import (

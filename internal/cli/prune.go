@@ -252,7 +252,7 @@ until does not go with --volumes.` + pruneFiltersDoc,
 			if err != nil || !goAhead {
 				return err
 			}
-			r, err := system.Prune(cmd.Context(), system.PruneOptions{All: o.All, Volumes: volumes, Filters: o.Filters, BuildCache: build.Prune})
+			r, err := system.Prune(cmd.Context(), system.PruneOptions{All: o.All, Volumes: volumes, Filters: o.Filters})
 			if r != nil {
 				printSystemPrune(cmd.OutOrStdout(), r, volumes)
 			}

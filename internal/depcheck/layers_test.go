@@ -46,7 +46,7 @@ var layers = []struct {
 	{"kist/container", join(gvisor, cobra, buildkit, compose, []string{"kist/build", "kist/compose", "kist/network/keeper"})},
 	{"kist/build", join(gvisor, cobra, compose, []string{"kist/container", "kist/compose", "kist/network/keeper"})},
 	{"kist/compose", join(gvisor, cobra, []string{"kist/network/keeper"})},
-	{"kist/system", join(gvisor, cobra, buildkit, compose, []string{"kist/network/keeper", "kist/compose"})},
+	{"kist/system", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
 }
 
 func TestLayers(t *testing.T) {
