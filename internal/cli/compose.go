@@ -179,48 +179,9 @@ func newComposeLogsCmd(load loadFunc) *cobra.Command {
 	return cmd
 }
 
-// composeServicesCmd is a compose subcommand that acts on the project's
-// containers of the services named (all without), saying what it did on
-// standard error.
-func composeServicesCmd(load loadFunc, use, short string, fn func(p *types.Project, services []string, out io.Writer) error) *cobra.Command {
-	return &cobra.Command{
-		Use:   use + " [SERVICE...]",
-		Short: short,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := load(cmd)
-			if err != nil {
-				return err
-			}
-			return fn(p, args, cmd.ErrOrStderr())
-		},
-	}
-}
-
-func newComposeStopCmd(load loadFunc) *cobra.Command {
-	var secs int
-	cmd := composeServicesCmd(load, "stop", "Stop the project's containers (they stay, with their files)", func(p *types.Project, svcs []string, out io.Writer) error {
-		return compose.Stop(p, svcs, time.Duration(secs)*time.Second, out)
-	})
-	cmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
-	return cmd
-}
-
-func newComposeStartCmd(load loadFunc) *cobra.Command {
-	return composeServicesCmd(load, "start", "Start the project's stopped containers again", compose.Start)
-}
-
-func newComposeRestartCmd(load loadFunc) *cobra.Command {
-	var secs int
-	cmd := composeServicesCmd(load, "restart", "Stop and start the project's containers", func(p *types.Project, svcs []string, out io.Writer) error {
-		return compose.Restart(p, svcs, time.Duration(secs)*time.Second, out)
-	})
-	cmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
-	return cmd
-}
-
-// composeRegistryCmd is compose pull or push: fn on the images of the
-// services named (all without), its progress on standard error.
-func composeRegistryCmd(load loadFunc, use, short string, fn func(ctx context.Context, p *types.Project, services []string, out io.Writer) error) *cobra.Command {
+// composeServicesCmd is a compose subcommand that acts on the services
+// named (all without), saying what it did on standard error.
+func composeServicesCmd(load loadFunc, use, short string, fn func(ctx context.Context, p *types.Project, services []string, out io.Writer) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use + " [SERVICE...]",
 		Short: short,
@@ -234,10 +195,34 @@ func composeRegistryCmd(load loadFunc, use, short string, fn func(ctx context.Co
 	}
 }
 
+func newComposeStopCmd(load loadFunc) *cobra.Command {
+	var secs int
+	cmd := composeServicesCmd(load, "stop", "Stop the project's containers (they stay, with their files)", func(_ context.Context, p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Stop(p, svcs, time.Duration(secs)*time.Second, out)
+	})
+	cmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
+	return cmd
+}
+
+func newComposeStartCmd(load loadFunc) *cobra.Command {
+	return composeServicesCmd(load, "start", "Start the project's stopped containers again", func(_ context.Context, p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Start(p, svcs, out)
+	})
+}
+
+func newComposeRestartCmd(load loadFunc) *cobra.Command {
+	var secs int
+	cmd := composeServicesCmd(load, "restart", "Stop and start the project's containers", func(_ context.Context, p *types.Project, svcs []string, out io.Writer) error {
+		return compose.Restart(p, svcs, time.Duration(secs)*time.Second, out)
+	})
+	cmd.Flags().IntVarP(&secs, "timeout", "t", -1, "seconds to wait before killing (default: stop_grace_period, else 10)")
+	return cmd
+}
+
 func newComposePullCmd(load loadFunc) *cobra.Command {
-	return composeRegistryCmd(load, "pull", "Pull the images of services that do not build theirs", compose.Pull)
+	return composeServicesCmd(load, "pull", "Pull the images of services that do not build theirs", compose.Pull)
 }
 
 func newComposePushCmd(load loadFunc) *cobra.Command {
-	return composeRegistryCmd(load, "push", "Push the images of services that build theirs and name it (build: and image:)", compose.Push)
+	return composeServicesCmd(load, "push", "Push the images of services that build theirs and name it (build: and image:)", compose.Push)
 }
