@@ -27,11 +27,11 @@ func TestPs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	unlock, err := dirs.LockRunning(rd, "app-web-1-id")
+	lock, err := dirs.OpenRunLock(rd, "app-web-1-id")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer lock.Close()
 	if err := container.WriteState("app-db-1-id", container.State{Status: container.Exited, StartedAt: time.Now(), FinishedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

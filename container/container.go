@@ -105,8 +105,8 @@ func (r *Record) OnNetwork(name string) bool {
 	return false
 }
 
-// BaseDir is where containers' directories are: dirs.Data()/containers.
-func BaseDir() string { return filepath.Join(dirs.Data(), "containers") }
+// BaseDir is where containers' directories are: dirs.Containers().
+func BaseDir() string { return dirs.Containers() }
 
 // Dir is container id's directory.
 func Dir(id string) string { return filepath.Join(BaseDir(), id) }

@@ -26,11 +26,11 @@ func TestSelect(t *testing.T) {
 	if err := WriteState("old0123456789", State{Status: Exited, ExitCode: 3, StartedAt: t0, FinishedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := dirs.LockRunning(rd, "mid0123456789")
+	lock, err := dirs.OpenRunLock(rd, "mid0123456789")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer lock.Close()
 	for _, tc := range []struct {
 		name string
 		o    ListOptions

@@ -32,11 +32,11 @@ func stateEnv(t *testing.T) (*Record, string) {
 // lockRun takes r's run lock in this process until the test ends.
 func lockRun(t *testing.T, r *Record, runDir string) {
 	t.Helper()
-	unlock, err := dirs.LockRunning(runDir, r.ID)
+	lock, err := dirs.OpenRunLock(runDir, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(unlock)
+	t.Cleanup(func() { lock.Close() })
 }
 
 func writeFile(t *testing.T, r *Record, name string, data []byte) {

@@ -8,7 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"kist/internal/dirs"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"go.podman.io/storage"
@@ -193,16 +194,15 @@ func (s *Store) CommitImage(cfg *v1.ConfigFile, top string, names []string) (str
 // process ends: builds share the lock, PruneBuildCache needs it alone, so
 // it never removes the layers of a build that is running.
 func (s *Store) LockBuild() (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(s.Root, "build.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := dirs.Lock(s.buildLock(), true)
 	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
-		f.Close()
 		return nil, err
 	}
 	return func() { f.Close() }, nil
 }
+
+// buildLock is the file builds and PruneBuildCache lock.
+func (s *Store) buildLock() string { return filepath.Join(s.Root, "build.lock") }
 
 // looseLayers returns the layers no image and no container uses: the
 // build cache's layers, and work layers a killed build left behind.

@@ -70,7 +70,7 @@ func (s *Store) HasContainer(idOrName string) bool {
 }
 
 // RemoveContainer deletes a container (by id or name) and its layer,
-// unless a kist process runs it (see LockRunning).
+// unless a kist process runs it (see dirs.OpenRunLock).
 func (s *Store) RemoveContainer(runDir, idOrName string) error {
 	c, err := s.s.Container(idOrName)
 	if err != nil {

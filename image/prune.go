@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"syscall"
 
 	"go.podman.io/storage"
 
+	"kist/internal/dirs"
 	"kist/internal/prune"
 	"kist/internal/userns"
 )
@@ -118,14 +116,14 @@ type CachePruned struct {
 // (until: the layer's creation time; a layer stays with a child that
 // stays). Nothing is removed while a build runs (see LockBuild).
 func (s *Store) PruneBuildCache(f prune.Filters) (CachePruned, error) {
-	lock, err := os.OpenFile(filepath.Join(s.Root, "build.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := dirs.TryLock(s.buildLock(), false)
+	if errors.Is(err, dirs.ErrLocked) {
+		return CachePruned{Busy: true}, nil
+	}
 	if err != nil {
 		return CachePruned{}, err
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return CachePruned{Busy: true}, nil
-	}
 	loose, err := s.looseLayers()
 	if err != nil {
 		return CachePruned{}, err

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"kist/internal/dirs"
 	"kist/internal/role"
 )
 
@@ -273,14 +274,9 @@ func liveKeepers(runDir string) []string {
 	locks, _ := filepath.Glob(filepath.Join(runDir, "n", "*.lock"))
 	var out []string
 	for _, l := range locks {
-		f, err := os.Open(l)
-		if err != nil {
-			continue
-		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) != nil {
+		if dirs.Locked(l) {
 			out = append(out, l)
 		}
-		f.Close()
 	}
 	return out
 }

@@ -95,8 +95,8 @@ type Network struct {
 	Labels   map[string]string `json:"Labels"`
 }
 
-// BaseDir is where network definitions are: dirs.Data()/networks.
-func BaseDir() string { return filepath.Join(dirs.Data(), "networks") }
+// BaseDir is where network definitions are: dirs.Networks().
+func BaseDir() string { return dirs.Networks() }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 

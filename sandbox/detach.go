@@ -22,7 +22,7 @@ import (
 // StartDetached starts cfg's command under a new supervisor whose files
 // go to dir, and returns once the command runs (or failed to start: then
 // err says why, an *Error with docker's exit code). lock is the
-// container's run lock (see image.LockRunning), already held: the
+// container's run lock (see dirs.OpenRunLock), already held: the
 // supervisor keeps it for its whole life. cfg's Stdin, Stdout and
 // Stderr are not used: the output goes to the log (with TTY, what the
 // command writes to its terminal), and the command's stdin is /dev/null

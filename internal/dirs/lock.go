@@ -122,16 +122,5 @@ func OpenRunLock(runDir, id string) (*os.File, error) {
 	return f, err
 }
 
-// LockRunning marks container id as running until unlock is called or
-// the process exits; unlock also removes the lock file.
-func LockRunning(runDir, id string) (unlock func(), err error) {
-	f, err := OpenRunLock(runDir, id)
-	if err != nil {
-		return nil, err
-	}
-	p := RunLockPath(runDir, id)
-	return func() { os.Remove(p); f.Close() }, nil
-}
-
 // Running reports whether a kist process runs container id now.
 func Running(runDir, id string) bool { return Locked(RunLockPath(runDir, id)) }

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
+	"kist/internal/dirs"
 	"kist/network"
 	"kist/sandbox/nsinit"
 )
@@ -82,15 +84,15 @@ func keep(n *network.Network, runDir string, ready func()) error {
 	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
 		return err
 	}
-	lock, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	lock, err := dirs.TryLock(lockPath, false)
+	if errors.Is(err, dirs.ErrLocked) {
+		ready() // another keeper serves n
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		ready() // another keeper serves n
-		return nil
-	}
 	lock.Truncate(0)
 	lock.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0) // for StopKeepers
 	_, subnet, err := net.ParseCIDR(n.Subnet)
