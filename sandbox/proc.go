@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
 	"kist/sandbox/nsinit"
@@ -29,9 +28,7 @@ type proc struct {
 	target  int // host pid of the container's command, 0 until known
 	stopSig func()
 	closers []io.Closer
-	copies  sync.WaitGroup // stdio copies for callers' non-file streams
-	// childFiles are the child's ends of stdio pipes, closed after start.
-	childFiles []*os.File
+	pipes   stdioPipes // stdio for callers' non-file streams
 }
 
 func (p *proc) start() error {
@@ -94,7 +91,7 @@ func (p *proc) startChild(cloneNetNS bool) (*nsinit.Child, error) {
 		o.Env = []string{"GODEBUG=" + v}
 	}
 	c, err := nsinit.Start(o)
-	p.closeChildStdio()
+	p.pipes.started()
 	if err != nil {
 		return nil, userNSError(err)
 	}
@@ -154,7 +151,7 @@ func (p *proc) wait(ctx context.Context) (int, error) {
 	if p.tty != nil {
 		p.tty.finish()
 	}
-	p.copies.Wait()
+	p.pipes.wait()
 	if err != nil {
 		return 125, errorf("waiting for the sandbox: %v", err)
 	}
@@ -171,6 +168,7 @@ func (p *proc) close() {
 	for _, c := range p.closers {
 		c.Close()
 	}
+	p.pipes.close()
 	if p.child != nil {
 		p.child.Release() // after Wait: the forking thread may go now
 	}

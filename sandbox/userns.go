@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -48,8 +47,8 @@ func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 		noticeOnce(orStderr(u.Stderr), "single-id-map", m.Notice)
 	}
 	var s stdioPipes
-	defer s.closeParentEnds()
-	stdio, err := s.open(u.Stdin, u.Stdout, u.Stderr)
+	defer s.close()
+	stdio, err := s.open([3]any{u.Stdin, u.Stdout, u.Stderr}, ownStream)
 	if err != nil {
 		return 125, nil, err
 	}
@@ -58,7 +57,7 @@ func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 		Mapping: m.Mapping, Stage: nsinit.StageUserNS, Args: u.Args,
 		Stdio: stdio, CgroupFD: -1, Env: env,
 	})
-	s.closeChildEnds()
+	s.started()
 	if err != nil {
 		return 125, nil, userNSError(err)
 	}
@@ -138,66 +137,4 @@ func orStderr(w io.Writer) io.Writer {
 		return os.Stderr
 	}
 	return w
-}
-
-// stdioPipes gives a child started with raw fds the streams of a UserNS:
-// files as they are, anything else through a pipe and a goroutine.
-type stdioPipes struct {
-	child  []*os.File // the child's ends, closed once it started
-	parent []*os.File // ours, closed when the copies are done
-	copies sync.WaitGroup
-}
-
-func (s *stdioPipes) open(in io.Reader, out, errw io.Writer) ([3]int, error) {
-	stdio := [3]int{0, 1, 2}
-	if in != nil {
-		if f, ok := in.(*os.File); ok {
-			stdio[0] = int(f.Fd())
-		} else {
-			r, w, err := os.Pipe()
-			if err != nil {
-				return stdio, err
-			}
-			s.child = append(s.child, r)
-			stdio[0] = int(r.Fd())
-			// Not waited for: the reader may never end (a terminal).
-			go func() { io.Copy(w, in); w.Close() }()
-		}
-	}
-	for i, wr := range []io.Writer{out, errw} {
-		if wr == nil {
-			continue
-		}
-		if f, ok := wr.(*os.File); ok {
-			stdio[i+1] = int(f.Fd())
-			continue
-		}
-		r, w, err := os.Pipe()
-		if err != nil {
-			return stdio, err
-		}
-		s.child = append(s.child, w)
-		s.parent = append(s.parent, r)
-		stdio[i+1] = int(w.Fd())
-		s.copies.Add(1)
-		go func() { defer s.copies.Done(); io.Copy(wr, r) }()
-	}
-	return stdio, nil
-}
-
-func (s *stdioPipes) closeChildEnds() {
-	for _, f := range s.child {
-		f.Close()
-	}
-	s.child = nil
-}
-
-// wait waits until everything the child wrote has been copied.
-func (s *stdioPipes) wait() { s.copies.Wait() }
-
-func (s *stdioPipes) closeParentEnds() {
-	s.closeChildEnds()
-	for _, f := range s.parent {
-		f.Close()
-	}
 }
