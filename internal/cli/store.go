@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -36,15 +34,10 @@ func withStore(cmd *cobra.Command, fn func(*image.Store) error) error {
 }
 
 func openAndRun(fn func(*image.Store) error) error {
-	runDir, err := dirs.Runtime()
+	st, err := image.Open(os.Stderr)
 	if err != nil {
 		return err
 	}
-	st, err := image.OpenStore(filepath.Join(runDir, "storage"))
-	if err != nil {
-		return err
-	}
-	st.Warn = func(format string, a ...any) { fmt.Fprintf(os.Stderr, "kist: warning: "+format+"\n", a...) }
 	defer st.Close()
 	return fn(st)
 }
