@@ -27,19 +27,13 @@ DESTINATION when given (podman's way).`,
 			if err != nil {
 				return err
 			}
-			return withStore(cmd, func(st *image.Store) error {
-				r, err := remoteFor(cmd, tlsVerify)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "pushing %s\n", image.FamiliarName(ref))
-				digest, err := st.Push(cmd.Context(), r, args[0], ref)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: digest: %s\n", image.FamiliarName(ref), digest)
-				return nil
-			})
+			fmt.Fprintf(cmd.OutOrStdout(), "pushing %s\n", image.FamiliarName(ref))
+			digest, err := image.Push(cmd.Context(), args[0], dest, !tlsVerify)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: digest: %s\n", image.FamiliarName(ref), digest)
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&tlsVerify, "tls-verify", true, "require HTTPS with a valid certificate (registries on loopback and insecure-registries may always use HTTP)")
