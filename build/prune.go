@@ -72,17 +72,16 @@ func recordGoes(r *record, o prune.Options, hasLayer func(id string) bool) bool 
 	return !r.Empty && !hasLayer(r.Layer)
 }
 
-var pruneStep = userns.Register("build-prune", func(ctx context.Context, o prune.Options, s userns.Stdio) (prune.Reply[image.CachePruned], error) {
+var pruneStep = userns.Register("build-prune", func(ctx context.Context, o prune.Options, s userns.Stdio) (image.CachePruned, error) {
 	st, err := image.Open(s.Err)
 	if err != nil {
-		return prune.Reply[image.CachePruned]{}, err
+		return image.CachePruned{}, err
 	}
 	defer st.Close()
-	return prune.NewReply(PruneStore(st, "", o)), nil
+	return PruneStore(st, "", o)
 })
 
 // Prune empties the user's build cache from anywhere: see PruneStore.
 func Prune(ctx context.Context, o prune.Options) (image.CachePruned, error) {
-	r, err := pruneStep.Call(ctx, o, userns.Stdio{})
-	return r.Unpack(err)
+	return pruneStep.Call(ctx, o, userns.Stdio{})
 }

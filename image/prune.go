@@ -187,15 +187,12 @@ func hasChild(layers map[string]storage.Layer, id string) bool {
 	return false
 }
 
-var pruneStep = userns.Register("image-prune", func(ctx context.Context, o prune.Options, s userns.Stdio) (prune.Reply[PruneReport], error) {
-	return withStore(s.Err, func(st *Store) (prune.Reply[PruneReport], error) {
-		return prune.NewReply(st.PruneImages(o)), nil
-	})
+var pruneStep = userns.Register("image-prune", func(ctx context.Context, o prune.Options, s userns.Stdio) (PruneReport, error) {
+	return withStore(s.Err, func(st *Store) (PruneReport, error) { return st.PruneImages(o) })
 })
 
 // Prune removes images (kist image prune) from anywhere: see
 // PruneImages.
 func Prune(ctx context.Context, o prune.Options) (PruneReport, error) {
-	r, err := pruneStep.Call(ctx, o, userns.Stdio{})
-	return r.Unpack(err)
+	return pruneStep.Call(ctx, o, userns.Stdio{})
 }

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"path/filepath"
 
-	"kist/internal/prune"
 	"kist/internal/userns"
 )
 
@@ -15,17 +14,17 @@ type Pruned struct {
 	Size  int64    `json:"size,omitempty"` // what their files took
 }
 
-var pruneStep = userns.Register("volume-prune", func(ctx context.Context, names []string, s userns.Stdio) (prune.Reply[Pruned], error) {
+var pruneStep = userns.Register("volume-prune", func(ctx context.Context, names []string, s userns.Stdio) (Pruned, error) {
 	var p Pruned
 	for _, n := range names {
 		size := (&Volume{Mountpoint: filepath.Join(BaseDir(), n, "_data")}).Size()
 		if err := Delete(n); err != nil {
-			return prune.NewReply(p, err), nil
+			return p, err
 		}
 		p.Names = append(p.Names, n)
 		p.Size += size
 	}
-	return prune.NewReply(p, nil), nil
+	return p, nil
 })
 
 // Prune deletes volumes and their data from anywhere, as Remove does,
@@ -33,8 +32,7 @@ var pruneStep = userns.Register("volume-prune", func(ctx context.Context, names 
 // stops there. Whether a container still uses one is the caller's to
 // check (container.PruneVolumes does).
 func Prune(ctx context.Context, names ...string) (Pruned, error) {
-	r, err := pruneStep.Call(ctx, names, userns.Stdio{})
-	return r.Unpack(err)
+	return pruneStep.Call(ctx, names, userns.Stdio{})
 }
 
 // Size adds up the sizes of the volume's files (what docker system df

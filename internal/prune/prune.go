@@ -21,11 +21,12 @@
 package prune
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"kist/internal/filters"
 )
 
 // Key names a filter.
@@ -150,46 +151,8 @@ func (f Filters) Match(created time.Time, labels map[string]string) bool {
 	if !f.Until.IsZero() && !created.Before(f.Until) {
 		return false
 	}
-	if !hasAll(labels, f.Labels) {
+	if !filters.MatchLabels(f.Labels, labels) {
 		return false
 	}
-	return len(f.NotLabels) == 0 || !hasAll(labels, f.NotLabels)
-}
-
-// hasAll reports whether labels has every KEY or KEY=VALUE of want.
-func hasAll(labels map[string]string, want []string) bool {
-	for _, w := range want {
-		k, v, withValue := strings.Cut(w, "=")
-		got, ok := labels[k]
-		if !ok || (withValue && got != v) {
-			return false
-		}
-	}
-	return true
-}
-
-// Reply carries a prune's report and its error across a step into the
-// user namespace (package internal/userns), whose error would drop the
-// report: what went before an error is still shown.
-type Reply[R any] struct {
-	Report R      `json:"report"`
-	Err    string `json:"err,omitempty"`
-}
-
-// NewReply is the step's reply for what a prune returned.
-func NewReply[R any](r R, err error) Reply[R] {
-	p := Reply[R]{Report: r}
-	if err != nil {
-		p.Err = err.Error()
-	}
-	return p
-}
-
-// Unpack is the report and error again, on the caller's side; err is
-// the step's own (it could not run).
-func (p Reply[R]) Unpack(err error) (R, error) {
-	if err == nil && p.Err != "" {
-		err = errors.New(p.Err)
-	}
-	return p.Report, err
+	return len(f.NotLabels) == 0 || !filters.MatchLabels(f.NotLabels, labels)
 }

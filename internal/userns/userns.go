@@ -88,7 +88,9 @@ func Register[Req, Resp any](name string, fn Func[Req, Resp]) *Step[Req, Resp] {
 func (s *Step[Req, Resp]) Name() string { return s.name }
 
 // Call runs the step: in this process when it is inside the user
-// namespace already, else in a new kist process inside it.
+// namespace already, else in a new kist process inside it. As with any
+// Go function, the result comes back with an error too (what a step did
+// before it failed).
 func (s *Step[Req, Resp]) Call(ctx context.Context, req Req, io Stdio) (Resp, error) {
 	if dirs.InUserNS() {
 		return s.fn(ctx, req, io.orOwn())
@@ -113,10 +115,14 @@ func (s *Step[Req, Resp]) Call(ctx context.Context, req Req, io Stdio) (Resp, er
 		}
 		return zero, fmt.Errorf("kist's step %s in the user namespace ended without an answer (exit status %d)", s.name, code)
 	}
-	if r.Error != nil {
-		return zero, r.Error
+	var res Resp
+	if r.Result != nil {
+		res = *r.Result
 	}
-	return *r.Result, nil
+	if r.Error != nil {
+		return res, r.Error
+	}
+	return res, nil
 }
 
 // reply is what a step's process writes on fd 4.
@@ -159,14 +165,13 @@ func (s *Step[Req, Resp]) main([]string) int {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		res, err := s.fn(ctx, req, Stdio{}.orOwn())
 		stop()
+		r.Result = &res
 		if err != nil {
 			r.Error = &Error{Msg: err.Error()}
 			var coded interface{ ExitCode() int }
 			if errors.As(err, &coded) {
 				r.Error.Code = coded.ExitCode()
 			}
-		} else {
-			r.Result = &res
 		}
 	}
 	if err := json.NewEncoder(out).Encode(r); err != nil {

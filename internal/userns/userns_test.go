@@ -30,6 +30,9 @@ var (
 		}
 		return struct{}{}, coded{code}
 	})
+	partialStep = Register("userns-test-partial", func(ctx context.Context, _ struct{}, s Stdio) ([]string, error) {
+		return []string{"done before"}, errors.New("then failed")
+	})
 	crashStep = Register("userns-test-crash", func(ctx context.Context, _ struct{}, s Stdio) (struct{}, error) {
 		os.Exit(3)
 		return struct{}{}, nil
@@ -112,6 +115,16 @@ func TestErrorsCrossWithTheirCode(t *testing.T) {
 	_, err = failStep.Call(context.Background(), 42, Stdio{})
 	if !errors.As(err, &e) || e.Msg != "failed with 42" || e.ExitCode() != 42 {
 		t.Errorf("coded: %#v", err)
+	}
+}
+
+// A result comes back with the error, as from any Go function: what a
+// step did before it failed.
+func TestResultCrossesWithTheError(t *testing.T) {
+	needUserNS(t)
+	got, err := partialStep.Call(context.Background(), struct{}{}, Stdio{})
+	if err == nil || err.Error() != "then failed" || len(got) != 1 || got[0] != "done before" {
+		t.Errorf("Call = %q, %v; want the partial result and the error", got, err)
 	}
 }
 
