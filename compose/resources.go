@@ -148,6 +148,27 @@ func Build(ctx context.Context, p *types.Project, s *types.ServiceConfig, out, w
 	return nil
 }
 
+// BuildServices builds the images of the services named that have a
+// build: section (all such services when none is named): compose build.
+func BuildServices(ctx context.Context, p *types.Project, services []string, out, warn io.Writer) error {
+	if len(services) == 0 {
+		services = p.ServicesWithBuild()
+	}
+	for _, n := range services {
+		s, err := p.GetService(n)
+		if err != nil {
+			return err
+		}
+		if s.Build == nil {
+			continue
+		}
+		if err := Build(ctx, p, &s, out, warn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // buildOptions are what kist build gets for service s's build: section.
 func buildOptions(p *types.Project, s *types.ServiceConfig) *build.Options {
 	b := s.Build

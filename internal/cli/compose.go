@@ -107,23 +107,7 @@ func newComposeBuildCmd(load loadFunc) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			names := args
-			if len(names) == 0 {
-				names = p.ServicesWithBuild()
-			}
-			for _, n := range names {
-				s, err := p.GetService(n)
-				if err != nil {
-					return err
-				}
-				if s.Build == nil {
-					continue
-				}
-				if err := compose.Build(cmd.Context(), p, &s, cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
-					return err
-				}
-			}
-			return nil
+			return compose.BuildServices(cmd.Context(), p, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 }
