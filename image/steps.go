@@ -183,3 +183,30 @@ var idStep = userns.Register("image-id", func(ctx context.Context, nameOrID stri
 func ID(ctx context.Context, nameOrID string) (string, error) {
 	return idStep.Call(ctx, nameOrID, userns.Stdio{})
 }
+
+var inspectStep = userns.Register("image-inspect", func(ctx context.Context, nameOrID string, s userns.Stdio) (*Inspect, error) {
+	return withStore(s.Err, func(st *Store) (*Inspect, error) {
+		in, err := st.InspectImage(nameOrID)
+		if _, missing := err.(*NotFoundError); missing {
+			return nil, nil
+		}
+		return in, err
+	})
+})
+
+// InspectImage describes an image (a name or id) like docker inspect,
+// from anywhere: see Store.InspectImage. It returns nil and no error
+// when the store has no such image.
+func InspectImage(ctx context.Context, nameOrID string) (*Inspect, error) {
+	return inspectStep.Call(ctx, nameOrID, userns.Stdio{})
+}
+
+var listStep = userns.Register("image-list", func(ctx context.Context, _ struct{}, s userns.Stdio) ([]Summary, error) {
+	return withStore(s.Err, func(st *Store) ([]Summary, error) { return st.List() })
+})
+
+// List lists the stored images (kist images -a) from anywhere: see
+// Store.List.
+func List(ctx context.Context) ([]Summary, error) {
+	return listStep.Call(ctx, struct{}{}, userns.Stdio{})
+}

@@ -1,0 +1,310 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"kist/container"
+	"kist/image"
+	"kist/internal/dirs"
+	"kist/volume"
+)
+
+// cmdKist runs the real kist, as exec would.
+func (r *runner) cmdKist(ts *testscript.TestScript, neg bool, args []string) {
+	err := ts.Exec(r.kist, args...)
+	switch {
+	case err != nil && !neg:
+		ts.Fatalf("%s: kist %s: %v", msg(r.o.Lang, "kist-failed"), strings.Join(args, " "), err)
+	case err == nil && neg:
+		ts.Fatalf("%s: kist %s", msg(r.o.Lang, "kist-succeeded"), strings.Join(args, " "))
+	}
+}
+
+// flags parses a command's flags, failing the script (its author's
+// mistake) on a bad one.
+func flags(ts *testscript.TestScript, name string, args []string, def func(*flag.FlagSet)) []string {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	def(fs)
+	if err := fs.Parse(args); err != nil {
+		ts.Fatalf("%s: %v (the check script is wrong)", name, err)
+	}
+	return fs.Args()
+}
+
+// cmdHTTP gets a URL until it answers as wanted or the time is up.
+func (r *runner) cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	status := 200
+	timeout := 10 * time.Second
+	rest := flags(ts, "http", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&status, "status", 200, "")
+		fs.DurationVar(&timeout, "timeout", 10*time.Second, "")
+	})
+	if len(rest) != 1 {
+		ts.Fatalf("usage: http [-status N] [-timeout D] URL")
+	}
+	url := rest[0]
+	ctx, cancel := context.WithTimeout(r.ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: 5 * time.Second}
+	var found string
+	for {
+		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if err != nil {
+			ts.Fatalf("http: %v", err)
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			if resp.StatusCode == status && rerr == nil {
+				if neg {
+					ts.Fatalf("%s %s", url, msg(r.o.Lang, "http-answered"))
+				}
+				ts.Stdout().Write(body)
+				return
+			}
+			found = fmt.Sprintf("%s %d", msg(r.o.Lang, "status"), resp.StatusCode)
+			if rerr != nil {
+				found = rerr.Error()
+			}
+		} else {
+			found = err.Error()
+		}
+		if neg {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			ts.Fatalf(msg(r.o.Lang, "http-expected"), url, status, timeout, found)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// cmdImage prints an image's config, a fact a line.
+func (r *runner) cmdImage(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: image NAME")
+	}
+	in, err := image.InspectImage(r.ctx, args[0])
+	if err != nil {
+		ts.Fatalf("image %s: %v", args[0], err)
+	}
+	if in == nil {
+		if !neg {
+			ts.Fatalf(msg(r.o.Lang, "no-image"), args[0])
+		}
+		return
+	}
+	if neg {
+		ts.Fatalf(msg(r.o.Lang, "image-exists"), args[0])
+	}
+	c := in.Config
+	w := ts.Stdout()
+	fmt.Fprintf(w, "id: %s\n", strings.TrimPrefix(in.ID, "sha256:"))
+	fmt.Fprintf(w, "workdir: %s\n", c.WorkingDir)
+	fmt.Fprintf(w, "cmd: %s\n", jsonList(c.Cmd))
+	fmt.Fprintf(w, "entrypoint: %s\n", jsonList(c.Entrypoint))
+	fmt.Fprintf(w, "user: %s\n", c.User)
+	for _, e := range c.Env {
+		fmt.Fprintf(w, "env: %s\n", e)
+	}
+	for _, p := range sortedSet(c.ExposedPorts) {
+		fmt.Fprintf(w, "expose: %s\n", p)
+	}
+	for _, k := range sortedKeysOf(c.Labels) {
+		fmt.Fprintf(w, "label: %s=%s\n", k, c.Labels[k])
+	}
+	for _, v := range sortedSet(c.Volumes) {
+		fmt.Fprintf(w, "volume: %s\n", v)
+	}
+	fmt.Fprintf(w, "layers: %d\n", len(in.RootFS.Layers))
+}
+
+func jsonList(l []string) string {
+	if l == nil {
+		return "[]"
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
+}
+
+func sortedSet(m map[string]struct{}) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeysOf(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// cmdContainer waits for a container to exist (and reach a state) and
+// prints what it is doing.
+func (r *runner) cmdContainer(ts *testscript.TestScript, neg bool, args []string) {
+	state := ""
+	timeout := 10 * time.Second
+	rest := flags(ts, "container", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&state, "state", "", "")
+		fs.DurationVar(&timeout, "timeout", 10*time.Second, "")
+	})
+	if len(rest) != 1 {
+		ts.Fatalf("usage: container [-state S] [-timeout D] NAME")
+	}
+	name := rest[0]
+	rd, err := dirs.Runtime()
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		rec, err := container.Find(name)
+		var found string
+		if err == nil {
+			st := rec.State(rd)
+			if state == "" || st.Status == state {
+				if neg {
+					ts.Fatalf(msg(r.o.Lang, "container-exists"), name, st.Status)
+				}
+				r.printContainer(ts, rec, st)
+				return
+			}
+			found = st.Status
+			if st.Status == container.Exited {
+				found += fmt.Sprintf(" (%s %d)", msg(r.o.Lang, "exit-code"), st.ExitCode)
+			}
+		} else {
+			if _, missing := err.(*container.NotFoundError); !missing {
+				ts.Fatalf("container %s: %v", name, err)
+			}
+			found = msg(r.o.Lang, "none")
+		}
+		// A container that does not exist will not appear by waiting
+		// (the student has run their commands); a state can change.
+		if neg || err != nil || time.Now().After(deadline) {
+			if neg {
+				return
+			}
+			want := ""
+			if state != "" {
+				want = fmt.Sprintf(msg(r.o.Lang, "in-state"), state)
+			}
+			ts.Fatalf(msg(r.o.Lang, "container-expected"), name, want, found)
+		}
+		select {
+		case <-r.ctx.Done():
+			ts.Fatalf("%v", r.ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (r *runner) printContainer(ts *testscript.TestScript, rec *container.Record, st container.State) {
+	w := ts.Stdout()
+	fmt.Fprintf(w, "state: %s\n", st.Status)
+	fmt.Fprintf(w, "exitcode: %d\n", st.ExitCode)
+	fmt.Fprintf(w, "image: %s\n", rec.Image)
+	for _, p := range rec.Ports {
+		fmt.Fprintf(w, "port: %s\n", p.String())
+	}
+	for _, m := range rec.MountPoints() {
+		src := m.Name
+		if src == "" {
+			src = m.Source
+		}
+		fmt.Fprintf(w, "mount: %s:%s\n", src, m.Destination)
+	}
+	fmt.Fprintf(w, "network: %s\n", rec.Network)
+	for _, n := range rec.MoreNetworks {
+		fmt.Fprintf(w, "network: %s\n", n.Name)
+	}
+}
+
+// cmdVolume checks that a named volume exists.
+func (r *runner) cmdVolume(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: volume NAME")
+	}
+	v, err := volume.Get(args[0])
+	if _, missing := err.(*volume.NotFoundError); missing {
+		if !neg {
+			ts.Fatalf(msg(r.o.Lang, "no-volume"), args[0])
+		}
+		return
+	}
+	if err != nil {
+		ts.Fatalf("volume %s: %v", args[0], err)
+	}
+	if neg {
+		ts.Fatalf(msg(r.o.Lang, "volume-exists"), args[0])
+	}
+	fmt.Fprintf(ts.Stdout(), "name: %s\nmountpoint: %s\n", v.Name, v.Mountpoint)
+}
+
+// condition answers [image:NAME].
+func (r *runner) condition(cond string) (bool, error) {
+	if name, ok := strings.CutPrefix(cond, "image:"); ok {
+		id, err := image.ID(r.ctx, name)
+		return id != "", err
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// cleanup removes what the script created: everything named with its
+// prefix. It runs after the script, whatever happened; what it cannot
+// remove it leaves (a later check's prefix differs).
+func (r *runner) cleanup() {
+	ctx := context.WithoutCancel(r.ctx)
+	mine := func(name string) bool { return strings.HasPrefix(strings.TrimPrefix(name, "/"), r.prefix) }
+	if recs, err := container.List(); err == nil {
+		for _, rec := range recs {
+			if mine(rec.Name) || mine(rec.Labels["com.docker.compose.project"]) {
+				container.Remove(ctx, rec.ID, true)
+			}
+		}
+	}
+	if imgs, err := image.List(ctx); err == nil {
+		for _, im := range imgs {
+			if mine(im.Repository) {
+				image.Remove(ctx, im.Repository+":"+im.Tag)
+			}
+		}
+	}
+	if vols, err := volume.List(); err == nil {
+		var names []string
+		for _, v := range vols {
+			if mine(v.Name) {
+				names = append(names, v.Name)
+			}
+		}
+		if len(names) > 0 {
+			container.RemoveVolumes(ctx, names...)
+		}
+	}
+	if nets, err := container.ListNetworks(nil); err == nil {
+		for _, n := range nets {
+			if mine(n.Name) {
+				container.RemoveNetwork(n.Name)
+			}
+		}
+	}
+}

@@ -1,0 +1,60 @@
+// Package check runs check scripts: the language kist's lessons (kist learn)
+// and grading (kist grade) use to look at what a student made.
+//
+// A check script is a testscript script (github.com/rogpeppe/go-internal/
+// testscript; `go doc testscript` has the language), run from kist itself
+// with testscript.RunT and a T of this package's own. The script starts in
+// the student's folder (Options.Dir), with the student's own environment
+// (HOME, XDG_*, KIST_*, proxies), so `kist` in a script sees the student's
+// images, containers and volumes. A script is divided into checks by its
+// comment lines: a line "# NAME: what it checks" starts check NAME, and the
+// check that fails is the one whose hint a lesson shows. For example:
+//
+//	# dockerfile: there is a Dockerfile
+//	exists Dockerfile
+//
+//	# builds: it builds
+//	kist build -q -t $CHECK .
+//
+//	# workdir: its working directory is /app
+//	image $CHECK
+//	stdout '^workdir: /app$'
+//
+// Commands besides testscript's own (exec, exists, grep, stdout, ...):
+//
+//	kist ARGS...             the real kist, as the student runs it
+//	http [-status N] [-timeout D] URL
+//	                         GET URL until it answers with status N (default
+//	                         200) or D (default 10s) has passed; the body is
+//	                         the command's stdout
+//	image NAME               fails unless the image exists; stdout has one
+//	                         "key: value" line per fact of its config:
+//	                         id, workdir, cmd, entrypoint, user, env (one line
+//	                         per variable), expose (one per port), label (one
+//	                         per label), volume, layers (a count)
+//	container [-state S] [-timeout D] NAME
+//	                         fails unless container NAME exists (at once)
+//	                         and, with -state, reaches state S (running,
+//	                         exited, ...) within D (default 10s); stdout:
+//	                         state, exitcode,
+//	                         image, port (one per published port), mount
+//	                         (one per volume or bind), network
+//	volume NAME              fails unless the named volume exists; stdout:
+//	                         name, mountpoint
+//
+// Conditions: [image:NAME] holds when the student's store has image NAME
+// (so a step that needs python:3.8-slim can say what to do without it).
+//
+// Variables: $LESSON is the folder the script started in, $CHECK a name
+// prefix unique to this run (check-1a2b3c4d): whatever a script creates
+// (containers, images, volumes, networks, compose projects) it names
+// $CHECK or $CHECK-something, and Run removes all of it afterwards, through
+// kist's Go packages. A script never touches the student's own things: they
+// carry other names. $WORK is testscript's scratch directory, removed
+// afterwards too.
+//
+// Lint finds what would break a script before a student meets it: an
+// unknown command, a missing quote, a condition that does not exist, a
+// check without a name. Run reports a broken script as a *ScriptError
+// (file:line: what is wrong), apart from a failed check.
+package check

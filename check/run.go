@@ -1,0 +1,332 @@
+package check
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Options say how to run a script.
+type Options struct {
+	// Dir is where the script starts ($LESSON): the student's folder.
+	Dir string
+	// Kist is the kist binary the script's `kist` runs (default: this
+	// program, os.Executable).
+	Kist string
+	// Lang is the language of the commands' messages: "en" or "nl".
+	Lang string
+	// Env adds variables (KEY=VALUE) to the student's environment.
+	Env []string
+	// Timeout bounds the whole script (default 3 minutes).
+	Timeout time.Duration
+	// All runs every check even after one failed (grading); otherwise
+	// the script stops at the first failure (lessons).
+	All bool
+}
+
+// Result is what a script found.
+type Result struct {
+	Passed bool
+	// Skipped is the reason the script gave for skipping ("" if it
+	// did not); a skipped script did not pass.
+	Skipped string
+	// Checks are the script's checks in order, as far as it ran.
+	Checks []Checked
+	// Log is testscript's log of the run: every check's heading, and
+	// the commands and output of the checks that failed.
+	Log      string
+	Duration time.Duration
+}
+
+// Failed returns the first check that failed, or nil.
+func (r *Result) Failed() *Checked {
+	for i := range r.Checks {
+		if !r.Checks[i].Passed {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+// Checked is one check of a script and its outcome.
+type Checked struct {
+	Name    string // the heading's first word: "workdir"
+	Heading string // the rest of it: "its working directory is /app"
+	Line    int
+	Ran     bool
+	Passed  bool
+	// Message is why it failed, as the failing command said
+	// ("no match for `^workdir: /app$` found in stdout").
+	Message string
+	// Log is what its commands ran and printed, when it failed.
+	Log string
+
+	raw string // the heading line as written
+}
+
+var initTesting sync.Once
+
+// Run runs the check script in file. A script that cannot run at all
+// (Lint's findings, a file that cannot be read) is an error, a
+// *ScriptError when it is the script's fault; checks that fail are not:
+// they are in the Result.
+func Run(ctx context.Context, file string, o Options) (*Result, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	checks, err := lint(file, data)
+	if err != nil {
+		return nil, err
+	}
+	// testscript's [short] and [net] ask package testing, which needs
+	// its flags registered first.
+	initTesting.Do(testing.Init)
+
+	if o.Kist == "" {
+		if o.Kist, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 3 * time.Minute
+	}
+	if o.Lang == "" {
+		o.Lang = "en"
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%s: %s", dir, msg(o.Lang, "no-dir"))
+	}
+	prefix := newPrefix()
+	start := time.Now()
+	deadline := start.Add(o.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	r := &runner{o: o, prefix: prefix, ctx: ctx}
+	t := &scriptT{}
+	testscript.RunT(t, testscript.Params{
+		Files:               []string{file},
+		Deadline:            deadline,
+		RequireExplicitExec: true,
+		ContinueOnError:     o.All,
+		Setup: func(e *testscript.Env) error {
+			return r.setup(e, dir)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"kist":      r.cmdKist,
+			"http":      r.cmdHTTP,
+			"image":     r.cmdImage,
+			"container": r.cmdContainer,
+			"volume":    r.cmdVolume,
+		},
+		Condition: r.condition,
+	})
+	if strings.Contains(string(data), "CHECK") {
+		r.cleanup()
+	}
+	res := &Result{Log: t.log.String(), Duration: time.Since(start), Skipped: t.skipped}
+	res.Checks = results(checks, file, res.Log)
+	res.Passed = !t.failed && t.skipped == ""
+	if t.failed && res.Failed() == nil {
+		// A failure outside any named check (setup, a background
+		// command): report it as the last check's.
+		res.Checks = append(res.Checks, Checked{Name: "script", Ran: true, Message: lastFail(res.Log, file), Log: res.Log})
+	}
+	return res, nil
+}
+
+// newPrefix names what one run creates: check-8 hex digits.
+func newPrefix() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return "check-" + hex.EncodeToString(b[:])
+}
+
+// passEnv are the student's variables a script keeps: what kist and the
+// programs it runs need to find the student's store, config and network.
+var passEnv = []string{"HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_MESSAGES", "TERM", "NO_COLOR",
+	"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "DOCKER_CONFIG"}
+
+var passPrefixes = []string{"XDG_", "KIST_"}
+
+// setup gives the script the student's environment, $LESSON, $CHECK, and
+// a bin directory with `kist` in it first on PATH, so that `exec kist` and
+// shell scripts the student wrote find the same kist.
+func (r *runner) setup(e *testscript.Env, dir string) error {
+	bin := filepath.Join(e.WorkDir, ".bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(r.o.Kist, filepath.Join(bin, "kist")); err != nil {
+		return err
+	}
+	r.kist = filepath.Join(bin, "kist")
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		keep := false
+		for _, p := range passEnv {
+			keep = keep || k == p
+		}
+		for _, p := range passPrefixes {
+			keep = keep || strings.HasPrefix(k, p)
+		}
+		if keep {
+			e.Setenv(k, v)
+		}
+	}
+	e.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	e.Setenv("LESSON", dir)
+	e.Setenv("CHECK", r.prefix)
+	for _, kv := range r.o.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		e.Setenv(k, v)
+	}
+	e.Cd = dir
+	return nil
+}
+
+// scriptT is testscript's T for one run outside go test: FailNow and
+// Skip unwind to Run (they panic, as testing's runtime.Goexit would end
+// a test), Log keeps the log.
+type scriptT struct {
+	mu      sync.Mutex
+	log     strings.Builder
+	failed  bool
+	skipped string
+}
+
+type stopScript struct{}
+
+func (t *scriptT) Skip(args ...any) {
+	t.mu.Lock()
+	t.skipped = strings.TrimSpace(fmt.Sprintln(args...))
+	if t.skipped == "" {
+		t.skipped = "skipped"
+	}
+	t.mu.Unlock()
+	panic(stopScript{})
+}
+
+func (t *scriptT) Fatal(args ...any) {
+	t.Log(args...)
+	t.FailNow()
+}
+
+func (t *scriptT) Parallel() {}
+
+func (t *scriptT) Log(args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintln(&t.log, args...)
+}
+
+func (t *scriptT) FailNow() {
+	t.mu.Lock()
+	t.failed = true
+	t.mu.Unlock()
+	panic(stopScript{})
+}
+
+func (t *scriptT) Run(name string, f func(testscript.T)) {
+	defer func() {
+		if e := recover(); e != nil {
+			if _, ok := e.(stopScript); !ok {
+				panic(e)
+			}
+		}
+	}()
+	f(t)
+}
+
+func (t *scriptT) Verbose() bool { return false }
+
+// results fills in the checks' outcomes from testscript's log: a check
+// that ran has its heading in the log; a failed one is followed by its
+// commands and a "FAIL: file:line: message" line with a line inside it.
+func results(checks []Checked, file, log string) []Checked {
+	out := append([]Checked(nil), checks...)
+	lines := strings.Split(log, "\n")
+	pos := 0
+	for i := range out {
+		c := &out[i]
+		found := -1
+		for j := pos; j < len(lines); j++ {
+			if strings.HasPrefix(lines[j], c.raw) {
+				found = j
+				break
+			}
+		}
+		if found < 0 {
+			out = out[:i]
+			break
+		}
+		c.Ran, c.Passed = true, true
+		end := len(lines)
+		for j := found + 1; j < len(lines); j++ {
+			if isHeading(lines[j], out[i+1:]) {
+				end = j
+				break
+			}
+		}
+		body := lines[found+1 : end]
+		for _, l := range body {
+			if m, ok := failLine(l, file); ok {
+				c.Passed = false
+				c.Message = m
+			}
+		}
+		if !c.Passed {
+			c.Log = strings.TrimRight(strings.Join(body, "\n"), "\n")
+		}
+		pos = found + 1
+	}
+	// A check after the failing one did not run when the script
+	// stopped; testscript still printed nothing for it.
+	return out
+}
+
+func isHeading(line string, next []Checked) bool {
+	return len(next) > 0 && strings.HasPrefix(line, next[0].raw)
+}
+
+// failLine returns the message of testscript's "FAIL: FILE:LINE: MSG".
+func failLine(l, file string) (string, bool) {
+	rest, ok := strings.CutPrefix(l, "FAIL: "+file+":")
+	if !ok {
+		return "", false
+	}
+	_, m, ok := strings.Cut(rest, ": ")
+	return m, ok
+}
+
+func lastFail(log, file string) string {
+	m := ""
+	for _, l := range strings.Split(log, "\n") {
+		if f, ok := failLine(l, file); ok {
+			m = f
+		}
+	}
+	return m
+}
+
+// runner is one run's state for its commands.
+type runner struct {
+	o      Options
+	prefix string
+	kist   string // $WORK/.bin/kist
+	ctx    context.Context
+}
