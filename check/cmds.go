@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,7 +56,10 @@ func (r *runner) cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(rest) != 1 {
 		ts.Fatalf("usage: http [-status N] [-timeout D] URL")
 	}
-	url := rest[0]
+	url, err := r.publishedURL(rest[0])
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
 	ctx, cancel := context.WithTimeout(r.ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 5 * time.Second}
@@ -90,6 +96,36 @@ func (r *runner) cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+var publishedRE = regexp.MustCompile(`\{([a-zA-Z0-9][a-zA-Z0-9_.-]*):(\d+)\}`)
+
+// publishedURL replaces {NAME:PORT} in url with the host address where
+// container NAME publishes its port PORT: a student may choose any free
+// host port (on a shared lab machine, 8080 may be another's).
+func (r *runner) publishedURL(url string) (string, error) {
+	var err error
+	out := publishedRE.ReplaceAllStringFunc(url, func(m string) string {
+		sm := publishedRE.FindStringSubmatch(m)
+		port, _ := strconv.Atoi(sm[2])
+		rec, ferr := container.Find(sm[1])
+		if ferr != nil {
+			err = fmt.Errorf(msg(r.o.Lang, "container-expected"), sm[1], "", msg(r.o.Lang, "none"))
+			return m
+		}
+		for _, p := range rec.Ports {
+			if p.CtrPort == port {
+				host := p.HostIP
+				if host == "" || host == "0.0.0.0" {
+					host = "127.0.0.1"
+				}
+				return net.JoinHostPort(host, strconv.Itoa(p.HostPort))
+			}
+		}
+		err = fmt.Errorf(msg(r.o.Lang, "not-published"), sm[1], port)
+		return m
+	})
+	return out, err
 }
 
 // cmdImage prints an image's config, a fact a line.

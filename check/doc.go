@@ -26,7 +26,10 @@
 //	http [-status N] [-timeout D] URL
 //	                         GET URL until it answers with status N (default
 //	                         200) or D (default 10s) has passed; the body is
-//	                         the command's stdout
+//	                         the command's stdout. {NAME:PORT} in URL is
+//	                         the host address where container NAME
+//	                         publishes its PORT (http http://{web:80}/), so
+//	                         a student may choose any free host port
 //	image NAME               fails unless the image exists; stdout has one
 //	                         "key: value" line per fact of its config:
 //	                         id, workdir, cmd, entrypoint, user, env (one line

@@ -19,6 +19,7 @@ var messages = map[string]map[string]string{
 		"container-expected": "expected a container named %s%s; found: %s",
 		"no-volume":          "expected a volume named %s; found: none (kist volume ls lists yours)",
 		"volume-exists":      "expected no volume named %s; found: one",
+		"not-published":      "expected container %s to publish its port %d (kist run -p HOSTPORT:%[2]d); found: it does not",
 	},
 	"nl": {
 		"no-dir":             "die map bestaat niet",
@@ -36,6 +37,7 @@ var messages = map[string]map[string]string{
 		"container-expected": "verwacht: een container met de naam %s%s; gevonden: %s",
 		"no-volume":          "verwacht: een volume met de naam %s; gevonden: geen (kist volume ls toont de jouwe)",
 		"volume-exists":      "verwacht: geen volume met de naam %s; gevonden: wel een",
+		"not-published":      "verwacht: container %s publiceert zijn poort %d (kist run -p HOSTPOORT:%[2]d); gevonden: dat doet hij niet",
 	},
 }
 
