@@ -63,7 +63,7 @@ func (tm Term) Markdown(w io.Writer, md string, indent string) {
 		para, prefix, next = nil, "", ""
 	}
 	fence := false
-	for _, line := range strings.Split(md, "\n") {
+	for _, line := range strings.Split(strings.TrimRight(md, "\n"), "\n") {
 		if strings.HasPrefix(line, "```") {
 			flush()
 			fence = !fence

@@ -31,6 +31,17 @@ func (s *Session) Watch(ctx context.Context, interval time.Duration) error {
 		if err != nil {
 			return errors.New(t(s.Lang, "missing-folder", dir, l.Number))
 		}
+		// A step without a check has nothing to wait for: watch
+		// shows it (Check did) and goes on.
+		if step := s.Progress.Of(l.Name).Current(l); step != "" && l.CheckFile(step) == "" && last != "" {
+			if err := s.Check(ctx); err != nil {
+				return err
+			}
+			if s.Progress.Of(l.Name).Complete(l) {
+				return nil
+			}
+			continue
+		}
 		if snap != last {
 			// Wait for the editor to finish writing: two looks alike.
 			if !sleep(ctx, interval) {
