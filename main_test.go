@@ -64,6 +64,7 @@ func TestScript(t *testing.T) {
 			"httpget":    cmdHTTPGet,
 			"keepergone": cmdKeeperGone,
 			"example":    cmdExample,
+			"freeport":   cmdFreePort,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -153,7 +153,7 @@ kist's data directory (~/.local/share/kist/learn/progress.json).`,
 with a kist data directory of its own (your images and containers are not
 seen or touched): for every step, its check must fail before the step's
 solution and pass after it. Registry mirrors are your usual settings
-(KIST_REGISTRY_MIRRORS, ~/.config/kist/registries.json). Add a teacher's
+(KIST_REGISTRY_MIRRORS, ~/.config/kist/config.json). Add a teacher's
 lessons with --dir. The exit status is 1 if any step failed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()

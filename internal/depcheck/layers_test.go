@@ -47,6 +47,7 @@ var layers = []struct {
 	{"kist/build", join(gvisor, cobra, compose, []string{"kist/container", "kist/compose", "kist/network/keeper"})},
 	{"kist/compose", join(gvisor, cobra, []string{"kist/network/keeper"})},
 	{"kist/system", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
+	{"kist/registry", join(storage, gvisor, cobra, buildkit, compose, []string{"kist/image", "kist/sandbox", "kist/container"})},
 	{"kist/check", join(gvisor, cobra, buildkit, compose, []string{"kist/network/keeper", "kist/compose", "kist/build", "kist/lessons"})},
 	{"kist/lessons", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
 }

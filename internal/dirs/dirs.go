@@ -13,6 +13,8 @@
 //	  volumes/NAME   named volumes (package volume)
 //	  networks/      network definitions (package network)
 //	  build-cache/   the build cache's index (package build)
+//	  registry/      kist registry serve's images, by default (package registry)
+//	  learn/         kist learn's progress (package lessons)
 //	Runtime()  $XDG_RUNTIME_DIR/kist, or /tmp/kist-UID: what lasts a login
 //	  containers/ID.lock  run locks (below)
 //	  n/             network keepers' sockets and locks
