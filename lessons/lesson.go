@@ -129,6 +129,16 @@ type StarterFile struct {
 	Mode fs.FileMode
 }
 
+// LoadError is a lesson that could not be loaded.
+type LoadError struct {
+	Number int
+	Name   string
+	Err    error
+}
+
+func (e *LoadError) Error() string { return e.Err.Error() }
+func (e *LoadError) Unwrap() error { return e.Err }
+
 var idRE = regexp.MustCompile(`^(\d+)-([a-z0-9][a-z0-9-]*)$`)
 
 // Load returns the built-in lessons and those in dirs (a teacher's), in
@@ -180,7 +190,7 @@ func loadFS(fsys fs.FS, source string) ([]*Lesson, []error) {
 		n, _ := strconv.Atoi(m[1])
 		l := &Lesson{Number: n, Name: m[2], ID: e.Name(), Source: source, fsys: sub, Text: map[string]*Text{}}
 		if err := l.load(path.Join(source, e.Name())); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &LoadError{Number: n, Name: m[2], Err: err})
 			continue
 		}
 		ls = append(ls, l)
