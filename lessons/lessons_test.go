@@ -30,6 +30,19 @@ func TestBuiltinLessons(t *testing.T) {
 		if err := lintLesson(l); err != nil {
 			t.Error(err)
 		}
+		for _, lang := range Langs[1:] {
+			for i, st := range l.Text[lang].Steps {
+				en := l.Text["en"].Steps[i]
+				for name, hs := range en.Hints {
+					if len(st.Hints[name]) != len(hs) {
+						t.Errorf("%s step %s: %d hints for check %q in en.md, %d in %s.md", l.ID, st.ID, len(hs), name, len(st.Hints[name]), lang)
+					}
+				}
+				if (en.Solution == "") != (st.Solution == "") {
+					t.Errorf("%s step %s: a solution text in only one of en.md and %s.md", l.ID, st.ID, lang)
+				}
+			}
+		}
 		for _, lang := range Langs {
 			for _, st := range l.Text[lang].Steps {
 				for name := range st.Hints {
