@@ -54,6 +54,7 @@ func init() {
 		"head":      runHead,
 		"hostname":  runHostname,
 		"http-get":  runHTTPGet,
+		"httpd":     runHTTPD,
 		"id":        runID,
 		"kill":      runKill,
 		"ln":        runLn,
