@@ -125,6 +125,10 @@ func lint(file string, data []byte) ([]Checked, error) {
 	return checks, nil
 }
 
+// Words splits a script line into its words as testscript does, without
+// expanding variables (an error for an unclosed quote).
+func Words(line string) ([]string, error) { return words(line) }
+
 // words splits a script line as testscript does (single quotes, ” for a
 // quote inside them, # outside quotes ends the line), without expanding
 // variables.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -482,6 +483,9 @@ func (s *Session) onDisk(l *Lesson, file string) (string, func(), error) {
 	return p, func() { os.RemoveAll(dir) }, nil
 }
 
+// testscriptStatus is how testscript logs a command's end: [exit status 1].
+var testscriptStatus = regexp.MustCompile(`^\[(exit status \d+|signal: [a-z ]+)\]$`)
+
 // logLines turns a failed check's log into what the student reads: the
 // commands ($ ...) and their output, without testscript's markers; the
 // last 20 lines at most.
@@ -493,7 +497,7 @@ func logLines(log string) []string {
 			continue
 		case strings.HasPrefix(l, "> "):
 			out = append(out, "$ "+l[2:])
-		case strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]"):
+		case testscriptStatus.MatchString(l):
 			out = append(out, "("+l[1:len(l)-1]+")")
 		default:
 			out = append(out, l)
@@ -621,22 +625,46 @@ func (s *Session) Solution(yes bool) error {
 }
 
 // solutionCommands are the shell commands a solution script runs: its
-// kist and exec lines, as the student would type them.
+// kist and exec lines (also those expected to fail, "! kist ..."), quoted
+// for a POSIX shell, as the student would type them. A line with a
+// [condition] is the script's own business and not shown.
 func solutionCommands(script string) []string {
 	var out []string
 	for _, line := range strings.Split(script, "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, "kist "):
-			out = append(out, line)
-		case strings.HasPrefix(line, "exec "):
-			out = append(out, strings.TrimPrefix(line, "exec "))
+		args, err := check.Words(strings.TrimSpace(line))
+		if err != nil || len(args) == 0 || strings.HasPrefix(args[0], "[") {
+			continue
 		}
-	}
-	for i, c := range out {
-		out[i] = strings.ReplaceAll(strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(c, "&")), " "), "'", "")
+		if args[0] == "!" {
+			args = args[1:]
+		}
+		switch {
+		case len(args) > 1 && args[0] == "exec":
+			args = args[1:]
+		case len(args) > 0 && args[0] == "kist":
+		default:
+			continue
+		}
+		if n := len(args); n > 0 && strings.HasPrefix(args[n-1], "&") {
+			args = args[:n-1]
+		}
+		for i, a := range args {
+			args[i] = shellQuote(a)
+		}
+		out = append(out, strings.Join(args, " "))
 	}
 	return out
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it. $VARIABLES
+// stay as they are, for the shell to expand as testscript did.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@%+$", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Skip marks the current step done without its check (a step that needs

@@ -240,3 +240,28 @@ func TestMarkdownWraps(t *testing.T) {
 		t.Errorf("colour: %q", b.String())
 	}
 }
+
+func TestSolutionCommands(t *testing.T) {
+	got := solutionCommands(`# run: it
+kist run -d --name ticker toolbox sh -c 'while true; do date; sleep 1; done'
+! kist run --name fails toolbox sh -c 'exit 3'
+exec tar -cf data.tar data.txt
+[exec:sh] exec sh -c 'hidden'
+exec kist registry serve --addr 127.0.0.1:5000 &reg&
+kist run --rm toolbox echo 'it''s' $CHECK
+exists x
+`)
+	want := []string{
+		`kist run -d --name ticker toolbox sh -c 'while true; do date; sleep 1; done'`,
+		`kist run --name fails toolbox sh -c 'exit 3'`,
+		`tar -cf data.tar data.txt`,
+		`kist registry serve --addr 127.0.0.1:5000`,
+		`kist run --rm toolbox echo 'it'\''s' $CHECK`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := logLines("> kist build .\n[stdout]\n[10/11] ENTRYPOINT [\"./app.sh\"]\n[exit status 1]\nFAIL: x:1: y\n"); strings.Join(got, "|") != `$ kist build .|[10/11] ENTRYPOINT ["./app.sh"]|(exit status 1)` {
+		t.Errorf("logLines: %q", got)
+	}
+}

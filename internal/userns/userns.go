@@ -108,16 +108,22 @@ func (s *Step[Req, Resp]) Call(ctx context.Context, req Req, io Stdio) (Resp, er
 	if err != nil {
 		return zero, err
 	}
-	var r reply[Resp]
-	if err := json.Unmarshal(raw, &r); err != nil || (r.Error == nil && r.Result == nil) {
+	// The result as it came: a step's nil result (no such image, say)
+	// is "result": null, an answer; no result key at all is none.
+	var r struct {
+		Result json.RawMessage `json:"result"`
+		Error  *Error          `json:"error"`
+	}
+	var res Resp
+	err = json.Unmarshal(raw, &r)
+	if err == nil && len(r.Result) > 0 {
+		err = json.Unmarshal(r.Result, &res)
+	}
+	if err != nil || (r.Error == nil && len(r.Result) == 0) {
 		if err := ctx.Err(); err != nil {
 			return zero, fmt.Errorf("%s: %w", s.name, context.Cause(ctx))
 		}
 		return zero, fmt.Errorf("kist's step %s in the user namespace ended without an answer (exit status %d)", s.name, code)
-	}
-	var res Resp
-	if r.Result != nil {
-		res = *r.Result
 	}
 	if r.Error != nil {
 		return res, r.Error

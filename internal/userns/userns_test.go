@@ -33,6 +33,9 @@ var (
 	partialStep = Register("userns-test-partial", func(ctx context.Context, _ struct{}, s Stdio) ([]string, error) {
 		return []string{"done before"}, errors.New("then failed")
 	})
+	nilStep = Register("userns-test-nil", func(ctx context.Context, _ struct{}, s Stdio) (*echoReply, error) {
+		return nil, nil
+	})
 	crashStep = Register("userns-test-crash", func(ctx context.Context, _ struct{}, s Stdio) (struct{}, error) {
 		os.Exit(3)
 		return struct{}{}, nil
@@ -92,6 +95,15 @@ func TestCallAcrossTheNamespace(t *testing.T) {
 	// (a user without a subuid range also gets kist's notice about it first)
 	if out.String() != "out:input" || !strings.HasSuffix(errOut.String(), "err:hi") {
 		t.Errorf("streams: out %q, err %q", out.String(), errOut.String())
+	}
+}
+
+// A nil result (nothing found) is an answer, not a step that died.
+func TestNilResultIsAnAnswer(t *testing.T) {
+	needUserNS(t)
+	got, err := nilStep.Call(context.Background(), struct{}{}, Stdio{})
+	if got != nil || err != nil {
+		t.Fatalf("got %v, %v; want nil, nil", got, err)
 	}
 }
 
