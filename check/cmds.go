@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"kist/container"
 	"kist/image"
 	"kist/internal/dirs"
+	"kist/sandbox"
 	"kist/volume"
 )
 
@@ -275,6 +277,66 @@ func (r *runner) printContainer(ts *testscript.TestScript, rec *container.Record
 	}
 }
 
+// cmdLogs prints a container's log (its output and errors, as kist logs
+// shows them); with -match it waits until the log matches.
+func (r *runner) cmdLogs(ts *testscript.TestScript, neg bool, args []string) {
+	match := ""
+	timeout := 10 * time.Second
+	rest := flags(ts, "logs", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&match, "match", "", "")
+		fs.DurationVar(&timeout, "timeout", 10*time.Second, "")
+	})
+	if len(rest) != 1 {
+		ts.Fatalf("usage: logs [-match REGEXP] [-timeout D] NAME")
+	}
+	var re *regexp.Regexp
+	if match != "" {
+		var err error
+		if re, err = regexp.Compile("(?m)" + match); err != nil {
+			ts.Fatalf("logs -match: %v (the check script is wrong)", err)
+		}
+	}
+	rd, err := dirs.Runtime()
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		rec, err := container.Find(rest[0])
+		if err != nil {
+			ts.Fatalf(msg(r.o.Lang, "container-expected"), rest[0], "", msg(r.o.Lang, "none"))
+		}
+		var b strings.Builder
+		if err := rec.Logs(r.ctx, rd, container.LogOptions{Tail: -1, Stdout: &b, Stderr: &b}); err != nil {
+			ts.Fatalf("logs %s: %v", rest[0], err)
+		}
+		if re == nil || re.MatchString(b.String()) != neg {
+			io.WriteString(ts.Stdout(), b.String())
+			return
+		}
+		if time.Now().After(deadline) {
+			io.WriteString(ts.Stdout(), b.String())
+			if neg {
+				ts.Fatalf(msg(r.o.Lang, "log-unexpected"), rest[0], match)
+			}
+			found := strings.TrimSpace(b.String())
+			if found == "" {
+				found = msg(r.o.Lang, "empty")
+			} else if lines := strings.Split(found, "\n"); len(lines) > 5 {
+				found = "... " + strings.Join(lines[len(lines)-5:], " / ")
+			} else {
+				found = strings.Join(lines, " / ")
+			}
+			ts.Fatalf(msg(r.o.Lang, "log-expected"), rest[0], match, timeout, found)
+		}
+		select {
+		case <-r.ctx.Done():
+			ts.Fatalf("%v", r.ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // cmdVolume checks that a named volume exists.
 func (r *runner) cmdVolume(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
@@ -296,8 +358,11 @@ func (r *runner) cmdVolume(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "name: %s\nmountpoint: %s\n", v.Name, v.Mountpoint)
 }
 
-// condition answers [image:NAME].
+// condition answers [image:NAME] and [subuid].
 func (r *runner) condition(cond string) (bool, error) {
+	if cond == "subuid" {
+		return os.Getuid() == 0 || sandbox.CurrentIDMap().Helpers, nil
+	}
 	if name, ok := strings.CutPrefix(cond, "image:"); ok {
 		id, err := image.ID(r.ctx, name)
 		return id != "", err

@@ -42,11 +42,21 @@
 //	                         state, exitcode,
 //	                         image, port (one per published port), mount
 //	                         (one per volume or bind), network
+//	logs [-match RE] [-timeout D] NAME
+//	                         container NAME's log (output and errors) as
+//	                         stdout; with -match, waits up to D (default
+//	                         10s) until the log matches the regular
+//	                         expression RE (multi-line: ^ and $ are lines)
 //	volume NAME              fails unless the named volume exists; stdout:
 //	                         name, mountpoint
 //
 // Conditions: [image:NAME] holds when the student's store has image NAME
-// (so a step that needs python:3.8-slim can say what to do without it).
+// (so a step that needs python:3.8-slim can say what to do without it);
+// [subuid] when kist maps a range of subordinate ids for the user (or
+// runs as root): an image whose programs run as other users (PostgreSQL)
+// needs one. A script that cannot check on this machine skips, naming the
+// check that says why: "[!subuid] skip subuid" (kist learn shows that
+// check's text and hints; verify reports the step as skipped).
 //
 // Variables: $LESSON is the folder the script started in, $CHECK a name
 // prefix unique to this run (check-1a2b3c4d): whatever a script creates

@@ -32,10 +32,10 @@ var Commands = []string{
 	"cd", "chmod", "cmp", "cmpenv", "cp", "env", "exec", "exists", "grep", "kill", "mkdir", "mv", "rm",
 	"skip", "stderr", "stdin", "stdout", "stop", "symlink", "unquote", "wait",
 	// this package's
-	"kist", "http", "image", "container", "volume",
+	"kist", "http", "image", "container", "volume", "logs",
 }
 
-var conditions = map[string]bool{"short": true, "net": true, "link": true, "symlink": true, "unix": true, "linux": true}
+var conditions = map[string]bool{"subuid": true, "short": true, "net": true, "link": true, "symlink": true, "unix": true, "linux": true}
 
 var conditionPrefixes = []string{"exec:", "image:"}
 

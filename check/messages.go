@@ -19,6 +19,9 @@ var messages = map[string]map[string]string{
 		"container-expected": "expected a container named %s%s; found: %s",
 		"no-volume":          "expected a volume named %s; found: none (kist volume ls lists yours)",
 		"volume-exists":      "expected no volume named %s; found: one",
+		"log-expected":       "expected the log of %s to match %s within %s; found: %s",
+		"log-unexpected":     "expected the log of %s not to match %s; found: it does",
+		"empty":              "nothing (an empty log)",
 		"not-published":      "expected container %s to publish its port %d (kist run -p HOSTPORT:%[2]d); found: it does not",
 	},
 	"nl": {
@@ -37,6 +40,9 @@ var messages = map[string]map[string]string{
 		"container-expected": "verwacht: een container met de naam %s%s; gevonden: %s",
 		"no-volume":          "verwacht: een volume met de naam %s; gevonden: geen (kist volume ls toont de jouwe)",
 		"volume-exists":      "verwacht: geen volume met de naam %s; gevonden: wel een",
+		"log-expected":       "verwacht: de log van %s past bij %s binnen %s; gevonden: %s",
+		"log-unexpected":     "verwacht: de log van %s past niet bij %s; gevonden: dat doet hij wel",
+		"empty":              "niets (een lege log)",
 		"not-published":      "verwacht: container %s publiceert zijn poort %d (kist run -p HOSTPOORT:%[2]d); gevonden: dat doet hij niet",
 	},
 }

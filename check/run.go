@@ -132,6 +132,7 @@ func Run(ctx context.Context, file string, o Options) (*Result, error) {
 			"image":     r.cmdImage,
 			"container": r.cmdContainer,
 			"volume":    r.cmdVolume,
+			"logs":      r.cmdLogs,
 		},
 		Condition: r.condition,
 	})

@@ -393,6 +393,9 @@ func (s *Session) Check(ctx context.Context) error {
 	name := ""
 	if failed != nil {
 		name = failed.Name
+	} else if st.Checks[res.Skipped] != "" {
+		// "skip NAME": this machine lacks what check NAME says.
+		name = res.Skipped
 	}
 	key := step + "/" + name
 	if lp.Failed != key {
@@ -406,8 +409,12 @@ func (s *Session) Check(ctx context.Context) error {
 		return err
 	}
 	s.say(red, "✗ "+t(s.Lang, "failed", s.stepOf(l, step)+": "+st.Title))
-	if res.Skipped != "" {
-		s.say(yellow, "  "+t(s.Lang, "needs-network", res.Skipped))
+	if res.Skipped != "" && failed == nil {
+		if want := st.Checks[res.Skipped]; want != "" {
+			s.say("", "  "+t(s.Lang, "cannot-here", want))
+		} else {
+			s.say(yellow, "  "+t(s.Lang, "needs-network", res.Skipped))
+		}
 	}
 	if failed != nil {
 		want := st.Checks[failed.Name]

@@ -55,6 +55,7 @@ var ui = map[string]map[string]string{
 		"dir-set":          "Lessons from %s are added (remembered; --dir= forgets it).",
 		"dir-cleared":      "Only the built-in lessons now.",
 		"needs-network":    "skipped: %s",
+		"cannot-here":      "This step cannot be done here: it needs that %s. kist learn skip goes on without it.",
 	},
 	"nl": {
 		"lessons":          "Lessen",
@@ -106,6 +107,7 @@ var ui = map[string]map[string]string{
 		"dir-set":          "Lessen uit %s zijn toegevoegd (onthouden; --dir= vergeet het).",
 		"dir-cleared":      "Nu alleen de ingebouwde lessen.",
 		"needs-network":    "overgeslagen: %s",
+		"cannot-here":      "Deze stap kan hier niet: hij heeft nodig dat %s. kist learn skip gaat verder zonder.",
 	},
 }
 

@@ -31,7 +31,10 @@ type VerifyOptions struct {
 
 // VerifyReport is what Verify found.
 type VerifyReport struct {
-	Steps    int
+	Steps int
+	// Skipped are the steps this machine cannot do (their checks skip,
+	// "[!subuid] skip subuid"): "lesson, step: why".
+	Skipped  []string
 	Failed   []string // "lesson, step: what went wrong"
 	Duration time.Duration
 }
@@ -115,6 +118,12 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
 			t0 := time.Now()
 			err := verifyStep(ctx, s, l, step, dir, o.Kist)
 			what := fmt.Sprintf("%s, step %s", l.ID, step)
+			var skip *skipError
+			if errors.As(err, &skip) {
+				rep.Skipped = append(rep.Skipped, what+": "+skip.why)
+				fmt.Fprintf(o.Out, "skip %s: %s\n", what, skip.why)
+				continue
+			}
 			if err != nil {
 				rep.Failed = append(rep.Failed, what+": "+err.Error())
 				fmt.Fprintf(o.Out, "FAIL %s: %v\n", what, err)
@@ -178,16 +187,24 @@ func verifyStep(ctx context.Context, s *Session, l *Lesson, step, dir, kist stri
 		if err != nil {
 			return err
 		}
-		if !res.Passed {
-			why := res.Log
-			if res.Skipped != "" {
-				why = "skipped: " + res.Skipped
+		if res.Skipped != "" {
+			why := res.Skipped
+			if text := l.Step("en", step).Checks[why]; text != "" {
+				why = "it cannot be done here: it needs that " + text
 			}
-			return fmt.Errorf("its check fails after the solution:\n%s", indent(why))
+			return &skipError{why}
+		}
+		if !res.Passed {
+			return fmt.Errorf("its check fails after the solution:\n%s", indent(res.Log))
 		}
 	}
 	return nil
 }
+
+// skipError is a step this machine cannot do.
+type skipError struct{ why string }
+
+func (e *skipError) Error() string { return "skipped: " + e.why }
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")

@@ -161,7 +161,7 @@ lessons with --dir. The exit status is 1 if any step failed.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "%d steps, %d failed, %.1fs\n", rep.Steps, len(rep.Failed), rep.Duration.Seconds())
+			fmt.Fprintf(out, "%d steps, %d failed, %d skipped (this machine cannot do them), %.1fs\n", rep.Steps, len(rep.Failed), len(rep.Skipped), rep.Duration.Seconds())
 			if len(rep.Failed) > 0 {
 				return ExitError{Code: 1}
 			}
