@@ -49,7 +49,11 @@ func (r *Result) Report(w io.Writer, quiet bool) {
 		fmt.Fprintf(w, "sha256:%s\n", r.ID)
 		return
 	}
-	fmt.Fprintf(w, "Successfully built %s in %.2fs (%d steps, %d cached)\n", r.ID[:12], r.Duration.Seconds(), r.Steps, r.Cached)
+	steps := "steps"
+	if r.Steps == 1 {
+		steps = "step"
+	}
+	fmt.Fprintf(w, "Successfully built %s in %.2fs (%d %s, %d cached)\n", r.ID[:12], r.Duration.Seconds(), r.Steps, steps, r.Cached)
 	for _, n := range r.Names {
 		fmt.Fprintf(w, "Successfully tagged %s\n", image.ShortName(n))
 	}

@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	units "github.com/docker/go-units"
+
 	"github.com/spf13/cobra"
 
 	"kist/container"
@@ -132,9 +134,9 @@ func statusText(st container.State) string {
 			if h == "starting" {
 				h = "health: starting"
 			}
-			return "Up " + duration(time.Since(st.StartedAt)) + " (" + h + ")"
+			return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (" + h + ")"
 		}
-		return "Up " + duration(time.Since(st.StartedAt))
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
 	case container.Exited:
 		return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
 	case container.Dead:
@@ -146,20 +148,6 @@ func statusText(st container.State) string {
 		return fmt.Sprintf("Restarting (%d) %s", st.ExitCode, ago(st.FinishedAt))
 	}
 	return "Created"
-}
-
-func duration(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "Less than a second"
-	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 func newLogsCmd() *cobra.Command {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	units "github.com/docker/go-units"
+
 	"github.com/spf13/cobra"
 
 	"kist/image"
@@ -145,21 +147,11 @@ func newRmiCmd() *cobra.Command {
 	}
 }
 
-// ago says how long ago t was, like docker's CREATED column.
+// ago says how long ago t was, as docker's CREATED and STATUS columns
+// do (go-units' HumanDuration: "About a minute ago", "3 hours ago").
 func ago(t time.Time) string {
 	if t.IsZero() {
 		return "N/A"
 	}
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return "Less than a minute ago"
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d hours ago", int(d.Hours()))
-	case d < 60*24*time.Hour:
-		return fmt.Sprintf("%d days ago", int(d.Hours()/24))
-	}
-	return fmt.Sprintf("%d months ago", int(d.Hours()/24/30))
+	return units.HumanDuration(time.Since(t)) + " ago"
 }
