@@ -2,6 +2,7 @@ package image
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,14 +78,26 @@ func (f *Filter) matchReference(s Summary, dangling bool) bool {
 		return false
 	}
 	for _, p := range f.references {
-		if ok, _ := path.Match(p, s.Repository+":"+s.Tag); ok {
-			return true
-		}
-		if ok, _ := path.Match(p, s.Repository); ok {
-			return true
+		for _, repo := range repoNames(s.Repository) {
+			if ok, _ := path.Match(p, repo+":"+s.Tag); ok {
+				return true
+			}
+			if ok, _ := path.Match(p, repo); ok {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// repoNames are the names a repository answers to: its own, and without
+// "localhost/" (the built-in toolbox is localhost/toolbox, and kist run
+// toolbox finds it, as podman's images NAME finds localhost/NAME).
+func repoNames(repo string) []string {
+	if short, ok := strings.CutPrefix(repo, "localhost/"); ok {
+		return []string{repo, short}
+	}
+	return []string{repo}
 }
 
 // matchName keeps the images named like arg, REPOSITORY[:TAG], as the
@@ -99,7 +112,7 @@ func matchName(list []Summary, arg string) ([]Summary, error) {
 	hasTag := strings.Contains(arg[strings.LastIndexByte(arg, '/')+1:], ":")
 	var out []Summary
 	for _, s := range list {
-		if s.Repository == want && (!hasTag || s.Tag == wantTag) {
+		if slices.Contains(repoNames(s.Repository), want) && (!hasTag || s.Tag == wantTag) {
 			out = append(out, s)
 		}
 	}

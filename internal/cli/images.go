@@ -70,7 +70,11 @@ func printDiskUsage(w io.Writer, st *image.Store) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "\n%d images use %s on disk (layers they share counted once)\n", u.Images, image.SizeString(u.ImagesSize))
+	what := "images use"
+	if u.Images == 1 {
+		what = "image uses"
+	}
+	_, err = fmt.Fprintf(w, "\n%d %s %s on disk (layers they share counted once)\n", u.Images, what, image.SizeString(u.ImagesSize))
 	return err
 }
 
