@@ -26,18 +26,19 @@ import (
 func init() { register("image", newImageCmd); register("container", newContainerCmd) }
 
 // newImageCmd is docker's image group. kist's image commands are at the
-// top (kist images, pull, rmi, ...), so it holds prune only.
+// top (kist images, pull, rmi, ...), so it holds inspect and prune only.
 func newImageCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "image", Short: "Manage images (kist images, pull, rmi and tag do the rest)"}
-	cmd.AddCommand(newImagePruneCmd())
+	cmd.AddCommand(newInspectOfCmd("image"), newImagePruneCmd())
 	return cmd
 }
 
 // newContainerCmd is docker's container group. kist's container
-// commands are at the top (kist ps, rm, ...), so it holds prune only.
+// commands are at the top (kist ps, rm, ...), so it holds inspect and
+// prune only.
 func newContainerCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "container", Short: "Manage containers (kist ps, rm, stop, ... do the rest)"}
-	cmd.AddCommand(newContainerPruneCmd())
+	cmd.AddCommand(newInspectOfCmd("container"), newContainerPruneCmd())
 	return cmd
 }
 

@@ -73,6 +73,50 @@ func newInspectCmd() *cobra.Command {
 	return cmd
 }
 
+// newInspectOfCmd is kist image inspect and kist container inspect:
+// kist inspect of one kind only.
+func newInspectOfCmd(kind string) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [-f TEMPLATE] " + strings.ToUpper(kind) + " [" + strings.ToUpper(kind) + "...]",
+		Short: "Show " + kind + "s as JSON, like docker " + kind + " inspect",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out []any
+			for _, a := range args {
+				if kind == "container" {
+					r, err := container.Find(a)
+					if err != nil {
+						return err
+					}
+					rd, err := dirs.Runtime()
+					if err != nil {
+						return err
+					}
+					out = append(out, r.Inspect(rd))
+					continue
+				}
+				in, err := image.InspectImage(cmd.Context(), a)
+				if err != nil {
+					return err
+				}
+				if in == nil {
+					return &image.NotFoundError{Name: a}
+				}
+				out = append(out, in)
+			}
+			if format != "" {
+				return printTemplate(cmd.OutOrStdout(), format, out)
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "    ")
+			return enc.Encode(out)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "print each "+kind+" through a Go template, as docker inspect -f (fields as in the JSON)")
+	return cmd
+}
+
 // printTemplate prints each of objs through the Go template text, a
 // line each, as docker inspect -f: the template sees the JSON's fields
 // ({{.Id}}, {{.State.Status}}), with docker's functions (templateFuncs).
