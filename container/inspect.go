@@ -34,11 +34,7 @@ type Inspect struct {
 	Image        string `json:"Image"`
 	Name         string `json:"Name"`
 	RestartCount int    `json:"RestartCount"`
-	Mounts       []struct {
-		Type        string `json:"Type"`
-		Name        string `json:"Name"`
-		Destination string `json:"Destination,omitempty"`
-	} `json:"Mounts"`
+	Mounts       []InspectMount `json:"Mounts"`
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	Config          struct {
 		Hostname    string            `json:"Hostname"`
@@ -165,12 +161,27 @@ func (r *Record) Inspect(runDir string) *Inspect {
 		secs := int(r.StopTimeout.Seconds())
 		in.Config.StopTimeout = &secs
 	}
-	for _, v := range r.Volumes {
-		in.Mounts = append(in.Mounts, struct {
-			Type        string `json:"Type"`
-			Name        string `json:"Name"`
-			Destination string `json:"Destination,omitempty"`
-		}{Type: "volume", Name: v})
+	for _, m := range r.MountPoints() {
+		im := InspectMount{Type: "bind", Name: m.Name, Source: m.Source, Destination: m.Destination, RW: !m.ReadOnly}
+		if m.Name != "" {
+			im.Type, im.Driver = "volume", "local"
+		}
+		if m.ReadOnly {
+			im.Mode = "ro"
+		}
+		in.Mounts = append(in.Mounts, im)
 	}
 	return in
+}
+
+// InspectMount is one of a container's volumes or bind mounts in docker
+// inspect's Mounts.
+type InspectMount struct {
+	Type        string `json:"Type"` // volume or bind
+	Name        string `json:"Name,omitempty"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination,omitempty"`
+	Driver      string `json:"Driver,omitempty"`
+	Mode        string `json:"Mode"`
+	RW          bool   `json:"RW"`
 }

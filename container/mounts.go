@@ -17,6 +17,7 @@ type MountPoint struct {
 	Name        string // the volume's name ("" for a bind mount)
 	Source      string // the host directory ("" when unknown)
 	Destination string // where it is in the container ("" when unknown)
+	ReadOnly    bool   // :ro
 }
 
 // MountPoints are the container's named volumes and bind mounts (not
@@ -35,7 +36,7 @@ func (r *Record) MountPoints() []MountPoint {
 		if m.Tmpfs {
 			continue
 		}
-		mp := MountPoint{Source: m.Source, Destination: m.Target}
+		mp := MountPoint{Source: m.Source, Destination: m.Target, ReadOnly: m.ReadOnly}
 		if rel, ok := strings.CutPrefix(m.Source, volume.BaseDir()+"/"); ok {
 			mp.Name, _, _ = strings.Cut(rel, "/")
 		}
