@@ -121,6 +121,15 @@ func reserve(o *RunOptions) (*starting, error) {
 	if s.lock, err = dirs.OpenRunLock(s.runDir, s.id); err != nil {
 		return nil, fmt.Errorf("marking the container as running: %w", err)
 	}
+	if s.cfg != nil && s.cfg.Name == "" {
+		taken := map[string]bool{}
+		if recs, err := List(); err == nil {
+			for _, r := range recs {
+				taken[r.Name] = true
+			}
+		}
+		s.cfg.Name = newName(taken)
+	}
 	return s, nil
 }
 
