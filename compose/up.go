@@ -361,6 +361,11 @@ func configHash(s *types.ServiceConfig) string {
 		d := *c.Deploy
 		d.Replicas = nil
 		c.Deploy = &d
+		// deploy: {replicas: 4} where there was no deploy: is the
+		// same service, scaled
+		if b, _ := json.Marshal(d); string(b) == "{}" {
+			c.Deploy = nil
+		}
 	}
 	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)

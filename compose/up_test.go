@@ -161,6 +161,16 @@ func TestConfigHash(t *testing.T) {
 	if configHash(&base) == configHash(&other) {
 		t.Errorf("another image left the config hash as it was: up would not recreate the container")
 	}
+	plain := base
+	plain.Deploy = nil
+	if configHash(&base) != configHash(&plain) {
+		t.Errorf("adding deploy: {replicas: 3} changed the config hash: up would recreate the running replica")
+	}
+	limited := base
+	limited.Deploy = &types.DeployConfig{Replicas: &three, Mode: "global"}
+	if configHash(&base) == configHash(&limited) {
+		t.Errorf("another deploy mode left the config hash as it was")
+	}
 }
 
 // upProject has web depending on db, both from images.
