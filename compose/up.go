@@ -363,7 +363,8 @@ func configHash(s *types.ServiceConfig) string {
 		c.Deploy = &d
 		// deploy: {replicas: 4} where there was no deploy: is the
 		// same service, scaled
-		if b, _ := json.Marshal(d); string(b) == "{}" {
+		b, _ := json.Marshal(d)
+		if zero, _ := json.Marshal(types.DeployConfig{}); string(b) == string(zero) {
 			c.Deploy = nil
 		}
 	}
