@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -54,7 +55,7 @@ func (s *Store) EnsureToolbox() error {
 		return err
 	}
 	defer os.RemoveAll(dir) // after PutImage: the image reads its layer from there
-	img, err := toolboxImage(dir, stamp)
+	img, err := toolboxImage(dir, stamp, st.ModTime())
 	if err == nil {
 		_, err = s.PutImage(img, []string{ToolboxName}, nil)
 	}
@@ -65,7 +66,9 @@ func (s *Store) EnsureToolbox() error {
 }
 
 // toolboxImage builds the image in dir (the toolbox export, its tar).
-func toolboxImage(dir, stamp string) (v1.Image, error) {
+// Its creation time is the binary's (kist images, inspect and history
+// show when this kist was built).
+func toolboxImage(dir, stamp string, created time.Time) (v1.Image, error) {
 	rootfs := filepath.Join(dir, "rootfs")
 	if err := toolbox.Export(rootfs); err != nil {
 		return nil, err
@@ -88,6 +91,8 @@ func toolboxImage(dir, stamp string) (v1.Image, error) {
 	}
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture = "linux", goarch()
+	cfg.Created = v1.Time{Time: created.UTC().Truncate(time.Second)}
+	cfg.History = []v1.History{{Created: cfg.Created, CreatedBy: "kist toolbox export /", Comment: "kist's built-in toolbox: kist itself as sh, ls, cat, httpd, ... (kist toolbox list)"}}
 	cfg.Config = v1.Config{
 		Cmd:    []string{"sh"},
 		Env:    []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
