@@ -31,10 +31,10 @@ type Inspect struct {
 			Log           []HealthLog `json:"Log"`
 		} `json:"Health,omitempty"`
 	} `json:"State"`
-	Image        string `json:"Image"`
-	Name         string `json:"Name"`
-	RestartCount int    `json:"RestartCount"`
-	Mounts       []InspectMount `json:"Mounts"`
+	Image           string          `json:"Image"`
+	Name            string          `json:"Name"`
+	RestartCount    int             `json:"RestartCount"`
+	Mounts          []InspectMount  `json:"Mounts"`
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	Config          struct {
 		Hostname    string            `json:"Hostname"`
