@@ -22,7 +22,7 @@ func write(t *testing.T, dir, name, data string) string {
 // arguments and fails when the first is "fail". The real kist runs in
 // the root package's learn_*.txtar scripts.
 func fakeKist(t *testing.T) string {
-	return write(t, t.TempDir(), "fake-kist", "#!/bin/sh\necho \"kist $*\"\n[ \"$1\" != fail ]\n")
+	return write(t, t.TempDir(), "fake-kist", "#!/bin/sh\necho \"kist $*\"\n[ \"$1\" != fail ] || { echo 'building...' >&2; echo 'kist: it broke' >&2; exit 1; }\n")
 }
 
 func run(t *testing.T, script string, o Options) *Result {
@@ -118,7 +118,7 @@ kist fail now
 	if f == nil || f.Name != "fails" {
 		t.Fatalf("failed: %+v\n%s", f, r.Log)
 	}
-	if !strings.Contains(f.Message, "kist failed: kist fail now") {
+	if !strings.Contains(f.Message, "kist failed: it broke") {
 		t.Errorf("message %q", f.Message)
 	}
 	r = run(t, script, Options{Dir: lesson, Env: []string{"GREETING=hoi"}, Lang: "nl"})

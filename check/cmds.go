@@ -29,7 +29,14 @@ func (r *runner) cmdKist(ts *testscript.TestScript, neg bool, args []string) {
 	err := ts.Exec(r.kist, args...)
 	switch {
 	case err != nil && !neg:
-		ts.Fatalf("%s: kist %s: %v", msg(r.o.Lang, "kist-failed"), strings.Join(args, " "), err)
+		// What kist said last is what went wrong (a build's error
+		// with Dockerfile:LINE); the whole output is in the log.
+		why := err.Error()
+		lines := strings.Split(strings.TrimSpace(ts.ReadFile("stderr")), "\n")
+		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+			why = strings.TrimPrefix(last, "kist: ")
+		}
+		ts.Fatalf("%s: %s", msg(r.o.Lang, "kist-failed"), why)
 	case err == nil && neg:
 		ts.Fatalf("%s: kist %s", msg(r.o.Lang, "kist-succeeded"), strings.Join(args, " "))
 	}

@@ -200,7 +200,8 @@ func (s *Session) List() error {
 			done = len(lp.Done)
 		}
 		title := l.Text[s.Lang].Title
-		fmt.Fprintf(s.out, "  %2d  %-*s %s  %s\n", l.Number, s.titleWidth(), title,
+		title += strings.Repeat(" ", s.titleWidth()-len([]rune(title)))
+		fmt.Fprintf(s.out, "  %2d  %s  %s  %s\n", l.Number, title,
 			s.tm.style(dim, fmt.Sprintf("%d/%d", done, len(l.Steps))), s.tm.style(style, status))
 	}
 	fmt.Fprintln(s.out)
