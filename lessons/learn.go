@@ -201,8 +201,8 @@ func (s *Session) List() error {
 		}
 		title := l.Text[s.Lang].Title
 		title += strings.Repeat(" ", s.titleWidth()-len([]rune(title)))
-		fmt.Fprintf(s.out, "  %2d  %s  %s  %s\n", l.Number, title,
-			s.tm.style(dim, fmt.Sprintf("%d/%d", done, len(l.Steps))), s.tm.style(style, status))
+		fmt.Fprintf(s.out, "  %2d  %s  %s %s\n", l.Number, title,
+			s.tm.style(dim, fmt.Sprintf("%-5s", fmt.Sprintf("%d/%d", done, len(l.Steps)))), s.tm.style(style, status))
 	}
 	fmt.Fprintln(s.out)
 	if cur == nil {
