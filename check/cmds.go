@@ -6,11 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,13 +166,13 @@ func (r *runner) cmdImage(ts *testscript.TestScript, neg bool, args []string) {
 	for _, e := range c.Env {
 		fmt.Fprintf(w, "env: %s\n", e)
 	}
-	for _, p := range sortedSet(c.ExposedPorts) {
+	for _, p := range slices.Sorted(maps.Keys(c.ExposedPorts)) {
 		fmt.Fprintf(w, "expose: %s\n", p)
 	}
-	for _, k := range sortedKeysOf(c.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
 		fmt.Fprintf(w, "label: %s=%s\n", k, c.Labels[k])
 	}
-	for _, v := range sortedSet(c.Volumes) {
+	for _, v := range slices.Sorted(maps.Keys(c.Volumes)) {
 		fmt.Fprintf(w, "volume: %s\n", v)
 	}
 	fmt.Fprintf(w, "layers: %d\n", len(in.RootFS.Layers))
@@ -183,24 +184,6 @@ func jsonList(l []string) string {
 	}
 	b, _ := json.Marshal(l)
 	return string(b)
-}
-
-func sortedSet(m map[string]struct{}) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeysOf(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // cmdContainer waits for a container to exist (and reach a state) and
@@ -255,11 +238,7 @@ func (r *runner) cmdContainer(ts *testscript.TestScript, neg bool, args []string
 			}
 			ts.Fatalf(msg(r.o.Lang, "container-expected"), name, want, found)
 		}
-		select {
-		case <-r.ctx.Done():
-			ts.Fatalf("%v", r.ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+		r.pause(ts)
 	}
 }
 
@@ -336,11 +315,17 @@ func (r *runner) cmdLogs(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			ts.Fatalf(msg(r.o.Lang, "log-expected"), rest[0], match, timeout, found)
 		}
-		select {
-		case <-r.ctx.Done():
-			ts.Fatalf("%v", r.ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+		r.pause(ts)
+	}
+}
+
+// pause waits a little before a command looks again; the end of the
+// run (Ctrl-C, its deadline) ends the script.
+func (r *runner) pause(ts *testscript.TestScript) {
+	select {
+	case <-r.ctx.Done():
+		ts.Fatalf("%v", r.ctx.Err())
+	case <-time.After(100 * time.Millisecond):
 	}
 }
 

@@ -2,9 +2,10 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/txtar"
@@ -105,7 +106,7 @@ func lint(file string, data []byte) ([]Checked, error) {
 				ok = ok || (strings.HasPrefix(cond, p) && len(cond) > len(p))
 			}
 			if !ok {
-				return nil, bad(n, "unknown condition [%s] (known: %s, exec:PROGRAM, image:NAME)", cond, strings.Join(sortedKeys(conditions), ", "))
+				return nil, bad(n, "unknown condition [%s] (known: %s, exec:PROGRAM, image:NAME)", cond, strings.Join(slices.Sorted(maps.Keys(conditions)), ", "))
 			}
 			args = args[1:]
 		}
@@ -165,13 +166,4 @@ func words(line string) ([]string, error) {
 		args = append(args, cur.String())
 	}
 	return args, nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -367,82 +367,75 @@ func (s *Session) Next() error {
 // what was expected, what was found, and the hint for the check that
 // failed, and the error is ErrNotPassed.
 func (s *Session) Check(ctx context.Context) error {
-	l, err := s.current()
-	if err != nil {
-		return err
-	}
-	lp := s.Progress.Of(l.Name)
-	step := lp.Current(l)
-	if step == "" {
-		return s.showStep(l)
-	}
-	res, err := s.runCheck(ctx, l, step)
-	if err != nil {
-		return err
-	}
-	st := l.Step(s.Lang, step)
-	if res == nil || res.Passed {
-		lp.pass(step, false)
+	return s.onStep(func(l *Lesson, lp *LessonProgress, step string) error {
+		res, err := s.runCheck(ctx, l, step)
+		if err != nil {
+			return err
+		}
+		st := l.Step(s.Lang, step)
+		if res == nil || res.Passed {
+			lp.pass(step, false)
+			if err := s.Progress.Save(); err != nil {
+				return err
+			}
+			s.say(green, "✓ "+t(s.Lang, "passed", s.stepOf(l, step)+": "+st.Title))
+			fmt.Fprintln(s.out)
+			return s.showStep(l)
+		}
+		failed := res.Failed()
+		name := ""
+		if failed != nil {
+			name = failed.Name
+		} else if st.Checks[res.Skipped] != "" {
+			// "skip NAME": this machine lacks what check NAME says.
+			name = res.Skipped
+		}
+		key := step + "/" + name
+		if lp.Failed != key {
+			lp.Failed, lp.Hints = key, 0
+		}
+		if lp.Hints == 0 && len(s.hints(st, name)) > 0 {
+			lp.Hints = 1 // the first hint comes with the failure
+		}
+		lp.Updated = time.Now()
 		if err := s.Progress.Save(); err != nil {
 			return err
 		}
-		s.say(green, "✓ "+t(s.Lang, "passed", s.stepOf(l, step)+": "+st.Title))
-		fmt.Fprintln(s.out)
-		return s.showStep(l)
-	}
-	failed := res.Failed()
-	name := ""
-	if failed != nil {
-		name = failed.Name
-	} else if st.Checks[res.Skipped] != "" {
-		// "skip NAME": this machine lacks what check NAME says.
-		name = res.Skipped
-	}
-	key := step + "/" + name
-	if lp.Failed != key {
-		lp.Failed, lp.Hints = key, 0
-	}
-	if lp.Hints == 0 && len(s.hints(st, name)) > 0 {
-		lp.Hints = 1 // the first hint comes with the failure
-	}
-	lp.Updated = time.Now()
-	if err := s.Progress.Save(); err != nil {
-		return err
-	}
-	s.say(red, "✗ "+t(s.Lang, "failed", s.stepOf(l, step)+": "+st.Title))
-	if res.Skipped != "" && failed == nil {
-		if want := st.Checks[res.Skipped]; want != "" {
-			s.say("", "  "+t(s.Lang, "cannot-here", want))
-		} else {
-			s.say(yellow, "  "+t(s.Lang, "needs-network", res.Skipped))
-		}
-	}
-	if failed != nil {
-		want := st.Checks[failed.Name]
-		if want == "" {
-			want = failed.Heading
-		}
-		s.say("", "  "+t(s.Lang, "expected")+": "+want)
-		if found := failed.Message; found != "" {
-			// "expected X; found: Y" from package check: X is the
-			// check's text, said above.
-			if _, y, ok := strings.Cut(found, check.FoundSep[s.Lang]); ok {
-				found = y
-			}
-			s.say("", "  "+t(s.Lang, "found")+": "+found)
-		}
-		if lines := logLines(failed.Log); len(lines) > 0 {
-			s.say(dim, "  "+t(s.Lang, "what-ran")+":")
-			for _, line := range lines {
-				s.say(dim, "    "+line)
+		s.say(red, "✗ "+t(s.Lang, "failed", s.stepOf(l, step)+": "+st.Title))
+		if res.Skipped != "" && failed == nil {
+			if want := st.Checks[res.Skipped]; want != "" {
+				s.say("", "  "+t(s.Lang, "cannot-here", want))
+			} else {
+				s.say(yellow, "  "+t(s.Lang, "needs-network", res.Skipped))
 			}
 		}
-	}
-	if lp.Hints > 0 {
-		fmt.Fprintln(s.out)
-		s.showHint(st, name, lp.Hints)
-	}
-	return ErrNotPassed
+		if failed != nil {
+			want := st.Checks[failed.Name]
+			if want == "" {
+				want = failed.Heading
+			}
+			s.say("", "  "+t(s.Lang, "expected")+": "+want)
+			if found := failed.Message; found != "" {
+				// "expected X; found: Y" from package check: X is the
+				// check's text, said above.
+				if _, y, ok := strings.Cut(found, check.FoundSep[s.Lang]); ok {
+					found = y
+				}
+				s.say("", "  "+t(s.Lang, "found")+": "+found)
+			}
+			if lines := logLines(failed.Log); len(lines) > 0 {
+				s.say(dim, "  "+t(s.Lang, "what-ran")+":")
+				for _, line := range lines {
+					s.say(dim, "    "+line)
+				}
+			}
+		}
+		if lp.Hints > 0 {
+			fmt.Fprintln(s.out)
+			s.showHint(st, name, lp.Hints)
+		}
+		return ErrNotPassed
+	})
 }
 
 // runCheck runs step's check script (nil, nil for a step without one).
@@ -535,101 +528,87 @@ func (s *Session) showHint(st *StepText, name string, n int) {
 
 // Hint shows the next hint for what the last check found wrong.
 func (s *Session) Hint() error {
-	l, err := s.current()
-	if err != nil {
-		return err
-	}
-	lp := s.Progress.Of(l.Name)
-	step := lp.Current(l)
-	if step == "" {
-		return s.showStep(l)
-	}
-	st := l.Step(s.Lang, step)
-	name := ""
-	if lp.Failed != "" {
-		failedStep, check, _ := strings.Cut(lp.Failed, "/")
-		if failedStep == step {
-			name = check
+	return s.onStep(func(l *Lesson, lp *LessonProgress, step string) error {
+		st := l.Step(s.Lang, step)
+		name := ""
+		if lp.Failed != "" {
+			failedStep, check, _ := strings.Cut(lp.Failed, "/")
+			if failedStep == step {
+				name = check
+			}
 		}
-	}
-	hs := s.hints(st, name)
-	if len(hs) == 0 {
-		if name == "" && len(st.Hints) > 0 {
-			s.sayf("", "hint-first")
+		hs := s.hints(st, name)
+		if len(hs) == 0 {
+			if name == "" && len(st.Hints) > 0 {
+				s.sayf("", "hint-first")
+				return nil
+			}
+			s.sayf("", "no-hints")
 			return nil
 		}
-		s.sayf("", "no-hints")
+		if lp.Hints < len(hs) {
+			lp.Hints++
+		}
+		if lp.Failed == "" {
+			lp.Failed = step + "/"
+		}
+		if err := s.Progress.Save(); err != nil {
+			return err
+		}
+		s.showHint(st, name, lp.Hints)
 		return nil
-	}
-	if lp.Hints < len(hs) {
-		lp.Hints++
-	}
-	if lp.Failed == "" {
-		lp.Failed = step + "/"
-	}
-	if err := s.Progress.Save(); err != nil {
-		return err
-	}
-	s.showHint(st, name, lp.Hints)
-	return nil
+	})
 }
 
 // Solution shows the current step's solution, after asking (yes: do not
 // ask).
 func (s *Session) Solution(yes bool) error {
-	l, err := s.current()
-	if err != nil {
-		return err
-	}
-	lp := s.Progress.Of(l.Name)
-	step := lp.Current(l)
-	if step == "" {
-		return s.showStep(l)
-	}
-	st := l.Step(s.Lang, step)
-	a, err := l.Solution(step)
-	if err != nil {
-		return err
-	}
-	if a == nil && st.Solution == "" {
-		s.sayf("", "no-solution")
-		return nil
-	}
-	what := s.stepOf(l, step) + ": " + st.Title
-	if !yes {
-		fmt.Fprint(s.out, t(s.Lang, "confirm-solution", what))
-		answer, _ := bufio.NewReader(s.o.In).ReadString('\n')
-		answer = strings.ToLower(strings.TrimSpace(answer))
-		if answer != "y" && answer != "j" && answer != "yes" && answer != "ja" {
-			s.sayf("", "not-shown")
+	return s.onStep(func(l *Lesson, lp *LessonProgress, step string) error {
+		st := l.Step(s.Lang, step)
+		a, err := l.Solution(step)
+		if err != nil {
+			return err
+		}
+		if a == nil && st.Solution == "" {
+			s.sayf("", "no-solution")
 			return nil
 		}
-	}
-	s.say(bold, t(s.Lang, "solution-of", what))
-	fmt.Fprintln(s.out)
-	if st.Solution != "" {
-		s.tm.Markdown(s.out, st.Solution, "")
-		fmt.Fprintln(s.out)
-	}
-	if a != nil {
-		if len(a.Files) > 0 {
-			s.sayf("", "solution-files")
-			for _, f := range a.Files {
-				s.say(bold, "  "+f.Name+":")
-				for _, line := range strings.Split(strings.TrimRight(string(f.Data), "\n"), "\n") {
-					s.say(cyan, "    "+line)
-				}
+		what := s.stepOf(l, step) + ": " + st.Title
+		if !yes {
+			fmt.Fprint(s.out, t(s.Lang, "confirm-solution", what))
+			answer, _ := bufio.NewReader(s.o.In).ReadString('\n')
+			answer = strings.ToLower(strings.TrimSpace(answer))
+			if answer != "y" && answer != "j" && answer != "yes" && answer != "ja" {
+				s.sayf("", "not-shown")
+				return nil
 			}
+		}
+		s.say(bold, t(s.Lang, "solution-of", what))
+		fmt.Fprintln(s.out)
+		if st.Solution != "" {
+			s.tm.Markdown(s.out, st.Solution, "")
 			fmt.Fprintln(s.out)
 		}
-		if cmds := solutionCommands(string(a.Comment)); len(cmds) > 0 {
-			s.sayf("", "solution-cmds")
-			for _, c := range cmds {
-				s.say(cyan, "    $ "+c)
+		if a != nil {
+			if len(a.Files) > 0 {
+				s.sayf("", "solution-files")
+				for _, f := range a.Files {
+					s.say(bold, "  "+f.Name+":")
+					for _, line := range strings.Split(strings.TrimRight(string(f.Data), "\n"), "\n") {
+						s.say(cyan, "    "+line)
+					}
+				}
+				fmt.Fprintln(s.out)
+			}
+			if cmds := solutionCommands(string(a.Comment)); len(cmds) > 0 {
+				s.sayf("", "solution-cmds")
+				for _, c := range cmds {
+					s.say(cyan, "    $ "+c)
+				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // solutionCommands are the shell commands a solution script runs: its
@@ -675,9 +654,9 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// Skip marks the current step done without its check (a step that needs
-// what this machine does not have: Docker Hub, say).
-func (s *Session) Skip() error {
+// onStep runs f on the current lesson's current step; when every step
+// of the lesson is done, it says so instead.
+func (s *Session) onStep(f func(l *Lesson, lp *LessonProgress, step string) error) error {
 	l, err := s.current()
 	if err != nil {
 		return err
@@ -687,13 +666,21 @@ func (s *Session) Skip() error {
 	if step == "" {
 		return s.showStep(l)
 	}
-	lp.pass(step, true)
-	if err := s.Progress.Save(); err != nil {
-		return err
-	}
-	s.sayf(yellow, "skipped", s.stepOf(l, step)+": "+l.Step(s.Lang, step).Title, l.Number)
-	fmt.Fprintln(s.out)
-	return s.showStep(l)
+	return f(l, lp, step)
+}
+
+// Skip marks the current step done without its check (a step that needs
+// what this machine does not have: Docker Hub, say).
+func (s *Session) Skip() error {
+	return s.onStep(func(l *Lesson, lp *LessonProgress, step string) error {
+		lp.pass(step, true)
+		if err := s.Progress.Save(); err != nil {
+			return err
+		}
+		s.sayf(yellow, "skipped", s.stepOf(l, step)+": "+l.Step(s.Lang, step).Title, l.Number)
+		fmt.Fprintln(s.out)
+		return s.showStep(l)
+	})
 }
 
 // Reset starts lesson ref (the current one if "") again: its progress is
