@@ -49,6 +49,7 @@ var layers = []struct {
 	{"kist/system", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
 	{"kist/registry", join(storage, gvisor, cobra, buildkit, compose, []string{"kist/image", "kist/sandbox", "kist/container"})},
 	{"kist/check", join(gvisor, cobra, buildkit, compose, []string{"kist/network/keeper", "kist/compose", "kist/build", "kist/lessons"})},
+	{"kist/grade", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose", "kist/lessons"})},
 	{"kist/lessons", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
 }
 

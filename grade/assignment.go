@@ -1,0 +1,182 @@
+package grade
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"kist/check"
+)
+
+// Langs are the languages of an assignment's feedback.
+var Langs = []string{"en", "nl"}
+
+// An Assignment is a folder: assignment.yaml (title, time limit, points
+// and feedback per test) and tests/*.txtar, check scripts (package check)
+// whose checks are the assignment's tests. See the package doc.
+type Assignment struct {
+	Dir     string
+	Title   map[string]string
+	Timeout time.Duration // per submission
+	Scripts []string      // tests/*.txtar, in name order
+	Tests   []*TestSpec   // in the scripts' order
+	Hash    string        // sha256 over the folder's files
+}
+
+// TestSpec is one test: a check of a script, with its points.
+type TestSpec struct {
+	Name     string
+	Script   string            // the script it is a check of
+	Heading  string            // the script's text for it (English)
+	Title    map[string]string // what it checks, per language (default: Heading)
+	Points   float64
+	Hidden   bool
+	Feedback map[string]string // shown when it fails, per language
+}
+
+// TitleIn is the test's title in lang.
+func (t *TestSpec) TitleIn(lang string) string {
+	if s := t.Title[lang]; s != "" {
+		return s
+	}
+	return t.Heading
+}
+
+// file is assignment.yaml.
+type file struct {
+	Title   map[string]string    `yaml:"title"`
+	Timeout string               `yaml:"timeout"`
+	Tests   map[string]*testFile `yaml:"tests"`
+}
+
+type testFile struct {
+	Points   *float64          `yaml:"points"`
+	Hidden   bool              `yaml:"hidden"`
+	Title    map[string]string `yaml:"title"`
+	Feedback map[string]string `yaml:"feedback"`
+}
+
+// DefaultTimeout bounds one submission's grading when the assignment
+// does not say.
+const DefaultTimeout = 5 * time.Minute
+
+// LoadAssignment reads the assignment in dir and checks it: every check
+// of its scripts has points, every test it gives points to is a check of
+// a script, texts are in known languages. Errors name the file and line
+// or key.
+func LoadAssignment(dir string) (*Assignment, error) {
+	path := filepath.Join(dir, "assignment.yaml")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: not an assignment: it has no assignment.yaml (see go doc kist/grade, or examples/grading/)", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	a := &Assignment{Dir: dir, Title: f.Title, Timeout: DefaultTimeout}
+	if f.Timeout != "" {
+		if a.Timeout, err = time.ParseDuration(f.Timeout); err != nil || a.Timeout <= 0 {
+			return nil, fmt.Errorf("%s: timeout: want a duration such as 2m or 90s, got %q", path, f.Timeout)
+		}
+	}
+	if err := checkLangs(path, "title", f.Title); err != nil {
+		return nil, err
+	}
+	a.Scripts, _ = filepath.Glob(filepath.Join(dir, "tests", "*.txtar"))
+	sort.Strings(a.Scripts)
+	if len(a.Scripts) == 0 {
+		return nil, fmt.Errorf("%s: no tests: put check scripts in tests/*.txtar (go doc kist/check)", dir)
+	}
+	seen := map[string]string{}
+	for _, s := range a.Scripts {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			return nil, err
+		}
+		checks, err := check.Checks(s, data)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range checks {
+			if prev, dup := seen[c.Name]; dup {
+				return nil, fmt.Errorf("%s:%d: test %q is also in %s: test names are unique in an assignment", s, c.Line, c.Name, prev)
+			}
+			seen[c.Name] = s
+			tf := f.Tests[c.Name]
+			if tf == nil || tf.Points == nil {
+				return nil, fmt.Errorf("%s: tests.%s.points: test %q (%s:%d) has no points", path, c.Name, c.Name, s, c.Line)
+			}
+			if *tf.Points < 0 {
+				return nil, fmt.Errorf("%s: tests.%s.points: want 0 or more, got %v", path, c.Name, *tf.Points)
+			}
+			for key, m := range map[string]map[string]string{"title": tf.Title, "feedback": tf.Feedback} {
+				if err := checkLangs(path, "tests."+c.Name+"."+key, m); err != nil {
+					return nil, err
+				}
+			}
+			a.Tests = append(a.Tests, &TestSpec{Name: c.Name, Script: s, Heading: c.Heading, Title: tf.Title,
+				Points: *tf.Points, Hidden: tf.Hidden, Feedback: tf.Feedback})
+		}
+	}
+	for name := range f.Tests {
+		if _, ok := seen[name]; !ok {
+			return nil, fmt.Errorf("%s: tests.%s: no script in tests/ has a check %q (a line \"# %s: what it checks\")", path, name, name, name)
+		}
+	}
+	if a.Hash, err = HashDir(dir); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func checkLangs(path, key string, m map[string]string) error {
+	for lang := range m {
+		known := false
+		for _, l := range Langs {
+			known = known || l == lang
+		}
+		if !known {
+			return fmt.Errorf("%s: %s.%s: unknown language (known: %s)", path, key, lang, strings.Join(Langs, ", "))
+		}
+	}
+	return nil
+}
+
+// MaxScore is the sum of the tests' points.
+func (a *Assignment) MaxScore() float64 {
+	var n float64
+	for _, t := range a.Tests {
+		n += t.Points
+	}
+	return n
+}
+
+// TitleIn is the assignment's title in lang (else English, else its
+// folder's name).
+func (a *Assignment) TitleIn(lang string) string {
+	for _, l := range []string{lang, "en"} {
+		if s := a.Title[l]; s != "" {
+			return s
+		}
+	}
+	return filepath.Base(a.Dir)
+}
+
+// HashDir is sha256 over a folder's files: their paths, modes and
+// contents (symbolic links by their target), as a submission's Hash.
+func HashDir(dir string) (string, error) { return hashSource(dir) }

@@ -1,0 +1,112 @@
+package grade
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Write writes the reports into dir: results.json (Results) and
+// feedback/NAME.md, one per student in the feedback's language. Every
+// file is written whole or not at all (a temporary file renamed), so a
+// report is never half-written; feedback of students no longer in the
+// results is left as it was.
+func Write(dir string, r *Results) error {
+	if err := os.MkdirAll(filepath.Join(dir, "feedback"), 0o755); err != nil {
+		return err
+	}
+	for i := range r.Submissions {
+		s := &r.Submissions[i]
+		if err := writeFile(filepath.Join(dir, "feedback", FileName(s.Name)+".md"), []byte(Feedback(r, s))); err != nil {
+			return err
+		}
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, "results.json"), append(data, '\n'))
+}
+
+func writeFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// FileName makes a submission's name a file name: path separators and
+// control characters become _.
+func FileName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == ".." {
+		name = "_" + name
+	}
+	return name
+}
+
+var words = map[string]map[string]string{
+	"en": {"score": "Score", "passed": "passed", "failed": "failed", "not run": "not run", "points": "points",
+		"not-gradable": "Your submission could not be graded (this is not a zero; your teacher will look at it): %s",
+		"what":         "What the test found", "hidden": "%d more tests are not shown here."},
+	"nl": {"score": "Score", "passed": "geslaagd", "failed": "niet geslaagd", "not run": "niet uitgevoerd", "points": "punten",
+		"not-gradable": "Je inzending kon niet beoordeeld worden (dit is geen nul; je docent kijkt ernaar): %s",
+		"what":         "Wat de test vond", "hidden": "Nog %d tests worden hier niet getoond."},
+}
+
+// Feedback is a student's feedback in Markdown, in the results'
+// language: the score, and per test whether it passed, with the
+// assignment's feedback and what the test found for a failed one.
+// Hidden tests count in the score but are not listed.
+func Feedback(r *Results, s *Submission) string {
+	w := words[r.Lang]
+	if w == nil {
+		w = words["en"]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s: %s\n\n", r.Assignment, s.Name)
+	if !s.Gradable {
+		fmt.Fprintf(&b, w["not-gradable"]+"\n", s.Reason)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "**%s: %s / %s**\n\n", w["score"], num(s.Score), num(s.MaxScore))
+	hidden := 0
+	for _, t := range s.Tests {
+		if t.Hidden {
+			hidden++
+			continue
+		}
+		mark := "✓"
+		if t.Status != Passed {
+			mark = "✗"
+		}
+		fmt.Fprintf(&b, "- %s %s (%s / %s %s): %s\n", mark, t.Title, num(t.Score), num(t.MaxScore), w["points"], w[t.Status])
+		if t.Status == Passed {
+			continue
+		}
+		if t.Feedback != "" {
+			fmt.Fprintf(&b, "\n  %s\n", strings.ReplaceAll(strings.TrimSpace(t.Feedback), "\n", "\n  "))
+		}
+		if t.Output != "" {
+			fmt.Fprintf(&b, "\n  %s:\n\n  ```\n  %s\n  ```\n", w["what"], strings.ReplaceAll(t.Output, "\n", "\n  "))
+		}
+		b.WriteString("\n")
+	}
+	if hidden > 0 {
+		fmt.Fprintf(&b, "\n"+w["hidden"]+"\n", hidden)
+	}
+	return b.String()
+}
+
+// num prints points without needless decimals: 3, 2.5.
+func num(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+}
