@@ -1,18 +1,29 @@
 package grade
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-// Write writes the reports into dir: results.json (Results) and
-// feedback/NAME.md, one per student in the feedback's language. Every
-// file is written whole or not at all (a temporary file renamed), so a
-// report is never half-written; feedback of students no longer in the
-// results is left as it was.
+// Write writes the reports into dir:
+//
+//	results.json       Results
+//	feedback/NAME.md   one per student, in the feedback's language
+//	report.html        the class at a glance and each student's details
+//	                   (WriteHTML), for the teacher's browser
+//	junit.xml          WriteJUnit
+//	canvas.csv, brightspace.csv, moodle.csv
+//	                   the platforms' gradebook imports (WriteCanvasCSV, ...)
+//
+// Every file is written whole or not at all (a temporary file renamed),
+// so a report is never half-written; feedback of students no longer in
+// the results is left as it was. results.json comes last: it is what a
+// regrade reads.
 func Write(dir string, r *Results) error {
 	if err := os.MkdirAll(filepath.Join(dir, "feedback"), 0o755); err != nil {
 		return err
@@ -20,6 +31,17 @@ func Write(dir string, r *Results) error {
 	for i := range r.Submissions {
 		s := &r.Submissions[i]
 		if err := writeFile(filepath.Join(dir, "feedback", FileName(s.Name)+".md"), []byte(Feedback(r, s))); err != nil {
+			return err
+		}
+	}
+	for name, write := range map[string]func(io.Writer, *Results) error{
+		"report.html": WriteHTML, "junit.xml": WriteJUnit, "canvas.csv": WriteCanvasCSV, "brightspace.csv": WriteBrightspaceCSV, "moodle.csv": WriteMoodleCSV,
+	} {
+		var b bytes.Buffer
+		if err := write(&b, r); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := writeFile(filepath.Join(dir, name), b.Bytes()); err != nil {
 			return err
 		}
 	}
@@ -106,7 +128,6 @@ func Feedback(r *Results, s *Submission) string {
 	return b.String()
 }
 
-// num prints points without needless decimals: 3, 2.5.
-func num(f float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
-}
+// num prints points without needless decimals: 3, 2.5 (as the
+// gradebooks get them).
+func num(f float64) string { return exportNum(f) }
