@@ -182,3 +182,44 @@ func TestMissingDir(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestLimitArgs(t *testing.T) {
+	l := &Limits{Ulimits: []string{"nproc=10"}}
+	folder := "/sub"
+	for _, tc := range []struct {
+		args []string
+		want string // the new arguments, or the error
+	}{
+		{[]string{"run", "--rm", "img"}, "run --ulimit nproc=10 --network none --rm img"},
+		{[]string{"run", "--rm", "--network", "none", "img"}, "run --ulimit nproc=10 --rm --network none img"},
+		{[]string{"run", "img", "sh", "-c", "--network", "x"}, "run --ulimit nproc=10 --network none img sh -c --network x"},
+		{[]string{"run", "--network", "bridge", "img"}, "--network bridge: this assignment runs containers without a network"},
+		{[]string{"run", "--net=host", "img"}, "--network host: this assignment runs containers without a network"},
+		{[]string{"run", "-v", "/etc:/x", "img"}, "-v /etc: a bind mount of a path outside the submission's folder"},
+		{[]string{"run", "-v", "../other:/x", "img"}, "-v ../other: a bind mount of a path outside the submission's folder"},
+		{[]string{"run", "-v", "./data:/x", "-v", "vol:/y", "img"}, "run --ulimit nproc=10 --network none -v ./data:/x -v vol:/y img"},
+		{[]string{"run", "--privileged", "img"}, "--privileged: not in a graded container"},
+		{[]string{"build", "-q", "."}, "build --network none -q ."},
+		{[]string{"images"}, "images"},
+	} {
+		got, err := l.limitArgs(tc.args, folder, folder)
+		s := strings.Join(got, " ")
+		if err != nil {
+			s = err.Error()
+		}
+		if s != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.args, s, tc.want)
+		}
+	}
+}
+
+func TestCappedBuffer(t *testing.T) {
+	var c cappedBuffer
+	chunk := strings.Repeat("x", 4096)
+	for range OutputCap/4096 + 10 {
+		c.Write([]byte(chunk))
+	}
+	if c.buf.Len() != OutputCap || c.dropped != 10*4096 || !strings.HasSuffix(c.String(), "[... 40960 bytes more, dropped]\n") {
+		t.Fatalf("kept %d, dropped %d", c.buf.Len(), c.dropped)
+	}
+}

@@ -27,13 +27,28 @@ import (
 
 // cmdKist runs the real kist, as exec would.
 func (r *runner) cmdKist(ts *testscript.TestScript, neg bool, args []string) {
-	err := ts.Exec(r.kist, args...)
+	if l := r.o.Limits; l != nil {
+		dir := ts.MkAbs(".")
+		var err error
+		if l.Allow != nil {
+			err = l.Allow(args, dir)
+		}
+		if err == nil {
+			args, err = l.limitArgs(args, dir, r.dir)
+		}
+		if err != nil {
+			ts.Fatalf("%s: %v", msg(r.o.Lang, "refused"), err)
+		}
+	}
+	stdout, stderr, err := r.execKist(ts, args)
+	io.WriteString(ts.Stdout(), stdout)
+	io.WriteString(ts.Stderr(), stderr)
 	switch {
 	case err != nil && !neg:
 		// What kist said last is what went wrong (a build's error
 		// with Dockerfile:LINE); the whole output is in the log.
 		why := err.Error()
-		lines := strings.Split(strings.TrimSpace(ts.ReadFile("stderr")), "\n")
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
 		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
 			why = strings.TrimPrefix(last, "kist: ")
 		}

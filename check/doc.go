@@ -66,6 +66,13 @@
 // carry other names. $WORK is testscript's scratch directory, removed
 // afterwards too.
 //
+// A grader's scripts run work not to be trusted: Options.Limits confines
+// their kist commands (no network unless allowed, rlimits on every
+// container, no bind mounts outside the submission's folder, no
+// privileged flags, a hook to refuse more) and every kist command's
+// output is capped (OutputCap; the rest counted and dropped). kist runs
+// in its own process group, ended when the script's time is up.
+//
 // Lint finds what would break a script before a student meets it: an
 // unknown command, a missing quote, a condition that does not exist, a
 // check without a name. Run reports a broken script as a *ScriptError

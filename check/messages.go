@@ -6,6 +6,7 @@ var messages = map[string]map[string]string{
 	"en": {
 		"no-dir":             "there is no such folder",
 		"kist-failed":        "kist failed",
+		"refused":            "refused",
 		"kist-succeeded":     "kist should have failed but succeeded",
 		"http-answered":      "answered, but should not have",
 		"status":             "status",
@@ -27,6 +28,7 @@ var messages = map[string]map[string]string{
 	"nl": {
 		"no-dir":             "die map bestaat niet",
 		"kist-failed":        "kist faalde",
+		"refused":            "geweigerd",
 		"kist-succeeded":     "kist had moeten falen, maar slaagde",
 		"http-answered":      "antwoordde, maar had dat niet moeten doen",
 		"status":             "status",

@@ -31,6 +31,9 @@ type Options struct {
 	// All runs every check even after one failed (grading); otherwise
 	// the script stops at the first failure (lessons).
 	All bool
+	// Limits confine the kist commands of a script that runs work not
+	// to be trusted (grading); nil: none.
+	Limits *Limits
 }
 
 // Result is what a script found.
@@ -116,7 +119,7 @@ func Run(ctx context.Context, file string, o Options) (*Result, error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	r := &runner{o: o, prefix: prefix, ctx: ctx}
+	r := &runner{o: o, prefix: prefix, ctx: ctx, deadline: deadline, dir: dir, envKeys: envNames(data)}
 	t := &scriptT{}
 	testscript.RunT(t, testscript.Params{
 		Files:               []string{file},
@@ -197,6 +200,10 @@ func (r *runner) setup(e *testscript.Env, dir string) error {
 		e.Setenv(k, v)
 	}
 	e.Cd = dir
+	for _, kv := range e.Vars {
+		k, _, _ := strings.Cut(kv, "=")
+		r.envKeys = append(r.envKeys, k)
+	}
 	return nil
 }
 
@@ -285,7 +292,9 @@ func results(checks []Checked, file, log string) []Checked {
 		}
 		body := lines[found+1 : end]
 		for _, l := range body {
-			if m, ok := failLine(l, file); ok {
+			// the first failure of a check is the one that
+			// explains the rest (kist failed, then no output)
+			if m, ok := failLine(l, file); ok && c.Passed {
 				c.Passed = false
 				c.Message = m
 			}
@@ -330,4 +339,27 @@ type runner struct {
 	prefix string
 	kist   string // $WORK/.bin/kist
 	ctx    context.Context
+	// deadline is the script's: kist commands end by it.
+	deadline time.Time
+	dir      string // the folder the script started in
+	// envKeys are the variables kist commands get (their values as the
+	// script has them then): the setup's and those the script sets.
+	envKeys []string
+}
+
+// envNames are the names of the variables a script sets with env.
+func envNames(script []byte) []string {
+	var out []string
+	for _, line := range strings.Split(string(script), "\n") {
+		args, err := words(strings.TrimSpace(line))
+		if err != nil || len(args) < 2 || args[0] != "env" {
+			continue
+		}
+		for _, a := range args[1:] {
+			if k, _, ok := strings.Cut(a, "="); ok {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }

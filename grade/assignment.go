@@ -27,9 +27,13 @@ type Assignment struct {
 	Dir     string
 	Title   map[string]string
 	Timeout time.Duration // per submission
-	Scripts []string      // tests/*.txtar, in name order
-	Tests   []*TestSpec   // in the scripts' order
-	Hash    string        // sha256 over the folder's files
+	// Network lets the submission's containers and builds use the
+	// network (assignment.yaml: network: true); without it they have
+	// none.
+	Network bool
+	Scripts []string    // tests/*.txtar, in name order
+	Tests   []*TestSpec // in the scripts' order
+	Hash    string      // sha256 over the folder's files
 }
 
 // TestSpec is one test: a check of a script, with its points.
@@ -55,6 +59,7 @@ func (t *TestSpec) TitleIn(lang string) string {
 type file struct {
 	Title   map[string]string    `yaml:"title"`
 	Timeout string               `yaml:"timeout"`
+	Network bool                 `yaml:"network"`
 	Tests   map[string]*testFile `yaml:"tests"`
 }
 
@@ -88,7 +93,7 @@ func LoadAssignment(dir string) (*Assignment, error) {
 	if err := dec.Decode(&f); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	a := &Assignment{Dir: dir, Title: f.Title, Timeout: DefaultTimeout}
+	a := &Assignment{Dir: dir, Title: f.Title, Timeout: DefaultTimeout, Network: f.Network}
 	if f.Timeout != "" {
 		if a.Timeout, err = time.ParseDuration(f.Timeout); err != nil || a.Timeout <= 0 {
 			return nil, fmt.Errorf("%s: timeout: want a duration such as 2m or 90s, got %q", path, f.Timeout)

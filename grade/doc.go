@@ -13,6 +13,7 @@
 //
 //	title: {en: "Exercise a: a Hello World container", nl: "..."}
 //	timeout: 3m              # per submission (default 5m)
+//	network: false           # containers and builds get none (default)
 //	tests:
 //	  builds:                # the check "# builds: ..." of a script
 //	    points: 2

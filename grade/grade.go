@@ -171,7 +171,7 @@ func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options) (s Sub
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := check.Run(ctx, script, check.Options{Dir: dir, Kist: o.Kist, Lang: o.Lang, All: true, Timeout: a.Timeout})
+		res, err := check.Run(ctx, script, check.Options{Dir: dir, Kist: o.Kist, Lang: o.Lang, All: true, Timeout: a.Timeout, Limits: a.limits(dir)})
 		if err != nil {
 			return notGradable(err)
 		}

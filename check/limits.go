@@ -1,0 +1,224 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Limits are what a grader imposes on the kist commands of a script that
+// runs a student's work (kist grade; lessons run the student's own work
+// and set none). Hostile work is normal there: a fork bomb, an endless
+// loop, a flood of output, a look at the teacher's files.
+type Limits struct {
+	// Network lets kist run and kist build use the network; without it
+	// containers run with --network none, RUN steps too, and a script's
+	// own --network is refused.
+	Network bool
+	// Ulimits are added to every kist run (--ulimit NAME=N): they hold
+	// without a delegated cgroup. nproc counts the processes of the
+	// container's user, which are the submission's own when kist maps a
+	// subordinate id range.
+	Ulimits []string
+	// Allow, when set, is asked before each kist command runs (with its
+	// arguments and the directory it runs in): an error refuses it, and
+	// the check fails with the error as what it found (a compose file
+	// with privileged: true, say).
+	Allow func(args []string, dir string) error
+}
+
+// DefaultUlimits are a grader's limits on a container's processes.
+var DefaultUlimits = []string{"nproc=512", "as=4294967296", "fsize=1073741824", "nofile=1024"}
+
+// OutputCap is how much of each kist command's standard output and
+// error a script keeps (1 MiB each): the rest is counted and dropped, so
+// a flood of output costs nothing.
+const OutputCap = 1 << 20
+
+// limitArgs applies the limits to a kist command's arguments, or says
+// why it is refused. dir is where it runs (the submission's folder or
+// below), to which bind mounts are confined.
+func (l *Limits) limitArgs(args []string, dir, folder string) ([]string, error) {
+	sub := -1
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			sub = i
+			break
+		}
+	}
+	if sub < 0 {
+		return args, nil
+	}
+	var add []string
+	switch args[sub] {
+	case "run", "create":
+		network, err := l.checkRun(args[sub+1:], dir, folder)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range l.Ulimits {
+			add = append(add, "--ulimit", u)
+		}
+		// (--network is repeatable in kist run: one none is enough;
+		// checkRun let only none through)
+		if !l.Network && !network {
+			add = append(add, "--network", "none")
+		}
+	case "build":
+		if !l.Network && !hasFlag(args[sub+1:], "--network") {
+			add = append(add, "--network", "none")
+		}
+	}
+	out := append(append(append([]string(nil), args[:sub+1]...), add...), args[sub+1:]...)
+	return out, nil
+}
+
+// checkRun refuses what would let a container out of its sandbox: a
+// network when the assignment gives none, and bind mounts of host paths
+// outside the submission's folder.
+// It says whether the arguments give a --network (before the image: what
+// follows it is the container's command).
+func (l *Limits) checkRun(args []string, dir, folder string) (network bool, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			break // the image: what follows is the command
+		}
+		name, val, hasVal := strings.Cut(a, "=")
+		next := func() string {
+			if hasVal {
+				return val
+			}
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch name {
+		case "--network", "--net":
+			network = true
+			v := next()
+			if !l.Network && v != "none" {
+				return false, fmt.Errorf("--network %s: this assignment runs containers without a network", v)
+			}
+		case "-v", "--volume":
+			src, _, _ := strings.Cut(next(), ":")
+			if strings.HasPrefix(src, "/") || strings.HasPrefix(src, ".") {
+				p := src
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(dir, p)
+				}
+				if rel, err := filepath.Rel(folder, filepath.Clean(p)); err != nil || !filepath.IsLocal(rel) && rel != "." {
+					return false, fmt.Errorf("-v %s: a bind mount of a path outside the submission's folder", src)
+				}
+			}
+		case "--mount":
+			if strings.Contains(next(), "type=bind") {
+				return false, fmt.Errorf("--mount type=bind: use -v with a path inside the submission's folder")
+			}
+		case "--privileged", "--pid", "--cap-add", "--device", "--userns", "--security-opt":
+			return false, fmt.Errorf("%s: not in a graded container", name)
+		default:
+			// a flag with a separate value: skip the value
+			if !hasVal && takesValue(name) {
+				i++
+			}
+		}
+	}
+	return network, nil
+}
+
+// takesValue says whether kist run's flag takes a value as the next
+// argument (so that the image is found after it).
+func takesValue(flag string) bool {
+	switch flag {
+	case "--rm", "-d", "--detach", "-i", "--interactive", "-t", "--tty", "-it", "--read-only", "--init",
+		"--no-healthcheck", "-P", "--publish-all", "-q", "--quiet":
+		return false
+	}
+	return !strings.Contains(flag, "=")
+}
+
+func hasFlag(args []string, flag string) bool {
+	for _, a := range args {
+		if a == flag || strings.HasPrefix(a, flag+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// cappedBuffer keeps the first OutputCap bytes written to it and counts
+// the rest.
+type cappedBuffer struct {
+	buf     bytes.Buffer
+	dropped int64
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if room := OutputCap - c.buf.Len(); room > 0 {
+		if len(p) <= room {
+			return c.buf.Write(p)
+		}
+		c.buf.Write(p[:room])
+		c.dropped += int64(len(p) - room)
+		return len(p), nil
+	}
+	c.dropped += int64(len(p))
+	return len(p), nil
+}
+
+func (c *cappedBuffer) String() string {
+	if c.dropped == 0 {
+		return c.buf.String()
+	}
+	return c.buf.String() + fmt.Sprintf("\n[... %d bytes more, dropped]\n", c.dropped)
+}
+
+// execKist runs kist as a script's command: in the script's directory
+// and environment, its output capped, the whole process group ended when
+// the script's time is up.
+func (r *runner) execKist(ts *testscript.TestScript, args []string) (stdout, stderr string, err error) {
+	ctx := r.ctx
+	if !r.deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, r.deadline)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, r.kist, args...)
+	cmd.Dir = ts.MkAbs(".")
+	for _, k := range r.envKeys {
+		if v := ts.Getenv(k); v != "" || k == "PATH" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var out, errOut cappedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// kist stops what it started on SIGTERM (a container, a
+		// build); a group that does not end is killed.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		return nil
+	}
+	cmd.WaitDelay = 10 * time.Second
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		// what is left of its group goes too (a detached container's
+		// supervisor is in a session of its own: Run's clean-up
+		// removes it by name)
+		if cmd.Process != nil {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+		err = fmt.Errorf("%w (the time for this run was up)", err)
+	}
+	return out.String(), errOut.String(), err
+}
