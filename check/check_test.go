@@ -190,14 +190,14 @@ func TestLimitArgs(t *testing.T) {
 		args []string
 		want string // the new arguments, or the error
 	}{
-		{[]string{"run", "--rm", "img"}, "run --ulimit nproc=10 --network none --rm img"},
-		{[]string{"run", "--rm", "--network", "none", "img"}, "run --ulimit nproc=10 --rm --network none img"},
-		{[]string{"run", "img", "sh", "-c", "--network", "x"}, "run --ulimit nproc=10 --network none img sh -c --network x"},
+		{[]string{"run", "--rm", "img"}, "run --ulimit nproc=10 --log-opt max-size=1m --network none --rm img"},
+		{[]string{"run", "--rm", "--network", "none", "img"}, "run --ulimit nproc=10 --log-opt max-size=1m --rm --network none img"},
+		{[]string{"run", "img", "sh", "-c", "--network", "x"}, "run --ulimit nproc=10 --log-opt max-size=1m --network none img sh -c --network x"},
 		{[]string{"run", "--network", "bridge", "img"}, "--network bridge: this assignment runs containers without a network"},
 		{[]string{"run", "--net=host", "img"}, "--network host: this assignment runs containers without a network"},
 		{[]string{"run", "-v", "/etc:/x", "img"}, "-v /etc: a bind mount of a path outside the submission's folder"},
 		{[]string{"run", "-v", "../other:/x", "img"}, "-v ../other: a bind mount of a path outside the submission's folder"},
-		{[]string{"run", "-v", "./data:/x", "-v", "vol:/y", "img"}, "run --ulimit nproc=10 --network none -v ./data:/x -v vol:/y img"},
+		{[]string{"run", "-v", "./data:/x", "-v", "vol:/y", "img"}, "run --ulimit nproc=10 --log-opt max-size=1m --network none -v ./data:/x -v vol:/y img"},
 		{[]string{"run", "--privileged", "img"}, "--privileged: not in a graded container"},
 		{[]string{"build", "-q", "."}, "build --network none -q ."},
 		{[]string{"images"}, "images"},

@@ -66,6 +66,9 @@ func (l *Limits) limitArgs(args []string, dir, folder string) ([]string, error) 
 		for _, u := range l.Ulimits {
 			add = append(add, "--ulimit", u)
 		}
+		// a flood of output fills no disk: the container's log
+		// stays within a megabyte
+		add = append(add, "--log-opt", "max-size=1m")
 		// (--network is repeatable in kist run: one none is enough;
 		// checkRun let only none through)
 		if !l.Network && !network {

@@ -137,14 +137,22 @@ type logWriter struct {
 	f    *os.File
 	open map[string][]byte // a stream's line not yet ended
 	rec  []byte            // the record being written
+	max  int64             // the log's bound (0: none), as the supervisor's
+	size int64
 }
 
-func openLogWriter(id string) (*logWriter, error) {
+// openLogWriter opens container id's log; with max > 0 it is emptied
+// when the next line would take it past max bytes (--log-opt max-size).
+func openLogWriter(id string, max int) (*logWriter, error) {
 	f, err := os.OpenFile(filepath.Join(Dir(id), nsinit.SuperviseLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	return &logWriter{f: f, open: map[string][]byte{}}, nil
+	lw := &logWriter{f: f, open: map[string][]byte{}, max: int64(max)}
+	if fi, err := f.Stat(); err == nil {
+		lw.size = fi.Size()
+	}
+	return lw, nil
 }
 
 // tee returns a writer that passes p on to w and logs it as stream.
@@ -186,6 +194,13 @@ func (lw *logWriter) add(stream string, p []byte) {
 // write logs one line, as the supervisor does; lw.mu held.
 func (lw *logWriter) write(stream string, line []byte) {
 	lw.rec = nsinit.AppendLogRecord(lw.rec[:0], line, stream)
+	if lw.max > 0 {
+		if lw.size+int64(len(lw.rec)) > lw.max {
+			lw.f.Truncate(0)
+			lw.size = 0
+		}
+		lw.size += int64(len(lw.rec))
+	}
 	lw.f.Write(lw.rec)
 }
 

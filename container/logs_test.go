@@ -18,7 +18,7 @@ func TestLogWriterLines(t *testing.T) {
 	if err := os.MkdirAll(Dir(id), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	lw, err := openLogWriter(id)
+	lw, err := openLogWriter(id, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +51,32 @@ func TestLogWriterLines(t *testing.T) {
 		"stdout:XXX" + strings.Repeat("x", 616) + "\n", "stdout:last"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("log lines:\n got %q\nwant %q", got, want)
+	}
+}
+
+// A foreground container's log with --log-opt max-size is emptied when
+// the next line would pass the bound, as its supervisor's is.
+func TestLogWriterMaxSize(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	id := strings.Repeat("cd", 32)
+	if err := os.MkdirAll(Dir(id), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lw, err := openLogWriter(id, 400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := lw.tee(nil, "stdout")
+	for i := range 100 {
+		out.Write([]byte(strings.Repeat("y", i%10) + "\n"))
+	}
+	lw.Close()
+	fi, err := os.Stat(filepath.Join(Dir(id), "container.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() == 0 || fi.Size() > 400 {
+		t.Errorf("log of %d bytes, want 1..400", fi.Size())
 	}
 }
 

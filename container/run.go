@@ -264,7 +264,7 @@ func (s *starting) runRemoved(ctx context.Context) (*Record, int, error) {
 func (s *starting) runKept(ctx context.Context) (*Record, int, error) {
 	defer s.release()
 	rec, cfg := s.rec, s.cfg
-	lw, err := openLogWriter(rec.ID)
+	lw, err := openLogWriter(rec.ID, cfg.LogMaxSize)
 	if err != nil {
 		s.undo(ctx)
 		return nil, 125, err

@@ -115,6 +115,10 @@ type Config struct {
 	// detached container through ExecSocket (the image's HEALTHCHECK or
 	// compose's healthcheck:); its Test is empty when there is none.
 	Health Health
+	// LogMaxSize, when > 0, bounds the container's log in bytes
+	// (--log-opt max-size): it is emptied when the next line would
+	// pass the bound (docker's json-file with one file).
+	LogMaxSize int
 
 	// SaveSpec, when set, is a file where Run writes the container's
 	// spec with its standard input closed, so that a supervisor can

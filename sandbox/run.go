@@ -117,6 +117,7 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 		Hostname: cfg.Hostname, ReadOnly: cfg.ReadOnly, TTY: cfg.TTY, Overlay: cfg.Overlay,
 		ExecSocket: cfg.ExecSocket,
 		Health:     cfg.Health,
+		LogMaxSize: cfg.LogMaxSize,
 	}
 	if s.ExecSocket != "" {
 		if len(s.ExecSocket) > 107 {

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"time"
 
+	units "github.com/docker/go-units"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
@@ -51,6 +53,7 @@ type runOptions struct {
 	noHealthcheck                              bool
 	stopSignal                                 string
 	stopTimeout                                int
+	logOpts                                    []string
 }
 
 func newRunCmd() *cobra.Command {
@@ -147,7 +150,32 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.BoolVar(&o.noHealthcheck, "no-healthcheck", false, "do not run the image's HEALTHCHECK")
 	f.StringVar(&o.stopSignal, "stop-signal", "", "signal kist stop sends first (default: the image's STOPSIGNAL, else SIGTERM)")
 	f.IntVar(&o.stopTimeout, "stop-timeout", 0, "seconds kist stop waits before SIGKILL (default 10)")
+	f.StringArrayVar(&o.logOpts, "log-opt", nil, "log option: max-size=SIZE (e.g. 10m) empties the log when it would grow past SIZE (max-file=1: one file)")
 	return cmd
+}
+
+// logMaxSize is what --log-opt says of the log's size (0: no bound):
+// docker's json-file options, with the one file kist keeps.
+func (o *runOptions) logMaxSize() (int, error) {
+	n := 0
+	for _, opt := range o.logOpts {
+		k, v, _ := strings.Cut(opt, "=")
+		switch k {
+		case "max-size":
+			size, err := units.RAMInBytes(v)
+			if err != nil || size <= 0 {
+				return 0, fmt.Errorf("--log-opt max-size=%s: want a size such as 10m or 512k", v)
+			}
+			n = int(size)
+		case "max-file":
+			if v != "1" {
+				return 0, fmt.Errorf("--log-opt max-file=%s: kist keeps one log file (max-file=1), emptied at max-size", v)
+			}
+		default:
+			return 0, fmt.Errorf("--log-opt %s: kist knows max-size and max-file (docker's json-file options)", opt)
+		}
+	}
+	return n, nil
 }
 
 // healthcheck is what the --health-* flags say (nil: nothing).
@@ -201,6 +229,9 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 		cfg.Ulimits = append(cfg.Ulimits, l)
 	}
 	if cfg.Resources, err = o.resources(); err != nil {
+		return nil, err
+	}
+	if cfg.LogMaxSize, err = o.logMaxSize(); err != nil {
 		return nil, err
 	}
 	return cfg, nil

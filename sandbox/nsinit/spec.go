@@ -47,6 +47,10 @@ type Spec struct {
 	// Health, when Health.Test is set, is the healthcheck a supervisor
 	// runs in the container (health.go).
 	Health Health
+	// LogMaxSize, when > 0, bounds the container's log (docker's
+	// --log-opt max-size with one file): a supervisor empties the log
+	// when the next line would take it past LogMaxSize bytes.
+	LogMaxSize int
 }
 
 // Health is a container's healthcheck: Test runs in the container (as
@@ -143,6 +147,9 @@ func (s *Spec) Encode() []byte {
 		put("net", n.Network+"\x01"+join(n.Names, ',')+"\x01"+n.Socket+"\x01"+n.Token+"\x01"+n.Address+"\x01"+
 			n.Gateway+"\x01"+n.MAC+"\x01"+itoa(n.MTU)+"\x01"+n.HostIP)
 	}
+	if s.LogMaxSize > 0 {
+		put("logmax", itoa(s.LogMaxSize))
+	}
 	if h := s.Health; len(h.Test) > 0 {
 		put("health", i64toa(h.Interval)+"\x01"+i64toa(h.Timeout)+"\x01"+i64toa(h.StartPeriod)+"\x01"+itoa(h.Retries))
 		for _, a := range h.Test {
@@ -233,6 +240,10 @@ func (s *Spec) set(k, v string) error {
 		}
 	case "health.arg":
 		s.Health.Test = append(s.Health.Test, v)
+	case "logmax":
+		if s.LogMaxSize, err = atoi(v); err != nil || s.LogMaxSize < 0 {
+			return errorString("spec: bad logmax " + quote(v))
+		}
 	case "ovl.lower":
 		s.Overlay.Lower = append(s.Overlay.Lower, v)
 	case "ovl.upper":

@@ -1,7 +1,9 @@
 package nsinit
 
 import (
+	"os"
 	"reflect"
+	"syscall"
 	"testing"
 )
 
@@ -16,7 +18,7 @@ func TestSpecRoundTrip(t *testing.T) {
 		Overlay: Overlay{Lower: []string{"/l2", "/l1"}, Upper: "/u", Work: "/w"},
 		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},
 		MaxUID:  65536, MaxGID: 65537, MapNotice: "n",
-		ExecSocket: "/run/kist/x.sock", Dial: "tcp:8080",
+		ExecSocket: "/run/kist/x.sock", Dial: "tcp:8080", LogMaxSize: 1 << 20,
 		Nets: []NetAttach{
 			{Network: "a", Names: []string{"x", "y"}, Socket: "/s/a", Token: "t1", Address: "10.0.0.2/24", Gateway: "10.0.0.1", MAC: "02:42:0a:00:00:02", MTU: 1500, HostIP: "10.0.0.254"},
 			{Network: "b", Socket: "/s/b", Token: "t2", Address: "10.1.0.2/24", Gateway: "10.1.0.1", MAC: "02:42:0a:01:00:02", MTU: 1500, HostIP: "10.1.0.254"},
@@ -79,5 +81,28 @@ func TestNumbers(t *testing.T) {
 		if _, err := atoi(bad); err == nil {
 			t.Errorf("atoi(%q): want an error", bad)
 		}
+	}
+}
+
+// A supervisor's log with a bound is emptied when the next record would
+// pass it, and a restarted container's goes on from the size it has.
+func TestLogFileMaxSize(t *testing.T) {
+	path := t.TempDir() + "/container.log"
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	writeFull(fd, []byte("0123456789\n")) // 11 bytes from an earlier start
+	lg := &logFile{fd: fd, max: 30}
+	lg.write([]byte("aaaaaaaaa\n")) // 21
+	lg.write([]byte("bbbbbbbbb\n")) // 31 > 30: emptied first
+	lg.write([]byte("ccccccccc\n"))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != "bbbbbbbbb\nccccccccc\n" {
+		t.Fatalf("log %q", data)
 	}
 }

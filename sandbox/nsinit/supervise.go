@@ -1,6 +1,7 @@
 package nsinit
 
 import (
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -228,11 +229,12 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 	started := nowNanos()
 	streams := 2
 	done := make(chan struct{}, 3)
-	go copyLog(out[0], logfd, "stdout", done)
-	go copyLog(errp[0], logfd, "stderr", done)
+	lg := &logFile{fd: logfd, max: int64(sp.LogMaxSize)}
+	go copyLog(out[0], lg, "stdout", done)
+	go copyLog(errp[0], lg, "stderr", done)
 	if master >= 0 {
 		streams++
-		go copyLog(master, logfd, "stdout", done)
+		go copyLog(master, lg, "stdout", done)
 	}
 	wait := func() {
 		for range streams {
@@ -414,7 +416,7 @@ func RecvFd(sock int, buf []byte) (n, fd int, err error) {
 // copyLog turns what the container writes to one stream into docker's
 // json-file lines: {"log":"LINE\n","stream":"stdout","time":"RFC 3339"}.
 // A line longer than 16 KiB is split, as docker does.
-func copyLog(fd, logfd int, stream string, done chan<- struct{}) {
+func copyLog(fd int, lg *logFile, stream string, done chan<- struct{}) {
 	// Buffers are made once: the supervisor allocates nothing per line,
 	// so its garbage collector never runs and never pages in the whole
 	// binary's data to scan it (that alone costs about 2 MiB of RSS).
@@ -428,7 +430,7 @@ func copyLog(fd, logfd int, stream string, done chan<- struct{}) {
 			return
 		}
 		rec = AppendLogRecord(rec[:0], line, stream)
-		writeFull(logfd, rec)
+		lg.write(rec)
 		line = line[:0]
 	}
 	for {
@@ -517,4 +519,36 @@ func parseHex(s string) (uint64, error) {
 		}
 	}
 	return n, nil
+}
+
+// logFile is a container's log as its supervisor writes it: the records
+// of its streams, the file emptied when the next record would take it
+// past max bytes (docker's json-file with max-size and one file).
+type logFile struct {
+	fd   int
+	max  int64 // 0: no bound
+	mu   sync.Mutex
+	size int64 // known once > 0 or after the first write with a bound
+	seen bool
+}
+
+func (l *logFile) write(rec []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.max > 0 {
+		if !l.seen {
+			// a restarted container's log goes on from where it is
+			var st syscall.Stat_t
+			if syscall.Fstat(l.fd, &st) == nil {
+				l.size = st.Size
+			}
+			l.seen = true
+		}
+		if l.size+int64(len(rec)) > l.max {
+			syscall.Ftruncate(l.fd, 0)
+			l.size = 0
+		}
+		l.size += int64(len(rec))
+	}
+	writeFull(l.fd, rec)
 }
