@@ -193,16 +193,12 @@ func WriteCanvasCSV(w io.Writer, r *Results) error {
 		}
 		rows = append(rows, []string{"Points Possible", "", "", "", "", p})
 	}
-	for i := range r.Submissions {
-		s := &r.Submissions[i]
-		if !s.Gradable {
-			continue
-		}
-		p, err := points(s.Score)
-		if err != nil {
-			return fmt.Errorf("%s: %v", s.Name, err)
-		}
+	err := eachGraded(r, func(s *Submission, p string) error {
 		rows = append(rows, []string{oneLine(studentName(s)), oneLine(s.ID), "", "", "", p})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return writeCSV(w, rows)
 }
@@ -251,15 +247,7 @@ func WriteBrightspaceCSV(w io.Writer, r *Results) error {
 		header = append(header, "Username")
 	}
 	rows := [][]string{append(header, oneLine(r.Assignment)+" Points Grade", "End-of-Line Indicator")}
-	for i := range r.Submissions {
-		s := &r.Submissions[i]
-		if !s.Gradable {
-			continue
-		}
-		p, err := points(s.Score)
-		if err != nil {
-			return fmt.Errorf("%s: %v", s.Name, err)
-		}
+	err := eachGraded(r, func(s *Submission, p string) error {
 		row := []string{hashed(s.ID)}
 		if username {
 			user := ""
@@ -269,6 +257,10 @@ func WriteBrightspaceCSV(w io.Writer, r *Results) error {
 			row = append(row, user)
 		}
 		rows = append(rows, append(row, p, "#"))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return writeCSV(w, rows)
 }
@@ -313,15 +305,7 @@ func WriteMoodleCSV(w io.Writer, r *Results) error {
 		modified = r.Graded.UTC().Format("2006-01-02T15:04:05-07:00")
 	}
 	rows := [][]string{{"Identifier", "Full name", "Grade", "Maximum grade", "Last modified (grade)", "Feedback comments"}}
-	for i := range r.Submissions {
-		s := &r.Submissions[i]
-		if !s.Gradable {
-			continue
-		}
-		p, err := points(s.Score)
-		if err != nil {
-			return fmt.Errorf("%s: %v", s.Name, err)
-		}
+	err := eachGraded(r, func(s *Submission, p string) error {
 		outOf, err := points(s.MaxScore)
 		if err != nil {
 			return fmt.Errorf("%s: maximum score: %v", s.Name, err)
@@ -331,6 +315,10 @@ func WriteMoodleCSV(w io.Writer, r *Results) error {
 			id = "Participant " + oneLine(s.ID)
 		}
 		rows = append(rows, []string{id, oneLine(studentName(s)), p, outOf, modified, moodleSummary(r, s, p, outOf)})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return writeCSV(w, rows)
 }
@@ -393,6 +381,26 @@ func maxPoints(r *Results) (float64, bool) {
 		}
 	}
 	return top, found && top > 0
+}
+
+// eachGraded calls f with each gradable submission and its score as a
+// gradebook takes it; the ones grading could not run on are left out of
+// an import, so the platform keeps what it has rather than a zero.
+func eachGraded(r *Results, f func(s *Submission, score string) error) error {
+	for i := range r.Submissions {
+		s := &r.Submissions[i]
+		if !s.Gradable {
+			continue
+		}
+		p, err := points(s.Score)
+		if err != nil {
+			return fmt.Errorf("%s: %v", s.Name, err)
+		}
+		if err := f(s, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // points formats a score for a gradebook: at most 2 decimals, a dot, no
