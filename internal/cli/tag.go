@@ -60,12 +60,7 @@ func newInspectCmd() *cobra.Command {
 					}
 					out = append(out, in)
 				}
-				if format != "" {
-					return printTemplate(cmd.OutOrStdout(), format, out)
-				}
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "    ")
-				return enc.Encode(out)
+				return printInspected(cmd.OutOrStdout(), format, out)
 			})
 		},
 	}
@@ -105,16 +100,22 @@ func newInspectOfCmd(kind string) *cobra.Command {
 				}
 				out = append(out, in)
 			}
-			if format != "" {
-				return printTemplate(cmd.OutOrStdout(), format, out)
-			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "    ")
-			return enc.Encode(out)
+			return printInspected(cmd.OutOrStdout(), format, out)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "print each "+kind+" through a Go template, as docker inspect -f (fields as in the JSON)")
 	return cmd
+}
+
+// printInspected prints what inspect found: through the template
+// format (-f), else as docker's indented JSON array.
+func printInspected(w io.Writer, format string, out []any) error {
+	if format != "" {
+		return printTemplate(w, format, out)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "    ")
+	return enc.Encode(out)
 }
 
 // printTemplate prints each of objs through the Go template text, a
