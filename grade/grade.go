@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"kist/check"
+	"kist/internal/role"
 )
 
 // Options say how to grade.
@@ -133,15 +133,11 @@ func kistID(version string) string {
 	if version == "" {
 		version = "dev"
 	}
-	exe, err := os.Executable()
+	stamp, _, err := role.BinaryStamp()
 	if err != nil {
 		return version
 	}
-	fi, err := os.Stat(exe)
-	if err != nil {
-		return version
-	}
-	return version + " (" + strconv.FormatInt(fi.Size(), 10) + "-" + strconv.FormatInt(fi.ModTime().Unix(), 10) + ")"
+	return version + " (" + stamp + ")"
 }
 
 // gradeOne runs the assignment's scripts on a copy of one submission.

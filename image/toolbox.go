@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"kist/internal/role"
 	"kist/internal/toolbox"
 )
 
@@ -36,15 +36,10 @@ func isToolbox(name string) bool {
 // EnsureToolbox makes the toolbox image from the running binary when it
 // is missing or was made by another kist binary.
 func (s *Store) EnsureToolbox() error {
-	exe, err := os.Executable()
+	stamp, built, err := role.BinaryStamp()
 	if err != nil {
 		return err
 	}
-	st, err := os.Stat(exe)
-	if err != nil {
-		return err
-	}
-	stamp := strconv.FormatInt(st.Size(), 10) + "-" + strconv.FormatInt(st.ModTime().UnixNano(), 10)
 	if img, err := s.s.Image(ToolboxName); err == nil {
 		if cfg, err := s.Config(img.ID); err == nil && cfg.Config.Labels[toolboxLabel] == stamp {
 			return nil
@@ -55,7 +50,7 @@ func (s *Store) EnsureToolbox() error {
 		return err
 	}
 	defer os.RemoveAll(dir) // after PutImage: the image reads its layer from there
-	img, err := toolboxImage(dir, stamp, st.ModTime())
+	img, err := toolboxImage(dir, stamp, built)
 	if err == nil {
 		_, err = s.PutImage(img, []string{ToolboxName}, nil)
 	}
