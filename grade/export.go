@@ -52,9 +52,9 @@ func WriteJUnit(w io.Writer, r *Results) error {
 			suite.Properties = append(suite.Properties, junitProperty{"id", s.ID})
 		}
 		if s.Gradable {
-			suite.Properties = append(suite.Properties, junitProperty{"score", exportNum(s.Score)})
+			suite.Properties = append(suite.Properties, junitProperty{"score", Points(s.Score)})
 		}
-		suite.Properties = append(suite.Properties, junitProperty{"max_score", exportNum(s.MaxScore)})
+		suite.Properties = append(suite.Properties, junitProperty{"max_score", Points(s.MaxScore)})
 		if !s.Gradable {
 			suite.Tests, suite.Errors = 1, 1
 			suite.Cases = []junitCase{{
@@ -416,9 +416,10 @@ func points(f float64) (string, error) {
 	return strconv.FormatFloat(f, 'f', -1, 64), nil
 }
 
-// exportNum is points for JUnit's properties, where a non-number is
-// written as Go prints it.
-func exportNum(f float64) string {
+// Points prints points as reports show them and gradebooks take them:
+// at most 2 decimals, none needless (7, 2.5, 3.33); a non-number as Go
+// prints it.
+func Points(f float64) string {
 	if p, err := points(f); err == nil {
 		return p
 	}

@@ -142,7 +142,7 @@ func newHTMLPage(r *Results) *htmlPage {
 		s := &r.Submissions[i]
 		hs := &htmlSub{Anchor: anchor(s.Name, i, used), Name: s.Name, Student: s.Student, ID: s.ID,
 			Gradable: s.Gradable, Reused: s.Reused, Reason: s.Reason,
-			Score: num(s.Score), Max: num(s.MaxScore), NTests: len(s.Tests)}
+			Score: Points(s.Score), Max: Points(s.MaxScore), NTests: len(s.Tests)}
 		if s.ID != "" {
 			p.HasIDs = true
 		}
@@ -160,7 +160,7 @@ func newHTMLPage(r *Results) *htmlPage {
 				hs.Passed++
 			}
 			hs.Tests = append(hs.Tests, htmlTest{Name: t.Name, Title: t.Title, Feedback: strings.TrimSpace(t.Feedback),
-				Output: t.Output, Score: num(t.Score), Max: num(t.MaxScore), Status: statusClass(t.Status),
+				Output: t.Output, Score: Points(t.Score), Max: Points(t.MaxScore), Status: statusClass(t.Status),
 				StatusText: p.W[statusKey(t.Status)], Hidden: t.Hidden})
 		}
 		p.Subs = append(p.Subs, hs)
@@ -179,9 +179,9 @@ func newHTMLPage(r *Results) *htmlPage {
 			p.FullMarks++
 		}
 	}
-	p.Max = num(maxScore)
+	p.Max = Points(maxScore)
 	if len(scores) > 0 {
-		p.Mean, p.Median = num(mean(scores)), num(median(scores))
+		p.Mean, p.Median = Points(mean(scores)), Points(median(scores))
 		p.MeanPct, p.MedianPct = int(math.Round(100*mean(fracs))), int(math.Round(100*median(fracs)))
 	}
 
@@ -196,13 +196,13 @@ func newHTMLPage(r *Results) *htmlPage {
 	}
 	for i, c := range counts {
 		b := htmlBucket{Index: i, Count: c, Label: fmt.Sprintf("%d–%d", 10*i, 10*(i+1)),
-			Points: num(maxScore*float64(i)/10) + "–" + num(maxScore*float64(i+1)/10)}
+			Points: Points(maxScore*float64(i)/10) + "–" + Points(maxScore*float64(i+1)/10)}
 		if tallest > 0 {
 			b.Height = int(math.Round(100 * float64(c) / float64(tallest)))
 		}
 		p.Buckets = append(p.Buckets, b)
 	}
-	p.HistNote = fmt.Sprintf(p.W["histNote"], num(maxScore))
+	p.HistNote = fmt.Sprintf(p.W["histNote"], Points(maxScore))
 
 	// Per test, in the order the submissions have them.
 	index := map[string]int{}

@@ -290,8 +290,8 @@ func TestWriteHTML(t *testing.T) {
 			}
 			continue
 		}
-		if !strings.Contains(sec.text, num(sub.Score)+" / 10") {
-			t.Errorf("%s: the section lacks the score %s / 10", sub.Name, num(sub.Score))
+		if !strings.Contains(sec.text, Points(sub.Score)+" / 10") {
+			t.Errorf("%s: the section lacks the score %s / 10", sub.Name, Points(sub.Score))
 		}
 		for _, tt := range sub.Tests {
 			mark := "✓ passed"

@@ -99,7 +99,7 @@ func Feedback(r *Results, s *Submission) string {
 		fmt.Fprintf(&b, w["not-gradable"]+"\n", s.Reason)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "**%s: %s / %s**\n\n", w["score"], num(s.Score), num(s.MaxScore))
+	fmt.Fprintf(&b, "**%s: %s / %s**\n\n", w["score"], Points(s.Score), Points(s.MaxScore))
 	hidden := 0
 	for _, t := range s.Tests {
 		if t.Hidden {
@@ -110,7 +110,7 @@ func Feedback(r *Results, s *Submission) string {
 		if t.Status != Passed {
 			mark = "✗"
 		}
-		fmt.Fprintf(&b, "- %s %s (%s / %s %s): %s\n", mark, t.Title, num(t.Score), num(t.MaxScore), w["points"], w[t.Status])
+		fmt.Fprintf(&b, "- %s %s (%s / %s %s): %s\n", mark, t.Title, Points(t.Score), Points(t.MaxScore), w["points"], w[t.Status])
 		if t.Status == Passed {
 			continue
 		}
@@ -127,7 +127,3 @@ func Feedback(r *Results, s *Submission) string {
 	}
 	return b.String()
 }
-
-// num prints points without needless decimals: 3, 2.5 (as the
-// gradebooks get them).
-func num(f float64) string { return exportNum(f) }

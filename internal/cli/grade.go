@@ -64,7 +64,7 @@ not be (they are marked "not gradable" with the reason: that is not a zero).`,
 			o.Version = version()
 			o.Progress = progressLine(stderr)
 			fmt.Fprintf(stderr, "grading %d submissions with %s (%d tests, %s points), %d at a time\n",
-				len(srcs), a.TitleIn(o.Lang), len(a.Tests), fmtPoints(a.MaxScore()), jobs(o.Jobs))
+				len(srcs), a.TitleIn(o.Lang), len(a.Tests), grade.Points(a.MaxScore()), jobs(o.Jobs))
 			start := time.Now()
 			r := grade.Grade(cmd.Context(), a, srcs, o)
 			if err := grade.Write(out, r); err != nil {
@@ -92,8 +92,6 @@ func jobs(n int) int {
 	return grade.DefaultJobs()
 }
 
-func fmtPoints(f float64) string { return fmt.Sprintf("%g", f) }
-
 // progressLine shows how far grading is: one line rewritten in place on
 // a terminal, a line per submission elsewhere (a log).
 func progressLine(w io.Writer) func(grade.Progress) {
@@ -111,7 +109,7 @@ func progressLine(w io.Writer) func(grade.Progress) {
 			return
 		}
 		s := p.Last
-		what := fmt.Sprintf("%s/%s", fmtPoints(s.Score), fmtPoints(s.MaxScore))
+		what := fmt.Sprintf("%s/%s", grade.Points(s.Score), grade.Points(s.MaxScore))
 		if !s.Gradable {
 			what = "not gradable: " + s.Reason
 		}
@@ -132,7 +130,7 @@ func printSummary(w io.Writer, r *grade.Results) int {
 				passed++
 			}
 		}
-		score := fmtPoints(s.Score) + "/" + fmtPoints(s.MaxScore)
+		score := grade.Points(s.Score) + "/" + grade.Points(s.MaxScore)
 		tests := fmt.Sprintf("%d/%d", passed, len(s.Tests))
 		if !s.Gradable {
 			score, tests = "not gradable", s.Reason
