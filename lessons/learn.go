@@ -448,7 +448,7 @@ func (s *Session) runCheck(ctx context.Context, l *Lesson, step string) (*check.
 	if _, err := os.Stat(dir); err != nil {
 		return nil, errors.New(t(s.Lang, "missing-folder", dir, l.Number))
 	}
-	path, cleanup, err := s.onDisk(l, file)
+	path, cleanup, err := l.onDisk(file)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +464,7 @@ func (s *Session) runCheck(ctx context.Context, l *Lesson, step string) (*check.
 
 // onDisk returns a path of the lesson's file: testscript reads scripts
 // from files, and built-in lessons are embedded in kist.
-func (s *Session) onDisk(l *Lesson, file string) (string, func(), error) {
+func (l *Lesson) onDisk(file string) (string, func(), error) {
 	if l.Source != "built-in" {
 		return filepath.Join(l.Source, l.ID, filepath.FromSlash(file)), func() {}, nil
 	}

@@ -110,17 +110,22 @@ func (l *Lesson) Starter() (map[string]StarterFile, error) {
 		if err != nil {
 			return err
 		}
-		mode := fs.FileMode(0o644)
-		if strings.HasSuffix(p, ".sh") {
-			mode = 0o755
-		}
-		out[strings.TrimPrefix(p, "starter/")] = StarterFile{data, mode}
+		out[strings.TrimPrefix(p, "starter/")] = StarterFile{data, fileMode(p)}
 		return nil
 	})
 	if os.IsNotExist(err) {
 		err = nil
 	}
 	return out, err
+}
+
+// fileMode is the mode a lesson's file gets in the student's folder:
+// scripts (.sh) can be run.
+func fileMode(name string) fs.FileMode {
+	if strings.HasSuffix(name, ".sh") {
+		return 0o755
+	}
+	return 0o644
 }
 
 // StarterFile is one file of a lesson's starter.

@@ -146,41 +146,8 @@ func verifyStep(ctx context.Context, s *Session, l *Lesson, step, dir, kist stri
 			return errors.New("its check passes before the step's solution: it checks nothing the student does")
 		}
 	}
-	a, err := l.Solution(step)
-	if err != nil {
+	if err := l.Solve(ctx, step, dir, kist); err != nil {
 		return err
-	}
-	if a != nil {
-		for _, f := range a.Files {
-			p := filepath.Join(dir, filepath.FromSlash(f.Name))
-			if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
-				return fmt.Errorf("solution/%s.txtar: file %s is outside the lesson's folder", step, f.Name)
-			}
-			mode := os.FileMode(0o644)
-			if strings.HasSuffix(f.Name, ".sh") {
-				mode = 0o755
-			}
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return err
-			}
-			if err := os.WriteFile(p, f.Data, mode); err != nil {
-				return err
-			}
-		}
-		if strings.TrimSpace(string(a.Comment)) != "" {
-			path, cleanup, err := s.onDisk(l, l.SolutionFile(step))
-			if err != nil {
-				return err
-			}
-			res, err := check.Run(ctx, path, check.Options{Dir: dir, Kist: kist})
-			cleanup()
-			if err != nil {
-				return fmt.Errorf("its solution: %w", err)
-			}
-			if !res.Passed {
-				return fmt.Errorf("its solution fails:\n%s", indent(res.Log))
-			}
-		}
 	}
 	if l.CheckFile(step) != "" {
 		res, err := s.runCheck(ctx, l, step)
@@ -205,6 +172,44 @@ func verifyStep(ctx context.Context, s *Session, l *Lesson, step, dir, kist stri
 type skipError struct{ why string }
 
 func (e *skipError) Error() string { return "skipped: " + e.why }
+
+// Solve does step's solution in dir, the student's folder: it writes
+// the solution's files there and runs its commands (kist, the binary
+// they run; "": this program). Verify replays lessons with it.
+func (l *Lesson) Solve(ctx context.Context, step, dir, kist string) error {
+	a, err := l.Solution(step)
+	if err != nil || a == nil {
+		return err
+	}
+	for _, f := range a.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
+			return fmt.Errorf("solution/%s.txtar: file %s is outside the lesson's folder", step, f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.Data, fileMode(f.Name)); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(string(a.Comment)) == "" {
+		return nil
+	}
+	path, cleanup, err := l.onDisk(l.SolutionFile(step))
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	res, err := check.Run(ctx, path, check.Options{Dir: dir, Kist: kist})
+	if err != nil {
+		return fmt.Errorf("its solution: %w", err)
+	}
+	if !res.Passed {
+		return fmt.Errorf("its solution fails:\n%s", indent(res.Log))
+	}
+	return nil
+}
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")

@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"kist/bench/internal/benchutil"
-	"kist/check"
 	"kist/lessons"
 )
 
@@ -80,7 +79,7 @@ func main() {
 	}
 	run("learn", l.Name)
 	folder := filepath.Join(work, "kist-lessons", l.ID)
-	if err := solve(l, step, folder, *kist); err != nil {
+	if err := l.Solve(context.Background(), step, folder, *kist); err != nil {
 		benchutil.Fail("the solution of %s step %s: %v", l.ID, step, err)
 	}
 	progress := lessons.ProgressPath()
@@ -120,35 +119,3 @@ func main() {
 }
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
-
-// solve does step's solution in folder: its files, then its commands.
-func solve(l *lessons.Lesson, step, folder, kist string) error {
-	a, err := l.Solution(step)
-	if err != nil || a == nil {
-		return err
-	}
-	for _, f := range a.Files {
-		p := filepath.Join(folder, f.Name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return err
-		}
-	}
-	if strings.TrimSpace(string(a.Comment)) == "" {
-		return nil
-	}
-	data, _ := l.ReadFile(l.SolutionFile(step))
-	script := filepath.Join(os.TempDir(), "kist-bench-solution.txtar")
-	if err := os.WriteFile(script, data, 0o600); err != nil {
-		return err
-	}
-	defer os.Remove(script)
-	res, err := check.Run(context.Background(), script, check.Options{Dir: folder, Kist: kist})
-	if err != nil {
-		return err
-	}
-	if !res.Passed {
-		return fmt.Errorf("%s", res.Log)
-	}
-	return nil
-}
