@@ -406,7 +406,7 @@ func (s *Session) Check(ctx context.Context) error {
 			if want := st.Checks[res.Skipped]; want != "" {
 				s.say("", "  "+t(s.Lang, "cannot-here", want))
 			} else {
-				s.say(yellow, "  "+t(s.Lang, "needs-network", res.Skipped))
+				s.say(yellow, "  "+t(s.Lang, "skipped-because", res.Skipped))
 			}
 		}
 		if failed != nil {
