@@ -54,7 +54,7 @@ var ui = map[string]map[string]string{
 		"lang-set":         "Language: English (remembered; --lang nl for Dutch).",
 		"dir-set":          "Lessons from %s are added (remembered; --dir= forgets it).",
 		"dir-cleared":      "Only the built-in lessons now.",
-		"skipped-because":    "skipped: %s",
+		"skipped-because":  "skipped: %s",
 		"cannot-here":      "This step cannot be done here: it needs that %s. kist learn skip goes on without it.",
 	},
 	"nl": {
@@ -106,7 +106,7 @@ var ui = map[string]map[string]string{
 		"lang-set":         "Taal: Nederlands (onthouden; --lang en voor Engels).",
 		"dir-set":          "Lessen uit %s zijn toegevoegd (onthouden; --dir= vergeet het).",
 		"dir-cleared":      "Nu alleen de ingebouwde lessen.",
-		"skipped-because":    "overgeslagen: %s",
+		"skipped-because":  "overgeslagen: %s",
 		"cannot-here":      "Deze stap kan hier niet: hij heeft nodig dat %s. kist learn skip gaat verder zonder.",
 	},
 }
