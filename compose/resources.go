@@ -172,7 +172,7 @@ func BuildServices(ctx context.Context, p *types.Project, services []string, out
 // buildOptions are what kist build gets for service s's build: section.
 func buildOptions(p *types.Project, s *types.ServiceConfig) *build.Options {
 	b := s.Build
-	o := &build.Options{ContextDir: b.Context, Tags: []string{imageName(p, s)}, Target: b.Target, BuildArgs: map[string]string{}}
+	o := &build.Options{ContextDir: b.Context, Tags: []string{imageName(p, s)}, Target: b.Target, BuildArgs: map[string]string{}, Network: b.Network}
 	if df := b.Dockerfile; df != "" {
 		if !filepath.IsAbs(df) {
 			df = filepath.Join(b.Context, df)

@@ -29,6 +29,7 @@ func runOptions(p *types.Project, s *types.ServiceConfig, i int, hash string) (*
 		applyMounts,   // volumes:, tmpfs:
 		applyStop,     // stop_signal, stop_grace_period
 		applyPorts,    // ports:
+		applyLimits,   // ulimits:, logging:
 	} {
 		if err := apply(p, s, ro); err != nil {
 			return nil, fmt.Errorf("service %s: %w", s.Name, err)
@@ -155,6 +156,38 @@ func serviceMount(p *types.Project, v types.ServiceVolumeConfig) (sandbox.Mount,
 		return sandbox.Mount{Target: v.Target, Tmpfs: true}, nil
 	}
 	return sandbox.Mount{}, fmt.Errorf("volume type %q is not supported by kist", v.Type)
+}
+
+// applyLimits sets the service's ulimits (as --ulimit) and its log's
+// bound (logging: json-file or local, options max-size and max-file,
+// as --log-opt).
+func applyLimits(_ *types.Project, s *types.ServiceConfig, ro *container.RunOptions) error {
+	cfg := ro.Config
+	for _, name := range slices.Sorted(maps.Keys(s.Ulimits)) {
+		u := s.Ulimits[name]
+		soft, hard := u.Soft, u.Hard
+		if u.Single != 0 {
+			soft, hard = u.Single, u.Single
+		}
+		l, err := sandbox.ParseUlimit(fmt.Sprintf("%s=%d:%d", name, soft, hard))
+		if err != nil {
+			return fmt.Errorf("ulimits.%s: %w", name, err)
+		}
+		cfg.Ulimits = append(cfg.Ulimits, l)
+	}
+	if l := s.Logging; l != nil {
+		switch l.Driver {
+		case "", "json-file", "local":
+		default:
+			return fmt.Errorf("logging.driver %q: kist keeps a container's log in a file of its own (json-file or local)", l.Driver)
+		}
+		n, err := sandbox.LogMaxSize(l.Options)
+		if err != nil {
+			return fmt.Errorf("logging.options.%w", err)
+		}
+		cfg.LogMaxSize = n
+	}
+	return nil
 }
 
 // applyStop sets how the container is stopped: stop_signal (checked

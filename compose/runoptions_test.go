@@ -70,12 +70,36 @@ func TestRunOptionsErrors(t *testing.T) {
 		{"stop_signal: SIGNOPE", `service web: stop_signal: unknown signal "SIGNOPE": give a name such as SIGTERM or KILL, or a number`},
 		{`ports: ["8000-8001:80"]`, `service web: published port "8000-8001": port ranges are not supported by kist yet`},
 		{"tmpfs: [run:size=1m]", `service web: invalid --tmpfs "run:size=1m": the container path must be absolute`},
+		{"ulimits: {nofile: {soft: 20, hard: 10}}", `service web: ulimits.nofile: invalid ulimit "nofile=20:10": soft limit 20 is above hard limit 10`},
+		{"logging: {driver: syslog}", `service web: logging.driver "syslog": kist keeps a container's log in a file of its own (json-file or local)`},
+		{"logging: {options: {max-size: lots}}", `service web: logging.options.max-size=lots: want a size such as 10m or 512k`},
+		{"logging: {options: {max-file: '3'}}", `service web: logging.options.max-file=3: kist keeps one log file (max-file=1), emptied at max-size`},
 	} {
 		p, s := service(t, "services:\n  web:\n    image: web\n    "+tc.yaml+"\n", "web")
 		_, err := runOptions(p, s, 1, "h")
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s: got %v, want %s", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+// TestApplyLimits: ulimits (one number or soft and hard) and logging's
+// max-size reach the container as --ulimit and --log-opt would.
+func TestApplyLimits(t *testing.T) {
+	p, s := service(t, `
+services:
+  web:
+    image: web
+    ulimits: {nproc: 512, nofile: {soft: 1024, hard: 2048}}
+    logging: {driver: json-file, options: {max-size: 1m, max-file: "1"}}
+`, "web")
+	ro, err := runOptions(p, s, 1, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sandbox.Ulimit{{Name: "nofile", Soft: 1024, Hard: 2048}, {Name: "nproc", Soft: 512, Hard: 512}}
+	if !reflect.DeepEqual(ro.Config.Ulimits, want) || ro.Config.LogMaxSize != 1<<20 {
+		t.Errorf("ulimits %+v log max %d, want %+v and %d", ro.Config.Ulimits, ro.Config.LogMaxSize, want, 1<<20)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"kist/sandbox"
 	"kist/sandbox/nsinit"
 )
 
@@ -36,6 +37,7 @@ type Inspect struct {
 	RestartCount    int             `json:"RestartCount"`
 	Mounts          []InspectMount  `json:"Mounts"`
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
+	HostConfig      HostConfig      `json:"HostConfig"`
 	Config          struct {
 		Hostname    string            `json:"Hostname"`
 		User        string            `json:"User"`
@@ -47,6 +49,61 @@ type Inspect struct {
 		StopTimeout *int              `json:"StopTimeout,omitempty"` // seconds
 		Labels      map[string]string `json:"Labels"`
 	} `json:"Config"`
+}
+
+// HostConfig is what docker inspect's HostConfig says of the limits a
+// container was started with: its log's bound (--log-opt max-size) and
+// its ulimits.
+type HostConfig struct {
+	LogConfig struct {
+		Type   string            `json:"Type"`
+		Config map[string]string `json:"Config"`
+	} `json:"LogConfig"`
+	Ulimits []InspectUlimit `json:"Ulimits"`
+}
+
+// InspectUlimit is one --ulimit, as docker inspect shows it.
+type InspectUlimit struct {
+	Name string `json:"Name"`
+	Soft int64  `json:"Soft"` // -1: unlimited
+	Hard int64  `json:"Hard"`
+}
+
+// hostConfig is the limits of the spec the container was started with.
+func hostConfig(spec *nsinit.Spec) HostConfig {
+	var h HostConfig
+	h.LogConfig.Type, h.LogConfig.Config = "json-file", map[string]string{}
+	h.Ulimits = []InspectUlimit{}
+	if spec == nil {
+		return h
+	}
+	if spec.LogMaxSize > 0 {
+		h.LogConfig.Config["max-size"] = logSize(spec.LogMaxSize)
+		h.LogConfig.Config["max-file"] = "1"
+	}
+	signed := func(v uint64) int64 {
+		if v == ^uint64(0) {
+			return -1
+		}
+		return int64(v)
+	}
+	for _, r := range spec.Rlimits {
+		h.Ulimits = append(h.Ulimits, InspectUlimit{Name: sandbox.UlimitName(r.Resource), Soft: signed(r.Soft), Hard: signed(r.Hard)})
+	}
+	return h
+}
+
+// logSize writes a log bound as --log-opt takes it: 1m, 64k, 1500.
+func logSize(n int) string {
+	for _, u := range []struct {
+		unit string
+		size int
+	}{{"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}} {
+		if n%u.size == 0 {
+			return strconv.Itoa(n/u.size) + u.unit
+		}
+	}
+	return strconv.Itoa(n)
 }
 
 // NetworkSettings are the container's addresses, as docker inspect
@@ -148,6 +205,7 @@ func (r *Record) Inspect(runDir string) *Inspect {
 	}
 	spec := r.savedSpec()
 	in.NetworkSettings = r.networkSettings(spec, st.Status == Running)
+	in.HostConfig = hostConfig(spec)
 	in.Config.Cmd, in.Config.Env = r.Command, []string{}
 	if spec != nil {
 		in.Config.Hostname, in.Config.User, in.Config.WorkingDir = spec.Hostname, spec.User, spec.Cwd

@@ -2,10 +2,14 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/docker/go-units"
 
 	"kist/sandbox/nsinit"
 )
@@ -85,6 +89,16 @@ func checkMounts(ms []Mount) ([]nsinit.Mount, error) {
 var rlimitNames = map[string]int{
 	"cpu": 0, "fsize": 1, "data": 2, "stack": 3, "core": 4, "rss": 5, "nproc": 6, "nofile": 7,
 	"memlock": 8, "as": 9, "locks": 10, "sigpending": 11, "msgqueue": 12, "nice": 13, "rtprio": 14, "rttime": 15,
+}
+
+// UlimitName is docker's name for an RLIMIT_* number ("nproc").
+func UlimitName(resource int) string {
+	for name, n := range rlimitNames {
+		if n == resource {
+			return name
+		}
+	}
+	return strconv.Itoa(resource)
 }
 
 // ParseUlimit parses --ulimit NAME=SOFT[:HARD]; -1 or "unlimited" mean no limit.
@@ -190,4 +204,30 @@ func ParseMount(spec string) (Mount, error) {
 		return bad("unknown type " + typ)
 	}
 	return m, nil
+}
+
+// LogMaxSize is what docker's json-file log options (--log-opt, compose's
+// logging.options) say of a container's log: max-size bounds it in bytes
+// (0: no bound); kist keeps one file, emptied at max-size, so max-file
+// may only be 1. Errors name the option.
+func LogMaxSize(opts map[string]string) (int, error) {
+	n := 0
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
+		v := opts[k]
+		switch k {
+		case "max-size":
+			size, err := units.RAMInBytes(v)
+			if err != nil || size <= 0 {
+				return 0, fmt.Errorf("max-size=%s: want a size such as 10m or 512k", v)
+			}
+			n = int(size)
+		case "max-file":
+			if v != "1" {
+				return 0, fmt.Errorf("max-file=%s: kist keeps one log file (max-file=1), emptied at max-size", v)
+			}
+		default:
+			return 0, fmt.Errorf("%s=%s: kist knows max-size and max-file (docker's json-file options)", k, v)
+		}
+	}
+	return n, nil
 }

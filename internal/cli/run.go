@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	units "github.com/docker/go-units"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
@@ -157,23 +156,14 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 // logMaxSize is what --log-opt says of the log's size (0: no bound):
 // docker's json-file options, with the one file kist keeps.
 func (o *runOptions) logMaxSize() (int, error) {
-	n := 0
+	opts := map[string]string{}
 	for _, opt := range o.logOpts {
 		k, v, _ := strings.Cut(opt, "=")
-		switch k {
-		case "max-size":
-			size, err := units.RAMInBytes(v)
-			if err != nil || size <= 0 {
-				return 0, fmt.Errorf("--log-opt max-size=%s: want a size such as 10m or 512k", v)
-			}
-			n = int(size)
-		case "max-file":
-			if v != "1" {
-				return 0, fmt.Errorf("--log-opt max-file=%s: kist keeps one log file (max-file=1), emptied at max-size", v)
-			}
-		default:
-			return 0, fmt.Errorf("--log-opt %s: kist knows max-size and max-file (docker's json-file options)", opt)
-		}
+		opts[k] = v
+	}
+	n, err := sandbox.LogMaxSize(opts)
+	if err != nil {
+		return 0, fmt.Errorf("--log-opt %w", err)
 	}
 	return n, nil
 }
