@@ -13,7 +13,12 @@
 //	image, network/keeper    the store (go.podman.io/storage,
 //	                         go-containerregistry); the keeper (gVisor)
 //	volume, container        named volumes; containers' records and runs
+//	lint                     Dockerfile and compose rules: buildkit's parser
+//	                         and compose-go's schema, nothing of kist's
 //	build, compose, system   Dockerfiles; compose projects; all data at once
+//	check, lessons, grade    the education kit: check scripts (over image,
+//	                         container, volume, lint), lessons, grading
+//	                         (which loads compose files to judge them)
 //	internal/cli             the command line (cobra), over all of them
 //
 // The table in layers_test.go says what each layer must not reach.

@@ -48,9 +48,10 @@ var layers = []struct {
 	{"kist/compose", join(gvisor, cobra, []string{"kist/network/keeper"})},
 	{"kist/system", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
 	{"kist/registry", join(storage, gvisor, cobra, buildkit, compose, []string{"kist/image", "kist/sandbox", "kist/container"})},
-	{"kist/check", join(gvisor, cobra, buildkit, compose, []string{"kist/network/keeper", "kist/compose", "kist/build", "kist/lessons"})},
-	{"kist/grade", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose", "kist/lessons"})},
-	{"kist/lessons", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
+	{"kist/lint", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/image", "kist/container", "kist/build", "kist/compose", "kist/network", "kist/internal/userns"})},
+	{"kist/check", join(gvisor, cobra, []string{"kist/network/keeper", "kist/compose", "kist/build", "kist/lessons"})},
+	{"kist/grade", join(gvisor, cobra, []string{"kist/network/keeper", "kist/lessons"})},
+	{"kist/lessons", join(gvisor, cobra, []string{"kist/network/keeper", "kist/compose"})},
 }
 
 func TestLayers(t *testing.T) {
