@@ -45,6 +45,9 @@ type RunOptions struct {
 	// PullProgress is where pulling a missing image shows its progress
 	// (nil: kist's standard error).
 	PullProgress io.Writer
+	// Pull is when the image is pulled (--pull): "missing" (the
+	// default, ""), "always" or "never".
+	Pull string
 }
 
 // Run creates a container of o.Image and starts it: detached, it returns
@@ -87,6 +90,11 @@ func checkRunOptions(o *RunOptions) error {
 	}
 	if o.Remove && restarts {
 		return fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
+	}
+	switch o.Pull {
+	case "", "missing", "always", "never":
+	default:
+		return fmt.Errorf("--pull %s: want missing (pull the image when it is not here), always or never", o.Pull)
 	}
 	return sandbox.CheckNetworks(o.Config)
 }
@@ -136,7 +144,7 @@ func reserve(o *RunOptions) (*starting, error) {
 // prepare has the store make the container's layer and volumes (the
 // image pulled first when it is missing).
 func (s *starting) prepare(ctx context.Context) error {
-	req := prepareRequest{ID: s.id, Image: s.o.Image, Name: s.cfg.Name}
+	req := prepareRequest{ID: s.id, Image: s.o.Image, Name: s.cfg.Name, Pull: s.o.Pull}
 	for _, m := range s.cfg.Mounts {
 		if m.Named {
 			req.Volumes = append(req.Volumes, m.Source+":"+m.Target)

@@ -53,6 +53,7 @@ type prepareRequest struct {
 	ID    string `json:"id"`
 	Image string `json:"image"`
 	Name  string `json:"name,omitempty"`
+	Pull  string `json:"pull,omitempty"` // missing (""), always, never
 	// Volumes are the named volumes it mounts, NAME:/path: created when
 	// missing, a new one filled with what the image has at its path.
 	Volumes []string `json:"volumes,omitempty"`
@@ -70,7 +71,16 @@ func prepare(ctx context.Context, r prepareRequest, s userns.Stdio) (Prepared, e
 	}
 	defer st.Close()
 	img, err := st.Lookup(r.Image)
-	if _, missing := err.(*image.NotFoundError); missing {
+	_, missing := err.(*image.NotFoundError)
+	switch {
+	case missing && r.Pull == "never":
+		return Prepared{}, fmt.Errorf("no image %s here, and --pull never does not pull it (kist images lists yours)", r.Image)
+	case r.Pull == "always" && err == nil:
+		var p *image.Pulled
+		if p, err = st.Pull(ctx, r.Image, image.PullOptions{}, s.Err); err == nil {
+			img, err = st.Lookup(p.ID)
+		}
+	case missing:
 		fmt.Fprintf(s.Err, "Unable to find image '%s' locally\n", r.Image)
 		var p *image.Pulled
 		if p, err = st.Pull(ctx, r.Image, image.PullOptions{}, s.Err); err == nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -142,9 +143,17 @@ func Explain(err error, ref name.Reference) string {
 			return fmt.Sprintf("%s failed (HTTP %d); try again later", reg, te.StatusCode)
 		}
 	}
+	var dnsErr *net.DNSError
+	var netErr net.Error
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Sprintf("cannot reach %s: connection refused (is the registry running, and the port right?)", ref.Context().RegistryStr())
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("cannot reach %s: the name does not resolve (%s): no network here, or the name is wrong", ref.Context().RegistryStr(), dnsErr.Err)
+	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
+		return fmt.Sprintf("cannot reach %s: no route to it (is this machine on the network?)", ref.Context().RegistryStr())
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Sprintf("cannot reach %s: it did not answer in time", ref.Context().RegistryStr())
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Sprintf("%s speaks plain HTTP: add it to insecure-registries in %s, or pass --tls-verify=false", ref.Context().RegistryStr(), UserConfigFile())
 	case strings.Contains(err.Error(), "no child with platform"):

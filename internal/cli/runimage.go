@@ -23,6 +23,7 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	ro := &container.RunOptions{
 		Image: img, Config: cfg, Detach: o.detach, Remove: o.rm, Restart: o.restart, PublishAll: o.publishAll,
 		Healthcheck: o.healthcheck(), StopSignal: o.stopSignal, StopTimeout: time.Duration(o.stopTimeout) * time.Second,
+		Pull: o.pull,
 	}
 	if o.entrypoint != "" {
 		ro.Entrypoint = []string{o.entrypoint}
