@@ -202,13 +202,27 @@ func TestLimitArgs(t *testing.T) {
 		{[]string{"build", "-q", "."}, "build --network none -q ."},
 		{[]string{"images"}, "images"},
 	} {
-		got, err := l.limitArgs(tc.args, folder, folder)
+		got, err := l.limitArgs(tc.args, folder, folder, t.TempDir())
 		s := strings.Join(got, " ")
 		if err != nil {
 			s = err.Error()
 		}
 		if s != tc.want {
 			t.Errorf("%q: got %q, want %q", tc.args, s, tc.want)
+		}
+	}
+}
+
+func TestNeverPull(t *testing.T) {
+	for _, tc := range []struct{ args, want string }{
+		{"run --rm check-1", "run --pull never --rm check-1"},
+		{"create -e A=1 --name x check-1-web", "create --pull never -e A=1 --name x check-1-web"},
+		{"run -d python:3.8-slim check-1", "run -d python:3.8-slim check-1"},
+		{"run --pull always check-1", "run --pull always check-1"},
+		{"build -t check-1 .", "build -t check-1 ."},
+	} {
+		if got := strings.Join(neverPull(strings.Fields(tc.args), "check-1"), " "); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.args, got, tc.want)
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 // cmdKist runs the real kist, as exec would.
 func (r *runner) cmdKist(ts *testscript.TestScript, neg bool, args []string) {
+	args = neverPull(args, r.prefix)
 	if l := r.o.Limits; l != nil {
 		dir := ts.MkAbs(".")
 		var err error
@@ -34,7 +35,7 @@ func (r *runner) cmdKist(ts *testscript.TestScript, neg bool, args []string) {
 			err = l.Allow(args, dir)
 		}
 		if err == nil {
-			args, err = l.limitArgs(args, dir, r.dir)
+			args, err = l.limitArgs(args, dir, r.dir, ts.Getenv("WORK"))
 		}
 		if err != nil {
 			ts.Fatalf("%s: %v", msg(r.o.Lang, "refused"), err)
@@ -378,22 +379,41 @@ func (r *runner) condition(cond string) (bool, error) {
 }
 
 // cleanup removes what the script created: everything named with its
-// prefix. It runs after the script, whatever happened; what it cannot
-// remove it leaves (a later check's prefix differs).
+// prefix. It runs after the script, whatever happened. A kist the
+// script's deadline stopped may still be ending its container (which
+// holds its image), so what is left is tried again for a few seconds;
+// what it still cannot remove it leaves (a later run's prefix differs).
 func (r *runner) cleanup() {
 	ctx := context.WithoutCancel(r.ctx)
+	for try := 0; try < 10; try++ {
+		if try > 0 {
+			time.Sleep(500 * time.Millisecond)
+		}
+		if r.removeMine(ctx) == 0 {
+			return
+		}
+	}
+}
+
+// removeMine removes what carries the run's prefix and says how many
+// of them it could not remove.
+func (r *runner) removeMine(ctx context.Context) (left int) {
 	mine := func(name string) bool { return strings.HasPrefix(strings.TrimPrefix(name, "/"), r.prefix) }
 	if recs, err := container.List(); err == nil {
 		for _, rec := range recs {
 			if mine(rec.Name) || mine(rec.Labels["com.docker.compose.project"]) {
-				container.Remove(ctx, rec.ID, true)
+				if container.Remove(ctx, rec.ID, true) != nil {
+					left++
+				}
 			}
 		}
 	}
 	if imgs, err := image.List(ctx); err == nil {
 		for _, im := range imgs {
 			if mine(im.Repository) {
-				image.Remove(ctx, im.Repository+":"+im.Tag)
+				if _, err := image.Remove(ctx, im.Repository+":"+im.Tag); err != nil {
+					left++
+				}
 			}
 		}
 	}
@@ -404,15 +424,18 @@ func (r *runner) cleanup() {
 				names = append(names, v.Name)
 			}
 		}
-		if len(names) > 0 {
-			container.RemoveVolumes(ctx, names...)
+		if len(names) > 0 && container.RemoveVolumes(ctx, names...) != nil {
+			left++
 		}
 	}
 	if nets, err := container.ListNetworks(nil); err == nil {
 		for _, n := range nets {
 			if mine(n.Name) {
-				container.RemoveNetwork(n.Name)
+				if container.RemoveNetwork(n.Name) != nil {
+					left++
+				}
 			}
 		}
 	}
+	return left
 }

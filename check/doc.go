@@ -49,6 +49,20 @@
 //	                         expression RE (multi-line: ^ and $ are lines)
 //	volume NAME              fails unless the named volume exists; stdout:
 //	                         name, mountpoint
+//	file IMAGE PATH          fails unless PATH exists in image IMAGE's
+//	                         filesystem (without running it: its layers
+//	                         applied, links on the way followed inside
+//	                         the image, the last one not, as lstat; a
+//	                         relative PATH is from /); stdout: type (file,
+//	                         dir, symlink, other), mode (as ls -l:
+//	                         -rwxr-xr-x, drwxrwxrwt, -rwsr-xr-x), uid,
+//	                         gid, size, and target for a link. With !,
+//	                         passes when PATH is not there (the image
+//	                         must be)
+//	filecontent IMAGE PATH   PATH's content as stdout (a final link
+//	                         followed), its first FileCap (1 MiB): a cut
+//	                         is said on stderr; fails when PATH is not
+//	                         there or not a regular file
 //
 // Conditions: [image:NAME] holds when the student's store has image NAME
 // (so a step that needs python:3.8-slim can say what to do without it);
@@ -76,5 +90,6 @@
 // Lint finds what would break a script before a student meets it: an
 // unknown command, a missing quote, a condition that does not exist, a
 // check without a name. Run reports a broken script as a *ScriptError
-// (file:line: what is wrong), apart from a failed check.
+// (file:line: what is wrong), apart from a failed check. RunScript runs a
+// script given as text (one generated, such as grade's CSTScript makes).
 package check

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.yaml.in/yaml/v3"
 )
 
 // Limits are what a grader imposes on the kist commands of a script that
@@ -44,8 +48,9 @@ const OutputCap = 1 << 20
 
 // limitArgs applies the limits to a kist command's arguments, or says
 // why it is refused. dir is where it runs (the submission's folder or
-// below), to which bind mounts are confined.
-func (l *Limits) limitArgs(args []string, dir, folder string) ([]string, error) {
+// below), to which bind mounts are confined; scratch is where it may
+// write a compose override file.
+func (l *Limits) limitArgs(args []string, dir, folder, scratch string) ([]string, error) {
 	sub := -1
 	for i, a := range args {
 		if !strings.HasPrefix(a, "-") {
@@ -78,6 +83,8 @@ func (l *Limits) limitArgs(args []string, dir, folder string) ([]string, error) 
 		if !l.Network && !hasFlag(args[sub+1:], "--network") {
 			add = append(add, "--network", "none")
 		}
+	case "compose":
+		return l.composeArgs(args, sub, dir, scratch)
 	}
 	out := append(append(append([]string(nil), args[:sub+1]...), add...), args[sub+1:]...)
 	return out, nil
@@ -148,6 +155,32 @@ func takesValue(flag string) bool {
 		return false
 	}
 	return !strings.Contains(flag, "=")
+}
+
+// neverPull adds --pull never to a kist run or create of an image the
+// script names with its prefix: such an image is the script's own (a
+// build's), so when the build failed there is nothing to pull, and a
+// pull would only say a registry has no such image, or cannot be
+// reached.
+func neverPull(args []string, prefix string) []string {
+	sub := slices.IndexFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") })
+	if sub < 0 || args[sub] != "run" && args[sub] != "create" {
+		return args
+	}
+	for i := sub + 1; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			if !strings.HasPrefix(a, prefix) || hasFlag(args[sub+1:i], "--pull") {
+				return args
+			}
+			out := append(append([]string(nil), args[:sub+1]...), "--pull", "never")
+			return append(out, args[sub+1:]...)
+		}
+		if !strings.Contains(a, "=") && takesValue(a) {
+			i++
+		}
+	}
+	return args
 }
 
 func hasFlag(args []string, flag string) bool {
@@ -224,4 +257,161 @@ func (r *runner) execKist(ts *testscript.TestScript, args []string) (stdout, std
 		err = fmt.Errorf("%w (the time for this run was up)", err)
 	}
 	return out.String(), errOut.String(), err
+}
+
+// ComposeNames are the files kist compose reads when not told, in the
+// order it looks for them.
+var ComposeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+
+// ComposeFiles are the compose files a `kist compose` command's
+// arguments (after "compose") name with -f, else the one it finds in
+// dir (--project-directory taken into account), as paths relative to
+// dir or absolute.
+func ComposeFiles(args []string, dir string) []string {
+	files, project, _ := composeGlobals(args)
+	if len(files) == 0 {
+		for _, n := range ComposeNames {
+			p := filepath.Join(project, n)
+			if filepath.IsAbs(p) && fileExists(p) || fileExists(filepath.Join(dir, p)) {
+				files = append(files, p)
+				break
+			}
+		}
+	}
+	return files
+}
+
+// composeGlobals reads kist compose's own flags (those before its
+// subcommand): the -f files, --project-directory, and the arguments
+// without the -f's.
+func composeGlobals(args []string) (files []string, project string, rest []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		value := func() string {
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch {
+		case a == "-f" || a == "--file":
+			files = append(files, value())
+			continue
+		case strings.HasPrefix(a, "--file="):
+			files = append(files, strings.TrimPrefix(a, "--file="))
+			continue
+		case strings.HasPrefix(a, "-f") && len(a) > 2:
+			files = append(files, a[2:])
+			continue
+		case a == "--project-directory":
+			rest = append(rest, a)
+			project = value()
+			a = project
+		case a == "-p" || a == "--project-name" || a == "--env-file" || a == "--profile" || a == "--progress" || a == "--ansi":
+			rest = append(rest, a)
+			a = value()
+		case !strings.HasPrefix(a, "-"):
+			// the subcommand: what follows is its own
+			return files, project, append(rest, args[i:]...)
+		}
+		rest = append(rest, a)
+	}
+	return files, project, rest
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// composeArgs gives a kist compose command the limits too, as the
+// compose file's own keys (a file of ours after the student's, which
+// compose merges over theirs): every service's ulimits and a bounded
+// log, builds without a network, and, unless the assignment gives one,
+// project networks without a way out (internal: the services reach each
+// other and their published ports are reached, nothing else).
+func (l *Limits) composeArgs(args []string, sub int, dir, scratch string) ([]string, error) {
+	files := ComposeFiles(args[sub+1:], dir)
+	if len(files) == 0 {
+		return args, nil // kist compose says there is no file
+	}
+	type composeDoc struct {
+		Services map[string]map[string]any `yaml:"services"`
+		Networks map[string]any            `yaml:"networks"`
+	}
+	services := map[string]bool{} // name: has a build
+	networks := map[string]bool{"default": true}
+	for _, f := range files {
+		p := f
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return args, nil // kist compose says what is wrong
+		}
+		var doc composeDoc
+		if yaml.Unmarshal(data, &doc) != nil {
+			return args, nil // kist compose says what is wrong, with the line
+		}
+		for name, svc := range doc.Services {
+			_, build := svc["build"]
+			services[name] = services[name] || build
+		}
+		for name := range doc.Networks {
+			networks[name] = true
+		}
+	}
+	ulimits := map[string]any{}
+	for _, u := range l.Ulimits {
+		name, v, _ := strings.Cut(u, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("ulimit %q: want NAME=NUMBER", u)
+		}
+		ulimits[name] = n
+	}
+	over := map[string]any{}
+	svcs := map[string]any{}
+	for name, build := range services {
+		s := map[string]any{"logging": map[string]any{"driver": "json-file", "options": map[string]string{"max-size": "1m", "max-file": "1"}}}
+		if len(ulimits) > 0 {
+			s["ulimits"] = ulimits
+		}
+		if build && !l.Network {
+			s["build"] = map[string]any{"network": "none"}
+		}
+		svcs[name] = s
+	}
+	over["services"] = svcs
+	if !l.Network {
+		nets := map[string]any{}
+		for name := range networks {
+			nets[name] = map[string]any{"internal": true}
+		}
+		over["networks"] = nets
+	}
+	data, err := yaml.Marshal(over)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(scratch, "limits-*.compose.yaml")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	out := append([]string(nil), args[:sub+1]...)
+	for _, file := range files {
+		out = append(out, "-f", file)
+	}
+	// the student's -f's are given above, before ours
+	_, _, rest := composeGlobals(args[sub+1:])
+	return append(append(out, "-f", f.Name()), rest...), nil
 }

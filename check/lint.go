@@ -33,7 +33,7 @@ var Commands = []string{
 	"cd", "chmod", "cmp", "cmpenv", "cp", "env", "exec", "exists", "grep", "kill", "mkdir", "mv", "rm",
 	"skip", "stderr", "stdin", "stdout", "stop", "symlink", "unquote", "wait",
 	// this package's
-	"kist", "http", "image", "container", "volume", "logs",
+	"kist", "http", "image", "container", "volume", "logs", "lint", "file", "filecontent",
 }
 
 var conditions = map[string]bool{"subuid": true, "short": true, "net": true, "link": true, "symlink": true, "unix": true, "linux": true}

@@ -24,6 +24,12 @@ var messages = map[string]map[string]string{
 		"log-unexpected":     "expected the log of %s not to match %s; found: it does",
 		"empty":              "nothing (an empty log)",
 		"not-published":      "expected container %s to publish its port %d (kist run -p HOSTPORT:%[2]d); found: it does not",
+		"lint-more":          " (and %d more: kist lint lists them)",
+		"lint-clean":         "expected kist lint to find something; found: nothing",
+		"no-file":            "expected %s in image %s; found: none",
+		"file-exists":        "expected no %s in image %s; found: one (%s)",
+		"not-file":           "expected %s in image %s to be a file; found: a %s",
+		"file-cut":           "(only the first %d of its %d bytes: %s is cut)",
 	},
 	"nl": {
 		"no-dir":             "die map bestaat niet",
@@ -46,6 +52,12 @@ var messages = map[string]map[string]string{
 		"log-unexpected":     "verwacht: de log van %s past niet bij %s; gevonden: dat doet hij wel",
 		"empty":              "niets (een lege log)",
 		"not-published":      "verwacht: container %s publiceert zijn poort %d (kist run -p HOSTPOORT:%[2]d); gevonden: dat doet hij niet",
+		"lint-more":          " (en nog %d: kist lint toont ze allemaal)",
+		"lint-clean":         "verwacht: kist lint vindt iets; gevonden: niets",
+		"no-file":            "verwacht: %s in image %s; gevonden: niets",
+		"file-exists":        "verwacht: geen %s in image %s; gevonden: wel een (%s)",
+		"not-file":           "verwacht: %s in image %s is een bestand; gevonden: een %s",
+		"file-cut":           "(alleen de eerste %d van de %d bytes: %s is afgekapt)",
 	},
 }
 

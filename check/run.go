@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -87,9 +88,33 @@ func Run(ctx context.Context, file string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	checks, err := lint(file, data)
+	return RunScript(ctx, file, data, o)
+}
+
+// RunScript is Run for a script given as data (a generated one); name is
+// what errors call it.
+func RunScript(ctx context.Context, name string, data []byte, o Options) (*Result, error) {
+	checks, err := lint(name, data)
 	if err != nil {
 		return nil, err
+	}
+	// testscript reads the script from a file: name itself when it is
+	// this script, else a copy, which the log then calls name.
+	file := name
+	if b, err := os.ReadFile(name); err != nil || !bytes.Equal(b, data) {
+		tmp, err := os.MkdirTemp("", "kist-check-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		base := filepath.Base(name)
+		if base == "." || base == "/" {
+			base = "script.txtar"
+		}
+		file = filepath.Join(tmp, base)
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			return nil, err
+		}
 	}
 	// testscript's [short] and [net] ask package testing, which needs
 	// its flags registered first.
@@ -130,12 +155,15 @@ func Run(ctx context.Context, file string, o Options) (*Result, error) {
 			return r.setup(e, dir)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"kist":      r.cmdKist,
-			"http":      r.cmdHTTP,
-			"image":     r.cmdImage,
-			"container": r.cmdContainer,
-			"volume":    r.cmdVolume,
-			"logs":      r.cmdLogs,
+			"kist":        r.cmdKist,
+			"http":        r.cmdHTTP,
+			"image":       r.cmdImage,
+			"container":   r.cmdContainer,
+			"volume":      r.cmdVolume,
+			"logs":        r.cmdLogs,
+			"file":        r.cmdFile,
+			"filecontent": r.cmdFileContent,
+			"lint":        r.cmdLint,
 		},
 		Condition: r.condition,
 	})
@@ -149,6 +177,12 @@ func Run(ctx context.Context, file string, o Options) (*Result, error) {
 		// A failure outside any named check (setup, a background
 		// command): report it as the last check's.
 		res.Checks = append(res.Checks, Checked{Name: "script", Ran: true, Message: lastFail(res.Log, file), Log: res.Log})
+	}
+	if file != name {
+		res.Log = strings.ReplaceAll(res.Log, file, name)
+		for i := range res.Checks {
+			res.Checks[i].Log = strings.ReplaceAll(res.Checks[i].Log, file, name)
+		}
 	}
 	return res, nil
 }

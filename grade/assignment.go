@@ -31,9 +31,12 @@ type Assignment struct {
 	// network (assignment.yaml: network: true); without it they have
 	// none.
 	Network bool
-	Scripts []string    // tests/*.txtar, in name order
-	Tests   []*TestSpec // in the scripts' order
+	Scripts []string    // tests/*.txtar, then tests/*.yaml (CST), in name order
+	Tests   []*TestSpec // in the scripts' order, then the lint rules'
 	Hash    string      // sha256 over the folder's files
+	// generated are the check scripts made of container-structure-test
+	// files (CSTScript), by the file's path.
+	generated map[string][]byte
 }
 
 // TestSpec is one test: a check of a script, with its points.
@@ -45,6 +48,9 @@ type TestSpec struct {
 	Points   float64
 	Hidden   bool
 	Feedback map[string]string // shown when it fails, per language
+	// Lint is the lint rule the test is (package lint's id; Name is
+	// LintPrefix+Lint), "" for a check of a script.
+	Lint string
 }
 
 // TitleIn is the test's title in lang.
@@ -61,6 +67,7 @@ type file struct {
 	Timeout string               `yaml:"timeout"`
 	Network bool                 `yaml:"network"`
 	Tests   map[string]*testFile `yaml:"tests"`
+	Lint    *lintFile            `yaml:"lint"`
 }
 
 type testFile struct {
@@ -104,25 +111,65 @@ func LoadAssignment(dir string) (*Assignment, error) {
 	}
 	a.Scripts, _ = filepath.Glob(filepath.Join(dir, "tests", "*.txtar"))
 	sort.Strings(a.Scripts)
-	if len(a.Scripts) == 0 {
-		return nil, fmt.Errorf("%s: no tests: put check scripts in tests/*.txtar (go doc kist/check)", dir)
+	lintTests, err := lintTests(path, f.Lint)
+	if err != nil {
+		return nil, err
+	}
+	cst, _ := filepath.Glob(filepath.Join(dir, "tests", "*.yaml"))
+	yml, _ := filepath.Glob(filepath.Join(dir, "tests", "*.yml"))
+	cst = append(cst, yml...)
+	sort.Strings(cst)
+	a.generated = map[string][]byte{}
+	cstTests := map[string][]CSTTest{}
+	for _, p := range cst {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		script, tests, err := CSTScript(p, data)
+		if err != nil {
+			return nil, err
+		}
+		a.generated[p], cstTests[p] = script, tests
+		a.Scripts = append(a.Scripts, p)
+	}
+	if len(a.Scripts) == 0 && len(lintTests) == 0 {
+		return nil, fmt.Errorf("%s: no tests: put check scripts in tests/*.txtar (go doc kist/check), container-structure-test files in tests/*.yaml, or lint rules under lint.rules in assignment.yaml", dir)
 	}
 	seen := map[string]string{}
 	for _, s := range a.Scripts {
-		data, err := os.ReadFile(s)
-		if err != nil {
-			return nil, err
+		data, fromCST := a.generated[s]
+		if !fromCST {
+			if data, err = os.ReadFile(s); err != nil {
+				return nil, err
+			}
 		}
 		checks, err := check.Checks(s, data)
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range checks {
+		for i, c := range checks {
+			line := c.Line
+			if fromCST {
+				line = cstTests[s][i].Line
+			}
 			if prev, dup := seen[c.Name]; dup {
-				return nil, fmt.Errorf("%s:%d: test %q is also in %s: test names are unique in an assignment", s, c.Line, c.Name, prev)
+				return nil, fmt.Errorf("%s:%d: test %q is also in %s: test names are unique in an assignment", s, line, c.Name, prev)
 			}
 			seen[c.Name] = s
 			tf := f.Tests[c.Name]
+			if fromCST && (tf == nil || tf.Points == nil) {
+				// a CST file's tests are worth a point each (its
+				// build none) unless assignment.yaml says otherwise
+				points := 1.0
+				if cstTests[s][i].Build {
+					points = 0
+				}
+				if tf == nil {
+					tf = &testFile{}
+				}
+				tf.Points = &points
+			}
 			if tf == nil || tf.Points == nil {
 				return nil, fmt.Errorf("%s: tests.%s.points: test %q (%s:%d) has no points", path, c.Name, c.Name, s, c.Line)
 			}
@@ -138,6 +185,7 @@ func LoadAssignment(dir string) (*Assignment, error) {
 				Points: *tf.Points, Hidden: tf.Hidden, Feedback: tf.Feedback})
 		}
 	}
+	a.Tests = append(a.Tests, lintTests...)
 	for name := range f.Tests {
 		if _, ok := seen[name]; !ok {
 			return nil, fmt.Errorf("%s: tests.%s: no script in tests/ has a check %q (a line \"# %s: what it checks\")", path, name, name, name)

@@ -78,10 +78,14 @@ func FileName(name string) string {
 var words = map[string]map[string]string{
 	"en": {"score": "Score", "passed": "passed", "failed": "failed", "not run": "not run", "points": "points",
 		"not-gradable": "Your submission could not be graded (this is not a zero; your teacher will look at it): %s",
-		"what":         "What the test found", "hidden": "%d more tests are not shown here."},
+		"what":         "What the test found", "hidden": "%d more tests are not shown here.",
+		"no-dockerfile": "there is no Dockerfile to check (kist grade looks for a file named Dockerfile in the submission's top folder)",
+		"no-compose":    "there is no compose file to check (compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml in the submission's top folder)"},
 	"nl": {"score": "Score", "passed": "geslaagd", "failed": "niet geslaagd", "not run": "niet uitgevoerd", "points": "punten",
 		"not-gradable": "Je inzending kon niet beoordeeld worden (dit is geen nul; je docent kijkt ernaar): %s",
-		"what":         "Wat de test vond", "hidden": "Nog %d tests worden hier niet getoond."},
+		"what":         "Wat de test vond", "hidden": "Nog %d tests worden hier niet getoond.",
+		"no-dockerfile": "er is geen Dockerfile om te controleren (kist grade zoekt een bestand Dockerfile in de bovenste map van de inzending)",
+		"no-compose":    "er is geen compose-bestand om te controleren (compose.yaml, compose.yml, docker-compose.yaml of docker-compose.yml in de bovenste map van de inzending)"},
 }
 
 // Feedback is a student's feedback in Markdown, in the results'

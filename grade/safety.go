@@ -1,14 +1,15 @@
 package grade
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/compose-spec/compose-go/v2/types"
 
 	"kist/check"
+	"kist/compose"
 )
 
 // limits are what grading imposes on a submission's kist commands
@@ -24,100 +25,93 @@ func (a *Assignment) limits(folder string) *check.Limits {
 	}}
 }
 
-// composeNames are the files kist compose reads when not told, in order.
-var composeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
-
 // checkComposeFiles refuses compose files that would reach out of the
 // sandbox: privileged, the host's network or pids, capabilities,
-// devices, and bind mounts outside the submission's folder.
+// devices, and host paths outside the submission's folder (bind
+// mounts, build contexts, env files, included and extended files).
 func checkComposeFiles(args []string, dir, folder string) error {
-	var files []string
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "-f" || a == "--file":
-			if i+1 < len(args) {
-				files = append(files, args[i+1])
-				i++
-			}
-		case strings.HasPrefix(a, "--file="):
-			files = append(files, strings.TrimPrefix(a, "--file="))
-		case a == "--project-directory" && i+1 < len(args):
-			dir = filepath.Join(dir, args[i+1])
-			i++
-		}
-	}
+	files := check.ComposeFiles(args, dir)
 	if len(files) == 0 {
-		for _, n := range composeNames {
-			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
-				files = append(files, n)
-				break
-			}
-		}
+		return nil // kist compose says there is none
 	}
-	for _, f := range files {
-		p := f
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			continue // kist compose says what is wrong
-		}
-		if err := checkCompose(data, filepath.Dir(p), folder); err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
+	// The project as kist compose will see it: interpolated (a
+	// ${HOME} in a path is the teacher's home), extended, included,
+	// paths made absolute.
+	// Every profile's services: --profile may start any of them.
+	p, err := compose.Load(context.Background(), compose.Options{WorkDir: dir, Files: files, Profiles: []string{"*"}})
+	if err != nil {
+		return err // what kist compose would say, with the line
 	}
-	return nil
+	return checkProject(p, folder)
 }
 
-func checkCompose(data []byte, base, folder string) error {
-	var doc struct {
-		Services map[string]map[string]any `yaml:"services"`
+// checkProject refuses what lets a service out of the sandbox.
+func checkProject(p *types.Project, folder string) error {
+	outside := func(path string) bool {
+		if path == "" {
+			return false
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(p.WorkingDir, path)
+		}
+		rel, err := filepath.Rel(folder, filepath.Clean(path))
+		return err != nil || rel != "." && !filepath.IsLocal(rel)
 	}
-	if yaml.Unmarshal(data, &doc) != nil {
-		return nil // kist compose says what is wrong, with the line
-	}
-	for name, svc := range doc.Services {
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("services.%s.%s", name, fmt.Sprintf(format, args...))
 		}
-		if v, _ := svc["privileged"].(bool); v {
+		if s.Privileged {
 			return bad("privileged: not in a graded container")
 		}
-		for _, key := range []string{"network_mode", "pid", "ipc", "userns_mode"} {
-			if v, ok := svc[key].(string); ok && (v == "host" || strings.HasPrefix(v, "container:")) {
+		for key, v := range map[string]string{"network_mode": s.NetworkMode, "pid": s.Pid, "ipc": s.Ipc, "userns_mode": s.UserNSMode} {
+			if v == "host" || strings.HasPrefix(v, "container:") || strings.HasPrefix(v, "service:") && key != "network_mode" {
 				return bad("%s: %s: not in a graded container", key, v)
 			}
 		}
-		for _, key := range []string{"cap_add", "devices", "security_opt"} {
-			if _, ok := svc[key]; ok {
+		for key, set := range map[string]bool{"cap_add": len(s.CapAdd) > 0, "devices": len(s.Devices) > 0, "security_opt": len(s.SecurityOpt) > 0} {
+			if set {
 				return bad("%s: not in a graded container", key)
 			}
 		}
-		vols, _ := svc["volumes"].([]any)
-		for i, v := range vols {
-			src := ""
-			switch v := v.(type) {
-			case string:
-				src, _, _ = strings.Cut(v, ":")
-			case map[string]any:
-				if t, _ := v["type"].(string); t == "bind" {
-					src, _ = v["source"].(string)
+		for i, v := range s.Volumes {
+			if v.Type == types.VolumeTypeBind && outside(v.Source) {
+				return bad("volumes[%d]: %s: a bind mount outside the submission's folder", i, v.Source)
+			}
+		}
+		for i, e := range s.EnvFiles {
+			if outside(e.Path) {
+				return bad("env_file[%d]: %s: a file outside the submission's folder", i, e.Path)
+			}
+		}
+		if b := s.Build; b != nil {
+			if !strings.Contains(b.Context, "://") && outside(b.Context) {
+				return bad("build.context: %s: a folder outside the submission's", b.Context)
+			}
+			if filepath.IsAbs(b.Dockerfile) && outside(b.Dockerfile) {
+				return bad("build.dockerfile: %s: a file outside the submission's folder", b.Dockerfile)
+			}
+			for k, c := range b.AdditionalContexts {
+				if !strings.Contains(c, ":") && outside(c) {
+					return bad("build.additional_contexts.%s: %s: a folder outside the submission's", k, c)
 				}
 			}
-			if src == "" || !(strings.HasPrefix(src, "/") || strings.HasPrefix(src, ".") || strings.HasPrefix(src, "~")) {
-				continue // a named volume
-			}
-			p := src
-			if strings.HasPrefix(p, "~") {
-				return bad("volumes[%d]: %s: a bind mount outside the submission's folder", i, src)
-			}
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(base, p)
-			}
-			if rel, err := filepath.Rel(folder, filepath.Clean(p)); err != nil || (rel != "." && !filepath.IsLocal(rel)) {
-				return bad("volumes[%d]: %s: a bind mount outside the submission's folder", i, src)
-			}
+		}
+	}
+	for name, v := range p.Volumes {
+		if dev := v.DriverOpts["device"]; dev != "" && outside(dev) {
+			return fmt.Errorf("volumes.%s.driver_opts.device: %s: a folder outside the submission's", name, dev)
+		}
+	}
+	for name, f := range p.Secrets {
+		if outside(f.File) {
+			return fmt.Errorf("secrets.%s.file: %s: a file outside the submission's folder", name, f.File)
+		}
+	}
+	for name, f := range p.Configs {
+		if outside(f.File) {
+			return fmt.Errorf("configs.%s.file: %s: a file outside the submission's folder", name, f.File)
 		}
 	}
 	return nil

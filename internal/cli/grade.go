@@ -122,7 +122,7 @@ func progressLine(w io.Writer) func(grade.Progress) {
 func printSummary(w io.Writer, r *grade.Results) int {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "SUBMISSION\tSCORE\tTESTS PASSED\tTIME")
-	n := 0
+	var why []string
 	for _, s := range r.Submissions {
 		passed := 0
 		for _, t := range s.Tests {
@@ -133,8 +133,8 @@ func printSummary(w io.Writer, r *grade.Results) int {
 		score := grade.Points(s.Score) + "/" + grade.Points(s.MaxScore)
 		tests := fmt.Sprintf("%d/%d", passed, len(s.Tests))
 		if !s.Gradable {
-			score, tests = "not gradable", s.Reason
-			n++
+			score, tests = "not gradable", "-"
+			why = append(why, fmt.Sprintf("%s: not gradable: %s", s.Name, s.Reason))
 		}
 		took := s.Duration.Round(100 * time.Millisecond).String()
 		if s.Reused {
@@ -143,5 +143,11 @@ func printSummary(w io.Writer, r *grade.Results) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, score, tests, took)
 	}
 	tw.Flush()
-	return n
+	if len(why) > 0 {
+		fmt.Fprintln(w)
+		for _, line := range why {
+			fmt.Fprintln(w, line)
+		}
+	}
+	return len(why)
 }
