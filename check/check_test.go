@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func write(t *testing.T, dir, name, data string) string {
@@ -213,15 +214,28 @@ func TestLimitArgs(t *testing.T) {
 	}
 }
 
-func TestNeverPull(t *testing.T) {
-	for _, tc := range []struct{ args, want string }{
-		{"run --rm check-1", "run --pull never --rm check-1"},
-		{"create -e A=1 --name x check-1-web", "create --pull never -e A=1 --name x check-1-web"},
-		{"run -d python:3.8-slim check-1", "run -d python:3.8-slim check-1"},
-		{"run --pull always check-1", "run --pull always check-1"},
-		{"build -t check-1 .", "build -t check-1 ."},
+func TestSectionTime(t *testing.T) {
+	for line, want := range map[string]time.Duration{
+		"# builds: it builds (0.812s)":      812 * time.Millisecond,
+		"# builds: it builds (with a note)": 0,
+		"# builds: it builds":               0,
 	} {
-		if got := strings.Join(neverPull(strings.Fields(tc.args), "check-1"), " "); got != tc.want {
+		if got := sectionTime(line); got != want {
+			t.Errorf("%q: got %v, want %v", line, got, want)
+		}
+	}
+}
+
+func TestScriptArgs(t *testing.T) {
+	for _, tc := range []struct{ args, want string }{
+		{"run --rm check-1", "run --label io.kist.check=check-1 --pull never --rm check-1"},
+		{"create -e A=1 --name x check-1-web", "create --label io.kist.check=check-1 --pull never -e A=1 --name x check-1-web"},
+		{"run -d python:3.8-slim check-1", "run --label io.kist.check=check-1 -d python:3.8-slim check-1"},
+		{"run --pull always check-1", "run --label io.kist.check=check-1 --pull always check-1"},
+		{"build -t check-1 .", "build -t check-1 ."},
+		{"images", "images"},
+	} {
+		if got := strings.Join(scriptArgs(strings.Fields(tc.args), "check-1"), " "); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.args, got, tc.want)
 		}
 	}

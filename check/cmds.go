@@ -27,7 +27,7 @@ import (
 
 // cmdKist runs the real kist, as exec would.
 func (r *runner) cmdKist(ts *testscript.TestScript, neg bool, args []string) {
-	args = neverPull(args, r.prefix)
+	args = scriptArgs(args, r.prefix)
 	if l := r.o.Limits; l != nil {
 		dir := ts.MkAbs(".")
 		var err error
@@ -399,21 +399,45 @@ func (r *runner) cleanup() {
 // of them it could not remove.
 func (r *runner) removeMine(ctx context.Context) (left int) {
 	mine := func(name string) bool { return strings.HasPrefix(strings.TrimPrefix(name, "/"), r.prefix) }
-	if recs, err := container.List(); err == nil {
+	recs, err := container.List()
+	if err == nil {
 		for _, rec := range recs {
-			if mine(rec.Name) || mine(rec.Labels["com.docker.compose.project"]) {
+			if mine(rec.Name) || mine(rec.Labels["com.docker.compose.project"]) || rec.Labels[CheckLabel] == r.prefix {
 				if container.Remove(ctx, rec.ID, true) != nil {
 					left++
 				}
 			}
 		}
 	}
-	if imgs, err := image.List(ctx); err == nil {
-		for _, im := range imgs {
-			if mine(im.Repository) {
-				if _, err := image.Remove(ctx, im.Repository+":"+im.Tag); err != nil {
-					left++
+	imgs, _ := image.List(ctx)
+	// A kist killed between creating its container in the store and
+	// writing the container's record leaves a container only the store
+	// knows: one of the script's images tells it apart.
+	ours := map[string]bool{}
+	for _, im := range imgs {
+		if mine(im.Repository) {
+			ours[im.ID] = true
+		}
+	}
+	if len(ours) > 0 && err == nil {
+		known := map[string]bool{}
+		for _, rec := range recs {
+			known[rec.ID] = true
+		}
+		if scs, err := container.StoreContainers(ctx); err == nil {
+			for _, sc := range scs {
+				if !known[sc.ID] && ours[strings.TrimPrefix(sc.ImageID, "sha256:")] {
+					if container.Remove(ctx, sc.ID, true) != nil {
+						left++
+					}
 				}
+			}
+		}
+	}
+	for _, im := range imgs {
+		if mine(im.Repository) {
+			if _, err := image.Remove(ctx, im.Repository+":"+im.Tag); err != nil {
+				left++
 			}
 		}
 	}

@@ -157,30 +157,37 @@ func takesValue(flag string) bool {
 	return !strings.Contains(flag, "=")
 }
 
-// neverPull adds --pull never to a kist run or create of an image the
-// script names with its prefix: such an image is the script's own (a
-// build's), so when the build failed there is nothing to pull, and a
-// pull would only say a registry has no such image, or cannot be
-// reached.
-func neverPull(args []string, prefix string) []string {
+// CheckLabel marks the containers a script's kist run and kist create
+// make (its value is the run's prefix), so that the clean-up finds them
+// when they have no name of the script's: a `kist run --rm IMAGE` whose
+// kist was stopped at the deadline never removed its container.
+const CheckLabel = "io.kist.check"
+
+// scriptArgs adds what every kist run or create of a script gets: the
+// CheckLabel, and --pull never for an image the script names with its
+// prefix (such an image is the script's own, a build's: when the build
+// failed there is nothing to pull, and a pull would only say that a
+// registry has no such image, or cannot be reached).
+func scriptArgs(args []string, prefix string) []string {
 	sub := slices.IndexFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") })
 	if sub < 0 || args[sub] != "run" && args[sub] != "create" {
 		return args
 	}
+	add := []string{"--label", CheckLabel + "=" + prefix}
 	for i := sub + 1; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
-			if !strings.HasPrefix(a, prefix) || hasFlag(args[sub+1:i], "--pull") {
-				return args
+			if strings.HasPrefix(a, prefix) && !hasFlag(args[sub+1:i], "--pull") {
+				add = append(add, "--pull", "never")
 			}
-			out := append(append([]string(nil), args[:sub+1]...), "--pull", "never")
-			return append(out, args[sub+1:]...)
+			break
 		}
 		if !strings.Contains(a, "=") && takesValue(a) {
 			i++
 		}
 	}
-	return args
+	out := append(append([]string(nil), args[:sub+1]...), add...)
+	return append(out, args[sub+1:]...)
 }
 
 func hasFlag(args []string, flag string) bool {
@@ -245,7 +252,9 @@ func (r *runner) execKist(ts *testscript.TestScript, args []string) (stdout, std
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		return nil
 	}
-	cmd.WaitDelay = 10 * time.Second
+	// a kist that does not stop its container in time is killed (and
+	// the clean-up removes the container)
+	cmd.WaitDelay = 3 * time.Second
 	err = cmd.Run()
 	if ctx.Err() != nil {
 		// what is left of its group goes too (a detached container's

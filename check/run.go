@@ -49,6 +49,9 @@ type Result struct {
 	// the commands and output of the checks that failed.
 	Log      string
 	Duration time.Duration
+	// Cleanup is how long removing what the script created took (part
+	// of Duration).
+	Cleanup time.Duration
 }
 
 // Failed returns the first check that failed, or nil.
@@ -73,6 +76,8 @@ type Checked struct {
 	Message string
 	// Log is what its commands ran and printed, when it failed.
 	Log string
+	// Duration is how long it ran (testscript's time for its section).
+	Duration time.Duration
 
 	raw string // the heading line as written
 }
@@ -167,10 +172,11 @@ func RunScript(ctx context.Context, name string, data []byte, o Options) (*Resul
 		},
 		Condition: r.condition,
 	})
+	cleanStart := time.Now()
 	if strings.Contains(string(data), "CHECK") {
 		r.cleanup()
 	}
-	res := &Result{Log: t.log.String(), Duration: time.Since(start), Skipped: t.skipped}
+	res := &Result{Log: t.log.String(), Duration: time.Since(start), Cleanup: time.Since(cleanStart), Skipped: t.skipped}
 	res.Checks = results(checks, file, res.Log)
 	res.Passed = !t.failed && t.skipped == ""
 	if t.failed && res.Failed() == nil {
@@ -317,6 +323,7 @@ func results(checks []Checked, file, log string) []Checked {
 			break
 		}
 		c.Ran, c.Passed = true, true
+		c.Duration = sectionTime(lines[found])
 		end := len(lines)
 		for j := found + 1; j < len(lines); j++ {
 			if isHeading(lines[j], out[i+1:]) {
@@ -341,6 +348,20 @@ func results(checks []Checked, file, log string) []Checked {
 	// A check after the failing one did not run when the script
 	// stopped; testscript still printed nothing for it.
 	return out
+}
+
+// sectionTime is the time testscript writes after a section's heading
+// in its log: "# builds: it builds (0.812s)".
+func sectionTime(line string) time.Duration {
+	open := strings.LastIndex(line, " (")
+	if open < 0 || !strings.HasSuffix(line, ")") {
+		return 0
+	}
+	d, err := time.ParseDuration(line[open+2 : len(line)-1])
+	if err != nil {
+		return 0
+	}
+	return d
 }
 
 func isHeading(line string, next []Checked) bool {

@@ -179,6 +179,7 @@ func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options) (s Sub
 		if err != nil {
 			return notGradable(err)
 		}
+		s.Cleanup += res.Cleanup
 		for _, c := range res.Checks {
 			found[c.Name] = c
 			if !c.Passed && unreachableRE.MatchString(c.Message) {
@@ -192,6 +193,7 @@ func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options) (s Sub
 	for _, spec := range a.Tests {
 		t := Test{Name: spec.Name, Title: spec.TitleIn(o.Lang), MaxScore: spec.Points, Hidden: spec.Hidden, Status: NotRun}
 		c, ran := found[spec.Name]
+		t.Duration = c.Duration
 		switch {
 		case ran && c.Passed:
 			t.Status, t.Score = Passed, spec.Points

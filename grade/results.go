@@ -41,7 +41,10 @@ type Submission struct {
 	Reason   string        `json:"reason,omitempty"`
 	Tests    []Test        `json:"tests"`
 	Duration time.Duration `json:"duration_ns"`
-	Reused   bool          `json:"reused,omitempty"` // taken from the last results.json
+	// Cleanup is how much of Duration removing what the tests created
+	// (containers, images, networks, volumes) took.
+	Cleanup time.Duration `json:"cleanup_ns"`
+	Reused  bool          `json:"reused,omitempty"` // taken from the last results.json
 }
 
 // Test is one test of the assignment on one submission.
@@ -61,6 +64,8 @@ type Test struct {
 	Feedback string `json:"feedback,omitempty"`
 	// Hidden tests count, but a student's feedback does not show them.
 	Hidden bool `json:"hidden,omitempty"`
+	// Duration is how long the test ran.
+	Duration time.Duration `json:"duration_ns"`
 }
 
 // Test statuses.

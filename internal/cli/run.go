@@ -54,6 +54,7 @@ type runOptions struct {
 	stopTimeout                                int
 	logOpts                                    []string
 	pull                                       string
+	labels                                     []string
 }
 
 func newRunCmd() *cobra.Command {
@@ -139,6 +140,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "mount a tmpfs: PATH[:size=64m,mode=1777]")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "program to run, with COMMAND's words as its arguments")
 	f.StringVar(&o.pull, "pull", "missing", "when to pull the image: missing (when it is not here), always, or never")
+	f.StringArrayVarP(&o.labels, "label", "l", nil, "set a label on the container: KEY=VALUE (kist ps --filter label=KEY=VALUE finds it)")
 	f.StringArrayVar(&o.ulimits, "ulimit", nil, "resource limit: NAME=SOFT[:HARD], e.g. nofile=1024:2048")
 	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "maximum number of processes (needs a delegated cgroup v2)")
 	f.StringVarP(&o.memory, "memory", "m", "", "memory limit, e.g. 512m or 1g (needs a delegated cgroup v2)")

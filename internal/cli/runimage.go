@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,16 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 		Image: img, Config: cfg, Detach: o.detach, Remove: o.rm, Restart: o.restart, PublishAll: o.publishAll,
 		Healthcheck: o.healthcheck(), StopSignal: o.stopSignal, StopTimeout: time.Duration(o.stopTimeout) * time.Second,
 		Pull: o.pull,
+	}
+	for _, l := range o.labels {
+		k, v, _ := strings.Cut(l, "=")
+		if k == "" {
+			return fmt.Errorf("--label %q: want KEY=VALUE", l)
+		}
+		if ro.Labels == nil {
+			ro.Labels = map[string]string{}
+		}
+		ro.Labels[k] = v
 	}
 	if o.entrypoint != "" {
 		ro.Entrypoint = []string{o.entrypoint}
