@@ -63,6 +63,12 @@
 //	                         followed), its first FileCap (1 MiB): a cut
 //	                         is said on stderr; fails when PATH is not
 //	                         there or not a regular file
+//	lint [-f FILE] [-disable ID,...] [ID...]
+//	                         package lint's rules on the folder's
+//	                         Dockerfile and compose file (or FILE): fails
+//	                         when a rule (of the IDs given, or all but
+//	                         -disable's) finds something; stdout has one
+//	                         FILE:LINE: finding (RULE) a line
 //
 // Conditions: [image:NAME] holds when the student's store has image NAME
 // (so a step that needs python:3.8-slim can say what to do without it);
@@ -77,7 +83,9 @@
 // (containers, images, volumes, networks, compose projects) it names
 // $CHECK or $CHECK-something, and Run removes all of it afterwards, through
 // kist's Go packages. A script never touches the student's own things: they
-// carry other names. $WORK is testscript's scratch directory, removed
+// carry other names. (Every kist run and create of a script is labelled
+// io.kist.check=$CHECK too, so an unnamed container is removed as well, and
+// an image named $CHECK... is never pulled: --pull never.) $WORK is testscript's scratch directory, removed
 // afterwards too.
 //
 // A grader's scripts run work not to be trusted: Options.Limits confines
