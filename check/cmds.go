@@ -463,3 +463,14 @@ func (r *runner) removeMine(ctx context.Context) (left int) {
 	}
 	return left
 }
+
+// cmdCheckStart starts a check's own time (Options.CheckTimeouts): the
+// command withCheckStarts puts after each heading.
+func (r *runner) cmdCheckStart(ts *testscript.TestScript, neg bool, args []string) {
+	r.checkDeadline, r.checkTimeout = time.Time{}, 0
+	if len(args) == 1 {
+		if d := r.o.CheckTimeouts[args[0]]; d > 0 {
+			r.checkDeadline, r.checkTimeout = time.Now().Add(d), d
+		}
+	}
+}

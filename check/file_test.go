@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kist/internal/kisttest"
 	"kist/sandbox"
@@ -230,5 +231,34 @@ stdout '^mode: -rwsr-xr-x$'
 	r := run(t, script, Options{Dir: lesson, Kist: kist, All: true})
 	if !r.Passed {
 		t.Fatalf("failed: %+v\n%s", r.Failed(), r.Log)
+	}
+}
+
+// TestCheckTimeouts: a check with a time of its own (grading's time
+// limit per test) has its kist commands stopped when it is up; the check
+// after it runs with the script's time, and failures keep the script's
+// own line numbers.
+func TestCheckTimeouts(t *testing.T) {
+	kist := kisttest.Kist(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "t.txtar")
+	write(t, dir, "t.txtar", "# slow: it sleeps\nkist run --rm toolbox sleep 60\n\n# quick: it answers\nkist run --rm toolbox echo hi\nstdout hi\n")
+	start := time.Now()
+	r, err := Run(context.Background(), script, Options{Dir: dir, Kist: kist, All: true,
+		CheckTimeouts: map[string]time.Duration{"slow": 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 40*time.Second {
+		t.Errorf("the slow check was not stopped: the script took %v", took)
+	}
+	if len(r.Checks) != 2 || r.Checks[0].Passed || !r.Checks[1].Passed {
+		t.Fatalf("checks %+v\n%s", r.Checks, r.Log)
+	}
+	if m := r.Checks[0].Message; !strings.Contains(m, "this test's time, 2s, was up") {
+		t.Errorf("message %q", m)
+	}
+	if !strings.Contains(r.Log, "t.txtar:2: ") || strings.Contains(r.Log, checkStart) {
+		t.Errorf("the log has other line numbers, or the check-start commands:\n%s", r.Log)
 	}
 }

@@ -231,9 +231,13 @@ func (c *cappedBuffer) String() string {
 // the script's time is up.
 func (r *runner) execKist(ts *testscript.TestScript, args []string) (stdout, stderr string, err error) {
 	ctx := r.ctx
-	if !r.deadline.IsZero() {
+	deadline, why := r.deadline, "the time for this run was up"
+	if !r.checkDeadline.IsZero() && (deadline.IsZero() || r.checkDeadline.Before(deadline)) {
+		deadline, why = r.checkDeadline, fmt.Sprintf(msg(r.o.Lang, "check-time"), r.checkTimeout)
+	}
+	if !deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, r.deadline)
+		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
 	cmd := exec.CommandContext(ctx, r.kist, args...)
@@ -263,7 +267,7 @@ func (r *runner) execKist(ts *testscript.TestScript, args []string) (stdout, std
 		if cmd.Process != nil {
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
-		err = fmt.Errorf("%w (the time for this run was up)", err)
+		err = fmt.Errorf("%w (%s)", err, why)
 	}
 	return out.String(), errOut.String(), err
 }

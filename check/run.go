@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +37,10 @@ type Options struct {
 	// Limits confine the kist commands of a script that runs work not
 	// to be trusted (grading); nil: none.
 	Limits *Limits
+	// CheckTimeouts bound the kist commands of a check, by its name: each
+	// ends when the check has run that long (grading's time limit per
+	// test); a check not named has the script's time.
+	CheckTimeouts map[string]time.Duration
 }
 
 // Result is what a script found.
@@ -103,6 +109,10 @@ func RunScript(ctx context.Context, name string, data []byte, o Options) (*Resul
 	if err != nil {
 		return nil, err
 	}
+	var lines []int // the script's line of each line run, when it differs
+	if len(o.CheckTimeouts) > 0 {
+		data, lines = withCheckStarts(data, checks)
+	}
 	// testscript reads the script from a file: name itself when it is
 	// this script, else a copy, which the log then calls name.
 	file := name
@@ -169,6 +179,7 @@ func RunScript(ctx context.Context, name string, data []byte, o Options) (*Resul
 			"file":        r.cmdFile,
 			"filecontent": r.cmdFileContent,
 			"lint":        r.cmdLint,
+			checkStart:    r.cmdCheckStart,
 		},
 		Condition: r.condition,
 	})
@@ -176,21 +187,68 @@ func RunScript(ctx context.Context, name string, data []byte, o Options) (*Resul
 	if strings.Contains(string(data), "CHECK") {
 		r.cleanup()
 	}
-	res := &Result{Log: t.log.String(), Duration: time.Since(start), Cleanup: time.Since(cleanStart), Skipped: t.skipped}
-	res.Checks = results(checks, file, res.Log)
+	log := t.log.String()
+	if lines != nil {
+		log = originalLines(log, file, lines)
+	}
+	log = strings.ReplaceAll(log, file, name)
+	res := &Result{Log: log, Duration: time.Since(start), Cleanup: time.Since(cleanStart), Skipped: t.skipped}
+	res.Checks = results(checks, name, res.Log)
 	res.Passed = !t.failed && t.skipped == ""
 	if t.failed && res.Failed() == nil {
 		// A failure outside any named check (setup, a background
 		// command): report it as the last check's.
-		res.Checks = append(res.Checks, Checked{Name: "script", Ran: true, Message: lastFail(res.Log, file), Log: res.Log})
-	}
-	if file != name {
-		res.Log = strings.ReplaceAll(res.Log, file, name)
-		for i := range res.Checks {
-			res.Checks[i].Log = strings.ReplaceAll(res.Checks[i].Log, file, name)
-		}
+		res.Checks = append(res.Checks, Checked{Name: "script", Ran: true, Message: lastFail(res.Log, name), Log: res.Log})
 	}
 	return res, nil
+}
+
+// checkStart is the command withCheckStarts puts after each check's
+// heading: the check's time starts.
+const checkStart = "kist-check-starts"
+
+// withCheckStarts puts a checkStart command after every check's heading,
+// and says which line of data each line of the result is.
+func withCheckStarts(data []byte, checks []Checked) ([]byte, []int) {
+	heading := map[int]string{}
+	for _, c := range checks {
+		heading[c.Line] = c.Name
+	}
+	var b bytes.Buffer
+	var lines []int
+	for i, l := range strings.SplitAfter(string(data), "\n") {
+		b.WriteString(l)
+		lines = append(lines, i+1)
+		if name, ok := heading[i+1]; ok {
+			if !strings.HasSuffix(l, "\n") {
+				b.WriteString("\n")
+			}
+			b.WriteString(checkStart + " " + name + "\n")
+			lines = append(lines, i+1)
+		}
+	}
+	return b.Bytes(), lines
+}
+
+// originalLines gives the lines of a log of a script withCheckStarts made
+// the script's own numbers (file:N), and leaves the checkStart commands
+// out.
+func originalLines(log, file string, lines []int) string {
+	re := regexp.MustCompile(regexp.QuoteMeta(file) + `:(\d+)`)
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.HasPrefix(l, "> "+checkStart+" ") {
+			continue
+		}
+		out = append(out, re.ReplaceAllStringFunc(l, func(m string) string {
+			n, _ := strconv.Atoi(m[len(file)+1:])
+			if n >= 1 && n <= len(lines) {
+				n = lines[n-1]
+			}
+			return file + ":" + strconv.Itoa(n)
+		}))
+	}
+	return strings.Join(out, "\n")
 }
 
 // newPrefix names what one run creates: check-8 hex digits.
@@ -394,9 +452,12 @@ type runner struct {
 	prefix string
 	kist   string // $WORK/.bin/kist
 	ctx    context.Context
-	// deadline is the script's: kist commands end by it.
-	deadline time.Time
-	dir      string // the folder the script started in
+	// deadline is the script's: kist commands end by it; checkDeadline
+	// the running check's, when it has a time of its own (checkTimeout).
+	deadline      time.Time
+	checkDeadline time.Time
+	checkTimeout  time.Duration
+	dir           string // the folder the script started in
 	// envKeys are the variables kist commands get (their values as the
 	// script has them then): the setup's and those the script sets.
 	envKeys []string

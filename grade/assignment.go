@@ -48,6 +48,9 @@ type TestSpec struct {
 	Points   float64
 	Hidden   bool
 	Feedback map[string]string // shown when it fails, per language
+	// Timeout bounds the test's kist commands (0: the submission's
+	// time is the limit).
+	Timeout time.Duration
 	// Lint is the lint rule the test is (package lint's id; Name is
 	// LintPrefix+Lint), "" for a check of a script.
 	Lint string
@@ -75,6 +78,7 @@ type testFile struct {
 	Hidden   bool              `yaml:"hidden"`
 	Title    map[string]string `yaml:"title"`
 	Feedback map[string]string `yaml:"feedback"`
+	Timeout  string            `yaml:"timeout"`
 }
 
 // DefaultTimeout bounds one submission's grading when the assignment
@@ -181,8 +185,14 @@ func LoadAssignment(dir string) (*Assignment, error) {
 					return nil, err
 				}
 			}
-			a.Tests = append(a.Tests, &TestSpec{Name: c.Name, Script: s, Heading: c.Heading, Title: tf.Title,
-				Points: *tf.Points, Hidden: tf.Hidden, Feedback: tf.Feedback})
+			spec := &TestSpec{Name: c.Name, Script: s, Heading: c.Heading, Title: tf.Title,
+				Points: *tf.Points, Hidden: tf.Hidden, Feedback: tf.Feedback}
+			if tf.Timeout != "" {
+				if spec.Timeout, err = time.ParseDuration(tf.Timeout); err != nil || spec.Timeout <= 0 {
+					return nil, fmt.Errorf("%s: tests.%s.timeout: want a duration such as 30s, got %q", path, c.Name, tf.Timeout)
+				}
+			}
+			a.Tests = append(a.Tests, spec)
 		}
 	}
 	a.Tests = append(a.Tests, lintTests...)

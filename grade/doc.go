@@ -24,6 +24,7 @@
 //	    title: {en: The Dockerfile builds, nl: De Dockerfile bouwt}
 //	    feedback: {en: "...", nl: "..."}
 //	    hidden: false        # counts, but the student's feedback omits it
+//	    timeout: 30s         # its own time limit (default: the submission's)
 //	lint:
 //	  rules:                 # package lint's rules as tests: lint:ID
 //	    latest-tag: 1        # its points

@@ -168,7 +168,13 @@ func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options) (s Sub
 		if ctx.Err() != nil {
 			break
 		}
-		opts := check.Options{Dir: dir, Kist: o.Kist, Lang: o.Lang, All: true, Timeout: a.Timeout, Limits: a.limits(dir)}
+		opts := check.Options{Dir: dir, Kist: o.Kist, Lang: o.Lang, All: true, Timeout: a.Timeout, Limits: a.limits(dir),
+			CheckTimeouts: map[string]time.Duration{}}
+		for _, t := range a.Tests {
+			if t.Script == script && t.Timeout > 0 {
+				opts.CheckTimeouts[t.Name] = t.Timeout
+			}
+		}
 		var res *check.Result
 		var err error
 		if data, ok := a.generated[script]; ok {
