@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -49,14 +50,29 @@ func (r *runner) cmdKist(ts *testscript.TestScript, neg bool, args []string) {
 		// What kist said last is what went wrong (a build's error
 		// with Dockerfile:LINE); the whole output is in the log.
 		why := err.Error()
-		lines := strings.Split(strings.TrimSpace(stderr), "\n")
-		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
-			why = strings.TrimPrefix(last, "kist: ")
+		var up *timeUpError
+		if errors.As(err, &up) {
+			why = up.why
+		} else if last := lastWords(stderr); last != "" {
+			why = last
 		}
 		ts.Fatalf("%s: %s", msg(r.o.Lang, "kist-failed"), why)
 	case err == nil && neg:
 		ts.Fatalf("%s: kist %s", msg(r.o.Lang, "kist-succeeded"), strings.Join(args, " "))
 	}
+}
+
+// lastWords is the last line of kist's standard error that is not a
+// notice or a warning (those come before what went wrong).
+func lastWords(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimPrefix(strings.TrimSpace(lines[i]), "kist: ")
+		if l != "" && !strings.HasPrefix(l, "notice: ") && !strings.HasPrefix(l, "warning: ") {
+			return l
+		}
+	}
+	return ""
 }
 
 // flags parses a command's flags, failing the script (its author's

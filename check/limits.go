@@ -226,6 +226,16 @@ func (c *cappedBuffer) String() string {
 	return c.buf.String() + fmt.Sprintf("\n[... %d bytes more, dropped]\n", c.dropped)
 }
 
+// timeUpError is a kist command stopped because the script's or the
+// check's time was up: that, not what kist said last, is what went wrong.
+type timeUpError struct {
+	err error
+	why string
+}
+
+func (e *timeUpError) Error() string { return fmt.Sprintf("%v (%s)", e.err, e.why) }
+func (e *timeUpError) Unwrap() error { return e.err }
+
 // execKist runs kist as a script's command: in the script's directory
 // and environment, its output capped, the whole process group ended when
 // the script's time is up.
@@ -267,7 +277,7 @@ func (r *runner) execKist(ts *testscript.TestScript, args []string) (stdout, std
 		if cmd.Process != nil {
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
-		err = fmt.Errorf("%w (%s)", err, why)
+		err = &timeUpError{err: err, why: why}
 	}
 	return out.String(), errOut.String(), err
 }

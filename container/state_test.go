@@ -203,9 +203,9 @@ func TestWaitContextEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	holdRunLock(t, r, run)
+	start := time.Now() // before the context's clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	st, err := r.Wait(ctx, run)
 	if !errors.Is(err, context.DeadlineExceeded) || st.Status != Running {
 		t.Errorf("Wait() = %+v, %v; want running and the context's error", st, err)
