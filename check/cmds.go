@@ -428,14 +428,15 @@ func (r *runner) removeMine(ctx context.Context) (left int) {
 	imgs, _ := image.List(ctx)
 	// A kist killed between creating its container in the store and
 	// writing the container's record leaves a container only the store
-	// knows: one of the script's images tells it apart.
+	// knows: one of the script's images tells it apart. (Only a kist
+	// stopped at a deadline can have.)
 	ours := map[string]bool{}
 	for _, im := range imgs {
 		if mine(im.Repository) {
 			ours[im.ID] = true
 		}
 	}
-	if len(ours) > 0 && err == nil {
+	if len(ours) > 0 && err == nil && r.stopped {
 		known := map[string]bool{}
 		for _, rec := range recs {
 			known[rec.ID] = true

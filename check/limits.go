@@ -278,6 +278,7 @@ func (r *runner) execKist(ts *testscript.TestScript, args []string) (stdout, std
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 		err = &timeUpError{err: err, why: why}
+		r.stopped = true
 	}
 	return out.String(), errOut.String(), err
 }

@@ -457,6 +457,7 @@ type runner struct {
 	deadline      time.Time
 	checkDeadline time.Time
 	checkTimeout  time.Duration
+	stopped       bool   // a kist command was stopped at a deadline
 	dir           string // the folder the script started in
 	// envKeys are the variables kist commands get (their values as the
 	// script has them then): the setup's and those the script sets.
