@@ -36,17 +36,7 @@ func (r *runner) cmdLint(ts *testscript.TestScript, neg bool, args []string) {
 		only[id] = true
 	}
 	dir := ts.MkAbs(".")
-	o := kistlint.Options{Lang: r.o.Lang}
-	var found []kistlint.Finding
-	var err error
-	switch {
-	case file == "":
-		found, err = kistlint.Dir(dir, o)
-	case strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml"):
-		found, err = kistlint.Compose(dir, file, o)
-	default:
-		found, err = kistlint.Dockerfile(dir, file, o)
-	}
+	found, err := kistlint.File(dir, file, kistlint.Options{Lang: r.o.Lang})
 	if err != nil {
 		ts.Fatalf("%v", err)
 	}

@@ -107,6 +107,19 @@ func (e *fileError) Error() string {
 // compose's order.
 var composeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
 
+// File lints what file names, as kist lint -f does: a compose file
+// (.yaml, .yml) or a Dockerfile (anything else), relative to dir; with
+// file "", what dir holds (Dir).
+func File(dir, file string, o Options) ([]Finding, error) {
+	switch {
+	case file == "":
+		return Dir(dir, o)
+	case strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml"):
+		return Compose(dir, file, o)
+	}
+	return Dockerfile(dir, file, o)
+}
+
 // Dir lints what dir holds: its Dockerfile (if there is one) and its
 // compose file (the first of compose.yaml, compose.yml,
 // docker-compose.yaml, docker-compose.yml that exists). Neither: no

@@ -66,17 +66,7 @@ The exit status is 1 when something was found.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			o := lint.Options{Lang: lang}
-			var found []lint.Finding
-			var err error
-			switch {
-			case file == "":
-				found, err = lint.Dir(dir, o)
-			case strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml"):
-				found, err = lint.Compose(dir, file, o)
-			default:
-				found, err = lint.Dockerfile(dir, file, o)
-			}
+			found, err := lint.File(dir, file, lint.Options{Lang: lang})
 			if err != nil {
 				return err
 			}
