@@ -35,6 +35,7 @@ import (
 	_ "kist/internal/toolbox" // sh, ls, cat, ... (argv[0])
 	_ "kist/network/keeper"   // network-keeper
 	_ "kist/system"           // system-remove-data
+	_ "kist/vm"               // kist-vm-init (argv[0]): a kist vm guest's pid 1
 	_ "kist/volume"           // volume-remove
 )
 

@@ -13,6 +13,7 @@ import (
 	"kist/internal/role"
 	"kist/internal/toolbox"
 	"kist/sandbox"
+	"kist/vm"
 )
 
 // TestMain makes the test binary play kist: testscript runs it as "kist"
@@ -39,6 +40,7 @@ func TestMain(m *testing.M) {
 //	[subuid]   kist maps a subordinate id range (newuidmap and /etc/subuid)
 //	[root]     the tests run as root
 //	[cgroup]   --memory, --pids-limit and --cpus can be applied (cgroup v2)
+//	[vmkernel] kist vm run has a kernel it can read (kist vm kernel)
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -78,6 +80,9 @@ func TestScript(t *testing.T) {
 				return integCondition(cond)
 			case "cgroup":
 				return sandbox.CheckLimits(sandbox.Resources{MemoryBytes: 1, PidsLimit: 1, CPUs: 1}) == nil, nil
+			case "vmkernel":
+				_, err := vm.FindKernel("")
+				return err == nil, nil
 			}
 			return false, errUnknownCond(cond)
 		},

@@ -157,7 +157,7 @@ func TestVMKernelUnreadable(t *testing.T) {
 func TestVersionCompare(t *testing.T) {
 	in := []string{"vmlinuz-6.9.0", "vmlinuz-6.10.0", "vmlinuz-5.15.0-91-generic", "vmlinuz-6.10.0-rc1", "vmlinuz-6.1.0-18-amd64", "vmlinuz-6.1.0-9-amd64"}
 	want := []string{"vmlinuz-5.15.0-91-generic", "vmlinuz-6.1.0-9-amd64", "vmlinuz-6.1.0-18-amd64", "vmlinuz-6.9.0", "vmlinuz-6.10.0", "vmlinuz-6.10.0-rc1"}
-	slices.SortFunc(in, versionCompare)
+	slices.SortFunc(in, VersionCompare)
 	if !slices.Equal(in, want) {
 		t.Errorf("got  %q\nwant %q", in, want)
 	}

@@ -18,7 +18,7 @@ func checkVMKernel(ctx context.Context) Result {
 			Detail: fmt.Sprintf("no %s/vmlinuz-*, so kist vm has no kernel to boot", bootDir),
 			Fix:    fmt.Sprintf("sudo apt-get install linux-image-%s (Debian) or linux-image-generic (Ubuntu)", goarch)}
 	}
-	slices.SortFunc(paths, func(a, b string) int { return -versionCompare(a, b) })
+	slices.SortFunc(paths, func(a, b string) int { return -VersionCompare(a, b) })
 	for _, p := range paths {
 		if f, err := os.Open(p); err == nil {
 			f.Close()
@@ -35,9 +35,10 @@ func checkVMKernel(ctx context.Context) Result {
 			bootDir, paths[0])}
 }
 
-// versionCompare orders strings with embedded numbers naturally, so that
-// vmlinuz-6.10.0 sorts after vmlinuz-6.9.0.
-func versionCompare(a, b string) int {
+// VersionCompare orders strings with embedded numbers naturally, so that
+// vmlinuz-6.10.0 sorts after vmlinuz-6.9.0 (kist doctor and kist vm pick
+// the newest kernel by it).
+func VersionCompare(a, b string) int {
 	for a != "" && b != "" {
 		ca, ra := leadingChunk(a)
 		cb, rb := leadingChunk(b)

@@ -13,6 +13,7 @@
 //	image, network/keeper    the store (go.podman.io/storage,
 //	                         go-containerregistry); the keeper (gVisor)
 //	volume, container        named volumes; containers' records and runs
+//	vm                       an image's workload in QEMU (over image only)
 //	lint                     Dockerfile and compose rules: buildkit's parser
 //	                         and compose-go's schema, nothing of kist's
 //	build, compose, system   Dockerfiles; compose projects; all data at once
