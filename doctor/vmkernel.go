@@ -9,21 +9,33 @@ import (
 	"strings"
 )
 
-// checkVMKernel looks for the newest /boot/vmlinuz-* that we can read,
-// which kist vm boots to compare a VM with a container.
+// ChooseKernel is the kernel kist vm boots unless told which: in boot,
+// vmlinuz-RELEASE (the running kernel's) when it is readable, else the
+// newest readable vmlinuz-*. It returns "" when none is readable, and the
+// kernels there, newest first.
+func ChooseKernel(boot, release string) (path string, all []string) {
+	all, _ = filepath.Glob(filepath.Join(boot, "vmlinuz-*"))
+	slices.SortFunc(all, func(a, b string) int { return -VersionCompare(a, b) })
+	for _, p := range append([]string{filepath.Join(boot, "vmlinuz-"+release)}, all...) {
+		if f, err := os.Open(p); err == nil {
+			f.Close()
+			return p, all
+		}
+	}
+	return "", all
+}
+
+// checkVMKernel looks for the kernel kist vm boots (ChooseKernel), which
+// it boots to compare a VM with a container.
 func checkVMKernel(ctx context.Context) Result {
-	paths, _ := filepath.Glob(filepath.Join(bootDir, "vmlinuz-*"))
-	if len(paths) == 0 {
+	p, paths := ChooseKernel(bootDir, kernelRelease())
+	if len(paths) == 0 && p == "" {
 		return Result{Status: Warn,
 			Detail: fmt.Sprintf("no %s/vmlinuz-*, so kist vm has no kernel to boot", bootDir),
 			Fix:    fmt.Sprintf("sudo apt-get install linux-image-%s (Debian) or linux-image-generic (Ubuntu)", goarch)}
 	}
-	slices.SortFunc(paths, func(a, b string) int { return -VersionCompare(a, b) })
-	for _, p := range paths {
-		if f, err := os.Open(p); err == nil {
-			f.Close()
-			return Result{Status: OK, Detail: p + " is readable"}
-		}
+	if p != "" {
+		return Result{Status: OK, Detail: p + " is readable"}
 	}
 	mode := "?"
 	if fi, err := os.Stat(paths[0]); err == nil {

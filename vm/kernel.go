@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -63,21 +62,19 @@ func FindKernel(explicit string) (*Kernel, error) {
 	}
 	rel := hostRelease()
 	running := filepath.Join(bootDir, "vmlinuz-"+rel)
-	if f, err := os.Open(running); err == nil {
-		defer f.Close()
-		return &Kernel{Path: running, Why: "the running kernel's (uname -r)", Version: kernelVersion(f)}, nil
-	}
-	paths, _ := filepath.Glob(filepath.Join(bootDir, "vmlinuz-*"))
-	slices.SortFunc(paths, func(a, b string) int { return -doctor.VersionCompare(a, b) })
-	for _, p := range paths {
+	p, paths := doctor.ChooseKernel(bootDir, rel)
+	if p != "" {
 		f, err := os.Open(p)
 		if err != nil {
-			continue
+			return nil, fmt.Errorf("%s: %w", p, unwrapPath(err))
 		}
 		defer f.Close()
-		why := fmt.Sprintf("the newest readable one in %s (there is no %s for the running kernel %s)", bootDir, running, rel)
-		if _, err := os.Lstat(running); err == nil {
-			why = fmt.Sprintf("the newest readable one in %s (%s, the running kernel's, is not readable)", bootDir, running)
+		why := "the running kernel's (uname -r)"
+		if p != running {
+			why = fmt.Sprintf("the newest readable one in %s (there is no %s for the running kernel %s)", bootDir, running, rel)
+			if _, err := os.Lstat(running); err == nil {
+				why = fmt.Sprintf("the newest readable one in %s (%s, the running kernel's, is not readable)", bootDir, running)
+			}
 		}
 		return &Kernel{Path: p, Why: why, Version: kernelVersion(f)}, nil
 	}
