@@ -5,7 +5,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -106,8 +105,9 @@ func runLint(dir, lang string, tests []*TestSpec) map[string]check.Checked {
 		return out
 	}
 	findings, err := lint.Dir(dir, lint.Options{Lang: lang})
-	hasDockerfile := fileExists(filepath.Join(dir, "Dockerfile"))
-	hasCompose := slices.ContainsFunc(check.ComposeNames, func(n string) bool { return fileExists(filepath.Join(dir, n)) })
+	_, noDockerfile := os.Stat(filepath.Join(dir, "Dockerfile"))
+	hasDockerfile := noDockerfile == nil
+	hasCompose := len(check.ComposeFiles(nil, dir)) > 0
 	for _, t := range want {
 		rule, _ := lint.Find(t.Lint)
 		c := check.Checked{Name: t.Name, Heading: t.Heading, Ran: true, Passed: true}
@@ -133,9 +133,4 @@ func runLint(dir, lang string, tests []*TestSpec) map[string]check.Checked {
 		out[t.Name] = c
 	}
 	return out
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
