@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -452,10 +453,18 @@ func (r *runner) removeMine(ctx context.Context) (left int) {
 		}
 	}
 	for _, im := range imgs {
-		if mine(im.Repository) {
-			if _, err := image.Remove(ctx, im.Repository+":"+im.Tag); err != nil {
+		if !mine(im.Repository) {
+			continue
+		}
+		name := im.Repository + ":" + im.Tag
+		if d := r.o.Deferred; d != nil {
+			if id, err := image.Untag(ctx, name); err != nil {
 				left++
+			} else {
+				d.add(id)
 			}
+		} else if _, err := image.Remove(ctx, name); err != nil {
+			left++
 		}
 	}
 	if vols, err := volume.List(); err == nil {
@@ -477,6 +486,58 @@ func (r *runner) removeMine(ctx context.Context) (left int) {
 				}
 			}
 		}
+	}
+	return left
+}
+
+// Deferred holds the images that scripts' clean-ups untagged instead of
+// removing (Options.Deferred). It is safe for scripts run at once.
+type Deferred struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (d *Deferred) add(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ids == nil {
+		d.ids = map[string]bool{}
+	}
+	d.ids[id] = true
+}
+
+// Remove removes the untagged images that have no name now (one may
+// have been given one again, by a script or by the user) and that no
+// container uses, with their layers; it says how many it could not
+// remove. Call it when no script that shared the Deferred runs.
+func (d *Deferred) Remove(ctx context.Context) (left int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.ids) == 0 {
+		return 0
+	}
+	imgs, err := image.List(ctx)
+	if err != nil {
+		return len(d.ids)
+	}
+	named := map[string]bool{}
+	for _, im := range imgs {
+		if im.Repository != "<none>" {
+			named[im.ID] = true
+		}
+	}
+	for id := range d.ids {
+		if named[id] {
+			delete(d.ids, id)
+			continue
+		}
+		if _, err := image.Remove(ctx, id); err != nil {
+			if _, gone := err.(*image.NotFoundError); !gone {
+				left++
+				continue
+			}
+		}
+		delete(d.ids, id)
 	}
 	return left
 }

@@ -41,6 +41,11 @@ type Options struct {
 	// ends when the check has run that long (grading's time limit per
 	// test); a check not named has the script's time.
 	CheckTimeouts map[string]time.Duration
+	// Deferred, when set, has the clean-up only untag the script's
+	// images and note them there, for Deferred.Remove once no other
+	// script runs: scripts run side by side (grading) build on the same
+	// cached layers, and removing an image removes its layers.
+	Deferred *Deferred
 }
 
 // Result is what a script found.

@@ -77,6 +77,9 @@ func Grade(ctx context.Context, a *Assignment, srcs []*Source, o Options) *Resul
 		jobs     = make(chan int)
 		graded   int // not reused: what the time estimate counts
 		gradedIn time.Duration
+		// the submissions' images go when none is graded any more: a
+		// build beside them may be using their layers from the cache
+		deferred = &check.Deferred{}
 	)
 	for range o.Jobs {
 		wg.Add(1)
@@ -90,7 +93,7 @@ func Grade(ctx context.Context, a *Assignment, srcs []*Source, o Options) *Resul
 					s, reused = p, true
 					s.Reused = true
 				} else {
-					s = gradeOne(ctx, a, src, o)
+					s = gradeOne(ctx, a, src, o, deferred)
 				}
 				mu.Lock()
 				r.Submissions[i] = s
@@ -120,6 +123,7 @@ func Grade(ctx context.Context, a *Assignment, srcs []*Source, o Options) *Resul
 	}
 	close(jobs)
 	wg.Wait()
+	deferred.Remove(context.WithoutCancel(ctx))
 	sort.SliceStable(r.Submissions, func(i, j int) bool { return r.Submissions[i].Name < r.Submissions[j].Name })
 	return r
 }
@@ -142,7 +146,7 @@ func kistID(version string) string {
 }
 
 // gradeOne runs the assignment's scripts on a copy of one submission.
-func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options) (s Submission) {
+func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options, deferred *check.Deferred) (s Submission) {
 	start := time.Now()
 	s = Submission{Name: src.Name, Student: src.Student, ID: src.ID, Hash: src.Hash, MaxScore: a.MaxScore(), Gradable: true}
 	defer func() { s.Duration = time.Since(start) }()
@@ -169,7 +173,7 @@ func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options) (s Sub
 			break
 		}
 		opts := check.Options{Dir: dir, Kist: o.Kist, Lang: o.Lang, All: true, Timeout: a.Timeout, Limits: a.limits(dir),
-			CheckTimeouts: map[string]time.Duration{}}
+			CheckTimeouts: map[string]time.Duration{}, Deferred: deferred}
 		for _, t := range a.Tests {
 			if t.Script == script && t.Timeout > 0 {
 				opts.CheckTimeouts[t.Name] = t.Timeout

@@ -2,6 +2,7 @@ package image
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -102,20 +103,40 @@ func (s *Store) Remove(nameOrID string) (untagged bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if ref, perr := ParseReference(nameOrID); perr == nil && len(img.Names) > 1 {
-		full := FamiliarName(ref)
-		var keep []string
-		for _, n := range img.Names {
-			if n != full {
-				keep = append(keep, n)
-			}
+	if ref, perr := ParseReference(nameOrID); perr == nil && len(img.Names) > 1 && slices.Contains(img.Names, FamiliarName(ref)) {
+		// The store drops the name under its lock: two kist rmi of two
+		// names of one image (a grading run's identical builds) must not
+		// each write back the list they read.
+		if err := s.s.RemoveNames(img.ID, []string{FamiliarName(ref)}); err != nil {
+			return false, err
 		}
-		if len(keep) < len(img.Names) {
-			return true, s.s.SetNames(img.ID, keep)
+		if now, err := s.s.Image(img.ID); err != nil || len(now.Names) > 0 {
+			return true, nil
 		}
+		// the other names went at the same time: this was the last
+		if _, err := s.s.DeleteImage(img.ID, true); err != nil {
+			return true, nil // a container still uses it: kist image prune removes it later
+		}
+		return false, nil
 	}
 	_, err = s.s.DeleteImage(img.ID, true)
 	return false, err
+}
+
+// Untag drops the name from its image and returns the image's id; the
+// image stays, with no name if that was its last (kist image prune
+// removes it). Unlike Remove it never removes layers that a build
+// running beside it may be using from the cache.
+func (s *Store) Untag(name string) (id string, err error) {
+	ref, err := ParseReference(name)
+	if err != nil {
+		return "", err
+	}
+	img, err := s.s.Image(FamiliarName(ref))
+	if err != nil {
+		return "", &NotFoundError{Name: name}
+	}
+	return img.ID, s.s.RemoveNames(img.ID, []string{FamiliarName(ref)})
 }
 
 // NotFoundError says an image is not in the store.

@@ -165,6 +165,15 @@ func Remove(ctx context.Context, nameOrID string) (Removed, error) {
 	return removeStep.Call(ctx, nameOrID, userns.Stdio{})
 }
 
+var untagStep = userns.Register("image-untag", func(ctx context.Context, name string, s userns.Stdio) (string, error) {
+	return withStore(s.Err, func(st *Store) (string, error) { return st.Untag(name) })
+})
+
+// Untag drops a name from its image, from anywhere: see Store.Untag.
+func Untag(ctx context.Context, name string) (id string, err error) {
+	return untagStep.Call(ctx, name, userns.Stdio{})
+}
+
 var idStep = userns.Register("image-id", func(ctx context.Context, nameOrID string, s userns.Stdio) (string, error) {
 	return withStore(s.Err, func(st *Store) (string, error) {
 		img, err := st.Lookup(nameOrID)
