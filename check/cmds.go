@@ -24,6 +24,7 @@ import (
 	"kist/image"
 	"kist/internal/dirs"
 	"kist/sandbox"
+	"kist/vm"
 	"kist/volume"
 )
 
@@ -383,10 +384,13 @@ func (r *runner) cmdVolume(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "name: %s\nmountpoint: %s\n", v.Name, v.Mountpoint)
 }
 
-// condition answers [image:NAME] and [subuid].
+// condition answers [image:NAME], [subuid] and [vm].
 func (r *runner) condition(cond string) (bool, error) {
-	if cond == "subuid" {
+	switch cond {
+	case "subuid":
 		return os.Getuid() == 0 || sandbox.CurrentIDMap().Helpers, nil
+	case "vm":
+		return vm.Usable("") == nil, nil
 	}
 	if name, ok := strings.CutPrefix(cond, "image:"); ok {
 		id, err := image.ID(r.ctx, name)

@@ -74,7 +74,8 @@
 // (so a step that needs python:3.8-slim can say what to do without it);
 // [subuid] when kist maps a range of subordinate ids for the user (or
 // runs as root): an image whose programs run as other users (PostgreSQL)
-// needs one. A script that cannot check on this machine skips, naming the
+// needs one; [vm] when kist vm run can boot a VM here (QEMU and a
+// readable kernel: vm.Usable). A script that cannot check on this machine skips, naming the
 // check that says why: "[!subuid] skip subuid" (kist learn shows that
 // check's text and hints; verify reports the step as skipped).
 //

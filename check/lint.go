@@ -36,7 +36,7 @@ var Commands = []string{
 	"kist", "http", "image", "container", "volume", "logs", "lint", "file", "filecontent",
 }
 
-var conditions = map[string]bool{"subuid": true, "short": true, "net": true, "link": true, "symlink": true, "unix": true, "linux": true}
+var conditions = map[string]bool{"subuid": true, "vm": true, "short": true, "net": true, "link": true, "symlink": true, "unix": true, "linux": true}
 
 var conditionPrefixes = []string{"exec:", "image:"}
 

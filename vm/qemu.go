@@ -41,6 +41,17 @@ func findQEMU() (string, error) {
 	return p, nil
 }
 
+// Usable says whether kist vm run can boot a VM here: QEMU is on $PATH
+// and there is a kernel to boot (kernel, as --kernel, or one FindKernel
+// finds). The error says what is missing and how to get it.
+func Usable(kernel string) error {
+	if _, err := findQEMU(); err != nil {
+		return err
+	}
+	_, err := FindKernel(kernel)
+	return err
+}
+
 // Accelerators: KVM runs the guest on the CPU; TCG emulates it.
 const (
 	AccelKVM = "kvm"
