@@ -67,6 +67,7 @@ func TestScript(t *testing.T) {
 			"keepergone": cmdKeeperGone,
 			"example":    cmdExample,
 			"freeport":   cmdFreePort,
+			"jsonfield":  cmdJSONField,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

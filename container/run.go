@@ -280,9 +280,12 @@ func (s *starting) runKept(ctx context.Context) (*Record, int, error) {
 	defer lw.Close()
 	cfg.Stdout, cfg.Stderr = lw.tee(cfg.Stdout, "stdout"), lw.tee(cfg.Stderr, "stderr")
 	cfg.SaveSpec = filepath.Join(Dir(rec.ID), nsinit.SuperviseSpec) // for kist start, later
-	started := time.Now()
+	started, callerStarted := time.Now(), cfg.Started
 	cfg.Started = func(pid, initPid int) {
 		WriteState(rec.ID, State{Status: Running, Pid: pid, InitPid: initPid, StartedAt: started})
+		if callerStarted != nil {
+			callerStarted(pid, initPid)
+		}
 	}
 	code, err := sandbox.Run(ctx, cfg)
 	WriteState(rec.ID, State{Status: Exited, ExitCode: code, StartedAt: started, FinishedAt: time.Now()})

@@ -2,20 +2,18 @@ package grade
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
 	"fmt"
 	"html/template"
 	"image"
-	"image/png"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"kist/internal/browsertest"
 )
 
 // htmlSample is a class of 12: 11 graded with varied scores and one not
@@ -401,65 +399,11 @@ func TestWriteHTMLDutchAndEdges(t *testing.T) {
 	}
 }
 
-// chromiumFlags are what headless Chromium needs here: --no-sandbox
-// because its sandbox cannot start as root (nor, on many machines,
-// without unprivileged user namespaces); a fixed size and scale, sRGB so
-// that a colour on the page is that colour on the screenshot; a profile,
-// cache and crash reports in dir, never in $HOME.
-func chromiumFlags(dir string) []string {
-	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-		"--window-size=1280,900", "--force-device-scale-factor=1", "--force-color-profile=srgb",
-		"--user-data-dir=" + filepath.Join(dir, "profile"), "--disk-cache-dir=" + filepath.Join(dir, "cache"),
-		"--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-sync",
-		"--disable-background-networking", "--disable-component-update", "--disable-breakpad",
-		"--disable-dev-shm-usage", "--mute-audio"}
-}
-
-// chromium runs headless Chromium on url with the extra flags, and
-// returns what it printed. Its time limit is generous: it can be slow to
-// start on a busy machine, and nothing here is timed.
-func chromium(t *testing.T, bin, dir, url string, extra ...string) []byte {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := append(chromiumFlags(dir), extra...)
-	cmd := exec.CommandContext(ctx, bin, append(args, url)...)
-	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "XDG_DATA_HOME="+filepath.Join(dir, "data"))
-	// Chromium's helpers (zygote, renderer, GPU) are its children: end
-	// them all, and do not wait for them forever.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	t.Logf("chromium %s: %v", strings.Join(extra, " "), time.Since(start).Round(time.Millisecond))
-	if err != nil {
-		t.Fatalf("chromium %s: %v (timed out: %v)\nstderr:\n%s", strings.Join(extra, " "), err, ctx.Err() != nil, tail(stderr.String(), 4000))
-	}
-	return stdout.Bytes()
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "..." + s[len(s)-n:]
-	}
-	return s
-}
-
 // TestHTMLInChromium opens the page in headless Chromium (Debian's
 // chromium package) and checks the screenshot and the rendered DOM.
 // Set KIST_HTML_SCREENSHOT=FILE.png to keep the screenshot.
 func TestHTMLInChromium(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH, so report.html is not checked in a real browser (Debian: apt-get install chromium)")
-	}
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
+	bin := browsertest.Find(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	f, err := os.Create(page)
@@ -475,7 +419,7 @@ func TestHTMLInChromium(t *testing.T) {
 	url := "file://" + page
 
 	// The rendered DOM: what the browser made of the page.
-	dom := string(chromium(t, bin, dir, url, "--dump-dom"))
+	dom := browsertest.DOM(t, bin, dir, url)
 	for _, want := range []string{"<title>Exercise a: a &lt;Hello&gt; World container — Class report</title>",
 		"Ann de Vries", "Lot Dekker", "&lt;script&gt;alert(1)&lt;/script&gt; Evil", `data-bucket="9" data-count="2"`} {
 		if !strings.Contains(dom, want) {
@@ -487,30 +431,13 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 
 	// The screenshot: the top of the page as a teacher sees it first.
-	shot := filepath.Join(dir, "report.png")
-	chromium(t, bin, dir, url, "--screenshot="+shot)
-	data, err := os.ReadFile(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	if keep := os.Getenv("KIST_HTML_SCREENSHOT"); keep != "" {
-		if err := os.WriteFile(keep, data, 0o644); err != nil {
-			t.Error(err)
-		}
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("the screenshot: %v", err)
-	}
+	img := browsertest.Screenshot(t, bin, dir, url, "KIST_HTML_SCREENSHOT")
 	checkScreenshot(t, img)
 }
 
 func checkScreenshot(t *testing.T, img image.Image) {
 	t.Helper()
 	b := img.Bounds()
-	if b.Dx() != 1280 || b.Dy() != 900 {
-		t.Fatalf("the screenshot is %dx%d, want 1280x900", b.Dx(), b.Dy())
-	}
 	var hr, hg, hb uint32
 	fmt.Sscanf(HistColor, "#%02x%02x%02x", &hr, &hg, &hb)
 	colours := map[uint32]bool{}

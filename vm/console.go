@@ -23,6 +23,7 @@ type console struct {
 	startedAt time.Time
 	exited    bool
 	code      int
+	processes int   // the guest's, when the workload started (0: not said)
 	err       error // out's first error
 }
 
@@ -88,7 +89,15 @@ func (c *console) feed(p []byte) {
 func (c *console) marker() {
 	line := string(c.held)
 	if s, ok := strings.CutPrefix(line, markerExit); ok {
-		if code, err := strconv.Atoi(strings.TrimSuffix(s, "\n")); err == nil {
+		f := strings.Fields(s)
+		if len(f) == 0 || len(f) > 2 || !strings.HasSuffix(s, "\n") {
+			c.flushHeld()
+			return
+		}
+		if code, err := strconv.Atoi(f[0]); err == nil {
+			if len(f) == 2 {
+				c.processes, _ = strconv.Atoi(f[1])
+			}
 			c.exited, c.code, c.held = true, code, nil
 			return
 		}
@@ -133,6 +142,13 @@ func (c *console) state() (started bool, at time.Time, exited bool, code int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.started, c.startedAt, c.exited, c.code
+}
+
+// guestProcesses is what the exit marker said of the guest's processes.
+func (c *console) guestProcesses() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.processes
 }
 
 // bootLog is the kernel's output before the workload started (or all of

@@ -28,11 +28,27 @@ const initPath = "/.kist/" + GuestInit
 
 // The markers the guest prints on the console, each on a line of its own,
 // and the host takes out of the output: the workload starts; it ended with
-// status N.
+// status N (and the guest had P processes when it started).
 const (
 	markerStart = "\x1ekist-vm-start\n"
-	markerExit  = "\x1ekist-vm-exit " // N "\n"
+	markerExit  = "\x1ekist-vm-exit " // N [P] "\n"
 )
+
+// processes is how many processes the guest had just after the workload
+// started, kernel threads included (what ps in the guest would list).
+var processes int
+
+// countProcesses counts the processes /proc lists.
+func countProcesses() int {
+	ents, _ := os.ReadDir("/proc")
+	n := 0
+	for _, e := range ents {
+		if name := e.Name(); name != "" && name[0] >= '0' && name[0] <= '9' {
+			n++
+		}
+	}
+	return n
+}
 
 // Only registration here: importing package vm must cost kist's start
 // nothing.
@@ -48,7 +64,7 @@ func guestMain(args []string) int {
 	code := guestRun()
 	announce()
 	drain(int(stderr.Fd())) // its output before the exit marker, which ends the host's reading
-	fmt.Fprintf(os.Stdout, "%s%d\n", markerExit, code)
+	fmt.Fprintf(os.Stdout, "%s%d %d\n", markerExit, code, processes)
 	drain(1)
 	unix.Kill(-1, unix.SIGKILL)
 	unix.Sync()
@@ -264,6 +280,7 @@ func runWorkload(w *workload) (int, error) {
 	if err != nil {
 		return execStatus(err), fmt.Errorf("exec: %q: %w", w.Args[0], unwrapSyscall(err))
 	}
+	processes = countProcesses()
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, 0, nil)

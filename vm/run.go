@@ -85,6 +85,9 @@ type Result struct {
 	Total time.Duration
 	// QEMUPeakRSS is the most memory QEMU had resident, in bytes.
 	QEMUPeakRSS int64
+	// GuestProcesses is how many processes the guest had just after the
+	// workload started, its kernel's threads included (0: not known).
+	GuestProcesses int
 }
 
 // StoppedError says kist stopped the VM before its workload ended:
@@ -390,7 +393,7 @@ wait:
 		return stopped
 	}
 	if exited {
-		res.ExitCode = code
+		res.ExitCode, res.GuestProcesses = code, con.guestProcesses()
 		return nil
 	}
 	res.ExitCode = 125

@@ -111,6 +111,25 @@ func TestConsole(t *testing.T) {
 	if _, _, exited, code := c.state(); !exited || code != 3 || out.String() != "hello\nno newline at the end\x1e not a marker\n" {
 		t.Errorf("byte by byte: got %q", out.String())
 	}
+	// the guest's count of processes after the status; a line that only
+	// looks like the marker is output
+	for _, tc := range []struct {
+		exit      string
+		processes int
+		out       string
+	}{
+		{"\x1ekist-vm-exit 0 57\n", 57, ""},
+		{"\x1ekist-vm-exit 0 57 9\n\x1ekist-vm-exit 1\n", 0, "\x1ekist-vm-exit 0 57 9\n"},
+		{"\x1ekist-vm-exit \n\x1ekist-vm-exit 1\n", 0, "\x1ekist-vm-exit \n"},
+	} {
+		var out bytes.Buffer
+		c := newConsole(&out)
+		c.Write([]byte(markerStart + tc.exit))
+		c.Close()
+		if _, _, exited, _ := c.state(); !exited || c.guestProcesses() != tc.processes || out.String() != tc.out {
+			t.Errorf("%q: exited %v, processes %d, out %q", tc.exit, exited, c.guestProcesses(), out.String())
+		}
+	}
 }
 
 func TestConsoleNoStart(t *testing.T) {

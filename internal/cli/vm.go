@@ -21,7 +21,7 @@ its own, as you, without root: to compare a container (which shares the
 host's kernel) with a VM (which boots its own). kist doctor checks what it
 needs: qemu, a readable kernel in /boot, and /dev/kvm for speed.`,
 	}
-	cmd.AddCommand(newVMRunCmd(), newVMKernelCmd())
+	cmd.AddCommand(newVMRunCmd(), newVMCompareCmd(), newVMKernelCmd())
 	return cmd
 }
 

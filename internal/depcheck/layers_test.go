@@ -45,6 +45,7 @@ var layers = []struct {
 	{"kist/volume", join(gvisor, cobra, buildkit, compose, []string{"kist/container", "kist/build", "kist/network/keeper"})},
 	{"kist/container", join(gvisor, cobra, buildkit, compose, []string{"kist/build", "kist/compose", "kist/network/keeper"})},
 	{"kist/vm", join(gvisor, cobra, buildkit, compose, []string{"kist/container", "kist/build", "kist/compose", "kist/volume", "kist/network/keeper"})},
+	{"kist/vm/compare", join(gvisor, cobra, buildkit, compose, []string{"kist/build", "kist/compose", "kist/network/keeper"})},
 	{"kist/build", join(gvisor, cobra, compose, []string{"kist/container", "kist/compose", "kist/network/keeper"})},
 	{"kist/compose", join(gvisor, cobra, []string{"kist/network/keeper"})},
 	{"kist/system", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
