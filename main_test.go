@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -41,6 +42,7 @@ func TestMain(m *testing.M) {
 //	[root]     the tests run as root
 //	[cgroup]   --memory, --pids-limit and --cpus can be applied (cgroup v2)
 //	[vmkernel] kist vm run has a kernel it can read (kist vm kernel)
+//	[kvm]      kist vm run uses KVM here (/dev/kvm works: vm.Accelerator)
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -84,11 +86,19 @@ func TestScript(t *testing.T) {
 			case "vmkernel":
 				_, err := vm.FindKernel("")
 				return err == nil, nil
+			case "kvm":
+				return kvmWorks(), nil
 			}
 			return false, errUnknownCond(cond)
 		},
 	})
 }
+
+// kvmWorks is [kvm]: kist vm run --accel auto picks KVM here.
+var kvmWorks = sync.OnceValue(func() bool {
+	accel, _, err := vm.Accelerator(context.Background(), "")
+	return err == nil && accel == vm.AccelKVM
+})
 
 type errUnknownCond string
 
