@@ -83,7 +83,8 @@ func kistCmd(args ...string) *exec.Cmd {
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "kist"
-	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+testRuntimeDir())
+	// a cache of their own too: kist system reset removes the cache
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+testRuntimeDir(), "XDG_CACHE_HOME="+filepath.Join(testRuntimeDir(), "cache"))
 	return cmd
 }
 

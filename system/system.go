@@ -8,7 +8,10 @@ package system
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"kist/container"
 	"kist/internal/dirs"
@@ -18,8 +21,10 @@ import (
 
 // Reset removes all of the user's kist data: containers (running ones
 // are killed first), networks (their keepers stopped), volumes, the
-// build cache and the whole image store. The files belong to the ids of
-// the user's namespace, so they are removed inside it.
+// build cache and the whole image store, and kist's cache (dirs.Cache:
+// kist vm's kernels and initramfs files). The data's files belong to
+// the ids of the user's namespace, so they are removed inside it; the
+// cache's are the user's own.
 func Reset(ctx context.Context) error {
 	rd, err := dirs.Runtime()
 	if err != nil {
@@ -32,8 +37,30 @@ func Reset(ctx context.Context) error {
 		r.Kill(rd)
 	}
 	network.StopKeepers(rd)
-	_, err = removeAllStep.Call(ctx, struct{}{}, userns.Stdio{})
-	return err
+	if _, err = removeAllStep.Call(ctx, struct{}{}, userns.Stdio{}); err != nil {
+		return err
+	}
+	return os.RemoveAll(dirs.Cache())
+}
+
+// CacheUsage is what kist's cache (dirs.Cache) holds: its files and
+// their bytes; nothing when there is none.
+func CacheUsage() (files int, size int64, err error) {
+	err = filepath.WalkDir(dirs.Cache(), func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // none, or removed meanwhile
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		fi, err := d.Info()
+		if err == nil && fi.Mode().IsRegular() {
+			files++
+			size += fi.Size()
+		}
+		return nil
+	})
+	return files, size, err
 }
 
 // removeAllStep removes every data directory (dirs.All).

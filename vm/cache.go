@@ -7,19 +7,16 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"kist/internal/dirs"
 )
 
 // CacheDir is where kist vm keeps what it makes once (unpacked kernels,
-// initramfs files, the KVM probe's answer): $XDG_CACHE_HOME/kist/vm,
-// ~/.cache/kist/vm by default. Everything in it can be made again, so it
-// can be removed at any time.
-func CacheDir() string {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "kist", "vm")
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "kist", "vm")
-}
+// initramfs files, the KVM probe's answer) and the kernels kist vm
+// kernel pull fetched: dirs.VMCache, $XDG_CACHE_HOME/kist/vm
+// (~/.cache/kist/vm). Everything in it can be made or pulled again, so it
+// can be removed at any time (kist system reset does).
+func CacheDir() string { return dirs.VMCache() }
 
 // writeAtomic writes path with fill: into a temporary file next to it,
 // renamed over path once complete, so a reader never sees half a file

@@ -6,13 +6,16 @@
 //
 // A run, from the host's side (Run):
 //
-//	kernel     Kernel picks the kernel (--kernel; /boot/vmlinuz-$(uname -r);
-//	           the newest readable /boot/vmlinuz-*) and unpacks its
-//	           vmlinux once (cached): under TCG the kernel's own
-//	           decompression costs seconds
-//	initramfs  the image's root filesystem as a newc cpio (image.ExportRootfs
-//	           reads it inside the image store's user namespace, owners as in
-//	           the image), plus kist itself as /.kist/kist-vm-init, cached by
+//	kernel     FindKernel picks the kernel (--kernel: a file, or an image
+//	           PullKernel pulled; /boot/vmlinuz-$(uname -r); the newest
+//	           readable /boot/vmlinuz-*; the kernel pulled last) and Boot
+//	           unpacks its vmlinux once (cached): under TCG the kernel's
+//	           own decompression costs seconds
+//	initramfs  the image's root filesystem as a newc cpio written with
+//	           u-root's pkg/cpio (image.ExportRootfs streams it as tar from
+//	           inside the image store's user namespace, whiteouts applied,
+//	           owners as in the image; each file goes through in 32 KiB
+//	           pieces), plus kist itself as /.kist/kist-vm-init, cached by
 //	           image id and kist binary
 //	workload   argv, env, workdir, user: on the kernel command line
 //	           (kist.vm=BASE64URL-JSON; x86 allows 2048 bytes in all)
@@ -38,9 +41,18 @@
 // guest could not be set up), 126 and 127 (the command cannot be run, is
 // not there), as kist run's.
 //
-// Files, under $XDG_CACHE_HOME/kist/vm (~/.cache/kist/vm):
+// Kernels from a registry (kist vm kernel pull IMAGE, PullKernel): an
+// image in LinuxKit's layout, /kernel or /bzImage at its root and
+// optionally /kernel.tar with lib/modules/VERSION, pulled into the image
+// store as kist pull does (image.Pull); its kernel and modules are copied
+// into the cache, where FindKernel finds them.
+//
+// Files, under CacheDir: dirs.VMCache, $XDG_CACHE_HOME/kist/vm
+// (~/.cache/kist/vm), all of which kist system reset removes:
 //
 //	kernel/vmlinux-VERSION-KEY   unpacked kernels (KEY: path, size, mtime)
+//	kernels/KEY/                 pulled kernels (KEY: of the image's name):
+//	                             kernel, lib/modules/, pulled.json
 //	initramfs/IMAGEID-KEY.cpio   initramfs files (KEY: the kist binary,
 //	                             the kernel modules in it), the 4 last used
 //	kvm-probe                    whether KVM works here, for this boot

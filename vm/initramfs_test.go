@@ -4,50 +4,49 @@ import (
 	"archive/tar"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"testing"
 	"time"
+
+	"github.com/u-root/u-root/pkg/cpio"
 )
 
 // cpioEntry is a record read back from a newc archive.
 type cpioEntry struct {
-	mode, uid, gid, major, minor uint32
+	mode, uid, gid, major, minor uint64
 	data                         string
 }
 
-// readCpio reads a newc archive (up to its trailer) by name, in order.
+// readCpio reads a newc archive (up to its trailer) with pkg/cpio's
+// reader, by name, in order; every record has an inode number of its own.
 func readCpio(t *testing.T, b []byte) (map[string]cpioEntry, []string) {
 	t.Helper()
+	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(bytes.NewReader(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	entries := map[string]cpioEntry{}
+	inos := map[uint64]string{}
 	var order []string
-	pos := 0
-	field := func(i int) uint32 {
-		v, err := strconv.ParseUint(string(b[pos+6+8*i:pos+14+8*i]), 16, 32)
+	for _, r := range recs {
+		if _, dup := entries[r.Name]; dup {
+			t.Errorf("%s twice", r.Name)
+		}
+		if other, dup := inos[r.Ino]; dup || r.Ino == 0 {
+			t.Errorf("%s: inode %d (%s has it too)", r.Name, r.Ino, other)
+		}
+		inos[r.Ino] = r.Name
+		data, err := io.ReadAll(io.NewSectionReader(r.ReaderAt, 0, int64(r.FileSize)))
 		if err != nil {
-			t.Fatalf("at %d: field %d: %v", pos, i, err)
+			t.Fatal(err)
 		}
-		return uint32(v)
+		entries[r.Name] = cpioEntry{r.Mode, r.UID, r.GID, r.Rmajor, r.Rminor, string(data)}
+		order = append(order, r.Name)
 	}
-	for {
-		if pos+110 > len(b) || string(b[pos:pos+6]) != "070701" {
-			t.Fatalf("at %d: no newc header", pos)
-		}
-		mode, uid, gid, size := field(1), field(2), field(3), field(6)
-		rmaj, rmin, namesize := field(9), field(10), field(11)
-		name := string(b[pos+110 : pos+110+int(namesize)-1])
-		data := pos + round4(110+int(namesize))
-		if name == "TRAILER!!!" {
-			return entries, order
-		}
-		if _, dup := entries[name]; dup {
-			t.Errorf("%s twice", name)
-		}
-		entries[name] = cpioEntry{mode, uid, gid, rmaj, rmin, string(b[data : data+int(size)])}
-		order = append(order, name)
-		pos = round4(data + int(size))
-	}
+	return entries, order
 }
 
 // rootfsTar is an image's root filesystem as image.ExportRootfs writes it.
@@ -78,6 +77,7 @@ func rootfsTar(t *testing.T, kist []byte) []byte {
 	add(tar.Header{Name: "usr/", Typeflag: tar.TypeDir, Mode: 0o755}, "")
 	add(tar.Header{Name: "usr/bin/", Typeflag: tar.TypeDir, Mode: 0o755}, "")
 	add(tar.Header{Name: "usr/bin/sudo", Typeflag: tar.TypeReg, Mode: 0o4755}, "sudo")
+	add(tar.Header{Name: "usr/bin/sudoedit", Typeflag: tar.TypeLink, Linkname: "usr/bin/sudo"}, "")
 	add(tar.Header{Name: ".kist/", Typeflag: tar.TypeDir, Mode: 0o777}, "")
 	add(tar.Header{Name: ".kist/kist-vm-init", Typeflag: tar.TypeReg, Mode: 0o755}, "an image's own")
 	tw.Close()
@@ -104,28 +104,29 @@ func TestWriteInitramfs(t *testing.T) {
 			}
 			e, order := readCpio(t, out.Bytes())
 			want := map[string]cpioEntry{
-				".":                 {mode: cpioDir | 0o555},
-				"bin":               {mode: cpioDir | 0o755},
-				"bin/kist":          {mode: cpioReg | 0o755, data: string(imageKist)},
-				"bin/sh":            {mode: cpioSymlink | 0o777, data: "kist"},
-				"dev":               {mode: cpioDir | 0o755},
-				"dev/console":       {mode: cpioChar | 0o600, major: 5, minor: 1},
-				"dev/null":          {mode: cpioChar | 0o666, major: 1, minor: 3},
-				"etc":               {mode: cpioDir | 0o755},
-				"etc/shadow":        {mode: cpioReg | 0o640, gid: 42, data: "root:*:1::::::\n"},
-				"home":              {mode: cpioDir | 0o755},
-				"home/student":      {mode: cpioDir | 0o700, uid: 1000, gid: 1000},
-				"home/student/fifo": {mode: cpioFifo | 0o600, uid: 1000, gid: 1000},
-				"tmp":               {mode: cpioDir | 0o1777},
-				"usr":               {mode: cpioDir | 0o755},
-				"usr/bin":           {mode: cpioDir | 0o755},
-				"usr/bin/sudo":      {mode: cpioReg | 0o4755, data: "sudo"},
-				".kist":             {mode: cpioDir | 0o755},
+				".":                 {mode: cpio.S_IFDIR | 0o555},
+				"bin":               {mode: cpio.S_IFDIR | 0o755},
+				"bin/kist":          {mode: cpio.S_IFREG | 0o755, data: string(imageKist)},
+				"bin/sh":            {mode: cpio.S_IFLNK | 0o777, data: "kist"},
+				"dev":               {mode: cpio.S_IFDIR | 0o755},
+				"dev/console":       {mode: cpio.S_IFCHR | 0o600, major: 5, minor: 1},
+				"dev/null":          {mode: cpio.S_IFCHR | 0o666, major: 1, minor: 3},
+				"etc":               {mode: cpio.S_IFDIR | 0o755},
+				"etc/shadow":        {mode: cpio.S_IFREG | 0o640, gid: 42, data: "root:*:1::::::\n"},
+				"home":              {mode: cpio.S_IFDIR | 0o755},
+				"home/student":      {mode: cpio.S_IFDIR | 0o700, uid: 1000, gid: 1000},
+				"home/student/fifo": {mode: cpio.S_IFIFO | 0o600, uid: 1000, gid: 1000},
+				"tmp":               {mode: cpio.S_IFDIR | 0o1777},
+				"usr":               {mode: cpio.S_IFDIR | 0o755},
+				"usr/bin":           {mode: cpio.S_IFDIR | 0o755},
+				"usr/bin/sudo":      {mode: cpio.S_IFREG | 0o4755, data: "sudo"},
+				"usr/bin/sudoedit":  {mode: cpio.S_IFLNK | 0o777, data: "/usr/bin/sudo"}, // a hard link
+				".kist":             {mode: cpio.S_IFDIR | 0o755},
 			}
 			if same {
-				want[".kist/kist-vm-init"] = cpioEntry{mode: cpioSymlink | 0o777, data: "/bin/kist"}
+				want[".kist/kist-vm-init"] = cpioEntry{mode: cpio.S_IFLNK | 0o777, data: "/bin/kist"}
 			} else {
-				want[".kist/kist-vm-init"] = cpioEntry{mode: cpioReg | 0o755, data: string(kist)}
+				want[".kist/kist-vm-init"] = cpioEntry{mode: cpio.S_IFREG | 0o755, data: string(kist)}
 			}
 			for name, w := range want {
 				got, ok := e[name]
@@ -168,10 +169,55 @@ func TestWriteInitramfsNoDev(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, order := readCpio(t, out.Bytes())
-	if e["dev"].mode != cpioDir|0o755 || e["dev/console"].major != 5 || e[".kist/kist-vm-init"].data != "kist" {
+	if e["dev"].mode != cpio.S_IFDIR|0o755 || e["dev/console"].major != 5 || e[".kist/kist-vm-init"].data != "kist" {
 		t.Errorf("got %v", order)
 	}
-	if e[".kist/modules"].mode != cpioDir|0o755 || e[".kist/modules/virtio_net.ko"].data != "\x7fELF module" {
+	if e[".kist/modules"].mode != cpio.S_IFDIR|0o755 || e[".kist/modules/virtio_net.ko"].data != "\x7fELF module" {
 		t.Errorf("the module is missing: %v", order)
 	}
+}
+
+// TestWriteInitramfsStreams: a file's content goes from the tar stream
+// to the archive without being held in memory.
+func TestWriteInitramfsStreams(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "kist")
+	os.WriteFile(exe, []byte("kist"), 0o755)
+	const size = 200 << 20
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		tw.WriteHeader(&tar.Header{Name: "big", Typeflag: tar.TypeReg, Mode: 0o644, Size: size})
+		_, err := io.CopyN(tw, zeros{}, size)
+		if err == nil {
+			err = tw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var out countWriter
+	if err := writeInitramfs(&out, pr, exe, nil); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if out < size {
+		t.Errorf("wrote %d bytes, want more than %d", out, size)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("writing a %d MiB file allocated %d MiB: it should stream", size>>20, alloc>>20)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }

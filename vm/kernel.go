@@ -42,15 +42,32 @@ type Kernel struct {
 	// Version is the kernel's release (6.1.0-57-amd64), from the
 	// bzImage's header; "" when the file does not say.
 	Version string
+	// ModulesDir has its modules, in ModulesDir/VERSION (-p needs
+	// them): /lib/modules for /boot's kernels, the pulled ones' own
+	// when their image had them, "" when it had none.
+	ModulesDir string
+	// Pulled is the image it was pulled from (kist vm kernel pull),
+	// "" for a file.
+	Pulled string
 }
 
 // FindKernel picks the kernel to boot: explicit (--kernel) when given,
-// else /boot/vmlinuz-$(uname -r) when readable, else the newest readable
-// /boot/vmlinuz-* (by version, as kist doctor orders them). None
-// readable is one error that says how to make one so.
+// a file or else an image kist vm kernel pull pulled; else
+// /boot/vmlinuz-$(uname -r) when readable, else the newest readable
+// /boot/vmlinuz-* (by version, as kist doctor orders them), else the
+// kernel pulled last. None is one error that says how to get one.
 func FindKernel(explicit string) (*Kernel, error) {
 	if explicit != "" {
 		f, err := os.Open(explicit)
+		if errors.Is(err, fs.ErrNotExist) {
+			if p := pulledKernel(explicit); p != nil {
+				return p.kernel(fmt.Sprintf("--kernel %s, pulled with kist vm kernel pull", explicit)), nil
+			}
+			if fullRef(explicit) != "" {
+				return nil, fmt.Errorf("--kernel %s: no such file, nor a kernel pulled as %s: give a kernel file, or fetch that image first with kist vm kernel pull %s",
+					explicit, explicit, explicit)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--kernel %s: %w", explicit, unwrapPath(err))
 		}
@@ -58,7 +75,7 @@ func FindKernel(explicit string) (*Kernel, error) {
 		if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("--kernel %s: not a file", explicit)
 		}
-		return &Kernel{Path: explicit, Why: "--kernel", Version: kernelVersion(f)}, nil
+		return &Kernel{Path: explicit, Why: "--kernel", Version: kernelVersion(f), ModulesDir: modulesDir}, nil
 	}
 	rel := hostRelease()
 	running := filepath.Join(bootDir, "vmlinuz-"+rel)
@@ -76,7 +93,14 @@ func FindKernel(explicit string) (*Kernel, error) {
 				why = fmt.Sprintf("the newest readable one in %s (%s, the running kernel's, is not readable)", bootDir, running)
 			}
 		}
-		return &Kernel{Path: p, Why: why, Version: kernelVersion(f)}, nil
+		return &Kernel{Path: p, Why: why, Version: kernelVersion(f), ModulesDir: modulesDir}, nil
+	}
+	if list, _ := PulledKernels(); len(list) > 0 {
+		why := fmt.Sprintf("pulled last, from %s (kist vm kernel pull), as %s has no vmlinuz-*", list[0].Ref, bootDir)
+		if len(paths) > 0 {
+			why = fmt.Sprintf("pulled last, from %s (kist vm kernel pull), as no kernel in %s is readable by you", list[0].Ref, bootDir)
+		}
+		return list[0].kernel(why), nil
 	}
 	return nil, noKernelError(paths, running)
 }
@@ -85,7 +109,7 @@ func FindKernel(explicit string) (*Kernel, error) {
 // ones there, newest first) and how to fix it.
 func noKernelError(paths []string, running string) error {
 	download := "apt-get download linux-image-$(uname -r) && dpkg-deb -x linux-image-*.deb kernel/" +
-		" and then give kist vm run --kernel kernel/boot/vmlinuz-$(uname -r)"
+		" and then give kist vm run --kernel kernel/boot/vmlinuz-$(uname -r); or pull one from a registry: kist vm kernel pull " + exampleKernelImage
 	if len(paths) == 0 {
 		return fmt.Errorf("kist vm needs a Linux kernel to boot, and %s has no vmlinuz-*: give one with --kernel FILE, "+
 			"install one (sudo apt-get install linux-image-amd64 on Debian, linux-image-generic on Ubuntu), or, without root, %s",

@@ -34,6 +34,8 @@ func fakeBoot(t *testing.T, rel string, files map[string]os.FileMode) string {
 	}
 	set(t, &bootDir, boot)
 	set(t, &hostRelease, func() string { return rel })
+	kernels := t.TempDir() // no pulled kernels
+	set(t, &kernelsDir, func() string { return kernels })
 	return boot
 }
 

@@ -28,12 +28,22 @@ var (
 // modulesDir is where a kernel's modules are; a variable for tests.
 var modulesDir = "/lib/modules"
 
+// networkModules are the module files k's guest of machine needs for a
+// network card (netModules), from k's modules.
+func (k *Kernel) networkModules(machine string) ([]string, error) {
+	if k.ModulesDir == "" {
+		return nil, fmt.Errorf("-p needs the guest kernel's network modules, and %s, where kist vm kernel pull got it, has no /kernel.tar with them: "+
+			"pull a kernel image that has them (LinuxKit's do), or leave out -p", k.Pulled)
+	}
+	return netModules(k.ModulesDir, k.Version, machine)
+}
+
 // netModules returns the module files a guest of machine needs for a
 // virtio network card, dependencies first: virtio_net and the virtio
 // transport (virtio_mmio on microvm, virtio_pci on q35), from the kernel
-// release's modules.dep.
-func netModules(release, machine string) ([]string, error) {
-	dir := filepath.Join(modulesDir, release)
+// release's modules.dep in root (/lib/modules).
+func netModules(root, release, machine string) ([]string, error) {
+	dir := filepath.Join(root, release)
 	f, err := os.Open(filepath.Join(dir, "modules.dep"))
 	if err != nil {
 		return nil, fmt.Errorf("-p needs the guest kernel's network modules, and %s has none (%v): install the modules of kernel %s (the linux-image package has them), or boot a kernel with virtio built in",

@@ -24,7 +24,7 @@ kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/
 kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko
 kernel/net/core/failover.ko:
 `), 0o644)
-	got, err := netModules("6.1.0-1-test", MachineMicrovm)
+	got, err := netModules(dir, "6.1.0-1-test", MachineMicrovm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ kernel/net/core/failover.ko:
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("microvm: got %v, want %v", names, want)
 	}
-	got, _ = netModules("6.1.0-1-test", MachineQ35)
+	got, _ = netModules(dir, "6.1.0-1-test", MachineQ35)
 	names = nil
 	for _, p := range got {
 		names = append(names, moduleName(p))
@@ -48,7 +48,7 @@ kernel/net/core/failover.ko:
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("q35: got %v, want %v", names, want)
 	}
-	if _, err := netModules("9.9.9", MachineMicrovm); err == nil || !strings.Contains(err.Error(), "install the modules of kernel 9.9.9") {
+	if _, err := netModules(dir, "9.9.9", MachineMicrovm); err == nil || !strings.Contains(err.Error(), "install the modules of kernel 9.9.9") {
 		t.Errorf("no modules: got %v", err)
 	}
 }

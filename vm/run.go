@@ -195,7 +195,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if res.KernelVersion == "" {
 			return res, fmt.Errorf("-p needs the kernel's modules, and kist cannot tell the release of %s (not a bzImage)", k.Path)
 		}
-		if modules, err = netModules(res.KernelVersion, res.Machine); err != nil {
+		if modules, err = k.networkModules(res.Machine); err != nil {
 			return res, err
 		}
 		for _, m := range modules {

@@ -18,16 +18,17 @@ func newSystemCmd() *cobra.Command {
 	var force bool
 	reset := &cobra.Command{
 		Use:   "reset",
-		Short: "Remove all images, containers, volumes, networks and the build cache",
+		Short: "Remove all images, containers, volumes, networks, the build cache and kist's cache",
 		Long: `Remove all of kist's data: images (the whole image store), containers
 (running ones are killed first), volumes and the build cache. The files
 belong to the ids of your user namespace, so plain rm cannot delete them;
-this can.`,
+this can. It removes kist's cache too (~/.cache/kist: kist vm's unpacked
+kernels, initramfs files and the kernels kist vm kernel pull fetched).`,
 		Example: "  kist system reset --force",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !force {
-				return fmt.Errorf("this removes every image, container and volume in %s; run again with --force to do it", dirs.Data())
+				return fmt.Errorf("this removes every image, container and volume in %s, and kist's cache in %s; run again with --force to do it", dirs.Data(), dirs.Cache())
 			}
 			return system.Reset(cmd.Context())
 		},
@@ -35,7 +36,7 @@ this can.`,
 	reset.Flags().BoolVarP(&force, "force", "f", false, "do not ask")
 	df := &cobra.Command{
 		Use:     "df",
-		Short:   "Show the disk space kist's images and containers use",
+		Short:   "Show the disk space kist's images, containers and caches use",
 		Example: "  kist system df",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,6 +50,11 @@ this can.`,
 				fmt.Fprintf(w, "Images\t%d\t%s\n", u.Images, image.SizeString(u.ImagesSize))
 				fmt.Fprintf(w, "Containers\t%d\t%s\n", u.Containers, image.SizeString(u.ContainersSize))
 				fmt.Fprintf(w, "Build cache\t%d\t%s\n", u.CacheLayers, image.SizeString(u.CacheSize))
+				files, size, err := system.CacheUsage()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "VM cache\t%d\t%s\n", files, image.SizeString(size))
 				return w.Flush()
 			})
 		},

@@ -68,8 +68,8 @@ slower (kist doctor says why). --verbose shows which was used.
 
 If it fails: "no qemu-system-x86_64" means sudo apt-get install
 qemu-system-x86; "none in /boot is readable" means the kernel is mode 0600
-(Ubuntu), and the message gives both fixes; kist vm kernel shows which
-kernel is used and why.`,
+(Ubuntu), and the message gives the fixes, one of which is to fetch a kernel
+with kist vm kernel pull; kist vm kernel shows which kernel is used and why.`,
 		Example: `  kist vm run toolbox uname -r
   kist vm run -e NAME=student -w /tmp toolbox sh -c 'echo hello $NAME from $(pwd)'
   kist vm run --timeout 60s --memory 1G python:3.8-slim python -c 'print(1)'
@@ -93,7 +93,7 @@ kernel is used and why.`,
 	}
 	f := cmd.Flags()
 	f.SetInterspersed(false) // flags after COMMAND belong to COMMAND
-	f.StringVar(&o.kernel, "kernel", "", "kernel to boot (a bzImage, /boot/vmlinuz-* style; default: the running kernel's, else the newest readable one in /boot)")
+	f.StringVar(&o.kernel, "kernel", "", "kernel to boot: a file (a bzImage, /boot/vmlinuz-* style) or an image fetched with kist vm kernel pull (default: the running kernel's, else the newest readable one in /boot, else the one pulled last)")
 	f.StringVarP(&o.memory, "memory", "m", "256M", "the VM's memory, e.g. 256M or 1G (the image is unpacked in it)")
 	f.IntVar(&o.cpus, "cpus", 1, "the VM's number of CPUs")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy it from kist's environment)")
@@ -160,12 +160,14 @@ func printVMResult(cmd *cobra.Command, r *vm.Result) {
 func newVMKernelCmd() *cobra.Command {
 	var kernel string
 	cmd := &cobra.Command{
-		Use:   "kernel [--kernel FILE]",
+		Use:   "kernel [--kernel FILE|IMAGE]",
 		Short: "Show which kernel kist vm run boots, and why",
-		Long: `Show which kernel kist vm run would boot, its version and why: --kernel FILE
-when given, else /boot/vmlinuz-$(uname -r) when you can read it, else the
-newest readable /boot/vmlinuz-*. When none is readable it says how to fix
-that (Ubuntu installs kernels readable only by root).`,
+		Long: `Show which kernel kist vm run would boot, its version and why: --kernel when
+given (a file, or an image fetched with kist vm kernel pull), else
+/boot/vmlinuz-$(uname -r) when you can read it, else the newest readable
+/boot/vmlinuz-*, else the kernel pulled last. When there is none it says how
+to fix that (Ubuntu installs kernels readable only by root). It lists the
+kernels pulled too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			k, err := vm.FindKernel(kernel)
@@ -176,10 +178,67 @@ that (Ubuntu installs kernels readable only by root).`,
 			if v == "" {
 				v = "unknown (not a bzImage)"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "kernel:  %s\nversion: %s\nwhy:     %s\n", k.Path, v, k.Why)
-			return nil
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "kernel:  %s\nversion: %s\nwhy:     %s\n", k.Path, v, k.Why)
+			pulled, err := vm.PulledKernels()
+			for _, p := range pulled {
+				fmt.Fprintf(w, "pulled:  %s (%s)\n", p.Ref, pulledSummary(p))
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&kernel, "kernel", "", "the kernel kist vm run --kernel would get")
+	cmd.AddCommand(newVMKernelPullCmd())
 	return cmd
+}
+
+// pulledSummary says what a pulled kernel is: "6.6.13-linuxkit, with
+// its modules, pulled 2024-06-01 09:00".
+func pulledSummary(p *vm.PulledKernel) string {
+	v := p.Version
+	if v == "" {
+		v = "version unknown"
+	}
+	mods := "with its modules"
+	if !p.Modules {
+		mods = "no modules: -p cannot use it"
+	}
+	return fmt.Sprintf("%s, %s, pulled %s", v, mods, p.Pulled.Local().Format("2006-01-02 15:04"))
+}
+
+func newVMKernelPullCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "pull IMAGE",
+		Short: "Fetch a kernel for kist vm run from a registry",
+		Long: `Fetch a kernel from a registry for kist vm run to boot: an image in LinuxKit's
+layout, with the kernel as /kernel or /bzImage at its root and, optionally,
+its modules in /kernel.tar (linuxkit/kernel images are such). The image is
+pulled into kist's image store as kist pull does; the kernel and its modules
+are kept in kist vm's cache (~/.cache/kist/vm/kernels). Pulling the same
+IMAGE again replaces it.
+
+kist vm run --kernel IMAGE boots it; kist vm run without --kernel boots the
+kernel pulled last when no kernel in /boot is readable (kist vm kernel says
+which one it uses, and why). kist system reset removes pulled kernels with
+the rest of the cache.`,
+		Example: `  kist vm kernel pull linuxkit/kernel:6.6.13
+  kist vm run --kernel linuxkit/kernel:6.6.13 toolbox uname -r`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("kist vm kernel pull takes one image, the kernel's (%d given), e.g. kist vm kernel pull linuxkit/kernel:6.6.13", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := cmd.OutOrStdout()
+			p, err := vm.PullKernel(cmd.Context(), args[0], w)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "kernel:  %s of %s (%s)\n", p.File, p.Ref, pulledSummary(p))
+			fmt.Fprintf(w, "kept in: %s\n", p.Path())
+			fmt.Fprintf(w, "boot it: kist vm run --kernel %s IMAGE [COMMAND] (without --kernel when no kernel in /boot is readable)\n", args[0])
+			return nil
+		},
+	}
 }

@@ -5,7 +5,7 @@
 // and nsinit's constants, and stays that way (internal/depcheck's
 // TestLayers).
 //
-// Two directories, per user:
+// Three directories, per user:
 //
 //	Data()     $XDG_DATA_HOME/kist (~/.local/share/kist): what outlives a login
 //	  storage/       the image store (package image)
@@ -15,6 +15,8 @@
 //	  build-cache/   the build cache's index (package build)
 //	  registry/      kist registry serve's images, by default (package registry)
 //	  learn/         kist learn's progress (package lessons)
+//	Cache()    $XDG_CACHE_HOME/kist (~/.cache/kist): what kist can make again
+//	  vm/            kist vm's kernels and initramfs files (package vm)
 //	Runtime()  $XDG_RUNTIME_DIR/kist, or /tmp/kist-UID: what lasts a login
 //	  containers/ID.lock  run locks (below)
 //	  n/             network keepers' sockets and locks
@@ -66,6 +68,20 @@ func BuildCache() string { return filepath.Join(Data(), "build-cache") }
 func All() []string {
 	return []string{BuildCache(), Containers(), Volumes(), Networks(), Storage()}
 }
+
+// Cache is kist's per-user cache directory, $XDG_CACHE_HOME/kist
+// (~/.cache/kist): what kist makes once and can make again, so that it
+// can be removed at any time (kist system reset does).
+func Cache() string {
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "kist")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "kist")
+}
+
+// VMCache is kist vm's cache: Cache()/vm.
+func VMCache() string { return filepath.Join(Cache(), "vm") }
 
 // Runtime is kist's per-user directory for state that lasts a login
 // session: $XDG_RUNTIME_DIR/kist, or /tmp/kist-UID (mode 0700, checked to
