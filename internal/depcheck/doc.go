@@ -10,6 +10,8 @@
 //	sandbox                  a container's parent side; golang.org/x/sys, x/term
 //	internal/userns          steps inside the image store's user namespace
 //	doctor                   host checks: nothing of kist but the leaves
+//	kube                     Kubernetes manifests: kist's own typed subset,
+//	                         sigs.k8s.io/yaml; k8s.io/ only in its tests
 //	image, network/keeper    the store (go.podman.io/storage,
 //	                         go-containerregistry); the keeper (gVisor)
 //	volume, container        named volumes; containers' records and runs

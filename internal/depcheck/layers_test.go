@@ -14,6 +14,7 @@ var (
 	cobra    = []string{"github.com/spf13/cobra", "kist/internal/cli"}
 	buildkit = []string{"github.com/moby/buildkit"}
 	compose  = []string{"github.com/compose-spec/compose-go"}
+	k8s      = []string{"k8s.io"} // k8s.io/api is for kube's tests only: its types would add 7 MiB to kist
 )
 
 func join(lists ...[]string) []string {
@@ -54,6 +55,7 @@ var layers = []struct {
 	{"kist/check", join(gvisor, cobra, []string{"kist/network/keeper", "kist/compose", "kist/build", "kist/lessons"})},
 	{"kist/grade", join(gvisor, cobra, []string{"kist/network/keeper", "kist/lessons"})},
 	{"kist/lessons", join(gvisor, cobra, []string{"kist/network/keeper", "kist/compose"})},
+	{"kist/kube", join(storage, registry, gvisor, cobra, buildkit, compose, k8s, []string{"kist/sandbox", "kist/image", "kist/container", "kist/network", "kist/volume", "kist/compose"})},
 }
 
 func TestLayers(t *testing.T) {
