@@ -42,6 +42,13 @@
 // network (package sandbox, Published). Record.Network and MoreNetworks
 // name the networks, so kist network rm can refuse one a container
 // still uses.
+//
+// # Pods
+//
+// Containers of a pod (kist pod create, kist run --pod) share its
+// network: one address, localhost, one host name. A pod is a record of
+// its own (Pod, in Data()/pods) and an infra container (Record.Infra)
+// that holds its network and ports; see CreatePod and RemovePod.
 package container
 
 import (
@@ -90,6 +97,10 @@ type Record struct {
 	// applied again by kist start.
 	Resources sandbox.Resources `json:"resources,omitzero"`
 	Labels    map[string]string `json:"labels,omitempty"` // --label, compose's project and service
+	// Pod is the id of the pod the container is in (kist run --pod),
+	// and Infra says it is that pod's infra (see Pod).
+	Pod   string `json:"pod,omitempty"`
+	Infra bool   `json:"infra,omitempty"`
 }
 
 // OnNetwork reports whether the container is on network name.
@@ -175,22 +186,31 @@ func Find(ref string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var byPrefix []*Record
-	for _, r := range all {
-		if r.Name == ref || r.ID == ref {
-			return r, nil
+	return findRef(all, ref, "containers", func(r *Record) (string, string) { return r.Name, r.ID }, &NotFoundError{ref})
+}
+
+// findRef finds ref among all (containers or pods, as what): the one
+// named ref or with id ref, else the only one whose id begins with ref
+// (3 digits or more); notFound when there is none.
+func findRef[T any](all []T, ref, what string, nameID func(T) (string, string), notFound error) (T, error) {
+	var byPrefix []T
+	for _, x := range all {
+		name, id := nameID(x)
+		if name == ref || id == ref {
+			return x, nil
 		}
-		if len(ref) >= 3 && strings.HasPrefix(r.ID, ref) {
-			byPrefix = append(byPrefix, r)
+		if len(ref) >= 3 && strings.HasPrefix(id, ref) {
+			byPrefix = append(byPrefix, x)
 		}
 	}
+	var zero T
 	switch len(byPrefix) {
 	case 1:
 		return byPrefix[0], nil
 	case 0:
-		return nil, &NotFoundError{ref}
+		return zero, notFound
 	}
-	return nil, fmt.Errorf("%s matches %d containers: give more of the id, or the name", ref, len(byPrefix))
+	return zero, fmt.Errorf("%s matches %d %s: give more of the id, or the name", ref, len(byPrefix), what)
 }
 
 func errNotRunning(r *Record) error {

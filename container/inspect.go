@@ -204,7 +204,8 @@ func (r *Record) Inspect(runDir string) *Inspect {
 		}
 	}
 	spec := r.savedSpec()
-	in.NetworkSettings = r.networkSettings(spec, st.Status == Running)
+	nr := r.netRecord() // a pod's container has its pod's
+	in.NetworkSettings = nr.networkSettings(nr.savedSpec(), st.Status == Running)
 	in.HostConfig = hostConfig(spec)
 	in.Config.Cmd, in.Config.Env = r.Command, []string{}
 	if spec != nil {

@@ -36,7 +36,8 @@ func Prune(ctx context.Context, o prune.Options) (prune.Report, error) {
 	for _, r := range recs {
 		req.Known = append(req.Known, r.ID)
 	}
-	req.IDs = pickStopped(recs, func(r *Record) bool { return r.State(rd).Active() }, o.Filters)
+	// a pod's infra goes with its pod (kist pod rm)
+	req.IDs = pickStopped(recs, func(r *Record) bool { return r.Infra || r.State(rd).Active() }, o.Filters)
 	layers, err := pruneLayersStep.Call(ctx, req, userns.Stdio{})
 	if err != nil {
 		return prune.Report{}, err

@@ -21,6 +21,13 @@ func Remove(ctx context.Context, ref string, force bool) error {
 		return err
 	}
 	r, findErr := Find(ref)
+	if findErr == nil && r.Infra {
+		name := r.Pod
+		if p, err := r.podOf(); err == nil {
+			name = p.Name
+		}
+		return fmt.Errorf("container %s is the infra of pod %s: kist pod rm %s removes it with the pod", ref, name, name)
+	}
 	if findErr == nil {
 		if r.State(rd).Active() {
 			if !force {
@@ -96,10 +103,14 @@ func RemoveNetwork(ref string) error {
 		return err
 	}
 	for _, r := range recs {
-		if r.OnNetwork(n.Name) {
-			name := r.refName()
-			return fmt.Errorf("network %s is in use by container %s: kist rm -f %s first", n.Name, name, name)
+		if !r.OnNetwork(n.Name) {
+			continue
 		}
+		if p, err := r.podOf(); r.Infra && err == nil {
+			return fmt.Errorf("network %s is in use by pod %s: kist pod rm -f %s first", n.Name, p.Name, p.Name)
+		}
+		name := r.refName()
+		return fmt.Errorf("network %s is in use by container %s: kist rm -f %s first", n.Name, name, name)
 	}
 	rd, err := dirs.Runtime()
 	if err != nil {

@@ -48,6 +48,10 @@ type RunOptions struct {
 	// Pull is when the image is pulled (--pull): "missing" (the
 	// default, ""), "always" or "never".
 	Pull string
+	// Pod, a pod's name or id, runs the container in that pod (kist
+	// run --pod): it must run, and the container has no network, ports
+	// or host name of its own (see Pod).
+	Pod string
 }
 
 // Run creates a container of o.Image and starts it: detached, it returns
@@ -59,10 +63,15 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	if err := checkRunOptions(o); err != nil {
 		return nil, 125, err
 	}
+	pod, err := joinPod(o)
+	if err != nil {
+		return nil, 125, err
+	}
 	s, err := reserve(o)
 	if err != nil {
 		return nil, 125, err
 	}
+	s.pod = pod
 	for _, phase := range []func(context.Context) error{s.prepare, s.configure, s.record} {
 		if err := phase(ctx); err != nil {
 			s.undo(ctx)
@@ -96,7 +105,32 @@ func checkRunOptions(o *RunOptions) error {
 	default:
 		return fmt.Errorf("--pull %s: want missing (pull the image when it is not here), always or never", o.Pull)
 	}
+	if o.Pod != "" {
+		if err := checkPodRunOptions(o); err != nil {
+			return err
+		}
+	}
 	return sandbox.CheckNetworks(o.Config)
+}
+
+// joinPod finds the pod o.Pod names (nil for none) and puts the
+// container in it, if it runs.
+func joinPod(o *RunOptions) (*Pod, error) {
+	if o.Pod == "" {
+		return nil, nil
+	}
+	p, err := FindPod(o.Pod)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := dirs.Runtime()
+	if err != nil {
+		return nil, err
+	}
+	if o.Config.Pod, err = p.join(rd); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // starting is one container on its way to run: what Run has made so
@@ -112,6 +146,7 @@ type starting struct {
 	saved  bool
 	// volumes are the named volumes it mounts.
 	volumes []string
+	pod     *Pod // the pod it joins (nil: none)
 	// removeLayer removes the container's layer from the store
 	// (storeRemoveLayer; tests observe it instead).
 	removeLayer func(ctx context.Context, id string)
@@ -208,6 +243,9 @@ func (s *starting) record(ctx context.Context) error {
 		StopTimeout: o.StopTimeout,
 		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, MoreNetworks: cfg.MoreNetworks, Volumes: s.volumes,
 		Restart: o.Restart, Labels: o.Labels, Resources: cfg.Resources,
+	}
+	if s.pod != nil {
+		s.rec.Pod = s.pod.ID
 	}
 	for _, pub := range cfg.Published {
 		s.rec.Ports = append(s.rec.Ports, pub.PortMap)
@@ -405,6 +443,11 @@ func (r *Record) Start() error {
 	}
 	if r.State(rd).Active() {
 		return nil // docker start says nothing either
+	}
+	if r.Pod != "" {
+		if err := r.checkPod(rd); err != nil {
+			return err
+		}
 	}
 	if _, err := os.Stat(filepath.Join(Dir(r.ID), nsinit.SuperviseSpec)); err != nil {
 		return fmt.Errorf("container %s cannot be started again: it has no saved spec (it ran in the foreground with an older kist); run its image anew", r.refName())

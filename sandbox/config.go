@@ -15,7 +15,8 @@
 // # Process model
 //
 // The kist process itself stays in the host's namespaces; each container
-// gets a user namespace of its own, made by its child. (The design notes
+// gets a user namespace of its own, made by its child (a pod's containers
+// share the pod's; see Pods below). (The design notes
 // suggested entering one user namespace per kist invocation; a container
 // does not need it, and it would cost another re-exec on every run.) The
 // parent keeps what only the host side can do: run newuidmap, own the
@@ -26,6 +27,22 @@
 // Mount targets inside the root filesystem are resolved with
 // openat2(RESOLVE_IN_ROOT), so a root filesystem whose paths are
 // symlinks out of it cannot make kist mount over or write host files.
+//
+// # Pods
+//
+// Containers of a pod share one network namespace (one address, and
+// localhost), the user namespace, the host name and IPC, as Kubernetes'
+// pods do; each has its own root filesystem, mounts and processes.
+// StartPod starts the pod's infra under a supervisor: kist's init in pod
+// mode, which holds the pod's network and published ports and starts
+// the pod's containers from inside its namespaces (package nsinit,
+// pod.go). Run and StartDetached put a container in the pod when
+// Config.Pod (from ReadPod) says which; everything else about the run
+// (stdio, terminal, exec, logs, restarts, limits) is as for any
+// container. A pod's container dies with the pod and with the process
+// that started it; the pod outlives its containers. All containers of a
+// user map the same ids, so sharing the user namespace loses no
+// isolation between them that separate ones would give.
 //
 // # Example
 //
@@ -138,7 +155,16 @@ type Config struct {
 	// by default Run forwards them to the command while it runs.
 	NoSignalForwarding bool
 
-	leases leases // taken by prepare, for Run or the supervisor
+	// Pod, when set, puts the container in a running pod (see StartPod
+	// and ReadPod): it shares the pod's user, network, UTS and IPC
+	// namespaces, so it has the pod's address, host name, /etc/hosts
+	// and /etc/resolv.conf, and no network, aliases, ports or host name
+	// of its own (Network, MoreNetworks, NetworkAliases, Published and
+	// Hostname must be empty).
+	Pod *Pod
+
+	leases   leases // taken by prepare, for Run or the supervisor
+	podInfra bool   // StartPod: this is a pod's infra
 }
 
 // NetworkJoin is one more network a container joins (Config.MoreNetworks).

@@ -138,6 +138,9 @@ func leaseFor(spec *nsinit.Spec) (leases, error) {
 // network that leads out when one does (an internal network has no way
 // out for a default route); none for --network host or none.
 func containerNetworks(cfg *Config, hostname string) ([]netJoin, error) {
+	if cfg.Pod != nil {
+		return nil, checkPodMember(cfg)
+	}
 	n, err := kistNetwork(cfg.Network)
 	if err != nil {
 		return nil, err

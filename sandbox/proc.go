@@ -38,7 +38,7 @@ func (p *proc) start() error {
 	p.spec.NoStdin = p.cfg.Stdin == nil
 	clone := nsinit.CloneNetNS(p.idmap.Mapping, p.spec.NetNS)
 	c := nsinit.TakePrefork(clone)
-	if c != nil && !p.canUsePrefork() {
+	if c != nil && (!p.canUsePrefork() || p.cfg.Pod != nil) {
 		c.Kill()
 		c = nil
 	}
@@ -90,12 +90,33 @@ func (p *proc) startChild(cloneNetNS bool) (*nsinit.Child, error) {
 	if v, ok := os.LookupEnv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}
 	}
+	if p.cfg.Pod != nil {
+		c, err := nsinit.StartInPod(p.cfg.Pod.Socket, o)
+		p.pipes.started()
+		if err != nil {
+			return nil, errorf("%v", err)
+		}
+		return c, nil
+	}
 	c, err := nsinit.Start(o)
 	p.pipes.started()
 	if err != nil {
 		return nil, userNSError(err)
 	}
 	return c, nil
+}
+
+// waitChild waits for the sandbox's init to exit. A pod's container is
+// not this process's child: the pod's infra tells how it ended.
+func (p *proc) waitChild() (int, error) {
+	if p.cfg.Pod != nil {
+		return p.child.Wait(), nil
+	}
+	st, err := p.process.Wait()
+	if err != nil {
+		return 0, err
+	}
+	return exitCode(st), nil
 }
 
 // handshake receives the pty (with TTY) and the child's status line.
@@ -108,11 +129,11 @@ func (p *proc) handshake() error {
 	pid, err := readStatus(p.status)
 	if err == nil && pid == 0 {
 		// The child died without a word: report how.
-		st, _ := p.process.Wait()
-		return errorf("the sandbox exited before starting the command (%v)", st)
+		code, _ := p.waitChild()
+		return errorf("the sandbox exited before starting the command (exit status %d)", code)
 	}
 	if err != nil {
-		p.process.Wait()
+		p.waitChild()
 		return err
 	}
 	p.target = childOf(p.child.Pid)
@@ -147,7 +168,7 @@ func (p *proc) wait(ctx context.Context) (int, error) {
 		case <-exited:
 		}
 	}()
-	st, err := p.process.Wait()
+	code, err := p.waitChild()
 	if p.tty != nil {
 		p.tty.finish()
 	}
@@ -155,7 +176,7 @@ func (p *proc) wait(ctx context.Context) (int, error) {
 	if err != nil {
 		return 125, errorf("waiting for the sandbox: %v", err)
 	}
-	return exitCode(st), nil
+	return code, nil
 }
 
 func (p *proc) close() {

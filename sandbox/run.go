@@ -105,12 +105,15 @@ func (cfg *Config) notices() io.Writer {
 
 // buildSpec checks cfg and turns it into the container side's spec.
 func buildSpec(cfg *Config) (*nsinit.Spec, error) {
-	if len(cfg.Args) == 0 {
-		return nil, errorf("no command given")
-	}
-	rootfs, err := checkRootfs(cfg.Rootfs)
-	if err != nil {
-		return nil, err
+	var rootfs string
+	var err error
+	if !cfg.podInfra { // a pod's infra runs nothing
+		if len(cfg.Args) == 0 {
+			return nil, errorf("no command given")
+		}
+		if rootfs, err = checkRootfs(cfg.Rootfs); err != nil {
+			return nil, err
+		}
 	}
 	s := &nsinit.Spec{
 		Rootfs: rootfs, Args: cfg.Args, Env: MergeEnv(cfg.Env), Cwd: cfg.WorkDir, User: cfg.User,
@@ -127,7 +130,10 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 			return nil, errorf("creating %s: %v", filepath.Dir(s.ExecSocket), err)
 		}
 	}
-	s.NetNS = cfg.Network != "host"
+	s.NetNS, s.PodInfra = cfg.Network != "host", cfg.podInfra
+	if cfg.Pod != nil { // in the pod's namespaces
+		s.NetNS, s.Pod, s.Hostname = false, cfg.Pod.Socket, cfg.Pod.Hostname
+	}
 	if s.Hostname == "" && s.NetNS && len(cfg.ID) >= 12 {
 		s.Hostname = cfg.ID[:12] // docker's default
 	}
@@ -138,6 +144,9 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 		s.Hostname = defaultHostname(s.NetNS)
 	}
 	s.Hosts, s.Resolv = etcHosts(s.NetNS, s.Hostname), resolvConf(s.NetNS)
+	if cfg.Pod != nil {
+		s.Hosts, s.Resolv = cfg.Pod.Hosts, cfg.Pod.Resolv
+	}
 	if s.Mounts, err = checkMounts(cfg.Mounts); err != nil {
 		return nil, err
 	}

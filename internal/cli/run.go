@@ -55,6 +55,7 @@ type runOptions struct {
 	logOpts                                    []string
 	pull                                       string
 	labels                                     []string
+	pod                                        string
 }
 
 func newRunCmd() *cobra.Command {
@@ -77,8 +78,8 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 			if o.rootfs == "" {
 				return o.runImage(cmd, args[0], args[1:])
 			}
-			if o.detach {
-				return fmt.Errorf("-d works with an image, not with --rootfs")
+			if o.detach || o.pod != "" {
+				return fmt.Errorf("-d and --pod work with an image, not with --rootfs")
 			}
 			cfg, err := o.config(args)
 			if err != nil {
@@ -135,6 +136,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.StringVar(&o.name, "name", "", "name of the container")
 	f.StringArrayVar(&o.networks, "network", nil, "network: bridge (kist's default network), a network's name (kist network create), host, or none (loopback only); give it again to join more networks (eth1, ...)")
 	f.StringArrayVar(&o.aliases, "network-alias", nil, "another name the container has on its networks")
+	f.StringVar(&o.pod, "pod", "", "run the container in a pod (kist pod create): it shares the pod's address, localhost and host name")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "mount a host directory or a named volume: HOSTDIR:CONTAINERDIR[:ro] or NAME:CONTAINERDIR[:ro]")
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount: type=bind|volume|tmpfs,source=...,target=...[,readonly]")
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "mount a tmpfs: PATH[:size=64m,mode=1777]")

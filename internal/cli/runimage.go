@@ -24,17 +24,10 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	ro := &container.RunOptions{
 		Image: img, Config: cfg, Detach: o.detach, Remove: o.rm, Restart: o.restart, PublishAll: o.publishAll,
 		Healthcheck: o.healthcheck(), StopSignal: o.stopSignal, StopTimeout: time.Duration(o.stopTimeout) * time.Second,
-		Pull: o.pull,
+		Pull: o.pull, Pod: o.pod,
 	}
-	for _, l := range o.labels {
-		k, v, _ := strings.Cut(l, "=")
-		if k == "" {
-			return fmt.Errorf("--label %q: want KEY=VALUE", l)
-		}
-		if ro.Labels == nil {
-			ro.Labels = map[string]string{}
-		}
-		ro.Labels[k] = v
+	if ro.Labels, err = parseLabels(o.labels); err != nil {
+		return err
 	}
 	if o.entrypoint != "" {
 		ro.Entrypoint = []string{o.entrypoint}
@@ -56,4 +49,20 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 		return ExitError{Code: code}
 	}
 	return nil
+}
+
+// parseLabels reads --label KEY=VALUE flags (nil for none).
+func parseLabels(labels []string) (map[string]string, error) {
+	var out map[string]string
+	for _, l := range labels {
+		k, v, _ := strings.Cut(l, "=")
+		if k == "" {
+			return nil, fmt.Errorf("--label %q: want KEY=VALUE", l)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+	}
+	return out, nil
 }

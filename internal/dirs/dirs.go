@@ -10,6 +10,7 @@
 //	Data()     $XDG_DATA_HOME/kist (~/.local/share/kist): what outlives a login
 //	  storage/       the image store (package image)
 //	  containers/ID  a container's record, state, spec and log (package container)
+//	  pods/ID.json   a pod's record (package container)
 //	  volumes/NAME   named volumes (package volume)
 //	  networks/      network definitions (package network)
 //	  build-cache/   the build cache's index (package build)
@@ -54,6 +55,9 @@ func Storage() string { return filepath.Join(Data(), "storage") }
 // Containers is where containers' directories are: Data()/containers.
 func Containers() string { return filepath.Join(Data(), "containers") }
 
+// Pods is where pods' records are: Data()/pods.
+func Pods() string { return filepath.Join(Data(), "pods") }
+
 // Volumes is where named volumes are: Data()/volumes.
 func Volumes() string { return filepath.Join(Data(), "volumes") }
 
@@ -66,7 +70,7 @@ func BuildCache() string { return filepath.Join(Data(), "build-cache") }
 // All are the data directories kist system reset removes, the image
 // store last (the others refer to it).
 func All() []string {
-	return []string{BuildCache(), Containers(), Volumes(), Networks(), Storage()}
+	return []string{BuildCache(), Containers(), Pods(), Volumes(), Networks(), Storage()}
 }
 
 // Cache is kist's per-user cache directory, $XDG_CACHE_HOME/kist

@@ -94,8 +94,10 @@ func serveExec(l, netfd int, s *Spec, t *execTable) {
 
 func serveOne(conn int, s *Spec, t *execTable) {
 	buf := make([]byte, 1<<16)
-	oob := make([]byte, syscall.CmsgSpace(3*4))
-	n, oobn, _, _, err := syscall.Recvmsg(conn, buf, oob, 0)
+	oob := make([]byte, syscall.CmsgSpace(8*4)) // a spawn request's (pod.go)
+	// close-on-exec: they are dup'ed where they belong, and must not
+	// leak into what a concurrent request starts
+	n, oobn, _, _, err := syscall.Recvmsg(conn, buf, oob, syscall.MSG_CMSG_CLOEXEC)
 	var fds []int
 	if err == nil {
 		if msgs, perr := syscall.ParseSocketControlMessage(oob[:oobn]); perr == nil && len(msgs) > 0 {
@@ -114,6 +116,19 @@ func serveOne(conn int, s *Spec, t *execTable) {
 	}
 	if err == nil && req.Dial != "" {
 		serveDial(conn, req.Dial)
+		return
+	}
+	if err == nil && s.PodInfra != req.Spawn {
+		msg := "err 125 this is a pod's infra: it runs no commands (kist exec a container of the pod)\n"
+		if req.Spawn {
+			msg = "err 125 this container is not a pod's infra: it starts no containers\n"
+		}
+		reply(msg)
+		syscall.Close(conn)
+		return
+	}
+	if err == nil && req.Spawn {
+		serveSpawn(conn, req, fds, t)
 		return
 	}
 	if err != nil || (len(fds) != 3 && !req.TTY) || len(req.Args) == 0 {

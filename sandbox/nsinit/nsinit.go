@@ -48,6 +48,17 @@
 // gone. With a tty the child also sends the pty master over the unix
 // socket on fd 6 (SCM_RIGHTS), so the pty lives in the container's own
 // devpts.
+//
+// Pods (pod.go draws it): the init stage has a pod mode, the pod's infra
+// (Spec.PodInfra). Started like a container but without a pid namespace
+// and without pivot_root, it makes the pod's network namespace, sets its
+// host name, and starts the pod's containers on request (StartInPod: the
+// same handshake's fds, sent over its exec socket): each is kist's init
+// again, forked from inside the pod's user, network, UTS and IPC
+// namespaces into mount and pid namespaces of its own, which then sets up
+// its root filesystem and command as above. Go cannot setns(2) into
+// another user namespace, so this is how a container joins another's
+// network namespace without a C helper.
 package nsinit
 
 import (
@@ -111,6 +122,8 @@ func init() {
 		return
 	case StageSupervise:
 		superviseStage()
+	case stagePause:
+		pauseStage()
 	}
 	fail(125, "unknown "+EnvStage+" stage "+stage)
 }
@@ -150,7 +163,7 @@ func waitStage() {
 // there is none), and FdStatus, where it writes the reply: the steps of
 // package internal/userns use them. Both close on exec.
 func userNSStage() {
-	watchParent()
+	watchParent(false)
 	syscall.Close(FdConsole)
 	syscall.Unsetenv(EnvStage)
 	syscall.Unsetenv(envNext)
@@ -176,12 +189,36 @@ func fail(code int, msg string) {
 // a parent-death signal, but the kernel clears it when an execve grants
 // capabilities, which the wait stage's re-exec does. So it is set again
 // here; a parent that died before that shows as EOF on FdSync, whose
-// write end only the parent holds.
-func watchParent() {
+// write end only the parent holds. FdSync is closed unless keep (then
+// watchStarter decides).
+func watchParent(keep bool) {
 	prctl(prSetPdeathsig, uintptr(syscall.SIGKILL))
 	fds := [1]pollFd{{fd: FdSync, events: pollIn}}
-	if n, _ := poll(fds[:]); n == 1 && fds[0].revents&(pollHup|pollIn) != 0 {
+	if n, _ := poll(fds[:], false); n == 1 && fds[0].revents&(pollHup|pollIn) != 0 {
 		syscall.Exit(125)
 	}
-	syscall.Close(FdSync)
+	if !keep {
+		syscall.Close(FdSync)
+	}
+}
+
+// watchStarter makes a pod's container die with the kist process that
+// started it (kist run, or its supervisor), which is not its parent: the
+// pod's infra is. That process holds FdSync's write end for its life, so
+// EOF there ends the container (its init is pid 1 of its pid namespace:
+// the kernel kills the rest). Other containers have the parent-death
+// signal, and close FdSync.
+func watchStarter(pod bool) {
+	if !pod {
+		syscall.Close(FdSync)
+		return
+	}
+	go func() {
+		fds := [1]pollFd{{fd: FdSync, events: pollIn}}
+		for {
+			if n, err := poll(fds[:], true); n == 1 || (err != nil && err != syscall.EINTR) {
+				syscall.Exit(128 + int(syscall.SIGKILL))
+			}
+		}
+	}()
 }

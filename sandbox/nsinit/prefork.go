@@ -76,7 +76,7 @@ func runWithoutLimits(args []string) bool {
 		}
 		name, _, _ := cut(a, '=')
 		switch name {
-		case "--memory", "-m", "--cpus", "--pids-limit", "--help":
+		case "--memory", "-m", "--cpus", "--pids-limit", "--help", "--pod": // --pod: the pod's infra starts it
 			return false
 		}
 	}

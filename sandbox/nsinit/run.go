@@ -13,11 +13,15 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // status, or 128+N when the command was killed by signal N. Every
 // failure before the command starts is reported on FdStatus by fail.
 func initStage() {
-	watchParent()
+	watchParent(true)
 	s, err := readSpec()
 	if err != nil {
 		fail(125, err.Error())
 	}
+	if s.PodInfra {
+		infraStage(s)
+	}
+	watchStarter(s.Pod != "")
 	execL := -1
 	if s.ExecSocket != "" {
 		execL = listenExec(s.ExecSocket)
@@ -60,8 +64,25 @@ func initStage() {
 }
 
 // setupContainer builds the mount tree, sets the host name and starts
-// the network namespace (returned, to be joined before the fork).
+// the network namespace (returned, to be joined before the fork). A
+// pod's container keeps the pod's host name: the UTS namespace is the
+// pod's.
 func setupContainer(s *Spec, tap *tapSetup) *netnsThread {
+	net := setupNetwork(s, tap)
+	if err := setupRootfs(s); err != nil {
+		fail(125, err.Error())
+	}
+	if s.Pod == "" {
+		if err := syscall.Sethostname([]byte(s.Hostname)); err != nil {
+			fail(125, "setting the hostname: "+err.Error())
+		}
+	}
+	return net
+}
+
+// setupNetwork starts the network namespace (rootless: on a thread of
+// its own, returned) or sets up the one the process was cloned into.
+func setupNetwork(s *Spec, tap *tapSetup) *netnsThread {
 	var net *netnsThread
 	if s.NetNS && !s.HostRoot {
 		net = startNetns(s, tap) // in parallel with the mounts
@@ -74,12 +95,6 @@ func setupContainer(s *Spec, tap *tapSetup) *netnsThread {
 				fail(125, err.Error())
 			}
 		}
-	}
-	if err := setupRootfs(s); err != nil {
-		fail(125, err.Error())
-	}
-	if err := syscall.Sethostname([]byte(s.Hostname)); err != nil {
-		fail(125, "setting the hostname: "+err.Error())
 	}
 	return net
 }

@@ -51,6 +51,17 @@ type Spec struct {
 	// --log-opt max-size with one file): a supervisor empties the log
 	// when the next line would take it past LogMaxSize bytes.
 	LogMaxSize int
+	// PodInfra makes this init a pod's infra (pod.go): it has no root
+	// filesystem and no command (Rootfs and Args may be empty), and
+	// starts the pod's containers when asked on ExecSocket.
+	PodInfra bool
+	// Pod, when set, is the exec socket of the pod's infra the
+	// container is started through (StartInPod): it shares the pod's
+	// user, network, UTS and IPC namespaces.
+	Pod string
+	// Spawn, in a request to a pod's infra, asks it to start a sandbox
+	// child (Args is its argv) with the fds the request carries.
+	Spawn bool
 }
 
 // Health is a container's healthcheck: Test runs in the container (as
@@ -150,6 +161,11 @@ func (s *Spec) Encode() []byte {
 	if s.LogMaxSize > 0 {
 		put("logmax", itoa(s.LogMaxSize))
 	}
+	flag("podinfra", s.PodInfra)
+	if s.Pod != "" {
+		put("pod", s.Pod)
+	}
+	flag("spawn", s.Spawn)
 	if h := s.Health; len(h.Test) > 0 {
 		put("health", i64toa(h.Interval)+"\x01"+i64toa(h.Timeout)+"\x01"+i64toa(h.StartPeriod)+"\x01"+itoa(h.Retries))
 		for _, a := range h.Test {
@@ -174,7 +190,7 @@ func Decode(data []byte) (*Spec, error) {
 			return nil, err
 		}
 	}
-	if s.Rootfs == "" || len(s.Args) == 0 {
+	if !s.PodInfra && (s.Rootfs == "" || len(s.Args) == 0) {
 		return nil, errorString("spec: rootfs and command are required")
 	}
 	return s, nil
@@ -285,6 +301,12 @@ func (s *Spec) set(k, v string) error {
 		s.Nets = append(s.Nets, n)
 	case "mapnotice":
 		s.MapNotice = v
+	case "podinfra":
+		s.PodInfra = true
+	case "pod":
+		s.Pod = v
+	case "spawn":
+		s.Spawn = true
 	default:
 		return errorString("spec: unknown key " + quote(k))
 	}

@@ -23,7 +23,8 @@ func TestSpecRoundTrip(t *testing.T) {
 			{Network: "a", Names: []string{"x", "y"}, Socket: "/s/a", Token: "t1", Address: "10.0.0.2/24", Gateway: "10.0.0.1", MAC: "02:42:0a:00:00:02", MTU: 1500, HostIP: "10.0.0.254"},
 			{Network: "b", Socket: "/s/b", Token: "t2", Address: "10.1.0.2/24", Gateway: "10.1.0.1", MAC: "02:42:0a:01:00:02", MTU: 1500, HostIP: "10.1.0.254"},
 		},
-		Health: Health{Test: []string{"curl", "-f", "http://localhost/"}, Interval: 30e9, Timeout: 5e9, StartPeriod: 1e9, Retries: 3},
+		Health:   Health{Test: []string{"curl", "-f", "http://localhost/"}, Interval: 30e9, Timeout: 5e9, StartPeriod: 1e9, Retries: 3},
+		PodInfra: true, Pod: "/run/kist/x/infra", Spawn: true,
 	}
 	everyField(t, s)
 	got, err := Decode(s.Encode())
@@ -32,6 +33,18 @@ func TestSpecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, s) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, s)
+	}
+}
+
+// A pod's infra has neither a root filesystem nor a command.
+func TestDecodeInfra(t *testing.T) {
+	s := &Spec{PodInfra: true, Hostname: "pod", ExecSocket: "/run/x"}
+	got, err := Decode(s.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.PodInfra || got.Hostname != "pod" || got.ExecSocket != "/run/x" {
+		t.Fatalf("Decode = %+v", got)
 	}
 }
 

@@ -25,6 +25,9 @@ type StartOptions struct {
 	Args  []string
 	// Env is passed on to the child (GODEBUG, say) next to the stage.
 	Env []string
+	// PodInfra starts a pod's infra (pod.go): no pid namespace of its
+	// own, so the pids it reports for the pod's containers are the host's.
+	PodInfra bool
 }
 
 // Child is a started sandbox child, seen from the parent: its pid and
@@ -38,6 +41,10 @@ type Child struct {
 
 	// release ends the goroutine that forked the child; see startLocked.
 	release chan struct{}
+	// pod is the connection to the pod's infra that started the child
+	// (StartInPod), -1 for a child of this process. The infra writes
+	// "exit CODE" there when the child has ended.
+	pod int
 }
 
 // Release lets the thread that forked the child go; call it once the
@@ -51,12 +58,35 @@ func (c *Child) Release() {
 
 // Close closes the parent's ends of the pipes.
 func (c *Child) Close() {
-	for _, fd := range []int{c.SpecW, c.StatusR, c.SyncW, c.Console} {
+	for _, fd := range []int{c.SpecW, c.StatusR, c.SyncW, c.Console, c.pod} {
 		if fd >= 0 {
 			syscall.Close(fd)
 		}
 	}
-	c.SpecW, c.StatusR, c.SyncW, c.Console = -1, -1, -1, -1
+	c.SpecW, c.StatusR, c.SyncW, c.Console, c.pod = -1, -1, -1, -1, -1
+}
+
+// Wait waits until the child has ended and returns its exit status as
+// docker reports it (128+N when killed by signal N). A child a pod's
+// infra started is not this process's to wait for: the infra says how
+// it ended, and a pod that ended under it (no word) killed it: 137.
+func (c *Child) Wait() int {
+	if c.pod < 0 {
+		var ws syscall.WaitStatus
+		for {
+			if _, err := syscall.Wait4(c.Pid, &ws, 0, nil); err != syscall.EINTR {
+				break
+			}
+		}
+		return exitStatus(ws)
+	}
+	line := trimSpace(readLine(c.pod))
+	syscall.Close(c.pod)
+	c.pod = -1
+	if code, err := atoi(trimPrefix(line, "exit ")); hasPrefix(line, "exit ") && err == nil {
+		return code
+	}
+	return 128 + int(syscall.SIGKILL)
 }
 
 // Start clones /proc/self/exe into new user, mount, pid, UTS, IPC (and,
@@ -92,22 +122,38 @@ func Start(o StartOptions) (*Child, error) {
 	return r.c, r.err
 }
 
-func startLocked(o StartOptions) (*Child, error) {
+// newChild makes the pipes and the socket of the handshake: the
+// parent's ends in c, the child's (its fds 3 to 6) in theirs.
+func newChild() (c *Child, theirs []int, err error) {
 	var spec, status, sync [2]int
 	if err := pipes(&spec, &status, &sync); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	console, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		closeAll(spec[:], status[:], sync[:])
+		return nil, nil, err
+	}
+	c = &Child{SpecW: spec[1], StatusR: status[0], SyncW: sync[1], Console: console[0], pod: -1}
+	return c, []int{spec[0], status[1], sync[0], console[1]}, nil
+}
+
+// argv is the child's argv.
+func (o *StartOptions) argv() []string {
+	if len(o.Args) == 0 {
+		return []string{"kist-sandbox"}
+	}
+	return o.Args
+}
+
+func startLocked(o StartOptions) (*Child, error) {
+	c, theirs, err := newChild()
+	if err != nil {
 		return nil, err
 	}
-	stage, args := o.Stage, o.Args
+	stage := o.Stage
 	if stage == "" {
 		stage = StageInit
-	}
-	if len(args) == 0 {
-		args = []string{"kist-sandbox"}
 	}
 	env := append([]string{EnvStage + "=" + stage}, o.Env...)
 	if o.Mapping.Helpers {
@@ -116,7 +162,10 @@ func startLocked(o StartOptions) (*Child, error) {
 	}
 	flags := syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS
 	if stage == StageInit {
-		flags |= syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
+		flags |= syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
+		if !o.PodInfra {
+			flags |= syscall.CLONE_NEWPID
+		}
 	}
 	if o.NetNS {
 		flags |= syscall.CLONE_NEWNET
@@ -132,15 +181,13 @@ func startLocked(o StartOptions) (*Child, error) {
 	if o.CgroupFD >= 0 {
 		sys.UseCgroupFD, sys.CgroupFD = true, o.CgroupFD
 	}
-	attr := &syscall.ProcAttr{
-		Env: env,
-		Files: []uintptr{uintptr(o.Stdio[0]), uintptr(o.Stdio[1]), uintptr(o.Stdio[2]),
-			uintptr(spec[0]), uintptr(status[1]), uintptr(sync[0]), uintptr(console[1])},
-		Sys: sys,
+	files := []uintptr{uintptr(o.Stdio[0]), uintptr(o.Stdio[1]), uintptr(o.Stdio[2])}
+	for _, fd := range theirs {
+		files = append(files, uintptr(fd))
 	}
-	pid, err := syscall.ForkExec("/proc/self/exe", args, attr)
-	closeAll([]int{spec[0], status[1], sync[0], console[1]})
-	c := &Child{Pid: pid, SpecW: spec[1], StatusR: status[0], SyncW: sync[1], Console: console[0]}
+	pid, err := syscall.ForkExec("/proc/self/exe", o.argv(), &syscall.ProcAttr{Env: env, Files: files, Sys: sys})
+	closeAll(theirs)
+	c.Pid = pid
 	if err != nil {
 		c.Close()
 		return nil, err
@@ -158,8 +205,7 @@ func startLocked(o StartOptions) (*Child, error) {
 // Kill ends a child that will not get its spec, and reaps it.
 func (c *Child) Kill() {
 	syscall.Kill(c.Pid, syscall.SIGKILL)
-	var ws syscall.WaitStatus
-	syscall.Wait4(c.Pid, &ws, 0, nil)
+	c.Wait()
 	c.Close()
 	c.Release()
 }

@@ -197,10 +197,17 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 		}
 	}
 	m := CurrentMapping()
-	c, err := Start(StartOptions{
-		Mapping: m, NetNS: CloneNetNS(m, sp.NetNS),
+	o := StartOptions{
+		Mapping: m, NetNS: CloneNetNS(m, sp.NetNS), PodInfra: sp.PodInfra,
 		Stdio: [3]int{stdin, out[1], errp[1]}, CgroupFD: cgroupFD,
-	})
+	}
+	var c *Child
+	var err error
+	if sp.Pod != "" {
+		c, err = StartInPod(sp.Pod, o)
+	} else {
+		c, err = Start(o)
+	}
 	syscall.Close(out[1])
 	syscall.Close(errp[1])
 	if stdin != devnull {
@@ -242,17 +249,16 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 		}
 	}
 	if !hasPrefix(status, "ok ") {
-		var ws syscall.WaitStatus
-		syscall.Wait4(c.Pid, &ws, 0, nil)
+		code := c.Wait()
 		wait()
 		if status == "" {
 			status = "err 125 the container exited before starting its command\n"
 		}
-		writeExited(dir, st, started, ws)
+		writeExited(dir, st, started, code)
 		if st.Restarts == 0 {
 			return -1, status
 		}
-		return exitStatus(ws), ""
+		return code, ""
 	}
 	target := childPid(c.Pid)
 	st.Status, st.Pid, st.InitPid, st.ExitCode, st.Started = StateRunning, target, c.Pid, 0, started
@@ -274,16 +280,10 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 			defer syscall.Close(stop[1]) // the loop ends when the container has
 		}
 	}
-	var ws syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(c.Pid, &ws, 0, nil)
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	code := c.Wait()
 	wait()
-	writeExited(dir, st, started, ws)
-	return exitStatus(ws), ""
+	writeExited(dir, st, started, code)
+	return code, ""
 }
 
 // shouldRestart applies a --restart policy ("no", "always",
@@ -333,10 +333,10 @@ func childPid(pid int) int {
 }
 
 // writeExited records that the container's run started at started
-// ended with ws.
-func writeExited(dir string, st *State, started int64, ws syscall.WaitStatus) {
+// ended with exit status code.
+func writeExited(dir string, st *State, started int64, code int) {
 	st.Status, st.Pid, st.InitPid = StateExited, 0, 0
-	st.ExitCode, st.Started, st.Finished = exitStatus(ws), started, nowNanos()
+	st.ExitCode, st.Started, st.Finished = code, started, nowNanos()
 	writeState(dir, st)
 }
 

@@ -160,10 +160,14 @@ const (
 	pollHup = 0x10
 )
 
-// poll with a zero timeout, through ppoll: arm64 has no poll system call.
-func poll(fds []pollFd) (int, error) {
-	var ts syscall.Timespec
-	n, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)), uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+// poll with a zero timeout (or none: block, when wait), through ppoll:
+// arm64 has no poll system call.
+func poll(fds []pollFd, wait bool) (int, error) {
+	var ts *syscall.Timespec // nil: no timeout
+	if !wait {
+		ts = &syscall.Timespec{}
+	}
+	n, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)), uintptr(unsafe.Pointer(ts)), 0, 0, 0)
 	if e != 0 {
 		return 0, e
 	}
