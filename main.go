@@ -9,7 +9,7 @@
 // helpers, the toolbox applets sh, ls, ...); else the command line in
 // internal/cli (under the name docker-compose or kist-compose, its
 // compose command: a link by that name makes the course's
-// "docker-compose up" work).
+// "docker-compose up" work; under the name kubectl, its kube command).
 package main
 
 import (
@@ -49,6 +49,10 @@ func kistMain() int {
 	if name := filepath.Base(os.Args[0]); name == "docker-compose" || name == "kist-compose" {
 		// a link under compose v1's name: the course's "docker-compose up"
 		args = append([]string{"compose"}, args...)
+	}
+	if name := filepath.Base(os.Args[0]); name == "kubectl" {
+		// a link under kubectl's name: kubectl COMMAND is kist kube COMMAND
+		args = append([]string{"kube"}, args...)
 	}
 	// Commands that run containers forward signals themselves and ignore
 	// the context's cancellation; for the others Ctrl-C cancels it.

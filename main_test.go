@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"kist":           func() { os.Exit(kistMain()) },
 		"docker-compose": func() { os.Exit(kistMain()) }, // kist under compose v1's name
+		"kubectl":        func() { os.Exit(kistMain()) }, // kist under kubectl's name: kist kube
 	})
 }
 

@@ -56,6 +56,8 @@ var layers = []struct {
 	{"kist/grade", join(gvisor, cobra, []string{"kist/network/keeper", "kist/lessons"})},
 	{"kist/lessons", join(gvisor, cobra, []string{"kist/network/keeper", "kist/compose"})},
 	{"kist/kube", join(storage, registry, gvisor, cobra, buildkit, compose, k8s, []string{"kist/sandbox", "kist/image", "kist/container", "kist/network", "kist/volume", "kist/compose"})},
+	// kube generate reads containers and compose projects, writes kube's types; it builds and runs nothing
+	{"kist/kube/generate", join(gvisor, cobra, buildkit, k8s, []string{"kist/build", "kist/network/keeper", "kist/vm"})},
 }
 
 func TestLayers(t *testing.T) {
