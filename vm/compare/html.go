@@ -5,9 +5,8 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"strings"
 	"time"
-
-	"kist/image"
 )
 
 // Colours of the two sides, on the page and in its legend.
@@ -58,23 +57,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Generated       string
 	}{R: r, Command: commandLine(r.Command), Charts: charts, ContainerColour: ContainerColour, VMColour: VMColour,
 		Generated: time.Now().Format("2006-01-02 15:04")}
-	ratio := func(x float64) string {
-		if x <= 0 {
-			return ""
-		}
-		return fmt.Sprintf("%g×", x)
-	}
-	data.Rows = [][4]string{
-		{"start to exit (median)", msText(r.Container.StartToExit.MedianMS), msText(r.VM.StartToExit.MedianMS), ratio(r.Ratio.StartToExit)},
-		{"fastest / slowest", msText(r.Container.StartToExit.MinMS) + " / " + msText(r.Container.StartToExit.MaxMS),
-			msText(r.VM.StartToExit.MinMS) + " / " + msText(r.VM.StartToExit.MaxMS), ""},
-		{"until the command ran (median)", msText(r.Container.UntilCommand.MedianMS), msText(r.VM.UntilCommand.MedianMS), ratio(r.Ratio.UntilCommand)},
-		{"first run (warm-up)", msText(r.Container.FirstRunMS), msText(r.VM.FirstRunMS), ""},
-		{"peak memory", image.SizeString(r.Container.PeakMemoryBytes), image.SizeString(r.VM.PeakMemoryBytes), ratio(r.Ratio.PeakMemory)},
-		{"disk", image.SizeString(r.Container.DiskBytes), image.SizeString(r.VM.DiskBytes), ratio(r.Ratio.Disk)},
-		{"kernel", r.Container.Kernel + " (the host's)", r.VM.Kernel + " (its own)", ""},
-		{"processes it can see", fmt.Sprint(r.Container.Processes), fmt.Sprint(r.VM.Processes), ""},
-		{"exit status", fmt.Sprint(r.Container.ExitCode), fmt.Sprint(r.VM.ExitCode), ""},
+	data.Rows = r.rows("×")
+	for i := range data.Rows {
+		data.Rows[i][0] = strings.TrimSpace(data.Rows[i][0])
 	}
 	return pageTemplate.Execute(w, data)
 }

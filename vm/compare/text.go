@@ -19,23 +19,9 @@ func (r *Report) WriteText(w io.Writer, unicode bool, width int) error {
 	fmt.Fprintf(b, "%s %s: %d rounds each, after a warm-up round each\n\n", r.Image, commandLine(r.Command), r.Rounds)
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "\tCONTAINER\tVM (%s, %s)\tVM/CONTAINER\n", r.VM.Accel, r.VM.Machine)
-	row := func(name, c, v string, ratio float64) {
-		x := ""
-		if ratio > 0 {
-			x = fmt.Sprintf("%gx", ratio)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, c, v, x)
+	for _, row := range r.rows("x") {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", row[0], row[1], row[2], row[3])
 	}
-	row("start to exit (median)", msText(r.Container.StartToExit.MedianMS), msText(r.VM.StartToExit.MedianMS), r.Ratio.StartToExit)
-	row("  fastest / slowest", msText(r.Container.StartToExit.MinMS)+" / "+msText(r.Container.StartToExit.MaxMS),
-		msText(r.VM.StartToExit.MinMS)+" / "+msText(r.VM.StartToExit.MaxMS), 0)
-	row("until the command ran", msText(r.Container.UntilCommand.MedianMS), msText(r.VM.UntilCommand.MedianMS), r.Ratio.UntilCommand)
-	row("first run (warm-up)", msText(r.Container.FirstRunMS), msText(r.VM.FirstRunMS), 0)
-	row("peak memory", image.SizeString(r.Container.PeakMemoryBytes), image.SizeString(r.VM.PeakMemoryBytes), r.Ratio.PeakMemory)
-	row("disk", image.SizeString(r.Container.DiskBytes), image.SizeString(r.VM.DiskBytes), r.Ratio.Disk)
-	row("kernel", r.Container.Kernel+" (the host's)", r.VM.Kernel+" (its own)", 0)
-	row("processes it can see", fmt.Sprint(r.Container.Processes), fmt.Sprint(r.VM.Processes), 0)
-	row("exit status", fmt.Sprint(r.Container.ExitCode), fmt.Sprint(r.VM.ExitCode), 0)
 	tw.Flush()
 
 	fmt.Fprintln(b)
@@ -60,6 +46,31 @@ func (r *Report) WriteText(w io.Writer, unicode bool, width int) error {
 	}
 	_, err := io.WriteString(w, strings.Join(lines, "\n"))
 	return err
+}
+
+// rows are the table's rows: the figure, the container's, the VM's, and
+// the VM's over the container's (with times after it, where there is one).
+// The second row is indented under the first.
+func (r *Report) rows(times string) [][4]string {
+	ratio := func(x float64) string {
+		if x <= 0 {
+			return ""
+		}
+		return fmt.Sprintf("%g%s", x, times)
+	}
+	c, v := r.Container, r.VM
+	return [][4]string{
+		{"start to exit (median)", msText(c.StartToExit.MedianMS), msText(v.StartToExit.MedianMS), ratio(r.Ratio.StartToExit)},
+		{"  fastest / slowest", msText(c.StartToExit.MinMS) + " / " + msText(c.StartToExit.MaxMS),
+			msText(v.StartToExit.MinMS) + " / " + msText(v.StartToExit.MaxMS), ""},
+		{"until the command ran", msText(c.UntilCommand.MedianMS), msText(v.UntilCommand.MedianMS), ratio(r.Ratio.UntilCommand)},
+		{"first run (warm-up)", msText(c.FirstRunMS), msText(v.FirstRunMS), ""},
+		{"peak memory", image.SizeString(c.PeakMemoryBytes), image.SizeString(v.PeakMemoryBytes), ratio(r.Ratio.PeakMemory)},
+		{"disk", image.SizeString(c.DiskBytes), image.SizeString(v.DiskBytes), ratio(r.Ratio.Disk)},
+		{"kernel", c.Kernel + " (the host's)", v.Kernel + " (its own)", ""},
+		{"processes it can see", fmt.Sprint(c.Processes), fmt.Sprint(v.Processes), ""},
+		{"exit status", fmt.Sprint(c.ExitCode), fmt.Sprint(v.ExitCode), ""},
+	}
 }
 
 // chart is one figure of both sides, for the bar charts.
