@@ -530,13 +530,13 @@ func (d *Deferred) Remove(ctx context.Context) (left int) {
 			named[im.ID] = true
 		}
 	}
+	present := map[string]bool{}
+	for _, im := range imgs {
+		present[im.ID] = true
+	}
 	for id := range d.ids {
-		if named[id] {
-			delete(d.ids, id)
-			continue
-		}
-		if _, err := image.Remove(ctx, id); err != nil {
-			if _, gone := err.(*image.NotFoundError); !gone {
+		if present[id] && !named[id] {
+			if _, err := image.Remove(ctx, id); err != nil {
 				left++
 				continue
 			}
