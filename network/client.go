@@ -92,7 +92,12 @@ func LeaseAddress(n *Network, runDir string, names []string, also []*Network) (*
 // readReply reads a keeper's "ok ..." line and returns what follows ok.
 // It reads byte by byte: nothing after the line may be consumed.
 func readReply(c *net.UnixConn) (string, error) {
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	return readReplyUntil(c, time.Now().Add(10*time.Second))
+}
+
+// readReplyUntil is readReply waiting until deadline at most.
+func readReplyUntil(c *net.UnixConn, deadline time.Time) (string, error) {
+	c.SetReadDeadline(deadline)
 	defer c.SetReadDeadline(time.Time{})
 	var line []byte
 	b := make([]byte, 1)

@@ -38,7 +38,7 @@
 // connection lasts as long as the init, so the keeper drops the tap
 // (and with it the network namespace, which the tap's fd keeps alive)
 // when the container ends. The keeper exits once it has had no lease
-// for KeeperGrace.
+// and no other client (a table of services, a Dial) for KeeperGrace.
 //
 // # Several networks
 //
@@ -50,6 +50,54 @@
 // keeper asks them ("resolve NAME" on their sockets) before the host's
 // resolvers. The networks stay apart for everyone else: frames cross
 // only between a network's own taps.
+//
+// # Services and Dial
+//
+// kist kube gives a network Kubernetes' ClusterIP services through its
+// keeper (OpenServices). A service is a virtual IP of the subnet, which
+// no container is leased, and names. The keeper's gateway answers ARP
+// for the virtual IP, so a container's connection to it reaches the
+// gVisor stack, which connects to one of the port's endpoints (ready
+// pods' addresses, each connection the next one in turn) and then copies
+// between the two connections, half-closes included. A port without
+// endpoints, or not in the table, refuses the connection (a reset), as
+// Kubernetes does. The keeper's DNS answers a service's names with its
+// IP, ahead of the containers' names. Only TCP is proxied. A client
+// holds its table of services on one connection, which keeps the keeper
+// running; the services go when it closes. A new table replaces the old
+// one at once, and the connections made meanwhile stay.
+//
+// The host has no route to the containers' addresses: Dial asks the
+// keeper to connect from its gateway and carries the bytes over the
+// unix socket (probes, port-forward, node ports).
+//
+// # The keeper's protocol
+//
+// A client connects to the keeper's unix socket (KeeperPaths) and sends
+// one request line; the keeper answers "ok ..." or "err WHY" (one line,
+// WHY in words for a person), except for list. The requests:
+//
+//	lease NAME,NAME...[\tPEERSOCKET...]
+//	    ok TOKEN IP/PREFIX GATEWAY MAC MTU HOSTIP; the lease lasts
+//	    while the connection is open
+//	attach TOKEN (with the tap's fd, SCM_RIGHTS)
+//	    ok; the tap is on the switch while the connection is open
+//	resolve NAME
+//	    ok IP...: the addresses of NAME on this network (none: "ok")
+//	list
+//	    the containers on the network, JSON of []Endpoint
+//	dial IP:PORT
+//	    ok, then the connection carries the bytes of a TCP connection
+//	    from the gateway to IP:PORT (a container's, or a service's,
+//	    which goes to one of its endpoints); "err dial tcp IP:PORT:
+//	    connection refused" when no one listens there
+//	services
+//	    ok, then any number of lines "set TABLE", TABLE the JSON of a
+//	    []Service on one line, each answered "ok" once the keeper
+//	    serves that table, or "err WHY" (it kept the previous one)
+//
+// A client sends nothing after its request line before the keeper's
+// answer: the keeper reads the request in one go and drops what follows.
 //
 // Network definitions are files, $XDG_DATA_HOME/kist/networks/NAME.json;
 // the keeper's socket and lock are in the runtime directory.

@@ -17,7 +17,8 @@ import (
 )
 
 // dnsServer answers on the gateway's port 53 (UDP and TCP): the names
-// of the network's containers from their leases; for a container that
+// of the network's services (their virtual IPs), then of its containers
+// from their leases; for a container that
 // is on other networks too, their containers' names, asked from those
 // networks' keepers; everything else from the host's own nameservers
 // (asked from the host, so a resolver on the host's loopback such as
@@ -25,7 +26,8 @@ import (
 type dnsServer struct {
 	mu       sync.RWMutex
 	names    map[string][]net.IP
-	upstream []string // host:53
+	services map[string][]net.IP // the services' names: they come first
+	upstream []string            // host:53
 	// peers returns the keeper sockets of the other networks of the
 	// container at an address.
 	peers func(net.IP) []string
@@ -93,9 +95,20 @@ func (d *dnsServer) remove(names []string, ip net.IP) {
 }
 
 func (d *dnsServer) lookup(name string) []net.IP {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	return append([]net.IP(nil), d.names[strings.ToLower(strings.TrimSuffix(name, "."))]...)
+	if ips, ok := d.services[name]; ok {
+		return append([]net.IP(nil), ips...)
+	}
+	return append([]net.IP(nil), d.names[name]...)
+}
+
+// setServices replaces the services' names (lower case) and addresses.
+func (d *dnsServer) setServices(names map[string][]net.IP) {
+	d.mu.Lock()
+	d.services = names
+	d.mu.Unlock()
 }
 
 func remoteIP(a net.Addr) net.IP {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,12 +43,18 @@ type keeper struct {
 	subnet *net.IPNet
 	sw     *switch_
 	dns    *dnsServer
+	stack  *stack.Stack // the gateway's
 
-	mu     sync.Mutex
-	leases map[string]*lease // by token
-	conns  int               // connections being served (leases, attaches, queries)
-	idle   *time.Timer
-	ln     *net.UnixListener
+	// services is every client's services, for the packet path
+	// (applyServices makes it from svcClients).
+	services atomic.Pointer[svcTable]
+
+	mu         sync.Mutex
+	leases     map[string]*lease // by token
+	svcClients map[*svcClient][]network.Service
+	conns      int // connections being served (leases, attaches, services, dials, queries)
+	idle       *time.Timer
+	ln         *net.UnixListener
 }
 
 // lease is one container's place on the network.
@@ -99,7 +106,7 @@ func keep(n *network.Network, runDir string, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("network %s: bad subnet %q", n.Name, n.Subnet)
 	}
-	k := &keeper{n: n, subnet: subnet, leases: map[string]*lease{}}
+	k := &keeper{n: n, subnet: subnet, leases: map[string]*lease{}, svcClients: map[*svcClient][]network.Service{}}
 	if err := k.startStack(); err != nil {
 		return fmt.Errorf("network %s: starting its user-mode network stack: %v", n.Name, err)
 	}
@@ -159,7 +166,9 @@ func (k *keeper) maybeExit() {
 
 // serve answers one connection: "lease NAMES[\tPEER...]", "attach
 // TOKEN" (with the tap's fd), "resolve NAME" (another keeper asking for
-// a container of its network that is on this one too) or "list".
+// a container of its network that is on this one too), "list",
+// "services" (a table of services follows) or "dial IP:PORT" (package
+// network's doc has the protocol).
 func (k *keeper) serve(c *net.UnixConn) {
 	buf := make([]byte, 4096)
 	oob := make([]byte, syscall.CmsgSpace(4))
@@ -179,10 +188,7 @@ func (k *keeper) serve(c *net.UnixConn) {
 	}
 	line, _, _ := strings.Cut(string(buf[:n]), "\n")
 	verb, arg, _ := strings.Cut(line, " ")
-	switch verb {
-	case "lease":
-		k.serveLease(c, arg)
-	case "attach":
+	if verb == "attach" {
 		if len(fds) != 1 {
 			for _, fd := range fds {
 				syscall.Close(fd)
@@ -191,24 +197,27 @@ func (k *keeper) serve(c *net.UnixConn) {
 			return
 		}
 		k.serveAttach(c, arg, fds[0])
+		return
+	}
+	for _, fd := range fds { // only attach passes one
+		syscall.Close(fd)
+	}
+	switch verb {
+	case "lease":
+		k.serveLease(c, arg)
 	case "list":
-		for _, fd := range fds {
-			syscall.Close(fd)
-		}
 		json.NewEncoder(c).Encode(k.endpoints())
 	case "resolve":
-		for _, fd := range fds {
-			syscall.Close(fd)
-		}
 		var out []string
 		for _, ip := range k.dns.lookup(arg) {
 			out = append(out, ip.String())
 		}
 		fmt.Fprintf(c, "ok %s\n", strings.Join(out, " "))
+	case "services":
+		k.serveServices(c)
+	case "dial":
+		k.serveDial(c, arg)
 	default:
-		for _, fd := range fds {
-			syscall.Close(fd)
-		}
 		fmt.Fprintf(c, "err unknown request %q\n", verb)
 	}
 }
@@ -280,12 +289,17 @@ func (k *keeper) serveAttach(c *net.UnixConn, token string, fd int) {
 	k.sw.detach(p)
 }
 
-// freeIP returns the lowest address not leased (k.mu held): from .2 up
-// to the one before HostIP.
+// freeIP returns the lowest address neither leased nor a service's
+// (k.mu held): from .2 up to the one before HostIP.
 func (k *keeper) freeIP() net.IP {
 	used := map[string]bool{}
 	for _, l := range k.leases {
 		used[l.ip.String()] = true
+	}
+	for _, svcs := range k.svcClients {
+		for _, s := range svcs {
+			used[s.IP.String()] = true
+		}
 	}
 	host := k.n.HostIP()
 	for i := uint32(2); ; i++ {
@@ -352,10 +366,27 @@ func (k *keeper) startStack() error {
 	nat := map[tcpip.Address]tcpip.Address{
 		tcpip.AddrFrom4Slice(net.ParseIP(hostIP).To4()): tcpip.AddrFrom4Slice(net.IPv4(127, 0, 0, 1).To4()),
 	}
+	// A new TCP connection to a service's address is the services'
+	// (proxy); any other goes out through the NAT, if the network has a
+	// way out.
+	k.stack = s
+	services := tcp.NewForwarder(s, 0, 256, k.proxy)
+	// UDP to a service is not proxied, nor sent out (the host would
+	// route the subnet's address elsewhere): it is refused.
+	var out *tcp.Forwarder
 	if !k.n.Internal {
-		s.SetTransportProtocolHandler(tcp.ProtocolNumber, forwarder.TCP(s, nat, &natLock, false).HandlePacket)
-		s.SetTransportProtocolHandler(udp.ProtocolNumber, forwarder.UDP(s, nat, &natLock, false).HandlePacket)
+		out = forwarder.TCP(s, nat, &natLock, false)
+		outUDP := forwarder.UDP(s, nat, &natLock, false)
+		s.SetTransportProtocolHandler(udp.ProtocolNumber, func(id stack.TransportEndpointID, pkt *stack.PacketBuffer) bool {
+			return !k.isVIP(id.LocalAddress) && outUDP.HandlePacket(id, pkt)
+		})
 	}
+	s.SetTransportProtocolHandler(tcp.ProtocolNumber, func(id stack.TransportEndpointID, pkt *stack.PacketBuffer) bool {
+		if k.isVIP(id.LocalAddress) {
+			return services.HandlePacket(id, pkt)
+		}
+		return out != nil && out.HandlePacket(id, pkt)
+	})
 	k.sw = newSwitch(ep)
 	ep.sw = k.sw
 	k.dns, err = startDNS(s, gw, !k.n.Internal)

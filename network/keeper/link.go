@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"net"
+	"sync"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -19,6 +20,9 @@ type gateway struct {
 	ips        map[string]bool // addresses it may answer ARP for: its own, the host's
 	dispatcher stack.NetworkDispatcher
 	sw         *switch_
+
+	mu   sync.RWMutex
+	vips map[string]bool // services' virtual IPs, which it answers ARP for too
 }
 
 func newGateway(mtu uint32, mac string, ips ...string) (*gateway, error) {
@@ -79,9 +83,27 @@ func (g *gateway) write(pkt *stack.PacketBuffer) {
 	// The stack is promiscuous (it answers for every address, to NAT
 	// them); it must not claim the containers' own addresses in ARP.
 	if h := header.ARP(pkt.NetworkHeader().Slice()); h.IsValid() && h.Op() == header.ARPReply {
-		if !g.ips[tcpip.AddrFromSlice(h.ProtocolAddressSender()).String()] {
+		if !g.answersARP(tcpip.AddrFromSlice(h.ProtocolAddressSender()).String()) {
 			return
 		}
 	}
 	g.sw.fromGateway(pkt)
+}
+
+func (g *gateway) answersARP(ip string) bool {
+	if g.ips[ip] {
+		return true
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.vips[ip]
+}
+
+// setVIPs replaces the services' virtual IPs. (The stack needs no
+// address of its own for them: it takes every packet, to NAT it, and
+// would answer ARP for every address but for write's filter.)
+func (g *gateway) setVIPs(ips map[string]bool) {
+	g.mu.Lock()
+	g.vips = ips
+	g.mu.Unlock()
 }

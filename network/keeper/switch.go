@@ -130,3 +130,23 @@ func (s *switch_) fromGateway(pkt *stack.PacketBuffer) {
 		p.f.Write(frame)
 	}
 }
+
+// announce tells every container that ip is at the gateway's Ethernet
+// address (a gratuitous ARP request), so that one that knew ip at
+// another address (a container's before it became a service's) need
+// not wait for its ARP cache to expire.
+func (s *switch_) announce(ip [4]byte) {
+	frame := make([]byte, header.EthernetMinimumSize+header.ARPSize)
+	header.Ethernet(frame).Encode(&header.EthernetFields{SrcAddr: s.gw.LinkAddress(), DstAddr: header.EthernetBroadcastAddress, Type: header.ARPProtocolNumber})
+	a := header.ARP(frame[header.EthernetMinimumSize:])
+	a.SetIPv4OverEthernet()
+	a.SetOp(header.ARPRequest)
+	copy(a.HardwareAddressSender(), s.gw.LinkAddress())
+	copy(a.ProtocolAddressSender(), ip[:])
+	copy(a.ProtocolAddressTarget(), ip[:])
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, p := range s.ports {
+		p.f.Write(frame)
+	}
+}
