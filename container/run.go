@@ -46,7 +46,8 @@ type RunOptions struct {
 	// (nil: kist's standard error).
 	PullProgress io.Writer
 	// Pull is when the image is pulled (--pull): "missing" (the
-	// default, ""), "always" or "never".
+	// default, ""), "always", "never", or "newer" (podman's: pull, but
+	// when that fails use the image here, with a notice).
 	Pull string
 	// Pod, a pod's name or id, runs the container in that pod (kist
 	// run --pod): it must run, and the container has no network, ports
@@ -101,9 +102,9 @@ func checkRunOptions(o *RunOptions) error {
 		return fmt.Errorf("--rm and --restart exclude each other: a container that restarts is never removed")
 	}
 	switch o.Pull {
-	case "", "missing", "always", "never":
+	case "", "missing", "always", "never", "newer":
 	default:
-		return fmt.Errorf("--pull %s: want missing (pull the image when it is not here), always or never", o.Pull)
+		return fmt.Errorf("--pull %s: want missing (pull the image when it is not here), always, never or newer (pull, else use the one here)", o.Pull)
 	}
 	if o.Pod != "" {
 		if err := checkPodRunOptions(o); err != nil {

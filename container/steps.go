@@ -75,10 +75,20 @@ func prepare(ctx context.Context, r prepareRequest, s userns.Stdio) (Prepared, e
 	switch {
 	case missing && r.Pull == "never":
 		return Prepared{}, fmt.Errorf("no image %s here, and --pull never does not pull it (kist images lists yours)", r.Image)
+	case (r.Pull == "always" || r.Pull == "newer") && err == nil && image.IsToolbox(r.Image):
+		// built in: there is nothing to pull
 	case r.Pull == "always" && err == nil:
 		var p *image.Pulled
 		if p, err = st.Pull(ctx, r.Image, image.PullOptions{}, s.Err); err == nil {
 			img, err = st.Lookup(p.ID)
+		}
+	case r.Pull == "newer" && err == nil:
+		// podman's --pull newer: the registry's image when it can be
+		// had, else the one here
+		if p, perr := st.Pull(ctx, r.Image, image.PullOptions{}, s.Err); perr == nil {
+			img, err = st.Lookup(p.ID)
+		} else {
+			fmt.Fprintf(s.Err, "kist: could not pull %s (%v); using the image here\n", r.Image, perr)
 		}
 	case missing:
 		fmt.Fprintf(s.Err, "Unable to find image '%s' locally\n", r.Image)

@@ -28,6 +28,10 @@ const ToolboxName = "localhost/toolbox:latest"
 // new kist replaces it.
 const toolboxLabel = "io.kist.toolbox.binary"
 
+// IsToolbox reports whether a name the user gave means the built-in
+// toolbox image, which is never pulled.
+func IsToolbox(name string) bool { return isToolbox(name) }
+
 // isToolbox reports whether a name the user gave means the toolbox.
 func isToolbox(name string) bool {
 	return name == "toolbox" || name == "toolbox:latest" || name == ToolboxName

@@ -78,3 +78,12 @@ var otherKinds = map[string]string{
 func newObject(kind string) Resource {
 	return reflect.New(kinds[kind].typ).Interface().(Resource)
 }
+
+// New returns a new, empty object of kind (a *Deployment for
+// "Deployment"), nil for a kind kist does not read.
+func New(kind string) Resource {
+	if _, ok := kinds[kind]; !ok {
+		return nil
+	}
+	return newObject(kind)
+}

@@ -210,3 +210,12 @@ func configMapKeyErrors(v string) []string {
 	}
 	return errs
 }
+
+// ValidateNamespaceName checks a namespace's name (kubectl -n), as the
+// API server does: a DNS-1123 label.
+func ValidateNamespaceName(ns string) error {
+	if errs := dns1123LabelErrors(ns); len(errs) > 0 {
+		return fmt.Errorf("invalid namespace %q: %s", ns, strings.Join(errs, "; "))
+	}
+	return nil
+}

@@ -19,6 +19,9 @@
 //	lint                     Dockerfile and compose rules: buildkit's parser
 //	                         and compose-go's schema, nothing of kist's
 //	build, compose, system   Dockerfiles; compose projects; all data at once
+//	kube/cluster             kist kube's store and controller: pods, Services,
+//	                         over container and network (no gVisor: the keeper
+//	                         is another process)
 //	check, lessons, grade    the education kit: check scripts (over image,
 //	                         container, volume, lint), lessons, grading
 //	                         (which loads compose files to judge them)

@@ -49,6 +49,7 @@ var layers = []struct {
 	{"kist/vm/compare", join(gvisor, cobra, buildkit, compose, []string{"kist/build", "kist/compose", "kist/network/keeper"})},
 	{"kist/build", join(gvisor, cobra, compose, []string{"kist/container", "kist/compose", "kist/network/keeper"})},
 	{"kist/compose", join(gvisor, cobra, []string{"kist/network/keeper"})},
+	{"kist/kube/cluster", join(gvisor, cobra, buildkit, compose, k8s, []string{"kist/network/keeper", "kist/compose", "kist/build"})},
 	{"kist/system", join(gvisor, cobra, compose, []string{"kist/network/keeper", "kist/compose"})},
 	{"kist/registry", join(storage, gvisor, cobra, buildkit, compose, []string{"kist/image", "kist/sandbox", "kist/container"})},
 	{"kist/lint", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/image", "kist/container", "kist/build", "kist/compose", "kist/network", "kist/internal/userns"})},

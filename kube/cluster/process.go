@@ -1,0 +1,227 @@
+package cluster
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"kist/internal/dirs"
+	"kist/internal/role"
+)
+
+// ControllerRole is the entry point of a namespace's controller: kist
+// started as "kist-kube NAMESPACE RUNDIR".
+const ControllerRole = "kube-controller"
+
+// IdleGrace is how long a controller stays once its namespace has
+// nothing to run: long enough that apply after delete finds it.
+var IdleGrace = 5 * time.Second
+
+func init() { role.Register(ControllerRole, controllerMain) }
+
+// controllerPaths are the controller's socket, lock and log.
+func controllerPaths(ns, runDir string) (sock, lock, log string) {
+	base := filepath.Join(runDir, "kube", ns)
+	return base + ".sock", base + ".lock", base + ".log"
+}
+
+// Sync makes sure namespace ns's controller runs, starting it when none
+// does, and waits until it has looked at the store once since the
+// call: after Sync, what was stored before is being acted on (pods
+// created, replicas counted), and the statuses it wrote are read back.
+// It does not wait for pods to be ready (kist kube rollout status,
+// wait do).
+func Sync(ns string) error {
+	rd, err := dirs.Runtime()
+	if err != nil {
+		return err
+	}
+	c, err := dialController(ns, rd)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	if _, err := c.Write([]byte("sync\n")); err != nil {
+		return fmt.Errorf("namespace %s: its controller: %v", ns, err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("namespace %s: its controller did not answer (%v); its log is %s", ns, err, logPath(ns, rd))
+	}
+	if msg, ok := strings.CutPrefix(strings.TrimSpace(line), "err "); ok {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func logPath(ns, rd string) string { _, _, l := controllerPaths(ns, rd); return l }
+
+// ControllerRunning says whether namespace ns's controller runs.
+func ControllerRunning(ns string) bool {
+	rd, err := dirs.Runtime()
+	if err != nil {
+		return false
+	}
+	_, lock, _ := controllerPaths(ns, rd)
+	f, err := dirs.TryLock(lock, false)
+	if err != nil {
+		return errors.Is(err, dirs.ErrLocked)
+	}
+	f.Close()
+	return false
+}
+
+func dialController(ns, rd string) (*net.UnixConn, error) {
+	sock, _, _ := controllerPaths(ns, rd)
+	var lastErr error
+	for range 5 {
+		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+		if err := startController(ns, rd); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("namespace %s: its controller does not answer on %s: %v", ns, sock, lastErr)
+}
+
+// startController runs kist as ns's controller in a session of its own
+// and waits until it listens (or says why it cannot).
+func startController(ns, rd string) error {
+	sock, _, logName := controllerPaths(ns, rd)
+	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	logf, err := os.OpenFile(logName, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer logf.Close()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer devnull.Close()
+	cmd := role.Command(ControllerRole, ns, rd)
+	cmd.Args[0] = "kist-kube" // what ps shows
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, logf, logf
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("namespace %s: starting its controller: %v", ns, err)
+	}
+	cmd.Process.Release()
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 512)
+	k, _ := r.Read(buf)
+	line := strings.TrimSpace(string(buf[:k]))
+	switch {
+	case line == "ok":
+		return nil
+	case strings.HasPrefix(line, "err "):
+		return errors.New(strings.TrimPrefix(line, "err "))
+	}
+	return fmt.Errorf("namespace %s: its controller did not start; its log is %s", ns, logName)
+}
+
+func controllerMain(args []string) int {
+	if len(args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: kist-kube NAMESPACE RUNDIR")
+		return 125
+	}
+	ns, rd := args[0], args[1]
+	ready := os.NewFile(3, "ready")
+	report := func(s string) {
+		if ready != nil {
+			fmt.Fprintln(ready, s)
+			ready.Close()
+			ready = nil
+		}
+	}
+	err := runController(ns, rd, func() { report("ok") })
+	if err != nil {
+		report("err " + strings.ReplaceAll(err.Error(), "\n", " "))
+		fmt.Fprintf(os.Stderr, "%s kist-kube %s: %v\n", time.Now().Format(time.RFC3339), ns, err)
+		return 1
+	}
+	return 0
+}
+
+// runController is the controller process: it holds the namespace's
+// lock (one controller per namespace; a second one reports ready and
+// leaves), listens for "sync" requests, and reconciles until the
+// namespace has had nothing to run for IdleGrace.
+func runController(ns, rd string, ready func()) error {
+	sock, lockPath, _ := controllerPaths(ns, rd)
+	lock, err := dirs.TryLock(lockPath, false)
+	if errors.Is(err, dirs.ErrLocked) {
+		ready()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	st, err := Open(ns)
+	if err != nil {
+		return err
+	}
+	c := newController(st, rd)
+	os.Remove(sock)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return fmt.Errorf("listening on %s: %v", sock, err)
+	}
+	ln.SetUnlinkOnClose(false)
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.AcceptUnix()
+			if err != nil {
+				return
+			}
+			go c.serve(conn)
+		}
+	}()
+	ready()
+	return c.run()
+}
+
+// serve answers one client: "sync" waits for a whole pass.
+func (c *controller) serve(conn *net.UnixConn) {
+	defer conn.Close()
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return
+	}
+	switch strings.TrimSpace(line) {
+	case "sync":
+		done := make(chan error, 1)
+		c.pokes <- done
+		if err := <-done; err != nil {
+			fmt.Fprintf(conn, "err %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+			return
+		}
+		fmt.Fprintln(conn, "ok")
+	default:
+		fmt.Fprintf(conn, "err unknown request %q\n", strings.TrimSpace(line))
+	}
+}
