@@ -19,8 +19,8 @@ import (
 	"kist/internal/userns"
 	"kist/kube"
 	"kist/network"
-	"kist/sandbox"
 	_ "kist/network/keeper" // the keeper of the namespace's network
+	"kist/sandbox"
 )
 
 // TestMain makes this test binary answer as kist does when it starts

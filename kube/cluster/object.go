@@ -14,9 +14,9 @@ import (
 // marshals as the API server writes an object (kubectl get -o json):
 // metadata holds both kinds of field, status follows spec.
 type Object struct {
-	kube.Resource        // *kube.Pod, *kube.Deployment, ...
-	Meta          Meta   // what the cluster sets
-	Status        any    // *PodStatus, *DeploymentStatus, *ReplicaSetStatus, *JobStatus; nil for the other kinds
+	kube.Resource      // *kube.Pod, *kube.Deployment, ...
+	Meta          Meta // what the cluster sets
+	Status        any  // *PodStatus, *DeploymentStatus, *ReplicaSetStatus, *JobStatus; nil for the other kinds
 }
 
 // Meta is the part of an object's metadata the cluster sets.
