@@ -16,11 +16,12 @@ import (
 	"kist/container"
 	"kist/internal/dirs"
 	"kist/internal/userns"
+	"kist/kube/cluster"
 	"kist/network"
 )
 
-// Reset removes all of the user's kist data: containers (running ones
-// are killed first), networks (their keepers stopped), volumes, the
+// Reset removes all of the user's kist data: kist kube's objects (its
+// controllers stopped), containers (running ones are killed first), networks (their keepers stopped), volumes, the
 // build cache and the whole image store, and kist's cache (dirs.Cache:
 // kist vm's kernels and initramfs files). The data's files belong to
 // the ids of the user's namespace, so they are removed inside it; the
@@ -30,6 +31,8 @@ func Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// kist kube's controllers first, or they would start the pods again
+	cluster.StopControllers(rd)
 	// Signals go from the host side: the user owns every container's
 	// namespaces, kist's own namespace does not.
 	list, _ := container.List()

@@ -70,7 +70,7 @@ func BuildCache() string { return filepath.Join(Data(), "build-cache") }
 // All are the data directories kist system reset removes, the image
 // store last (the others refer to it).
 func All() []string {
-	return []string{BuildCache(), Containers(), Pods(), Volumes(), Networks(), Storage()}
+	return []string{BuildCache(), Containers(), Pods(), Volumes(), Networks(), Kube(), Storage()}
 }
 
 // Cache is kist's per-user cache directory, $XDG_CACHE_HOME/kist

@@ -77,22 +77,7 @@ func clusterEnv(t *testing.T) {
 	})
 }
 
-// stopControllers kills the test's controllers (their pids are in their
-// logs' neighbours: the lock files).
-func stopControllers(rd string) {
-	ents, _ := os.ReadDir(filepath.Join(rd, "kube"))
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".lock") {
-			b, _ := os.ReadFile(filepath.Join(rd, "kube", e.Name()))
-			var pid int
-			if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 0 {
-				if p, err := os.FindProcess(pid); err == nil {
-					p.Kill()
-				}
-			}
-		}
-	}
-}
+func stopControllers(rd string) { StopControllers(rd) }
 
 func applyYAML(t *testing.T, st *Store, y string) {
 	t.Helper()
@@ -265,7 +250,26 @@ func TestDeploymentServiceScaleUpdateUndo(t *testing.T) {
 		return true, s
 	})
 
-	// a rolling update, then undo
+	// a rolling update under a steady stream of requests loses none
+	var failed, served int
+	stop := make(chan struct{})
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := get(t, vip+":80"); err != nil {
+				failed++
+				t.Logf("request during the update: %v", err)
+			} else {
+				served++
+			}
+		}
+	}()
 	d, _ := st.Get("Deployment", "web")
 	if _, err := st.Update("Deployment", "web", func(o *Object) error {
 		o.Resource.(*kube.Deployment).Spec.Template.Spec.Containers[0].Env = []kube.EnvVar{{Name: "V", Value: "2"}}
@@ -280,6 +284,28 @@ func TestDeploymentServiceScaleUpdateUndo(t *testing.T) {
 		return s.ObservedGeneration >= d.Meta.Generation && s.UpdatedReplicas == 3 && s.Replicas == 3 && s.AvailableReplicas == 3,
 			fmt.Sprintf("%+v", *s)
 	})
+	time.Sleep(2 * time.Second) // the old pods' drain and stop
+	close(stop)
+	<-loopDone
+	if failed > 0 {
+		t.Errorf("%d of %d requests failed during the rolling update", failed, failed+served)
+	}
+	t.Logf("rolling update: %d requests, %d failed", failed+served, failed)
+	// a new controller finds the pods again and keeps them serving
+	rd, _ := dirs.Runtime()
+	stopControllers(rd)
+	time.Sleep(100 * time.Millisecond)
+	if err := Sync("default"); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if _, err := get(t, vip+":80"); err != nil {
+			t.Fatalf("after a new controller: %v", err)
+		}
+	}
+	if p, s := readyPods(st, "web-"); len(p) != 3 {
+		t.Fatalf("after a new controller: %s", s)
+	}
 	rss, _ := DeploymentReplicaSets(st, d)
 	if len(rss) != 2 || Revision(rss[0]) != 2 {
 		t.Fatalf("after the update: %d ReplicaSets, newest revision %d", len(rss), Revision(rss[0]))

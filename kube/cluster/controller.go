@@ -128,16 +128,37 @@ func (c *controller) syncPods() error {
 	for _, run := range orphans {
 		c.stopPod(nil, run, 0)
 	}
+	// a kist pod of this namespace whose object is gone (forgotten while
+	// no controller ran) is removed
+	kps, _ := container.ListPods()
+	for _, kp := range kps {
+		uid := kp.Labels[LabelPodUID]
+		if kp.Labels[LabelPodNamespace] != c.st.Namespace || uid == "" || seen[uid] {
+			continue
+		}
+		c.mu.Lock()
+		run, known := c.pods[uid]
+		if !known {
+			run = &podRun{uid: uid, name: kp.Labels[LabelPodName], kistPod: kp.ID}
+			c.pods[uid] = run
+		}
+		c.mu.Unlock()
+		if !known {
+			c.stopPod(nil, run, 0)
+		}
+	}
 	return nil
 }
 
 func (c *controller) syncPod(o *Object) {
 	c.mu.Lock()
 	run := c.pods[o.Meta.UID]
+	adopted := false
 	if run == nil {
 		run = &podRun{uid: o.Meta.UID, name: o.Name()}
 		if kp := findKistPod(o.Meta.UID); kp != nil {
 			run.kistPod = kp.ID // made by an earlier controller
+			adopted = !o.Terminating()
 			if infra, _, err := kp.Containers(); err == nil && infra != nil {
 				run.ip = infra.Inspect(c.rd).NetworkSettings.IPAddress
 			}
@@ -145,6 +166,9 @@ func (c *controller) syncPod(o *Object) {
 		c.pods[o.Meta.UID] = run
 	}
 	c.mu.Unlock()
+	if adopted {
+		c.startProbes(o, run)
+	}
 	if o.Terminating() {
 		c.stopPod(o, run, c.drainDelay(o))
 		return

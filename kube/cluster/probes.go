@@ -65,10 +65,18 @@ func (c *controller) startProbes(o *Object, run *podRun) {
 	run.probes = pp
 	ip := run.ip
 	c.mu.Unlock()
+	// a pod found again by a new controller keeps the verdicts it had
+	// until its probes say otherwise: its Services do not lose it
+	was := map[string]bool{}
+	if s := o.PodStatus(); s != nil {
+		for _, cs := range s.ContainerStatuses {
+			was[cs.Name] = cs.Ready
+		}
+	}
 	for _, ct := range pod.Spec.Containers {
 		if ct.ReadinessProbe != nil {
 			pp.mu.Lock()
-			pp.ready[ct.Name] = false
+			pp.ready[ct.Name] = was[ct.Name]
 			pp.mu.Unlock()
 			go c.probeLoop(ctx, o, ct, ip, ct.ReadinessProbe, "Readiness", func(ok bool, msg string) {
 				if pp.set(ct.Name, ok) {

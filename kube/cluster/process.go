@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -180,6 +181,8 @@ func runController(ns, rd string, ready func()) error {
 		return err
 	}
 	defer lock.Close()
+	lock.Truncate(0)
+	lock.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0) // for StopControllers
 	st, err := Open(ns)
 	if err != nil {
 		return err
@@ -223,5 +226,34 @@ func (c *controller) serve(conn *net.UnixConn) {
 		fmt.Fprintln(conn, "ok")
 	default:
 		fmt.Fprintf(conn, "err unknown request %q\n", strings.TrimSpace(line))
+	}
+}
+
+// StopControllers stops every namespace's controller (kist system
+// reset): their pods go on running, and the next kist kube command
+// starts a controller again.
+func StopControllers(runDir string) {
+	ents, _ := os.ReadDir(filepath.Join(runDir, "kube"))
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		p := filepath.Join(runDir, "kube", e.Name())
+		f, err := dirs.TryLock(p, false)
+		if err == nil {
+			f.Close() // none runs
+			continue
+		}
+		b, _ := os.ReadFile(p)
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+			syscall.Kill(pid, syscall.SIGTERM)
+			for range 50 {
+				if f, err := dirs.TryLock(p, false); err == nil {
+					f.Close()
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
 	}
 }
