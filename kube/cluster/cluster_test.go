@@ -444,3 +444,87 @@ func logOf(r *container.Record, rd string) string {
 	b, _ := os.ReadFile(filepath.Join(container.Dir(r.ID), "container.log"))
 	return string(b)
 }
+
+const nodePortClaim = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: store}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: store}}
+  template:
+    metadata: {labels: {app: store}}
+    spec:
+      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+      containers:
+      - name: store
+        image: toolbox
+        command: [sh, -c, 'echo kept >> /data/visits; exec httpd -f -p 80 -h /data']
+        volumeMounts: [{name: data, mountPath: /data}]
+        resources: {limits: {memory: 64Mi, cpu: 500m}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: store}
+spec:
+  type: NodePort
+  selector: {app: store}
+  ports: [{port: 80}]
+`
+
+// TestNodePortClaimDelete: a NodePort Service reached from the host, a
+// claim's volume kept across pods, and a Deployment deleted with its
+// ReplicaSets and pods.
+func TestNodePortClaimDelete(t *testing.T) {
+	clusterEnv(t)
+	st, err := Open("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, st, nodePortClaim)
+	waitFor(t, 30*time.Second, "the pod ready", func() (bool, string) {
+		p, s := readyPods(st, "store-")
+		return len(p) == 1, s
+	})
+	svc, _ := st.Get("Service", "store")
+	np := svc.Resource.(*kube.Service).Spec.Ports[0].NodePort
+	if np < 30000 || np > 32767 {
+		t.Fatalf("node port %d", np)
+	}
+	var body string
+	waitFor(t, 10*time.Second, "the node port answers", func() (bool, string) {
+		out, err := exec.Command("wget", "-q", "-O-", fmt.Sprintf("http://127.0.0.1:%d/visits", np)).CombinedOutput()
+		body = string(out)
+		return err == nil, body
+	})
+	if strings.TrimSpace(body) != "kept" {
+		t.Fatalf("first pod's visits: %q", body)
+	}
+	// a new pod of the deployment finds the claim's data
+	pods, _ := readyPods(st, "store-")
+	st.MarkDeleted("Pod", pods[0].Name())
+	Sync("default")
+	waitFor(t, 30*time.Second, "the second pod serving", func() (bool, string) {
+		out, err := exec.Command("wget", "-q", "-O-", fmt.Sprintf("http://127.0.0.1:%d/visits", np)).CombinedOutput()
+		body = string(out)
+		return err == nil && strings.Count(body, "kept") == 2, body
+	})
+	// deleting the deployment takes its ReplicaSet and pods with it
+	st.MarkDeleted("Deployment", "store")
+	Sync("default")
+	waitFor(t, 40*time.Second, "everything of the deployment gone", func() (bool, string) {
+		ps, _ := st.List("Pod")
+		rs, _ := st.List("ReplicaSet")
+		ds, _ := st.List("Deployment")
+		return len(ps)+len(rs)+len(ds) == 0, fmt.Sprintf("%d pods, %d replicasets, %d deployments", len(ps), len(rs), len(ds))
+	})
+	if kps, _ := container.ListPods(); len(kps) != 0 {
+		t.Errorf("kist pods left: %d", len(kps))
+	}
+}
