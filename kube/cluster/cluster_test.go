@@ -492,6 +492,14 @@ func TestNodePortClaimDelete(t *testing.T) {
 		p, s := readyPods(st, "store-")
 		return len(p) == 1, s
 	})
+	// limits are applied where cgroups are delegated; else a warning says why not
+	warned := false
+	for _, e := range st.Events("") {
+		warned = warned || e.Reason == "ResourcesNotApplied"
+	}
+	if cannot := sandbox.CheckLimits(sandbox.Resources{MemoryBytes: 64 << 20, CPUs: 0.5}); (cannot != nil) != warned {
+		t.Errorf("cgroups here: %v; a ResourcesNotApplied warning: %v", cannot, warned)
+	}
 	svc, _ := st.Get("Service", "store")
 	np := svc.Resource.(*kube.Service).Spec.Ports[0].NodePort
 	if np < 30000 || np > 32767 {

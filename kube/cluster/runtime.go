@@ -213,6 +213,12 @@ func (c *controller) runOptions(o *Object, ct kube.Container, kp *container.Pod,
 			cfg.Resources.CPUs = float64(q.MilliValue()) / 1000
 		}
 	}
+	if !cfg.Resources.IsZero() {
+		if err := sandbox.CheckLimits(cfg.Resources); err != nil {
+			c.event(o, "Warning", "ResourcesNotApplied", fmt.Sprintf("resources.limits of container %s are not applied: %v (kist doctor explains)", ct.Name, err))
+			cfg.Resources = sandbox.Resources{}
+		}
+	}
 	pull := "missing"
 	switch ct.ImagePullPolicy {
 	case kube.PullAlways:
@@ -239,8 +245,8 @@ func (c *controller) runOptions(o *Object, ct kube.Container, kp *container.Pod,
 // ignores it, and probes take its place.
 var noHealthcheck = v1.HealthConfig{Test: []string{"NONE"}}
 
-// noticeWriter turns what kist run says on the way (limits it cannot
-// apply, pull progress) into the pod's events, line by line.
+// noticeWriter turns what kist run says on the way (an image it could
+// not pull) into the pod's events, line by line.
 type noticeWriter struct {
 	c   *controller
 	o   *Object
@@ -256,11 +262,8 @@ func (w *noticeWriter) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 		line = strings.TrimSpace(line)
-		switch {
-		case strings.Contains(line, "could not pull"):
+		if strings.Contains(line, "could not pull") {
 			w.c.event(w.o, "Warning", "Failed", strings.TrimPrefix(line, "kist: "))
-		case strings.Contains(line, "limit") || strings.Contains(line, "cgroup"):
-			w.c.event(w.o, "Warning", "ResourcesNotApplied", line)
 		}
 	}
 }
