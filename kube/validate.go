@@ -743,6 +743,9 @@ func validateService(ps *problems, s *Service) {
 		}
 		validatePortNum(ps, pp+".port", port.Port)
 		validateProtocol(ps, pp+".protocol", port.Protocol)
+		if port.Protocol == "UDP" || port.Protocol == "SCTP" {
+			ps.warnf(pp+".protocol", "%s is not applied by kist: a Service passes on TCP connections only", port.Protocol)
+		}
 		proto := port.Protocol
 		if proto == "" {
 			proto = "TCP"

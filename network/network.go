@@ -65,7 +65,9 @@
 // IP, ahead of the containers' names. Only TCP is proxied. A client
 // holds its table of services on one connection, which keeps the keeper
 // running; the services go when it closes. A new table replaces the old
-// one at once, and the connections made meanwhile stay.
+// one at once, and the connections made meanwhile stay. A headless
+// service (no IP, no ports) is names only: they resolve to its
+// Addresses, its ready pods' own.
 //
 // The host has no route to the containers' addresses: Dial asks the
 // keeper to connect from its gateway and carries the bytes over the

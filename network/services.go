@@ -15,10 +15,14 @@ import (
 // that port's Endpoints, and its Names resolve to IP in the network's
 // DNS (ahead of the containers' names). Kubernetes' ClusterIP services
 // are made of these (kist kube).
+//
+// A headless service (Kubernetes' clusterIP: None) has no IP and no
+// Ports: its Names resolve to Addresses, its ready pods' own.
 type Service struct {
-	Names []string   // e.g. web, web.default, web.default.svc, web.default.svc.cluster.local
-	IP    netip.Addr // the virtual IP: in the network's subnet, neither the gateway nor the host's address, leased to no container
-	Ports []ServicePort
+	Names     []string   // e.g. web, web.default, web.default.svc, web.default.svc.cluster.local
+	IP        netip.Addr // the virtual IP: in the network's subnet, neither the gateway nor the host's address, leased to no container
+	Ports     []ServicePort
+	Addresses []netip.Addr `json:",omitempty"` // a headless service's: what its names resolve to
 }
 
 // ServicePort is one TCP port of a Service.

@@ -22,6 +22,9 @@ const (
 func (s *Store) Apply(r kube.Resource) (string, *Object, error) {
 	kind := r.GetTypeMeta().Kind
 	name := r.GetObjectMeta().Name
+	if svc, ok := r.(*kube.Service); ok && svc.Spec.ClusterIP != "None" {
+		svc.Spec.ClusterIP = "" // kist chooses it (the manifest's is a warning)
+	}
 	if _, err := s.Get(kind, name); IsNotFound(err) || name == "" {
 		o := &Object{Resource: r}
 		if err := s.Create(o); err != nil {
@@ -59,7 +62,7 @@ func keepAllocated(old, new kube.Resource) {
 	if n.Spec.ClusterIP == "" {
 		n.Spec.ClusterIP = o.Spec.ClusterIP
 	}
-	if n.Spec.Type != kube.ServiceNodePort {
+	if n.Spec.Type != kube.ServiceNodePort && n.Spec.Type != kube.ServiceLoadBalancer {
 		return
 	}
 	byPort := map[int32]int32{}

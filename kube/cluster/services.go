@@ -17,6 +17,9 @@ import (
 	"kist/network"
 )
 
+// A headless Service (clusterIP: None) has names only: they resolve to
+// its ready pods' own addresses.
+//
 // A Service is a virtual address on its namespace's network (its
 // clusterIP, from the top of the subnet down) that the network's keeper
 // answers: the Service's names resolve to it from every pod of the
@@ -139,16 +142,32 @@ func (c *controller) syncServices() error {
 			continue
 		}
 		svc := so.Resource.(*kube.Service)
-		if svc.Spec.ClusterIP == "" || svc.Spec.Type == kube.ServiceNodePort && missingNodePort(svc) {
+		if svc.Spec.ClusterIP == "" || hasNodePorts(svc) && missingNodePort(svc) {
 			if so, err = c.allocate(so, svcs, n); err != nil {
 				c.event(so, "Warning", "AllocationFailed", err.Error())
 				continue
 			}
 			svc = so.Resource.(*kube.Service)
 		}
+		if svc.Spec.ClusterIP == "None" {
+			// headless: its names resolve to its ready pods' own addresses
+			entry := network.Service{Names: ServiceNames(so.Name(), c.st.Namespace)}
+			for _, p := range pods {
+				if PodReady(p) && len(svc.Spec.Selector) > 0 && selects(svc.Spec.Selector, p.Labels()) {
+					if a, err := netip.ParseAddr(p.PodStatus().PodIP); err == nil {
+						entry.Addresses = append(entry.Addresses, a)
+					}
+				}
+			}
+			table = append(table, entry)
+			continue
+		}
 		vip, err := netip.ParseAddr(svc.Spec.ClusterIP)
 		if err != nil {
-			continue // None: a headless service has no address
+			continue
+		}
+		if prefix, err := netip.ParsePrefix(n.Subnet); err == nil && !prefix.Contains(vip) {
+			continue // from before the network was made anew: allocate gives it another
 		}
 		entry := network.Service{Names: ServiceNames(so.Name(), c.st.Namespace), IP: vip}
 		for _, sp := range svc.Spec.Ports {
@@ -159,7 +178,7 @@ func (c *controller) syncServices() error {
 				}
 			}
 			entry.Ports = append(entry.Ports, port)
-			if svc.Spec.Type == kube.ServiceNodePort && sp.NodePort != 0 {
+			if hasNodePorts(svc) && sp.NodePort != 0 {
 				wantNode[sp.NodePort] = netip.AddrPortFrom(vip, uint16(sp.Port))
 			}
 		}
@@ -181,6 +200,13 @@ func (c *controller) syncServices() error {
 	}
 	c.syncNodePorts(n, wantNode)
 	return nil
+}
+
+// hasNodePorts says the Service has node ports: a NodePort one, or a
+// LoadBalancer one (kist has no load balancer; a cluster's would come
+// on top of node ports).
+func hasNodePorts(svc *kube.Service) bool {
+	return svc.Spec.Type == kube.ServiceNodePort || svc.Spec.Type == kube.ServiceLoadBalancer
 }
 
 func missingNodePort(svc *kube.Service) bool {
@@ -218,7 +244,7 @@ func (c *controller) allocate(so *Object, all []*Object, n *network.Network) (*O
 			}
 			svc.Spec.ClusterIP = ip.String()
 		}
-		if svc.Spec.Type == kube.ServiceNodePort {
+		if hasNodePorts(svc) {
 			for i := range svc.Spec.Ports {
 				if svc.Spec.Ports[i].NodePort != 0 {
 					continue

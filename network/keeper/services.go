@@ -161,7 +161,9 @@ func (k *keeper) checkServices(cl *svcClient, svcs []network.Service) error {
 	for c, t := range k.svcClients {
 		if c != cl {
 			for _, s := range t {
-				others[s.IP] = true
+				if s.IP.IsValid() {
+					others[s.IP] = true
+				}
 			}
 		}
 	}
@@ -172,7 +174,18 @@ func (k *keeper) checkServices(cl *svcClient, svcs []network.Service) error {
 		if len(s.Names) > 0 {
 			what = "service " + s.Names[0]
 		}
-		if err := k.checkAddr(s.IP); err != nil {
+		if !s.IP.IsValid() { // headless: names for addresses
+			if len(s.Ports) > 0 {
+				return fmt.Errorf("%s: a service without an IP (headless) has no ports", what)
+			}
+			for _, a := range s.Addresses {
+				if err := k.checkAddr(a); err != nil {
+					return fmt.Errorf("%s: address %v: %v", what, a, err)
+				}
+			}
+		} else if len(s.Addresses) > 0 {
+			return fmt.Errorf("%s: addresses are for a service without an IP (headless)", what)
+		} else if err := k.checkAddr(s.IP); err != nil {
 			return fmt.Errorf("%s: its IP %v: %v", what, s.IP, err)
 		}
 		if name, ok := leased[s.IP]; ok {
@@ -184,7 +197,9 @@ func (k *keeper) checkServices(cl *svcClient, svcs []network.Service) error {
 		if vips[s.IP] {
 			return fmt.Errorf("%s: two services have the IP %s: give each its own", what, s.IP)
 		}
-		vips[s.IP] = true
+		if s.IP.IsValid() {
+			vips[s.IP] = true
+		}
 		for _, n := range s.Names {
 			n = strings.ToLower(n)
 			if len(n) > 253 || !validDNSName.MatchString(n) {
@@ -265,6 +280,17 @@ func (k *keeper) applyServices() {
 	names := map[string][]net.IP{}
 	for _, svcs := range k.svcClients {
 		for _, s := range svcs {
+			if !s.IP.IsValid() { // headless: only names
+				for _, n := range s.Names {
+					for _, a := range s.Addresses {
+						names[n] = append(names[n], net.IP(a.AsSlice()))
+					}
+					if _, ok := names[n]; !ok {
+						names[n] = nil // known, with no ready pod: no container answers for it either
+					}
+				}
+				continue
+			}
 			ports := map[uint16]*svcPort{}
 			for _, p := range s.Ports {
 				sp := &svcPort{endpoints: p.Endpoints, next: new(atomic.Uint32)}

@@ -104,7 +104,9 @@ func TestServicesTable(t *testing.T) {
 		{"an endpoint outside the subnet", []network.Service{vip("10.88.0.9", network.ServicePort{Port: 80, Endpoints: addrs("192.168.1.1:80")})}, "endpoint 192.168.1.1:80: outside"},
 		{"an endpoint that is a service", []network.Service{vip("10.88.0.9", network.ServicePort{Port: 80, Endpoints: addrs("10.88.0.9:80")})}, "is a service's IP"},
 		{"a bad name", []network.Service{{Names: []string{"no spaces"}, IP: netip.MustParseAddr("10.88.0.9")}}, "not a DNS name"},
-		{"no IP", []network.Service{{Names: []string{"noip"}}}, "not an IPv4 address"},
+		{"a headless service with a port", []network.Service{{Names: []string{"noip"}, Ports: []network.ServicePort{{Port: 80}}}}, "headless) has no ports"},
+		{"a headless address outside the subnet", []network.Service{{Names: []string{"noip"}, Addresses: []netip.Addr{netip.MustParseAddr("10.9.0.1")}}}, "outside the network's subnet"},
+		{"addresses with an IP", []network.Service{{Names: []string{"x"}, IP: netip.MustParseAddr("10.88.0.9"), Addresses: []netip.Addr{netip.MustParseAddr("10.88.0.7")}}}, "addresses are for a service without an IP"},
 	} {
 		wantErr(t, "Set with "+bad.what, svcs.Set(bad.table), bad.want)
 	}
@@ -113,6 +115,8 @@ func TestServicesTable(t *testing.T) {
 		{Names: []string{"web", "Web.Default.svc.cluster.local"}, IP: netip.MustParseAddr("10.88.0.3"), Ports: []network.ServicePort{{Port: 80}}},
 		// A service's name comes before a container's.
 		{Names: []string{"ctr"}, IP: netip.MustParseAddr("10.88.0.10")},
+		// A headless one's names are its pods' own addresses.
+		{Names: []string{"db"}, Addresses: []netip.Addr{netip.MustParseAddr("10.88.0.20"), netip.MustParseAddr("10.88.0.21")}},
 	}
 	if err := svcs.Set(table); err != nil {
 		t.Fatal(err)
@@ -123,6 +127,9 @@ func TestServicesTable(t *testing.T) {
 	}
 	if lease2.IP() != "10.88.0.4" {
 		t.Errorf("the lease after a service took 10.88.0.3 is %s, want 10.88.0.4", lease2.IP())
+	}
+	if got := resolve(n, runDir, "db"); strings.Join(got, " ") != "10.88.0.20 10.88.0.21" {
+		t.Errorf("the headless service db resolves to %v, want its two addresses", got)
 	}
 	for name, want := range map[string]string{"web": "10.88.0.3", "WEB.default.svc.cluster.local.": "10.88.0.3", "ctr": "10.88.0.10", "ctr2": "10.88.0.4"} {
 		if got := resolve(n, runDir, name); len(got) != 1 || got[0] != want {
