@@ -40,8 +40,13 @@ func decodeObject(m map[string]any, ps *problems) Resource {
 	}
 	info, ok := kinds[kind]
 	if !ok {
-		if v, known := otherKinds[kind]; known {
-			ps.errorf("kind", "kist kube does not run %s (%s) objects; it runs %s", kind, v, strings.Join(Kinds(), ", "))
+		if v, known := otherKinds[kind]; known && (!avOK || apiVersion == v) {
+			// a real cluster takes it: the other objects of the file
+			// are applied, this one is named in a warning
+			ps.warnf("kind", "not applied by kist: kist kube does not run %s (%s) objects; it runs %s", kind, v, strings.Join(Kinds(), ", "))
+			return nil
+		} else if known {
+			ps.errorf("apiVersion", "no matches for kind %q in version %q: %s is in apiVersion %s", kind, apiVersion, kind, v)
 			return nil
 		}
 		msg := fmt.Sprintf("unknown kind %q", kind)

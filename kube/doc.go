@@ -42,7 +42,10 @@
 // Some values are warnings too: a Service of type LoadBalancer, an
 // env fieldRef other than metadata.name, metadata.namespace and
 // status.podIP, resources other than cpu and memory, a probe's port
-// name that no container port has.
+// name that no container port has, a Service port over UDP. So is a
+// whole object of a kind Kubernetes has and kist does not run (a
+// ServiceAccount, an Ingress, a StatefulSet): a cluster would take the
+// file, so kist applies its other objects and names that one.
 //
 // # The table of Kubernetes' fields
 //
