@@ -407,6 +407,27 @@ func TestPodConfigJob(t *testing.T) {
 		s := j.JobStatus()
 		return s.Succeeded == 2 && FindCondition(s.Conditions, "Complete") != nil, fmt.Sprintf("%+v", *s)
 	})
+	// a finished pod keeps its containers (and logs) but not its address
+	waitFor(t, 10*time.Second, "the job's pods' infra stopped", func() (bool, string) {
+		pods, _ := st.List("Pod")
+		for _, p := range pods {
+			if !strings.HasPrefix(p.Name(), "count-") {
+				continue
+			}
+			kp := findKistPod(p.Meta.UID)
+			if kp == nil {
+				return false, "no kist pod for " + p.Name()
+			}
+			infra, members, _ := kp.Containers()
+			if kp.Status(rd, infra, members) != container.PodExited || len(members) != 1 {
+				return false, p.Name() + " still runs"
+			}
+			if log := logOf(members[0], rd); !strings.Contains(log, "counted") {
+				return false, "log: " + log
+			}
+		}
+		return true, ""
+	})
 	// deleting the pod stops it and forgets it
 	st.MarkDeleted("Pod", "duo")
 	Sync("default")

@@ -13,6 +13,9 @@ import (
 // changed.
 func (c *controller) writePodStatus(o *Object, run *podRun) {
 	st := c.podStatus(o, run)
+	if st.Phase == PodSucceeded || st.Phase == PodFailed {
+		c.endPod(run)
+	}
 	old, _ := json.Marshal(withoutTimes(o.PodStatus()))
 	now, _ := json.Marshal(withoutTimes(st))
 	if string(old) == string(now) {
@@ -155,7 +158,7 @@ func (c *controller) podStatus(o *Object, run *podRun) *PodStatus {
 	case running > 0 || succeeded+failed > 0:
 		st.Phase = PodRunning
 	}
-	if gone && st.Phase != PodSucceeded {
+	if gone && st.Phase != PodSucceeded && !c.finished(o) {
 		st.Phase, st.Reason, st.Message = PodFailed, "Gone", "the kist pod that ran it is gone (removed or killed outside kist kube)"
 	}
 	cond := func(typ string, ok bool) {
@@ -189,4 +192,29 @@ func PodReady(o *Object) bool {
 func PodActive(o *Object) bool {
 	s := o.PodStatus()
 	return !o.Terminating() && (s == nil || (s.Phase != PodSucceeded && s.Phase != PodFailed))
+}
+
+// endPod stops the infra of a pod whose containers have all ended for
+// good (a Job's, or restartPolicy Never): it would hold an address for
+// nothing. The containers stay, with their logs, until the pod is
+// deleted.
+func (c *controller) endPod(run *podRun) {
+	c.mu.Lock()
+	if run.ended || run.kistPod == "" || run.creating || run.stopping {
+		c.mu.Unlock()
+		return
+	}
+	run.ended = true
+	id := run.kistPod
+	if run.probes != nil {
+		run.probes.stop()
+	}
+	c.mu.Unlock()
+	go func() {
+		if kp, err := container.FindPod(id); err == nil {
+			if infra, _, err := kp.Containers(); err == nil && infra != nil {
+				infra.Kill(c.rd)
+			}
+		}
+	}()
 }

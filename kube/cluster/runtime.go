@@ -40,6 +40,7 @@ type podRun struct {
 	ip        string
 	creating  bool
 	stopping  bool
+	ended     bool      // its containers all ended for good; its infra is stopped
 	err       error     // why it could not be created: shown as the containers' waiting reason
 	reason    string    // that reason (ErrImagePull, CreateContainerConfigError, ...)
 	retryAt   time.Time // when creating is tried again after err
