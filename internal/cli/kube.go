@@ -12,16 +12,34 @@ import (
 func init() { register("kube", newKubeCmd) }
 
 func newKubeCmd() *cobra.Command {
+	g := &kubeGlobals{}
 	cmd := &cobra.Command{
 		Use:   "kube COMMAND",
 		Short: "Run Kubernetes manifests (Pods, Deployments, Services) with kist",
-		Long: `Kubernetes manifests and kist. So far there is kist kube generate, which
-writes manifests for a real cluster from the containers or the compose
-project you run with kist; kist kube apply and get (running Pods,
-Deployments and Services with kist) are coming.
+		Long: `Run Kubernetes manifests on this machine with kubectl's commands: kist kube
+apply -f stores the objects (Pods, Deployments, ReplicaSets, Jobs,
+Services, ConfigMaps, Secrets, PersistentVolumeClaims, Namespaces) and a
+controller per namespace runs their pods as kist pods; get, describe,
+logs, exec, delete, scale, set image, rollout, create, run, expose and
+port-forward work as kubectl's do, with kubectl's output. There is no API
+server: the objects are files (kist kube cluster-info says where).
 
-kist started under the name kubectl is kist kube.`,
-		Example: "  kist kube generate web > web.yaml\n  kist kube generate --compose > app.yaml",
+kist started under the name kubectl is kist kube: a link named kubectl to
+kist makes a course's kubectl commands work as written. kist kube
+generate writes manifests for a real cluster from what kist runs.`,
+		Example: "  kist kube apply -f web.yaml\n  kist kube get pods -o wide\n  kist kube rollout status deploy/web\n" +
+			"  ln -s $(command -v kist) ~/bin/kubectl && kubectl get all\n  kist kube generate web > web.yaml",
+	}
+	cmd.PersistentFlags().StringVarP(&g.namespace, "namespace", "n", "", "the namespace (default: default)")
+	cmd.AddCommand(
+		newKubeApplyCmd(g), newKubeCreateCmd(g), newKubeGetCmd(g), newKubeDescribeCmd(g),
+		newKubeDeleteCmd(g), newKubeLogsCmd(g), newKubeExecCmd(g), newKubeScaleCmd(g),
+		newKubeSetCmd(g), newKubeRolloutCmd(g), newKubeRunCmd(g), newKubeExposeCmd(g),
+		newKubePortForwardCmd(g), newKubeVersionCmd(), newKubeAPIResourcesCmd(),
+		newKubeClusterInfoCmd(), newKubeConfigCmd(),
+	)
+	for _, sub := range cmd.Commands() {
+		kubeWrapTree(sub)
 	}
 	cmd.AddCommand(newKubeGenerateCmd())
 	return cmd

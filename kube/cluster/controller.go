@@ -44,6 +44,7 @@ func (c *controller) run() error {
 	tick := time.NewTicker(passInterval)
 	defer tick.Stop()
 	defer c.closeServices()
+	lastErr := ""
 	for {
 		var waiting []chan error
 		select {
@@ -61,9 +62,10 @@ func (c *controller) run() error {
 			}
 		}
 		err := c.pass()
-		if err != nil {
+		if msg := fmt.Sprint(err); err != nil && msg != lastErr { // once, not twice a second
 			fmt.Fprintf(os.Stderr, "%s pass: %v\n", time.Now().Format(time.RFC3339), err)
 		}
+		lastErr = fmt.Sprint(err)
 		for _, w := range waiting {
 			w <- err
 		}
