@@ -41,6 +41,13 @@ func (s *Store) Apply(r kube.Resource) (string, *Object, error) {
 		before, _ := json.Marshal(o.Resource)
 		old := o.GetObjectMeta()
 		m := r.GetObjectMeta()
+		// what the controller notes on the object stays (a manifest
+		// does not have it)
+		for k, v := range old.Annotations {
+			if k == AnnotationRevision {
+				m.Annotations = mergeLabels(m.Annotations, map[string]string{k: v})
+			}
+		}
 		m.Namespace = old.Namespace
 		o.Resource = r
 		if after, _ := json.Marshal(r); !bytes.Equal(before, after) {

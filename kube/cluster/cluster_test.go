@@ -497,6 +497,13 @@ spec:
   type: NodePort
   selector: {app: store}
   ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: store-internal}
+spec:
+  selector: {app: store}
+  ports: [{port: 8080, targetPort: 80}]
 `
 
 // TestNodePortClaimDelete: a NodePort Service reached from the host, a
@@ -521,7 +528,12 @@ func TestNodePortClaimDelete(t *testing.T) {
 	if cannot := sandbox.CheckLimits(sandbox.Resources{MemoryBytes: 64 << 20, CPUs: 0.5}); (cannot != nil) != warned {
 		t.Errorf("cgroups here: %v; a ResourcesNotApplied warning: %v", cannot, warned)
 	}
+	// two Services made in one pass get two addresses
 	svc, _ := st.Get("Service", "store")
+	internal, _ := st.Get("Service", "store-internal")
+	if a, b := svc.Resource.(*kube.Service).Spec.ClusterIP, internal.Resource.(*kube.Service).Spec.ClusterIP; a == b || a == "" || b == "" {
+		t.Fatalf("the two Services' clusterIPs: %q and %q", a, b)
+	}
 	np := svc.Resource.(*kube.Service).Spec.Ports[0].NodePort
 	if np < 30000 || np > 32767 {
 		t.Fatalf("node port %d", np)

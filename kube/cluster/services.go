@@ -136,6 +136,14 @@ func (c *controller) syncServices() error {
 	}
 	var table []network.Service
 	wantNode := map[int32]netip.AddrPort{}
+	used, usedNode := map[string]bool{}, map[int32]bool{} // what the Services have, as allocate gives more
+	for _, o := range svcs {
+		s := o.Resource.(*kube.Service)
+		used[s.Spec.ClusterIP] = true
+		for _, p := range s.Spec.Ports {
+			usedNode[p.NodePort] = true
+		}
+	}
 	for _, so := range svcs {
 		if so.Terminating() {
 			c.st.Delete("Service", so.Name())
@@ -143,7 +151,7 @@ func (c *controller) syncServices() error {
 		}
 		svc := so.Resource.(*kube.Service)
 		if svc.Spec.ClusterIP == "" || hasNodePorts(svc) && missingNodePort(svc) {
-			if so, err = c.allocate(so, svcs, n); err != nil {
+			if so, err = c.allocate(so, used, usedNode, n); err != nil {
 				c.event(so, "Warning", "AllocationFailed", err.Error())
 				continue
 			}
@@ -220,17 +228,9 @@ func missingNodePort(svc *kube.Service) bool {
 
 // allocate gives a Service its clusterIP (the highest free address of
 // the namespace's subnet below .254, the host's) and its node ports
-// (free host ports from 30000-32767), and stores them.
-func (c *controller) allocate(so *Object, all []*Object, n *network.Network) (*Object, error) {
-	used := map[string]bool{}
-	usedNode := map[int32]bool{}
-	for _, o := range all {
-		s := o.Resource.(*kube.Service)
-		used[s.Spec.ClusterIP] = true
-		for _, p := range s.Spec.Ports {
-			usedNode[p.NodePort] = true
-		}
-	}
+// (free host ports from 30000-32767), and stores them; used and usedNode
+// are what the namespace's Services have, and get what it gives.
+func (c *controller) allocate(so *Object, used map[string]bool, usedNode map[int32]bool, n *network.Network) (*Object, error) {
 	prefix, err := netip.ParsePrefix(n.Subnet)
 	if err != nil {
 		return so, fmt.Errorf("network %s: bad subnet %q", n.Name, n.Subnet)
@@ -243,6 +243,7 @@ func (c *controller) allocate(so *Object, all []*Object, n *network.Network) (*O
 				return err
 			}
 			svc.Spec.ClusterIP = ip.String()
+			used[svc.Spec.ClusterIP] = true
 		}
 		if hasNodePorts(svc) {
 			for i := range svc.Spec.Ports {

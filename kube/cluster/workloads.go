@@ -262,6 +262,15 @@ func (c *controller) syncDeployment(d *Object, pods []*Object) error {
 			return nil
 		})
 	}
+	// the Deployment carries its current revision too, as Kubernetes'
+	if rev := strconv.Itoa(Revision(newRS)); d.GetObjectMeta().Annotations[AnnotationRevision] != rev {
+		if o, err := c.st.Update("Deployment", d.Name(), func(o *Object) error {
+			o.GetObjectMeta().Annotations = mergeLabels(o.GetObjectMeta().Annotations, map[string]string{AnnotationRevision: rev})
+			return nil
+		}); err == nil {
+			d = o
+		}
+	}
 	rsReplicas := func(rs *Object) int32 { return *rs.Resource.(*kube.ReplicaSet).Spec.Replicas }
 	scale := func(rs *Object, n int32) {
 		if rsReplicas(rs) == n {
