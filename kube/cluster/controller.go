@@ -261,9 +261,9 @@ func (c *controller) stopPod(o *Object, run *podRun, delay time.Duration) {
 	}
 	c.mu.Unlock()
 	go func() {
-		if delay > 0 && o != nil {
-			time.Sleep(delay - time.Since(o.Meta.DeletionTimestamp.Time))
-		}
+		// the pass that saw it deleted takes it out of its Services'
+		// tables right after this; what was on its way gets there
+		time.Sleep(delay)
 		grace := 30 * time.Second
 		if o != nil {
 			if g := o.Resource.(*kube.Pod).Spec.TerminationGracePeriodSeconds; g != nil {

@@ -125,6 +125,7 @@ func (c *controller) probeLoop(ctx context.Context, o *Object, ct kube.Container
 	}
 	var lastStart time.Time
 	var passes, fails int32
+	everReady := false
 	for {
 		r, err := container.Find(name)
 		if err != nil {
@@ -146,7 +147,7 @@ func (c *controller) probeLoop(ctx context.Context, o *Object, ct kube.Container
 		}
 		if !st.StartedAt.Equal(lastStart) { // started, or restarted
 			lastStart = st.StartedAt
-			passes, fails = 0, 0
+			passes, fails, everReady = 0, 0, false
 			if d := time.Duration(p.InitialDelaySeconds)*time.Second - time.Since(st.StartedAt); d > 0 && !wait(d) {
 				return
 			}
@@ -172,10 +173,14 @@ func (c *controller) probeLoop(ctx context.Context, o *Object, ct kube.Container
 				}
 			}
 		}
-		// a readiness probe that has not passed yet looks often, so a
-		// new pod joins its Service soon after it can serve
+		// until a readiness probe first passes (after a start) it looks
+		// four times a second, so a new pod joins its Services soon after
+		// it can serve, whatever the period; then every period
+		if err == nil && passes >= succeedAfter {
+			everReady = true
+		}
 		next := period
-		if what == "Readiness" && passes < succeedAfter && fails == 0 && passes > 0 {
+		if what == "Readiness" && !everReady {
 			next = min(period, 250*time.Millisecond)
 		}
 		if !wait(next) {
