@@ -94,6 +94,11 @@ func (c *controller) podStatus(o *Object, run *podRun) *PodStatus {
 			gone = true
 		}
 	}
+	if prev := o.PodStatus(); c.finished(o) && len(recs) < len(pod.Spec.Containers) {
+		// an ended pod whose containers were removed (kist container
+		// prune): what it did stays as it was
+		return prev
+	}
 	running, succeeded, failed, allReady := 0, 0, 0, true
 	for _, ct := range pod.Spec.Containers {
 		cs := ContainerStatus{Name: ct.Name, Image: ct.Image}
@@ -103,6 +108,9 @@ func (c *controller) podStatus(o *Object, run *podRun) *PodStatus {
 			cs.State.Waiting = &ContainerStateWaiting{Reason: reason, Message: runErr.Error()}
 		case r == nil && gone:
 			cs.State.Terminated = &ContainerStateTerminated{ExitCode: 137, Reason: "Error", Message: "the kist pod that ran it is gone"}
+			failed++
+		case r == nil && kistPod != "" && !creating:
+			cs.State.Terminated = &ContainerStateTerminated{ExitCode: 137, Reason: "Error", Message: "the container was removed outside kist kube"}
 			failed++
 		case r == nil:
 			cs.State.Waiting = &ContainerStateWaiting{Reason: "ContainerCreating"}
