@@ -20,8 +20,10 @@ func newKubeCmd() *cobra.Command {
 apply -f stores the objects (Pods, Deployments, ReplicaSets, Jobs,
 Services, ConfigMaps, Secrets, PersistentVolumeClaims, Namespaces) and a
 controller per namespace runs their pods as kist pods; get, describe,
-logs, exec, delete, scale, set image, rollout, create, run, expose and
-port-forward work as kubectl's do, with kubectl's output. There is no API
+logs, exec, delete, scale, set image, rollout, create, run, expose,
+port-forward, wait, label, annotate and config set-context work as
+kubectl's do, with kubectl's output (-o jsonpath, go-template and
+custom-columns too). There is no API
 server: the objects are files (kist kube cluster-info says where).
 
 kist started under the name kubectl is kist kube: a link named kubectl to
@@ -36,7 +38,8 @@ generate writes manifests for a real cluster from what kist runs.`,
 		newKubeDeleteCmd(g), newKubeLogsCmd(g), newKubeExecCmd(g), newKubeScaleCmd(g),
 		newKubeSetCmd(g), newKubeRolloutCmd(g), newKubeRunCmd(g), newKubeExposeCmd(g),
 		newKubePortForwardCmd(g), newKubeVersionCmd(), newKubeAPIResourcesCmd(),
-		newKubeClusterInfoCmd(), newKubeConfigCmd(),
+		newKubeClusterInfoCmd(), newKubeConfigCmd(), newKubeWaitCmd(g), newKubeLabelCmd(g),
+		newKubeAnnotateCmd(g),
 	)
 	for _, sub := range cmd.Commands() {
 		kubeWrapTree(sub)

@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"kist/internal/dirs"
 	"kist/kube"
 	"kist/kube/cluster"
 )
@@ -303,11 +300,11 @@ func hasNamespace(items []deleteItem) bool {
 // everything in it.
 func markDeleted(it deleteItem) error {
 	if it.kind != "Namespace" {
-		st, err := readStore(it.ns)
+		st, err := cluster.OpenExisting(it.ns)
 		if err != nil {
 			return err
 		}
-		if st == nil {
+		if !st.Exists() {
 			return &cluster.NotFoundError{Kind: it.kind, Name: it.name}
 		}
 		return st.MarkDeleted(it.kind, it.name)
@@ -330,8 +327,8 @@ func markDeleted(it deleteItem) error {
 	}); err != nil && !cluster.IsNotFound(err) {
 		return err
 	}
-	st, err := readStore(it.name)
-	if err != nil || st == nil {
+	st, err := cluster.OpenExisting(it.name)
+	if err != nil || !st.Exists() {
 		return err
 	}
 	for _, k := range kube.Kinds() {
@@ -366,27 +363,26 @@ func waitDeleted(ctx context.Context, it deleteItem, wait bool) error {
 		}
 	}
 	finish := func(ctx context.Context) error {
-		st, err := readStore(it.name)
+		st, err := cluster.OpenExisting(it.name)
 		if err != nil {
 			return err
 		}
-		for st != nil && !st.Empty() {
+		for !st.Empty() || cluster.ControllerRunning(it.name) {
 			if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
 				return err
 			}
 		}
-		for cluster.ControllerRunning(it.name) {
-			if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+		for {
+			err := cluster.RemoveNamespace(it.name)
+			if err == nil || cluster.IsNotFound(err) {
+				return nil
+			}
+			// an object or the controller came back (a pod's last
+			// write): try again until the timeout
+			if serr := sleepCtx(ctx, 250*time.Millisecond); serr != nil {
 				return err
 			}
 		}
-		os.RemoveAll(filepath.Join(dirs.Kube(), it.name))
-		if cs, err := cluster.Open(""); err == nil {
-			if err := cs.Delete("Namespace", it.name); err != nil && !cluster.IsNotFound(err) {
-				return err
-			}
-		}
-		return nil
 	}
 	if !wait {
 		// finish it in the background of this process? kubectl returns at

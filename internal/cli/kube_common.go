@@ -23,12 +23,16 @@ type kubeGlobals struct {
 	namespace string // -n
 }
 
-// ns is the namespace the command works in.
+// ns is the namespace the command works in: -n, else the one kubectl
+// config set-context --current --namespace chose, else default.
 func (g *kubeGlobals) ns() string {
-	if g.namespace == "" {
-		return cluster.DefaultNamespace
+	if g.namespace != "" {
+		return g.namespace
 	}
-	return g.namespace
+	if c, err := loadKubeConfig(); err == nil && c.Namespace != "" {
+		return c.Namespace
+	}
+	return cluster.DefaultNamespace
 }
 
 // kubeError is an error printed as kubectl prints it: the whole line,
@@ -49,13 +53,7 @@ func serverErr(reason, format string, a ...any) error {
 
 // resourceName is a kind's resource with its API group, as the API
 // server names it in errors: deployments.apps, pods.
-func resourceName(kind string) string {
-	r := cluster.Resource(kind)
-	if g, _, ok := strings.Cut(kube.APIVersion(kind), "/"); ok {
-		r += "." + g
-	}
-	return r
-}
+func resourceName(kind string) string { return cluster.GroupResource(kind) }
 
 func notFound(kind, name string) error {
 	return serverErr("NotFound", "%s %q not found", resourceName(kind), name)
@@ -71,9 +69,9 @@ func kubeErrorText(err error) string {
 	case errors.As(err, &ke):
 		return ke.msg
 	case errors.As(err, &nf):
-		return serverErr("NotFound", "%s %q not found", resourceName(nf.Kind), nf.Name).Error()
+		return serverErr("NotFound", "%s", nf.Error()).Error()
 	case errors.As(err, &ae):
-		return serverErr("AlreadyExists", "%s %q already exists", resourceName(ae.Kind), ae.Name).Error()
+		return serverErr("AlreadyExists", "%s", ae.Error()).Error()
 	case errors.As(err, &le):
 		return "error: the manifests have errors, nothing was applied:\n" + le.Error()
 	case errors.Is(err, context.Canceled):
@@ -136,29 +134,15 @@ func namespaceExists(ns string) bool {
 	if ns == cluster.DefaultNamespace {
 		return true
 	}
-	if _, err := os.Stat(filepath.Join(dirs.Kube(), ns)); err == nil {
+	if st, err := cluster.OpenExisting(ns); err == nil && st.Exists() {
 		return true
 	}
-	if cs, err := readStore(""); err == nil && cs != nil {
+	if cs, err := cluster.OpenExisting(""); err == nil {
 		if _, err := cs.Get("Namespace", ns); err == nil {
 			return true
 		}
 	}
 	return false
-}
-
-// readStore opens a namespace's store for reading: nil, and no error,
-// when the namespace has none (kubectl get -n nosuch finds nothing and
-// makes nothing).
-func readStore(ns string) (*cluster.Store, error) {
-	name := ns
-	if ns == "" {
-		name = "_cluster"
-	}
-	if _, err := os.Stat(filepath.Join(dirs.Kube(), name)); err != nil {
-		return nil, nil
-	}
-	return cluster.Open(ns)
 }
 
 // listKind lists kind's objects in ns ("" and all: every namespace).
@@ -175,12 +159,9 @@ func listKind(kind, ns string, all bool) ([]*cluster.Object, error) {
 	}
 	var out []*cluster.Object
 	for _, n := range nss {
-		st, err := readStore(n)
+		st, err := cluster.OpenExisting(n)
 		if err != nil {
 			return nil, err
-		}
-		if st == nil {
-			continue
 		}
 		l, err := st.List(kind)
 		if err != nil {
@@ -208,12 +189,9 @@ func getObject(kind, ns, name string) (*cluster.Object, error) {
 	if !kube.Namespaced(kind) {
 		ns = ""
 	}
-	st, err := readStore(ns)
+	st, err := cluster.OpenExisting(ns)
 	if err != nil {
 		return nil, err
-	}
-	if st == nil {
-		return nil, &cluster.NotFoundError{Kind: kind, Name: name}
 	}
 	return st.Get(kind, name)
 }
@@ -227,7 +205,7 @@ func listNamespaces() ([]*cluster.Object, error) {
 		return nil, err
 	}
 	stored := map[string]*cluster.Object{}
-	if cs, _ := readStore(""); cs != nil {
+	if cs, err := cluster.OpenExisting(""); err == nil {
 		l, _ := cs.List("Namespace")
 		for _, o := range l {
 			stored[o.Name()] = o

@@ -22,6 +22,8 @@ type getOptions struct {
 	showLabels    bool
 	allNamespaces bool
 	ignoreNF      bool
+	sortBy        string
+	tf            templateFlags
 }
 
 func newKubeGetCmd(g *kubeGlobals) *cobra.Command {
@@ -35,16 +37,27 @@ by any of kubectl's names for them (po, deploy, rs, svc, cm, pvc, ns),
 or all (pods, services, deployments, replicasets, jobs).
 
 -o wide adds columns, -o yaml and -o json write the objects as the API
-server would (several: a kind: List), -o name writes KIND/NAME. -w goes on
-printing a row whenever an object changes, until Ctrl-C.`,
+server would (several: a kind: List), -o name writes KIND/NAME.
+-o jsonpath=TEMPLATE, -o go-template=TEMPLATE (or --template) and
+-o custom-columns=HEADER:PATH,... write what kubectl's do (with -file
+forms that read the template from a file); --sort-by=PATH orders the
+objects, --no-headers leaves out the header row. -w goes on printing a
+row whenever an object changes, until Ctrl-C.`,
 		Example: "  kubectl get pods\n  kubectl get deploy,svc -o wide\n  kubectl get pod web-7d4b9c8f6-x2x9z -o yaml\n" +
-			"  kubectl get pods -l app=web -w\n  kubectl get all -A",
+			"  kubectl get pods -l app=web -w\n  kubectl get all -A\n" +
+			"  kubectl get pods -o jsonpath='{.items[*].metadata.name}'\n" +
+			"  kubectl get pods -o go-template --template '{{range .items}}{{.metadata.name}}{{\"\\n\"}}{{end}}'\n" +
+			"  kubectl get pods -o custom-columns=NAME:.metadata.name,IP:.status.podIP --sort-by=.metadata.creationTimestamp",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return kubeGet(cmd, g, o, args)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "", "wide, yaml, json or name")
+	f.StringVarP(&o.output, "output", "o", "", "wide, yaml, json, name, jsonpath=T, go-template=T, custom-columns=SPEC (and jsonpath-file=F, go-template-file=F, custom-columns-file=F, jsonpath-as-json=T)")
+	f.StringVar(&o.tf.template, "template", "", "the template of -o go-template or -o jsonpath (alone: go-template)")
+	f.BoolVar(&o.tf.allowMissing, "allow-missing-template-keys", true, "a missing field prints nothing (jsonpath) or <no value> (go-template) instead of failing")
+	f.BoolVar(&o.tf.noHeaders, "no-headers", false, "leave out the header row (tables and custom-columns)")
+	f.StringVar(&o.sortBy, "sort-by", "", "order the objects by this field (a JSONPath: .metadata.name, {.metadata.creationTimestamp})")
 	f.StringVarP(&o.selector, "selector", "l", "", "only objects with these labels (app=web,tier!=db,env in (a,b))")
 	f.BoolVarP(&o.watch, "watch", "w", false, "after the list, print a row whenever an object changes")
 	f.BoolVar(&o.watchOnly, "watch-only", false, "print only the changes, not the list first")
@@ -61,10 +74,9 @@ type getResult struct {
 }
 
 func kubeGet(cmd *cobra.Command, g *kubeGlobals, o getOptions, args []string) error {
-	switch o.output {
-	case "", "wide", "yaml", "json", "name":
-	default:
-		return kubectlErr("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", o.output)
+	tp, err := templatePrinter(o.output, o.tf)
+	if err != nil {
+		return err
 	}
 	targets, err := parseTargets(args)
 	if err != nil {
@@ -86,26 +98,42 @@ func kubeGet(cmd *cobra.Command, g *kubeGlobals, o getOptions, args []string) er
 	if err != nil {
 		return err
 	}
+	if o.sortBy != "" {
+		for _, r := range results {
+			if err := printer.SortObjects(r.objs, o.sortBy); err != nil {
+				return kubectlErr("%v", err)
+			}
+		}
+	}
 	out := cmd.OutOrStdout()
 	single := len(targets) == 1 && len(targets[0].names) == 1
 	withKind := len(targets) > 1
-	popts := printer.Options{Wide: o.output == "wide", ShowLabels: o.showLabels, WithNamespace: o.allNamespaces, WithKind: withKind, Node: hostName()}
+	popts := printer.Options{Wide: o.output == "wide", ShowLabels: o.showLabels, WithNamespace: o.allNamespaces, WithKind: withKind, Node: hostName(), NoHeaders: o.tf.noHeaders}
 	var tables []*printer.TableWriter
 	if !o.watchOnly {
 		var all []*cluster.Object
 		for _, r := range results {
 			all = append(all, r.objs...)
 		}
-		switch o.output {
-		case "yaml":
+		if len(results) > 1 && o.sortBy != "" && tp != nil {
+			if err := printer.SortObjects(all, o.sortBy); err != nil {
+				return kubectlErr("%v", err)
+			}
+		}
+		switch {
+		case tp != nil:
+			if len(all) > 0 || !single {
+				err = tp.Print(out, all, !single)
+			}
+		case o.output == "yaml":
 			if len(all) > 0 || !single {
 				err = printer.YAML(out, all, !single)
 			}
-		case "json":
+		case o.output == "json":
 			if len(all) > 0 || !single {
 				err = printer.JSON(out, all, !single)
 			}
-		case "name":
+		case o.output == "name":
 			err = printer.Names(out, all)
 		default:
 			tables, err = printTables(out, results, popts)
@@ -113,7 +141,7 @@ func kubeGet(cmd *cobra.Command, g *kubeGlobals, o getOptions, args []string) er
 		if err != nil {
 			return err
 		}
-		if len(all) == 0 && len(notFound) == 0 && o.output != "yaml" && o.output != "json" {
+		if len(all) == 0 && len(notFound) == 0 && o.output != "yaml" && o.output != "json" && tp == nil {
 			if o.allNamespaces {
 				fmt.Fprintln(cmd.ErrOrStderr(), "No resources found")
 			} else if len(targets) == 1 && targets[0].kind == "Namespace" {
@@ -134,7 +162,7 @@ func kubeGet(cmd *cobra.Command, g *kubeGlobals, o getOptions, args []string) er
 	if !o.watch && !o.watchOnly {
 		return failed
 	}
-	return watchObjects(cmd, targets, ns, o, sel, results, tables, popts)
+	return watchObjects(cmd, targets, ns, o, sel, results, tables, popts, tp)
 }
 
 // collect reads the objects of targets.
@@ -190,7 +218,10 @@ func printTables(out io.Writer, results []getResult, popts printer.Options) ([]*
 			fmt.Fprintln(out)
 		}
 		first = false
-		rows := [][]string{printer.Headers(r.kind, popts)}
+		var rows [][]string
+		if !popts.NoHeaders {
+			rows = append(rows, printer.Headers(r.kind, popts))
+		}
 		for _, obj := range r.objs {
 			rows = append(rows, printer.Row(obj, popts))
 		}
@@ -204,7 +235,7 @@ func printTables(out io.Writer, results []getResult, popts printer.Options) ([]*
 // watchObjects is kubectl get -w: every 250 ms it reads the objects
 // again and prints those whose resourceVersion changed (a deleted one
 // once more, as it was last seen).
-func watchObjects(cmd *cobra.Command, targets []kubeTarget, ns string, o getOptions, sel kube.Selector, results []getResult, tables []*printer.TableWriter, popts printer.Options) error {
+func watchObjects(cmd *cobra.Command, targets []kubeTarget, ns string, o getOptions, sel kube.Selector, results []getResult, tables []*printer.TableWriter, popts printer.Options, tp printer.ObjectPrinter) error {
 	out := cmd.OutOrStdout()
 	type seen struct {
 		rv  string
@@ -228,9 +259,12 @@ func watchObjects(cmd *cobra.Command, targets []kubeTarget, ns string, o getOpti
 	}
 	headerDone := make([]bool, len(targets))
 	for i := range targets {
-		headerDone[i] = i < len(results) && len(results[i].objs) > 0 && !o.watchOnly
+		headerDone[i] = (i < len(results) && len(results[i].objs) > 0 && !o.watchOnly) || o.tf.noHeaders
 	}
 	print := func(i int, obj *cluster.Object) error {
+		if tp != nil {
+			return tp.Print(out, []*cluster.Object{obj}, false)
+		}
 		switch o.output {
 		case "yaml":
 			fmt.Fprintln(out, "---")
@@ -283,17 +317,14 @@ func watchObjects(cmd *cobra.Command, targets []kubeTarget, ns string, o getOpti
 }
 
 // apiResources are kubectl api-resources' rows for kist's kinds.
-var apiResources = [][]string{
-	{"configmaps", "cm", "v1", "true", "ConfigMap"},
-	{"namespaces", "ns", "v1", "false", "Namespace"},
-	{"persistentvolumeclaims", "pvc", "v1", "true", "PersistentVolumeClaim"},
-	{"pods", "po", "v1", "true", "Pod"},
-	{"secrets", "", "v1", "true", "Secret"},
-	{"services", "svc", "v1", "true", "Service"},
-	{"deployments", "deploy", "apps/v1", "true", "Deployment"},
-	{"replicasets", "rs", "apps/v1", "true", "ReplicaSet"},
-	{"jobs", "", "batch/v1", "true", "Job"},
-}
+// (kubectl's order: the core group's, then by group).
+var apiResources = func() [][]string {
+	var rows [][]string
+	for _, k := range []string{"ConfigMap", "Namespace", "PersistentVolumeClaim", "Pod", "Secret", "Service", "Deployment", "ReplicaSet", "Job"} {
+		rows = append(rows, []string{cluster.Resource(k), strings.Join(cluster.ShortNames(k), ","), kube.APIVersion(k), fmt.Sprint(kube.Namespaced(k)), k})
+	}
+	return rows
+}()
 
 func newKubeAPIResourcesCmd() *cobra.Command {
 	var output string

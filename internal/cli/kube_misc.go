@@ -43,20 +43,3 @@ network kube-NAMESPACE, and its Services' addresses on that network.
 		},
 	}
 }
-
-func newKubeConfigCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "config current-context",
-		Short: "kubectl config: kist kube has one context, kist",
-	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "current-context",
-		Short: "Print the context's name: kist",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "kist")
-			return nil
-		},
-	})
-	return cmd
-}

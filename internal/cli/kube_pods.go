@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -100,56 +103,183 @@ func kistContainer(pod *cluster.Object, ctr string) (*container.Record, string, 
 
 func newKubeLogsCmd(g *kubeGlobals) *cobra.Command {
 	var o container.LogOptions
-	var ctr string
-	var allContainers, previous bool
+	var ctr, selector string
+	var allContainers, previous, prefix bool
+	var maxRequests int
 	cmd := &cobra.Command{
-		Use:   "logs [-f] [-c CONTAINER] POD | TYPE/NAME",
+		Use:   "logs [-f] [-c CONTAINER] (POD | TYPE/NAME | -l SELECTOR)",
 		Short: "Print what a pod's container wrote",
 		Long: `Print the output of a container of a pod (-c; by default the first). For
-deploy/NAME, job/NAME, rs/NAME or svc/NAME, one of its pods.`,
-		Example: "  kubectl logs web-7d4b9c8f6-x2x9z\n  kubectl logs -f deploy/web\n  kubectl logs job/pi --tail 5",
-		Args:    cobra.ExactArgs(1),
+deploy/NAME, job/NAME, rs/NAME or svc/NAME, one of its pods; with -l,
+every pod with the labels (the last 10 lines of each unless --tail says
+otherwise, as kubectl; --prefix starts each line with
+[pod/NAME/CONTAINER]).
+
+kist keeps one log per container across its restarts: the log has the
+lines of every run, so -p (--previous) shows that whole log, the
+previous runs' lines with the current one's.`,
+		Example: "  kubectl logs web-7d4b9c8f6-x2x9z\n  kubectl logs -f deploy/web\n  kubectl logs job/pi --tail 5\n  kubectl logs -l app=web --prefix",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if previous {
-				return kubectlErr("--previous: kist keeps one log per container, across its restarts: kubectl logs without -p shows it all")
+				fmt.Fprintln(cmd.ErrOrStderr(), "kist keeps one log per container across its restarts: this is all of it, the previous runs' lines and the current run's")
 			}
-			_, pod, err := resolvePod(cmd.Context(), cmd.ErrOrStderr(), g.ns(), args[0], true)
-			if err != nil {
-				return err
-			}
-			var names []string
-			if allContainers {
-				for _, c := range pod.Resource.(*kube.Pod).Spec.Containers {
-					names = append(names, c.Name)
+			var pods []*cluster.Object
+			switch {
+			case selector != "" && len(args) > 0:
+				return kubectlErr("only one of a pod name or a selector (-l) may be given")
+			case selector != "":
+				sel, err := kube.ParseSelector(selector)
+				if err != nil {
+					return kubectlErr("%v", err)
 				}
-			} else {
-				name, err := pickContainer(cmd.ErrOrStderr(), pod, ctr)
+				all, err := listKind("Pod", g.ns(), false)
 				if err != nil {
 					return err
 				}
-				names = []string{name}
-			}
-			for _, name := range names {
-				r, rd, err := kistContainer(pod, name)
+				for _, p := range all {
+					if sel.Matches(p.Labels()) && !p.Terminating() {
+						pods = append(pods, p)
+					}
+				}
+				if len(pods) == 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "No resources found in %s namespace.\n", g.ns())
+					return nil
+				}
+				if !cmd.Flags().Changed("tail") {
+					o.Tail = 10
+				}
+			case len(args) == 1:
+				_, pod, err := resolvePod(cmd.Context(), cmd.ErrOrStderr(), g.ns(), args[0], true)
 				if err != nil {
 					return err
 				}
-				o.Stdout, o.Stderr = cmd.OutOrStdout(), cmd.OutOrStdout()
-				if err := r.Logs(cmd.Context(), rd, o); err != nil && !errors.Is(err, context.Canceled) {
-					return err
+				pods = []*cluster.Object{pod}
+			default:
+				return kubectlErr("expected POD, TYPE/NAME or -l SELECTOR: kubectl logs web-7d4b9c8f6-x2x9z")
+			}
+			type stream struct {
+				pod  *cluster.Object
+				ctr  string
+				rec  *container.Record
+				rdir string
+			}
+			var streams []stream
+			for _, pod := range pods {
+				var names []string
+				if allContainers {
+					for _, c := range pod.Resource.(*kube.Pod).Spec.Containers {
+						names = append(names, c.Name)
+					}
+				} else {
+					name, err := pickContainer(cmd.ErrOrStderr(), pod, ctr)
+					if err != nil {
+						return err
+					}
+					names = []string{name}
+				}
+				for _, name := range names {
+					r, rd, err := kistContainer(pod, name)
+					if err != nil {
+						return err
+					}
+					streams = append(streams, stream{pod, name, r, rd})
 				}
 			}
-			return nil
+			if o.Follow && len(streams) > maxRequests {
+				return kubectlErr("you are attempting to follow %d log streams, but maximum allowed concurrency is %d, use --max-log-requests to increase the limit", len(streams), maxRequests)
+			}
+			out := &lockedWriter{w: cmd.OutOrStdout()}
+			logOne := func(s stream) error {
+				var w io.Writer = out
+				if prefix {
+					w = &prefixWriter{out: out, prefix: fmt.Sprintf("[pod/%s/%s] ", s.pod.Name(), s.ctr)}
+				}
+				lo := o
+				lo.Stdout, lo.Stderr = w, w
+				err := s.rec.Logs(cmd.Context(), s.rdir, lo)
+				if pw, ok := w.(*prefixWriter); ok {
+					pw.flush()
+				}
+				if err != nil && !errors.Is(err, context.Canceled) {
+					return err
+				}
+				return nil
+			}
+			if !o.Follow || len(streams) == 1 {
+				for _, s := range streams {
+					if err := logOne(s); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			errs := make(chan error, len(streams))
+			for _, s := range streams {
+				go func() { errs <- logOne(s) }()
+			}
+			var first error
+			for range streams {
+				if err := <-errs; err != nil && first == nil {
+					first = err
+				}
+			}
+			return first
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.Follow, "follow", "f", false, "keep printing new output until the container stops")
-	f.IntVar(&o.Tail, "tail", -1, "show only the last N lines")
+	f.IntVar(&o.Tail, "tail", -1, "show only the last N lines (default: all; with -l: 10)")
 	f.BoolVar(&o.Timestamps, "timestamps", false, "start each line with the time it was written")
 	f.StringVarP(&ctr, "container", "c", "", "the container (default: the pod's first)")
+	f.StringVarP(&selector, "selector", "l", "", "every pod with these labels (app=web)")
+	f.BoolVar(&prefix, "prefix", false, "start each line with [pod/NAME/CONTAINER]")
+	f.IntVar(&maxRequests, "max-log-requests", 5, "with -l and -f: how many logs to follow at once at most")
 	f.BoolVar(&allContainers, "all-containers", false, "every container of the pod, one after the other")
-	f.BoolVarP(&previous, "previous", "p", false, "the previous run's log (kist keeps one log)")
+	f.BoolVarP(&previous, "previous", "p", false, "the previous runs' lines: kist keeps one log with every run's, so this shows it all")
 	return cmd
+}
+
+// lockedWriter lets several logs write whole lines to one output.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// prefixWriter starts every line with prefix (kubectl logs --prefix),
+// writing only whole lines (the rest at flush).
+type prefixWriter struct {
+	out    io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := append([]byte(p.prefix), p.buf[:i+1]...)
+		if _, err := p.out.Write(line); err != nil {
+			return 0, err
+		}
+		p.buf = p.buf[i+1:]
+	}
+	return len(b), nil
+}
+
+func (p *prefixWriter) flush() {
+	if len(p.buf) > 0 {
+		p.out.Write(append(append([]byte(p.prefix), p.buf...), '\n'))
+		p.buf = nil
+	}
 }
 
 func newKubeExecCmd(g *kubeGlobals) *cobra.Command {

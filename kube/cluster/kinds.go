@@ -35,6 +35,27 @@ func Resource(kind string) string {
 	return strings.ToLower(kind) + "s"
 }
 
+// GroupResource is a kind's resource with its API group, as the API
+// server names it in its errors: deployments.apps, pods.
+func GroupResource(kind string) string {
+	r := Resource(kind)
+	if g, _, ok := strings.Cut(kube.APIVersion(kind), "/"); ok {
+		r += "." + g
+	}
+	return r
+}
+
+// ShortNames are kubectl's short names for kind (deploy for
+// Deployment), none for a kind that has none.
+func ShortNames(kind string) []string {
+	for _, r := range resources {
+		if r.kind == kind {
+			return append([]string(nil), r.short...)
+		}
+	}
+	return nil
+}
+
 // RefName is how kubectl names an object in its messages: the kind in
 // lower case with its API group, a slash and the name
 // (deployment.apps/web, service/web).

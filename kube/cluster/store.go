@@ -49,21 +49,44 @@ func Open(ns string) (*Store, error) {
 	return s, nil
 }
 
+// OpenExisting returns the store of namespace ns for reading, without
+// making its folder: a namespace that has none reads as empty (List
+// finds nothing, Get answers NotFound), and writes fail. kubectl get -n
+// nosuch finds nothing and makes nothing.
+func OpenExisting(ns string) (*Store, error) {
+	name := ns
+	if ns == "" {
+		name = "_cluster"
+	} else if err := kube.ValidateNamespaceName(ns); err != nil {
+		return nil, err
+	}
+	return &Store{Namespace: ns, dir: filepath.Join(dirs.Kube(), name)}, nil
+}
+
+// Exists says whether the store has its folder (Open makes it).
+func (s *Store) Exists() bool {
+	fi, err := os.Stat(s.dir)
+	return err == nil && fi.IsDir()
+}
+
 // Dir is the store's folder.
 func (s *Store) Dir() string { return s.dir }
 
-// NotFoundError is the answer for an object that does not exist.
+// NotFoundError is the answer for an object that does not exist. Its
+// message is the API server's, with the resource's group:
+// deployments.apps "web" not found.
 type NotFoundError struct{ Kind, Name string }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("%s %q not found", Resource(e.Kind), e.Name)
+	return fmt.Sprintf("%s %q not found", GroupResource(e.Kind), e.Name)
 }
 
-// AlreadyExistsError is the answer to Create for an existing object.
+// AlreadyExistsError is the answer to Create for an existing object:
+// deployments.apps "web" already exists.
 type AlreadyExistsError struct{ Kind, Name string }
 
 func (e *AlreadyExistsError) Error() string {
-	return fmt.Sprintf("%s %q already exists", Resource(e.Kind), e.Name)
+	return fmt.Sprintf("%s %q already exists", GroupResource(e.Kind), e.Name)
 }
 
 // IsNotFound says err is (or wraps) a NotFoundError.
@@ -286,7 +309,7 @@ func Namespaces() ([]string, error) {
 			seen[e.Name()] = true
 		}
 	}
-	if cs, err := Open(""); err == nil {
+	if cs, err := OpenExisting(""); err == nil {
 		nss, _ := cs.List("Namespace")
 		for _, n := range nss {
 			seen[n.Name()] = true

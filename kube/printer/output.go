@@ -75,3 +75,23 @@ func Names(w io.Writer, objs []*cluster.Object) error {
 	}
 	return nil
 }
+
+// WriteJSON writes any value as kubectl's -o json does (four spaces).
+func WriteJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "    ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// WriteYAML writes any value as kubectl's -o yaml does.
+func WriteYAML(w io.Writer, v any) error {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}

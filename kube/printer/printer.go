@@ -81,6 +81,7 @@ type Options struct {
 	WithKind      bool      // several kinds: NAME is kind/name
 	Now           time.Time // the time ages are counted to (zero: time.Now())
 	Node          string    // the NODE of -o wide (the host's name)
+	NoHeaders     bool      // --no-headers
 }
 
 func (o Options) now() time.Time {
