@@ -518,3 +518,41 @@ func hostName() string {
 	}
 	return h
 }
+
+// objRef is one object by kind and name.
+type objRef struct{ kind, name string }
+
+// selectObjects is what targets name in ns: the names given, or, with
+// -l SELECTOR or --all (and no names), the objects of each kind that
+// match. kubectl's errors for a mix of both, or neither.
+func selectObjects(targets []kubeTarget, ns, selector string, all bool) ([]objRef, error) {
+	sel, err := kube.ParseSelector(selector)
+	if err != nil {
+		return nil, kubectlErr("%v", err)
+	}
+	var items []objRef
+	for _, t := range targets {
+		if len(t.names) > 0 {
+			if all || selector != "" {
+				return nil, kubectlErr("name cannot be provided when a selector or --all is specified")
+			}
+			for _, n := range t.names {
+				items = append(items, objRef{t.kind, n})
+			}
+			continue
+		}
+		if !all && selector == "" {
+			return nil, kubectlErr("resource(s) were provided, but no name was specified")
+		}
+		objs, err := listKind(t.kind, ns, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			if sel.Matches(o.Labels()) {
+				items = append(items, objRef{t.kind, o.Name()})
+			}
+		}
+	}
+	return items, nil
+}

@@ -97,35 +97,10 @@ func newMetaEditCmd(g *kubeGlobals, e metaEdit, c cobra.Command) *cobra.Command 
 		if err != nil {
 			return err
 		}
-		sel, err := kube.ParseSelector(selector)
-		if err != nil {
-			return kubectlErr("%v", err)
-		}
 		ns := g.ns()
-		type item struct{ kind, name string }
-		var items []item
-		for _, t := range targets {
-			if len(t.names) > 0 {
-				if all || selector != "" {
-					return kubectlErr("name cannot be provided when a selector or --all is specified")
-				}
-				for _, n := range t.names {
-					items = append(items, item{t.kind, n})
-				}
-				continue
-			}
-			if !all && selector == "" {
-				return kubectlErr("resource(s) were provided, but no name was specified")
-			}
-			objs, err := listKind(t.kind, ns, false)
-			if err != nil {
-				return err
-			}
-			for _, o := range objs {
-				if sel.Matches(o.Labels()) {
-					items = append(items, item{t.kind, o.Name()})
-				}
-			}
+		items, err := selectObjects(targets, ns, selector, all)
+		if err != nil {
+			return err
 		}
 		if len(items) == 0 {
 			fmt.Fprintln(cmd.ErrOrStderr(), "No resources found")

@@ -252,6 +252,25 @@ func newRolloutStatusCmd(g *kubeGlobals) *cobra.Command {
 }
 
 // revisions are a Deployment's ReplicaSets by revision.
+// deploymentRevisions finds the Deployment args name and its
+// ReplicaSets, oldest revision first (rollout history and undo).
+func deploymentRevisions(g *kubeGlobals, args []string) (*cluster.Store, *cluster.Object, []*cluster.Object, error) {
+	name, err := deploymentRef(args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := cluster.Open(g.ns())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d, err := st.Get("Deployment", name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rss, err := revisions(st, d)
+	return st, d, rss, err
+}
+
 func revisions(st *cluster.Store, d *cluster.Object) ([]*cluster.Object, error) {
 	rss, err := cluster.DeploymentReplicaSets(st, d)
 	if err != nil {
@@ -268,19 +287,7 @@ func newRolloutHistoryCmd(g *kubeGlobals) *cobra.Command {
 		Short:   "List a Deployment's revisions",
 		Example: "  kubectl rollout history deploy/web\n  kubectl rollout history deploy/web --revision 2",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := deploymentRef(args)
-			if err != nil {
-				return err
-			}
-			st, err := cluster.Open(g.ns())
-			if err != nil {
-				return err
-			}
-			d, err := st.Get("Deployment", name)
-			if err != nil {
-				return err
-			}
-			rss, err := revisions(st, d)
+			_, d, rss, err := deploymentRevisions(g, args)
 			if err != nil {
 				return err
 			}
@@ -325,19 +332,7 @@ func newRolloutUndoCmd(g *kubeGlobals) *cobra.Command {
 		Short:   "Go back to a Deployment's previous revision (or revision N)",
 		Example: "  kubectl rollout undo deploy/web\n  kubectl rollout undo deploy/web --to-revision 1",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := deploymentRef(args)
-			if err != nil {
-				return err
-			}
-			st, err := cluster.Open(g.ns())
-			if err != nil {
-				return err
-			}
-			d, err := st.Get("Deployment", name)
-			if err != nil {
-				return err
-			}
-			rss, err := revisions(st, d)
+			st, d, rss, err := deploymentRevisions(g, args)
 			if err != nil {
 				return err
 			}
@@ -353,7 +348,7 @@ func newRolloutUndoCmd(g *kubeGlobals) *cobra.Command {
 				}
 			} else {
 				if len(rss) < 2 {
-					return kubectlErr("no rollout history found for deployment %q", name)
+					return kubectlErr("no rollout history found for deployment %q", d.Name())
 				}
 				target = rss[len(rss)-2]
 			}
@@ -363,7 +358,7 @@ func newRolloutUndoCmd(g *kubeGlobals) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s skipped rollback (current template already matches revision %d)\n", d.Ref(), cluster.Revision(target))
 				return nil
 			}
-			if _, err := st.Update("Deployment", name, func(o *cluster.Object) error {
+			if _, err := st.Update("Deployment", d.Name(), func(o *cluster.Object) error {
 				o.Resource.(*kube.Deployment).Spec.Template = tpl
 				return nil
 			}); err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"kist/kube"
 	"kist/kube/cluster"
 	"kist/kube/jsonpath"
 	"kist/kube/printer"
@@ -149,7 +148,8 @@ func (w *waitFor) met(obj *cluster.Object) (bool, error) {
 	return false, nil
 }
 
-type waitItem struct{ kind, name string }
+// waitItem is an object to wait for.
+type waitItem = objRef
 
 func newKubeWaitCmd(g *kubeGlobals) *cobra.Command {
 	var forCond, selector string
@@ -199,32 +199,8 @@ Each object met prints KIND/NAME condition met; after --timeout (30s;
 				if err != nil {
 					return err
 				}
-				sel, err := kube.ParseSelector(selector)
-				if err != nil {
-					return kubectlErr("%v", err)
-				}
-				for _, t := range targets {
-					if len(t.names) > 0 {
-						if all || selector != "" {
-							return kubectlErr("name cannot be provided when a selector or --all is specified")
-						}
-						for _, n := range t.names {
-							items = append(items, waitItem{t.kind, n})
-						}
-						continue
-					}
-					if !all && selector == "" {
-						return kubectlErr("resource(s) were provided, but no name was specified")
-					}
-					objs, err := listKind(t.kind, ns, false)
-					if err != nil {
-						return err
-					}
-					for _, o := range objs {
-						if sel.Matches(o.Labels()) {
-							items = append(items, waitItem{t.kind, o.Name()})
-						}
-					}
+				if items, err = selectObjects(targets, ns, selector, all); err != nil {
+					return err
 				}
 			}
 			if len(items) == 0 {
