@@ -148,45 +148,15 @@ func startKeeper(n *Network, runDir string) error {
 	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
 		return err
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return err
+	logPath := strings.TrimSuffix(sock, ".sock") + ".log"
+	err := role.StartDaemon(KeeperRole, "kist-network", logPath, n.Name, runDir)
+	if errors.Is(err, role.ErrSilent) {
+		return fmt.Errorf("network %s: its keeper ended without a word (see %s)", n.Name, logPath)
 	}
-	defer r.Close()
-	logf, err := os.OpenFile(strings.TrimSuffix(sock, ".sock")+".log", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		w.Close()
-		return err
-	}
-	defer logf.Close()
-	devnull, err := os.Open(os.DevNull)
-	if err != nil {
-		w.Close()
-		return err
-	}
-	defer devnull.Close()
-	cmd := role.Command(KeeperRole, n.Name, runDir)
-	cmd.Args[0] = "kist-network" // what ps shows
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, logf, logf
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
+	if err != nil && !strings.HasPrefix(err.Error(), "network ") {
 		return fmt.Errorf("network %s: starting its keeper: %v", n.Name, err)
 	}
-	cmd.Process.Release()
-	r.SetReadDeadline(time.Now().Add(10 * time.Second))
-	buf := make([]byte, 512)
-	k, _ := r.Read(buf)
-	line := strings.TrimSpace(string(buf[:k]))
-	switch {
-	case line == "ok":
-		return nil
-	case strings.HasPrefix(line, "err "):
-		return errors.New(strings.TrimPrefix(line, "err "))
-	}
-	return fmt.Errorf("network %s: its keeper ended without a word (see %s.log)", n.Name, strings.TrimSuffix(sock, ".sock"))
+	return err
 }
 
 // ResolvePeer asks the keeper listening on sock for name's addresses

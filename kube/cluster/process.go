@@ -102,45 +102,11 @@ func startController(ns, rd string) error {
 	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
 		return err
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return err
+	err := role.StartDaemon(ControllerRole, "kist-kube", logName, ns, rd)
+	if errors.Is(err, role.ErrSilent) {
+		return fmt.Errorf("namespace %s: its controller did not start; its log is %s", ns, logName)
 	}
-	defer r.Close()
-	logf, err := os.OpenFile(logName, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		w.Close()
-		return err
-	}
-	defer logf.Close()
-	devnull, err := os.Open(os.DevNull)
-	if err != nil {
-		w.Close()
-		return err
-	}
-	defer devnull.Close()
-	cmd := role.Command(ControllerRole, ns, rd)
-	cmd.Args[0] = "kist-kube" // what ps shows
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, logf, logf
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return fmt.Errorf("namespace %s: starting its controller: %v", ns, err)
-	}
-	cmd.Process.Release()
-	r.SetReadDeadline(time.Now().Add(10 * time.Second))
-	buf := make([]byte, 512)
-	k, _ := r.Read(buf)
-	line := strings.TrimSpace(string(buf[:k]))
-	switch {
-	case line == "ok":
-		return nil
-	case strings.HasPrefix(line, "err "):
-		return errors.New(strings.TrimPrefix(line, "err "))
-	}
-	return fmt.Errorf("namespace %s: its controller did not start; its log is %s", ns, logName)
+	return err
 }
 
 func controllerMain(args []string) int {
