@@ -100,9 +100,14 @@ func (p *proc) httpGet(rawURL string, fl flags) (*http.Response, error) {
 			req.Header.Add(name, value)
 		}
 	}
+	// One request, one connection: the shell runs wget in its own
+	// process, so a connection kept for reuse would stay open, unused,
+	// for as long as the shell runs (a loop of wgets would pile up
+	// thousands, on both ends).
 	client := &http.Client{Transport: &http.Transport{
 		Proxy:               p.proxy,
 		TLSHandshakeTimeout: 30 * time.Second,
+		DisableKeepAlives:   true,
 	}}
 	if t := fl.val('T', ""); t != "" {
 		secs, err := strconv.ParseFloat(t, 64)

@@ -355,6 +355,16 @@ func (k *keeper) startStack() error {
 	if e := s.AddProtocolAddress(1, tcpip.ProtocolAddress{Protocol: ipv4.ProtocolNumber, AddressWithPrefix: gw.WithPrefix()}, stack.AddressProperties{}); e != nil {
 		return fmt.Errorf("%s", e)
 	}
+	// TIME-WAIT guards a connection's address pair against segments
+	// of its predecessor that arrive late; on this switch nothing is
+	// late by more than a moment. A pair stuck in TIME-WAIT for the
+	// default minute takes a container's new connection (a SYN to a
+	// service from a port the container used a moment ago) away from
+	// the forwarder, and the container waits in vain.
+	tw := tcpip.TCPTimeWaitTimeoutOption(time.Second)
+	if e := s.SetTransportProtocolOption(tcp.ProtocolNumber, &tw); e != nil {
+		return fmt.Errorf("%s", e)
+	}
 	s.SetSpoofing(1, true)
 	s.SetPromiscuousMode(1, true)
 	sub, err := tcpip.NewSubnet(tcpip.AddrFromSlice(k.subnet.IP.To4()), tcpip.MaskFromBytes(k.subnet.Mask))
