@@ -159,7 +159,9 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 		}
 		return errorf("starting the container's supervisor: %v", err)
 	}
-	defer proc.Release()
+	// Reaped when it ends: a long-lived caller (kist kube's controller
+	// starts hundreds) would otherwise keep a zombie for each.
+	go proc.Wait()
 	pid, err := readStatus(r)
 	if err == nil && pid == 0 {
 		return errorf("the container's supervisor exited before starting it (see %s)", dir)

@@ -46,7 +46,7 @@ func StartDaemon(name, argv0, logPath string, args ...string) error {
 	if err != nil {
 		return err
 	}
-	cmd.Process.Release()
+	go cmd.Wait() // reaped when it ends, if the caller still runs
 	r.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 512)
 	k, _ := r.Read(buf)
