@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 
 	"kist/internal/dirs"
@@ -51,7 +52,11 @@ func Remove(ctx context.Context, ref string, force bool) error {
 		}
 		return nil
 	}
-	return r.RemoveFiles()
+	if err := r.RemoveFiles(); err != nil {
+		return err
+	}
+	os.Remove(dirs.RunLockPath(rd, r.ID)) // its lock's file, which its supervisor made
+	return nil
 }
 
 // VolumeUsers names the containers (running or not) whose record mounts

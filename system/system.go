@@ -40,6 +40,8 @@ func Reset(ctx context.Context) error {
 		r.Kill(rd)
 	}
 	network.StopKeepers(rd)
+	// the containers' run locks' files (their holders are gone)
+	os.RemoveAll(filepath.Join(rd, "containers"))
 	if _, err = removeAllStep.Call(ctx, struct{}{}, userns.Stdio{}); err != nil {
 		return err
 	}
