@@ -357,7 +357,7 @@ func waitDeleted(ctx context.Context, it deleteItem, wait bool) error {
 			if _, err := getObject(it.kind, it.ns, it.name); cluster.IsNotFound(err) {
 				return nil
 			}
-			if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+			if err := sleepCtx(ctx, storePoll); err != nil {
 				return err
 			}
 		}
@@ -368,7 +368,7 @@ func waitDeleted(ctx context.Context, it deleteItem, wait bool) error {
 			return err
 		}
 		for !st.Empty() || cluster.ControllerRunning(it.name) {
-			if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+			if err := sleepCtx(ctx, storePoll); err != nil {
 				return err
 			}
 		}
@@ -379,7 +379,7 @@ func waitDeleted(ctx context.Context, it deleteItem, wait bool) error {
 			}
 			// an object or the controller came back (a pod's last
 			// write): try again until the timeout
-			if serr := sleepCtx(ctx, 250*time.Millisecond); serr != nil {
+			if serr := sleepCtx(ctx, storePoll); serr != nil {
 				return err
 			}
 		}
@@ -392,6 +392,11 @@ func waitDeleted(ctx context.Context, it deleteItem, wait bool) error {
 	}
 	return finish(ctx)
 }
+
+// storePoll is how often wait, rollout status, delete and get -w look at
+// the store: its files are small, and a student's command should answer
+// within a moment of the change.
+const storePoll = 50 * time.Millisecond
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

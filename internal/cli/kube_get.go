@@ -284,7 +284,7 @@ func watchObjects(cmd *cobra.Command, targets []kubeTarget, ns string, o getOpti
 		return tables[i].Write(rows...)
 	}
 	for {
-		if err := sleepCtx(cmd.Context(), 250*time.Millisecond); err != nil {
+		if err := sleepCtx(cmd.Context(), storePoll); err != nil {
 			return nil // Ctrl-C ends a watch, as kubectl's
 		}
 		now, _, err := collect(targets, ns, o.allNamespaces, sel)

@@ -237,7 +237,7 @@ func newRolloutStatusCmd(g *kubeGlobals) *cobra.Command {
 				if done || !watch {
 					return nil
 				}
-				if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+				if err := sleepCtx(ctx, storePoll); err != nil {
 					if errors.Is(err, context.DeadlineExceeded) {
 						return kubectlErr("timed out waiting for the condition")
 					}

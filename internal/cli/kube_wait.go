@@ -258,7 +258,7 @@ func runWait(cmd *cobra.Command, ns string, w *waitFor, items []waitItem, timeou
 				fmt.Fprintf(out, "%s condition met\n", cluster.RefName(it.kind, it.name))
 				break
 			}
-			if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+			if err := sleepCtx(ctx, storePoll); err != nil {
 				if errors.Is(err, context.DeadlineExceeded) {
 					return kubectlErr("timed out waiting for the condition on %s/%s", cluster.Resource(it.kind), it.name)
 				}
