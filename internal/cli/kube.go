@@ -23,8 +23,8 @@ controller per namespace runs their pods as kist pods; get, describe,
 logs, exec, delete, scale, set image, rollout, create, run, expose,
 port-forward, wait, label, annotate and config set-context work as
 kubectl's do, with kubectl's output (-o jsonpath, go-template and
-custom-columns too). There is no API
-server: the objects are files (kist kube cluster-info says where).
+custom-columns too). There is no API server: the objects are files
+(kist kube cluster-info says where).
 
 kist started under the name kubectl is kist kube: a link named kubectl to
 kist makes a course's kubectl commands work as written. kist kube
