@@ -80,6 +80,13 @@ func mountOverlay(s *Spec) error {
 	if len(opts) >= 4096 {
 		return errorString("the image has too many layers (" + itoa(len(s.Overlay.Lower)) + ") for one overlay mount")
 	}
+	if s.Overlay.Volatile && len(s.Overlay.Lower) > 0 {
+		// Linux 5.10 and later; an older kernel says EINVAL, and the
+		// mount goes on without it
+		if err := syscall.Mount("overlay", s.Rootfs, "overlay", 0, opts+",volatile"); err != syscall.EINVAL {
+			return wrap("mounting the container's overlay root filesystem", err)
+		}
+	}
 	return wrap("mounting the container's overlay root filesystem", syscall.Mount("overlay", s.Rootfs, "overlay", 0, opts))
 }
 

@@ -79,6 +79,11 @@ type Health struct {
 type Overlay struct {
 	Lower       []string
 	Upper, Work string
+	// Volatile mounts the overlay with "volatile": no syncs of the upper
+	// layer, none at the unmount either, which otherwise writes out
+	// everything the container wrote (for a --rm container, whose upper
+	// layer is thrown away after; a kernel without it mounts without).
+	Volatile bool
 }
 
 // Mount is one bind mount of a host path into the container, or a
@@ -144,6 +149,7 @@ func (s *Spec) Encode() []byte {
 		put("ovl.upper", s.Overlay.Upper)
 		put("ovl.work", s.Overlay.Work)
 	}
+	flag("ovl.volatile", s.Overlay.Volatile)
 	for _, r := range s.Rlimits {
 		put("rlimit", itoa(r.Resource)+"\x01"+formatUint(r.Soft)+"\x01"+formatUint(r.Hard))
 	}
@@ -266,6 +272,8 @@ func (s *Spec) set(k, v string) error {
 		s.Overlay.Upper = v
 	case "ovl.work":
 		s.Overlay.Work = v
+	case "ovl.volatile":
+		s.Overlay.Volatile = true
 	case "rlimit":
 		f := split(v, 1, 3)
 		if len(f) != 3 {
