@@ -122,7 +122,7 @@ func TestVMKernel(t *testing.T) {
 		detail, fix string
 	}{
 		{"none", nil, Warn, "no BOOT/vmlinuz-*, so kist vm has no kernel to boot",
-			"sudo apt-get install linux-image-amd64 (Debian) or linux-image-generic (Ubuntu)"},
+			"sudo apt-get install linux-image-amd64 (Debian) or linux-image-generic (Ubuntu); " + pullFix},
 		{"newest readable", map[string]os.FileMode{"vmlinuz-6.1.0-9-amd64": 0o644, "vmlinuz-6.1.0-18-amd64": 0o644, "config-6.1.0-18-amd64": 0o644},
 			OK, "BOOT/vmlinuz-6.1.0-18-amd64 is readable", ""},
 	}
@@ -151,8 +151,11 @@ func TestVMKernelUnreadable(t *testing.T) {
 	check(t, checkVMKernel(context.Background()), Warn,
 		boot+"/vmlinuz-6.8.0-31-generic is not readable by you (mode 0000, as Ubuntu installs kernels), so kist vm cannot boot it",
 		"sudo chmod 0644 "+boot+"/vmlinuz-* (to keep it so across updates: sudo dpkg-statoverride --update --add root root 0644 "+
-			boot+"/vmlinuz-6.8.0-31-generic)")
+			boot+"/vmlinuz-6.8.0-31-generic); "+pullFix)
 }
+
+// pullFix is the way to a kernel without sudo that both fixes offer.
+const pullFix = "without sudo: kist vm kernel pull IMAGE (a kernel image from a registry), then kist vm run --kernel IMAGE"
 
 func TestVersionCompare(t *testing.T) {
 	in := []string{"vmlinuz-6.9.0", "vmlinuz-6.10.0", "vmlinuz-5.15.0-91-generic", "vmlinuz-6.10.0-rc1", "vmlinuz-6.1.0-18-amd64", "vmlinuz-6.1.0-9-amd64"}

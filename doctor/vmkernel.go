@@ -32,7 +32,8 @@ func checkVMKernel(ctx context.Context) Result {
 	if len(paths) == 0 && p == "" {
 		return Result{Status: Warn,
 			Detail: fmt.Sprintf("no %s/vmlinuz-*, so kist vm has no kernel to boot", bootDir),
-			Fix:    fmt.Sprintf("sudo apt-get install linux-image-%s (Debian) or linux-image-generic (Ubuntu)", goarch)}
+			Fix: fmt.Sprintf("sudo apt-get install linux-image-%s (Debian) or linux-image-generic (Ubuntu); "+
+				"without sudo: kist vm kernel pull IMAGE (a kernel image from a registry), then kist vm run --kernel IMAGE", goarch)}
 	}
 	if p != "" {
 		return Result{Status: OK, Detail: p + " is readable"}
@@ -43,7 +44,8 @@ func checkVMKernel(ctx context.Context) Result {
 	}
 	return Result{Status: Warn,
 		Detail: fmt.Sprintf("%s is not readable by you (mode %s, as Ubuntu installs kernels), so kist vm cannot boot it", paths[0], mode),
-		Fix: fmt.Sprintf("sudo chmod 0644 %s/vmlinuz-* (to keep it so across updates: sudo dpkg-statoverride --update --add root root 0644 %s)",
+		Fix: fmt.Sprintf("sudo chmod 0644 %s/vmlinuz-* (to keep it so across updates: sudo dpkg-statoverride --update --add root root 0644 %s); "+
+			"without sudo: kist vm kernel pull IMAGE (a kernel image from a registry), then kist vm run --kernel IMAGE",
 			bootDir, paths[0])}
 }
 
