@@ -82,7 +82,7 @@ func ControllerRunning(ns string) bool {
 func dialController(ns, rd string) (*net.UnixConn, error) {
 	sock, _, _ := controllerPaths(ns, rd)
 	var lastErr error
-	for range 5 {
+	for attempt := range 30 {
 		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
 		if err == nil {
 			return c, nil
@@ -90,6 +90,11 @@ func dialController(ns, rd string) (*net.UnixConn, error) {
 		lastErr = err
 		if err := startController(ns, rd); err != nil {
 			return nil, err
+		}
+		if attempt > 0 {
+			// one on its way out still holds the lock: a moment later
+			// it is free (about 3 s in all before giving up)
+			time.Sleep(time.Duration(min(attempt, 5)) * 20 * time.Millisecond)
 		}
 	}
 	return nil, fmt.Errorf("namespace %s: its controller does not answer on %s: %v", ns, sock, lastErr)
