@@ -127,24 +127,11 @@ func readReplyUntil(c *net.UnixConn, deadline time.Time) (string, error) {
 // dialKeeper connects to n's keeper, starting one if none answers.
 func dialKeeper(n *Network, runDir string) (*net.UnixConn, error) {
 	sock, _ := KeeperPaths(n, runDir)
-	var lastErr error
-	for attempt := 0; attempt < 30; attempt++ {
-		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
-		if err == nil {
-			return c, nil
-		}
-		lastErr = err
-		if err := startKeeper(n, runDir); err != nil {
-			return nil, err
-		}
-		if attempt > 0 {
-			// A keeper on its way out (idle) still holds the lock, so a
-			// new one says another serves; a moment later the lock is
-			// free (about 3 s in all before giving up)
-			time.Sleep(time.Duration(min(attempt, 5)) * 20 * time.Millisecond)
-		}
+	c, err := role.DialDaemon(sock, func() error { return startKeeper(n, runDir) })
+	if _, silent := err.(*role.NoAnswerError); silent {
+		return nil, fmt.Errorf("network %s: its keeper does not answer on %s: %v", n.Name, sock, err)
 	}
-	return nil, fmt.Errorf("network %s: its keeper does not answer on %s: %v", n.Name, sock, lastErr)
+	return c, err
 }
 
 // startKeeper runs kist as n's keeper (entry point KeeperRole, package

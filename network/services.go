@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -133,4 +134,32 @@ func Dial(ctx context.Context, n *Network, runDir string, addr netip.AddrPort) (
 		return nil, fmt.Errorf("network %s: %v", n.Name, err)
 	}
 	return c, nil
+}
+
+// Splice copies between a and b both ways until both ends are done,
+// passing on a half-close (a client's end of request) as one, then
+// closes both.
+func Splice(a, b net.Conn) {
+	var wg sync.WaitGroup
+	cp := func(dst, src net.Conn) {
+		defer wg.Done()
+		if _, err := io.Copy(dst, src); err != nil {
+			// A reset or a failed write: the other way has nothing
+			// to wait for either.
+			a.Close()
+			b.Close()
+			return
+		}
+		if h, ok := dst.(interface{ CloseWrite() error }); ok {
+			h.CloseWrite()
+		} else {
+			dst.Close()
+		}
+	}
+	wg.Add(2)
+	go cp(a, b)
+	go cp(b, a)
+	wg.Wait()
+	a.Close()
+	b.Close()
 }

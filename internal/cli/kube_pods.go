@@ -484,7 +484,7 @@ func portForward(cmd *cobra.Command, g *kubeGlobals, addresses []string, ref str
 							c.Close()
 							return
 						}
-						cluster.Splice(c, r)
+						network.Splice(c, r)
 					}()
 				}
 			}(ln, p)

@@ -203,11 +203,7 @@ func newRolloutStatusCmd(g *kubeGlobals) *cobra.Command {
 		Short:   "Wait until a Deployment's pods are all updated and available",
 		Example: "  kubectl rollout status deploy/web\n  kubectl rollout status deployment web --timeout 60s",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := deploymentRef(args)
-			if err != nil {
-				return err
-			}
-			st, err := cluster.Open(g.ns())
+			st, name, err := deploymentStore(g, args)
 			if err != nil {
 				return err
 			}
@@ -252,14 +248,21 @@ func newRolloutStatusCmd(g *kubeGlobals) *cobra.Command {
 }
 
 // revisions are a Deployment's ReplicaSets by revision.
+// deploymentStore is the name of the Deployment args name and the
+// store of the namespace it is in.
+func deploymentStore(g *kubeGlobals, args []string) (*cluster.Store, string, error) {
+	name, err := deploymentRef(args)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := cluster.Open(g.ns())
+	return st, name, err
+}
+
 // deploymentRevisions finds the Deployment args name and its
 // ReplicaSets, oldest revision first (rollout history and undo).
 func deploymentRevisions(g *kubeGlobals, args []string) (*cluster.Store, *cluster.Object, []*cluster.Object, error) {
-	name, err := deploymentRef(args)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := cluster.Open(g.ns())
+	st, name, err := deploymentStore(g, args)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -393,11 +396,7 @@ func newRolloutRestartCmd(g *kubeGlobals) *cobra.Command {
 		Short:   "Replace a Deployment's pods with new ones (a rollout of the same template)",
 		Example: "  kubectl rollout restart deploy/web",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := deploymentRef(args)
-			if err != nil {
-				return err
-			}
-			st, err := cluster.Open(g.ns())
+			st, name, err := deploymentStore(g, args)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package role
 
 import (
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -59,3 +60,34 @@ func StartDaemon(name, argv0, logPath string, args ...string) error {
 	}
 	return ErrSilent
 }
+
+// DialDaemon connects to sock, the socket of a process StartDaemon
+// starts, calling start whenever none answers. One on its way out (idle)
+// still holds its lock, so start finds "another serves" while nothing
+// listens: a moment later the lock is free, so it tries for about 3 s,
+// with a short back-off, before it gives up (a *NoAnswerError).
+// start's own error ends it at once.
+func DialDaemon(sock string, start func() error) (*net.UnixConn, error) {
+	var lastErr error
+	for attempt := range 30 {
+		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+		if err := start(); err != nil {
+			return nil, err
+		}
+		if attempt > 0 {
+			time.Sleep(time.Duration(min(attempt, 5)) * 20 * time.Millisecond)
+		}
+	}
+	return nil, &NoAnswerError{lastErr}
+}
+
+// NoAnswerError is DialDaemon's failure to reach a daemon that started:
+// Err is the last dial's error.
+type NoAnswerError struct{ Err error }
+
+func (e *NoAnswerError) Error() string { return e.Err.Error() }
+func (e *NoAnswerError) Unwrap() error { return e.Err }

@@ -81,23 +81,11 @@ func ControllerRunning(ns string) bool {
 
 func dialController(ns, rd string) (*net.UnixConn, error) {
 	sock, _, _ := controllerPaths(ns, rd)
-	var lastErr error
-	for attempt := range 30 {
-		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
-		if err == nil {
-			return c, nil
-		}
-		lastErr = err
-		if err := startController(ns, rd); err != nil {
-			return nil, err
-		}
-		if attempt > 0 {
-			// one on its way out still holds the lock: a moment later
-			// it is free (about 3 s in all before giving up)
-			time.Sleep(time.Duration(min(attempt, 5)) * 20 * time.Millisecond)
-		}
+	c, err := role.DialDaemon(sock, func() error { return startController(ns, rd) })
+	if _, silent := err.(*role.NoAnswerError); silent {
+		return nil, fmt.Errorf("namespace %s: its controller does not answer on %s: %v", ns, sock, err)
 	}
-	return nil, fmt.Errorf("namespace %s: its controller does not answer on %s: %v", ns, sock, lastErr)
+	return c, err
 }
 
 // startController runs kist as ns's controller in a session of its own

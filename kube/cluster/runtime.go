@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -103,7 +104,7 @@ func (c *controller) createPod(ctx context.Context, o *Object, run *podRun) erro
 		return err
 	}
 	env := map[string][]string{}
-	for _, ct := range append(slices(spec.InitContainers), spec.Containers...) {
+	for _, ct := range slices.Concat(spec.InitContainers, spec.Containers) {
 		e, err := c.containerEnv(o, ct, "")
 		if err != nil {
 			return err
@@ -178,8 +179,6 @@ func (c *controller) createPod(ctx context.Context, o *Object, run *podRun) erro
 	}
 	return nil
 }
-
-func slices(cs []kube.Container) []kube.Container { return append([]kube.Container(nil), cs...) }
 
 // runOptions is the kist run of container ct of pod o, in kist pod kp.
 func (c *controller) runOptions(o *Object, ct kube.Container, kp *container.Pod, env []string, mounts map[string]sandbox.Mount) (*container.RunOptions, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -352,26 +351,7 @@ func (np *nodePort) serve(n *network.Network, rd string) {
 				return
 			}
 			defer up.Close()
-			Splice(conn, up)
+			network.Splice(conn, up)
 		}()
 	}
-}
-
-// Splice copies between a and b both ways until both directions end,
-// passing on each half-close.
-func Splice(a, b net.Conn) {
-	done := make(chan struct{}, 2)
-	cp := func(dst, src net.Conn) {
-		io.Copy(dst, src)
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		} else {
-			dst.Close()
-		}
-		done <- struct{}{}
-	}
-	go cp(a, b)
-	go cp(b, a)
-	<-done
-	<-done
 }

@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -344,7 +342,7 @@ func (k *keeper) proxy(r *tcp.ForwarderRequest) {
 		out.Close()
 		return
 	}
-	splice(gonet.NewTCPConn(&wq, ep), out)
+	network.Splice(gonet.NewTCPConn(&wq, ep), out)
 }
 
 // serveDial answers "dial IP:PORT": the keeper connects to the address
@@ -380,7 +378,7 @@ func (k *keeper) serveDial(c *net.UnixConn, arg string) {
 		out.Close()
 		return
 	}
-	splice(c, out)
+	network.Splice(c, out)
 }
 
 // dialStack connects from the gateway's stack (from its address) to a
@@ -406,32 +404,4 @@ func (k *keeper) dialStack(ctx context.Context, to netip.AddrPort) (*gonet.TCPCo
 		return nil, fmt.Errorf("no answer in %s", dialTimeout)
 	}
 	return nil, err
-}
-
-// splice copies between a and b both ways until both ends are done,
-// passing on a half-close (a client's end of request) as one, then
-// closes both.
-func splice(a, b net.Conn) {
-	var wg sync.WaitGroup
-	cp := func(dst, src net.Conn) {
-		defer wg.Done()
-		if _, err := io.Copy(dst, src); err != nil {
-			// A reset or a failed write: the other way has nothing
-			// to wait for either.
-			a.Close()
-			b.Close()
-			return
-		}
-		if h, ok := dst.(interface{ CloseWrite() error }); ok {
-			h.CloseWrite()
-		} else {
-			dst.Close()
-		}
-	}
-	wg.Add(2)
-	go cp(a, b)
-	go cp(b, a)
-	wg.Wait()
-	a.Close()
-	b.Close()
 }
