@@ -24,6 +24,7 @@ import (
 	_ "kist/sandbox/nsinit"
 
 	"kist/internal/cli"
+	"kist/internal/ktrace"
 	"kist/internal/role"
 
 	// The packages that register kist's other roles. Most come with the
@@ -39,9 +40,14 @@ import (
 	_ "kist/volume"           // volume-remove
 )
 
-func main() { os.Exit(kistMain()) }
+func main() {
+	code := kistMain()
+	ktrace.Mark("exit")
+	os.Exit(code)
+}
 
 func kistMain() int {
+	ktrace.Mark("main")
 	if m, ok := role.Find(os.Args); ok {
 		return m(os.Args[1:])
 	}

@@ -116,7 +116,7 @@ var pruneLayersStep = userns.Register("container-prune-layers", func(ctx context
 			out = append(out, pruneLayer(st, rd, id))
 		}
 	}
-	return out, nil
+	return append(out, pruneEphemeral(rd)...), nil
 })
 
 // unrecorded returns the store's containers without a record that do not

@@ -3,6 +3,7 @@ package container
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -16,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"kist/internal/dirs"
+	"kist/internal/ktrace"
 	"kist/internal/userns"
 	"kist/network"
 	"kist/sandbox"
@@ -72,12 +74,14 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 	if err != nil {
 		return nil, 125, err
 	}
+	ktrace.Mark("run.reserved")
 	s.pod = pod
-	for _, phase := range []func(context.Context) error{s.prepare, s.configure, s.record} {
+	for i, phase := range []func(context.Context) error{s.prepare, s.configure, s.record} {
 		if err := phase(ctx); err != nil {
 			s.undo(ctx)
 			return nil, 125, err
 		}
+		ktrace.Mark([...]string{"run.prepared", "run.configured", "run.recorded"}[i])
 	}
 	switch {
 	case o.Detach:
@@ -151,6 +155,9 @@ type starting struct {
 	// removeLayer removes the container's layer from the store
 	// (storeRemoveLayer; tests observe it instead).
 	removeLayer func(ctx context.Context, id string)
+	// inUse is the image's in-use lock, held by a container whose layer
+	// is not in the store (prep.Ephemeral; see ephemeral.go).
+	inUse *os.File
 }
 
 // reserve picks the container's id and takes its run lock: the
@@ -187,12 +194,35 @@ func (s *starting) prepare(ctx context.Context) error {
 			s.volumes = append(s.volumes, m.Source)
 		}
 	}
+	if s.ephemeralOK() {
+		done, err := s.prepareOnHost()
+		if done {
+			return nil
+		}
+		req.Ephemeral = !errors.Is(err, errNotOwn)
+	}
 	p, err := prepareStep.Call(ctx, req, userns.Stdio{Err: s.o.PullProgress})
 	if err != nil {
 		return err
 	}
 	if p.Root == nil {
 		return fmt.Errorf("preparing the container: the store gave no root filesystem")
+	}
+	if p.Ephemeral {
+		root, err := s.useImageLayers(p.ImageID, p.Root.Lower)
+		if errors.Is(err, errNotOwn) {
+			// the store makes the layer after all
+			req.Ephemeral = false
+			if p, err = prepareStep.Call(ctx, req, userns.Stdio{Err: s.o.PullProgress}); err != nil {
+				return err
+			}
+			s.prep = p
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p.Root = root
 	}
 	s.prep = p
 	return nil
@@ -234,6 +264,7 @@ func (s *starting) configure(ctx context.Context) error {
 	// out, which the unmount would otherwise do for all of it (130 ms
 	// and more on a disk that is busy).
 	cfg.Overlay.Volatile = s.o.Remove
+	cfg.Overlay.Discard = p.Ephemeral
 	return nil
 }
 
@@ -273,8 +304,15 @@ func (s *starting) record(ctx context.Context) error {
 func (s *starting) undo(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	sandbox.ClosePublished(s.cfg.Published)
+	if s.prep.Ephemeral && s.prep.Root != nil {
+		s.discardLayer(ctx) // under the run lock: prune leaves it alone
+	}
 	s.release()
-	if s.prep.Root != nil {
+	if s.inUse != nil {
+		s.inUse.Close()
+		s.inUse = nil
+	}
+	if s.prep.Root != nil && !s.prep.Ephemeral {
 		s.removeLayer(ctx, s.prep.Root.ID)
 	}
 	if s.saved {
@@ -305,7 +343,7 @@ func (s *starting) startDetached(ctx context.Context) (*Record, int, error) {
 // runRemoved runs the container in the foreground and removes it after
 // (--rm).
 func (s *starting) runRemoved(ctx context.Context) (*Record, int, error) {
-	defer s.undo(ctx)
+	defer func() { s.undo(ctx); ktrace.Mark("run.undone") }()
 	code, err := sandbox.Run(ctx, s.cfg)
 	return nil, code, err
 }

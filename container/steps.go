@@ -12,6 +12,7 @@ import (
 
 	"kist/image"
 	"kist/internal/dirs"
+	"kist/internal/ktrace"
 	"kist/internal/role"
 	"kist/internal/userns"
 	"kist/sandbox/nsinit"
@@ -45,6 +46,10 @@ type Prepared struct {
 	Config  v1.Config            `json:"config"`
 	ImageID string               `json:"image_id"`
 	Volumes map[string]string    `json:"volumes,omitempty"` // named volume -> its directory
+	// Ephemeral: the container's layer is not in the store (see
+	// ephemeral.go); from the step, Root has only the image's layers
+	// (Lower), and Run makes the rest.
+	Ephemeral bool `json:"ephemeral,omitempty"`
 }
 
 // prepareRequest is what a container needs from the store before it
@@ -57,6 +62,10 @@ type prepareRequest struct {
 	// Volumes are the named volumes it mounts, NAME:/path: created when
 	// missing, a new one filled with what the image has at its path.
 	Volumes []string `json:"volumes,omitempty"`
+	// Ephemeral asks for the image's layers only, no layer in the store
+	// (a foreground --rm container); the answer says whether it could
+	// (not with the vfs driver).
+	Ephemeral bool `json:"ephemeral,omitempty"`
 }
 
 var prepareStep = userns.Register("container-prepare", prepare)
@@ -65,12 +74,15 @@ var prepareStep = userns.Register("container-prepare", prepare)
 // with its progress on s.Err), reads its config, creates the container's
 // writable layer and its named volumes.
 func prepare(ctx context.Context, r prepareRequest, s userns.Stdio) (Prepared, error) {
+	ktrace.Mark("prepare.start")
 	st, err := image.Open(s.Err)
 	if err != nil {
 		return Prepared{}, err
 	}
 	defer st.Close()
+	ktrace.Mark("prepare.opened")
 	img, err := st.Lookup(r.Image)
+	ktrace.Mark("prepare.looked-up")
 	_, missing := err.(*image.NotFoundError)
 	switch {
 	case missing && r.Pull == "never":
@@ -104,10 +116,21 @@ func prepare(ctx context.Context, r prepareRequest, s userns.Stdio) (Prepared, e
 	if err != nil {
 		return Prepared{}, fmt.Errorf("reading the config of %s: %w", r.Image, err)
 	}
+	ktrace.Mark("prepare.config-read")
+	if r.Ephemeral && len(r.Volumes) == 0 {
+		lower, err := st.ImageRoot(img.ID)
+		if err != nil {
+			return Prepared{}, err
+		}
+		if lower != nil {
+			return Prepared{Root: &image.ContainerRoot{ID: r.ID, Driver: st.Driver, Lower: lower}, Config: cfg.Config, ImageID: img.ID, Ephemeral: true}, nil
+		}
+	}
 	root, err := st.CreateContainer(r.ID, img.ID, r.Name)
 	if err != nil {
 		return Prepared{}, err
 	}
+	ktrace.Mark("prepare.created")
 	vols, err := prepareVolumes(root, r.Volumes)
 	if err != nil {
 		st.RemoveContainer("", root.ID)
@@ -150,11 +173,13 @@ func prepareVolumes(root *image.ContainerRoot, specs []string) (map[string]strin
 // removeLayerStep removes a container's writable layer (by id or name)
 // from the store, unless it runs, and says whether the store had it.
 var removeLayerStep = userns.Register("container-remove-layer", func(ctx context.Context, ref string, s userns.Stdio) (bool, error) {
+	ktrace.Mark("remove.start")
 	st, err := image.Open(s.Err)
 	if err != nil {
 		return false, err
 	}
 	defer st.Close()
+	ktrace.Mark("remove.opened")
 	if !st.HasContainer(ref) {
 		return false, nil
 	}
@@ -162,7 +187,9 @@ var removeLayerStep = userns.Register("container-remove-layer", func(ctx context
 	if err != nil {
 		return true, err
 	}
-	return true, st.RemoveContainer(rd, ref)
+	err = st.RemoveContainer(rd, ref)
+	ktrace.Mark("remove.removed")
+	return true, err
 })
 
 // StoreContainer is a container as the image store knows it: its

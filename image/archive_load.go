@@ -82,7 +82,10 @@ func (s *Store) putImages(imgs []*loadImage, progress Progress) ([]Loaded, error
 	var created []string
 	undo := func() {
 		for i := len(created) - 1; i >= 0; i-- {
-			s.s.DeleteImage(created[i], true)
+			if unlock, err := lockForDelete(created[i]); err == nil {
+				s.s.DeleteImage(created[i], true)
+				unlock()
+			}
 		}
 	}
 	for _, li := range imgs {

@@ -114,11 +114,21 @@ func (s *Store) Remove(nameOrID string) (untagged bool, err error) {
 			return true, nil
 		}
 		// the other names went at the same time: this was the last
+		unlock, err := lockForDelete(img.ID)
+		if err != nil {
+			return true, nil // a --rm container uses it: kist image prune removes it later
+		}
+		defer unlock()
 		if _, err := s.s.DeleteImage(img.ID, true); err != nil {
 			return true, nil // a container still uses it: kist image prune removes it later
 		}
 		return false, nil
 	}
+	unlock, err := lockForDelete(img.ID)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
 	_, err = s.s.DeleteImage(img.ID, true)
 	return false, err
 }

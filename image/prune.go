@@ -53,7 +53,13 @@ func (s *Store) PruneImages(o prune.Options) (PruneReport, error) {
 		if used[img.ID] || !s.prunable(img, o) {
 			continue
 		}
-		if _, err = s.s.DeleteImage(img.ID, true); err != nil {
+		unlock, lerr := lockForDelete(img.ID)
+		if lerr != nil {
+			continue // a --rm container uses it
+		}
+		_, err = s.s.DeleteImage(img.ID, true)
+		unlock()
+		if err != nil {
 			err = fmt.Errorf("removing image %s: %w", img.ID[:12], err)
 			break
 		}

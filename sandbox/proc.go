@@ -90,6 +90,9 @@ func (p *proc) startChild(cloneNetNS bool) (*nsinit.Child, error) {
 	if v, ok := os.LookupEnv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}
 	}
+	if v := os.Getenv("KIST_TRACE"); v != "" {
+		o.Env = append(o.Env, "KIST_TRACE="+v)
+	}
 	if p.cfg.Pod != nil {
 		c, err := nsinit.StartInPod(p.cfg.Pod.Socket, o)
 		p.pipes.started()

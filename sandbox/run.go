@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"kist/internal/ktrace"
 	"kist/sandbox/nsinit"
 )
 
@@ -43,6 +44,7 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	if err != nil {
 		return 125, err
 	}
+	ktrace.Mark("sandbox.prepared")
 	defer cfg.leases.Close()
 	defer ClosePublished(cfg.Published)
 	if cfg.SaveSpec != "" {
@@ -58,11 +60,14 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	if err := p.start(); err != nil {
 		return 125, err
 	}
+	ktrace.Mark("sandbox.started")
 	servePorts(cfg.Published, cfg.ExecSocket)
 	if cfg.ExecSocket != "" {
 		defer os.Remove(cfg.ExecSocket) // the container's init made it
 	}
-	return p.wait(ctx)
+	code, err := p.wait(ctx)
+	ktrace.Mark("sandbox.exited")
+	return code, err
 }
 
 // prepare builds the container's spec with the id mapping it runs with,
@@ -76,9 +81,11 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	ktrace.Mark("sandbox.spec")
 	if cfg.leases, err = attachNetworks(spec, joins); err != nil {
 		return nil, nil, err
 	}
+	ktrace.Mark("sandbox.net")
 	idmap := cfg.IDMap
 	if idmap == nil {
 		m := CurrentIDMap()

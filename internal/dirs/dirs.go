@@ -64,13 +64,17 @@ func Volumes() string { return filepath.Join(Data(), "volumes") }
 // Networks is where networks' definitions are: Data()/networks.
 func Networks() string { return filepath.Join(Data(), "networks") }
 
+// Ephemeral is where foreground --rm containers keep their writable
+// layers, outside the image store: Data()/ephemeral.
+func Ephemeral() string { return filepath.Join(Data(), "ephemeral") }
+
 // BuildCache is the build cache's index: Data()/build-cache.
 func BuildCache() string { return filepath.Join(Data(), "build-cache") }
 
 // All are the data directories kist system reset removes, the image
 // store last (the others refer to it).
 func All() []string {
-	return []string{BuildCache(), Containers(), Pods(), Volumes(), Networks(), Kube(), Storage()}
+	return []string{BuildCache(), Containers(), Ephemeral(), Pods(), Volumes(), Networks(), Kube(), Storage()}
 }
 
 // Cache is kist's per-user cache directory, $XDG_CACHE_HOME/kist

@@ -39,6 +39,7 @@ import (
 	"syscall"
 
 	"kist/internal/dirs"
+	"kist/internal/ktrace"
 	"kist/internal/role"
 	"kist/sandbox"
 )
@@ -95,6 +96,8 @@ func (s *Step[Req, Resp]) Call(ctx context.Context, req Req, io Stdio) (Resp, er
 	if dirs.InUserNS() {
 		return s.fn(ctx, req, io.orOwn())
 	}
+	ktrace.Mark("call " + s.name)
+	defer ktrace.Mark("called " + s.name)
 	var zero Resp
 	data, err := json.Marshal(req)
 	if err != nil {
@@ -170,6 +173,7 @@ func (s *Step[Req, Resp]) main([]string) int {
 	} else {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		res, err := s.fn(ctx, req, Stdio{}.orOwn())
+		ktrace.Mark("step.done")
 		stop()
 		r.Result = &res
 		if err != nil {

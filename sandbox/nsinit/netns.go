@@ -25,6 +25,7 @@ func startNetns(s *Spec, tap *tapSetup) *netnsThread {
 		// the thread instead of reusing it in the other namespace.
 		runtime.LockOSThread()
 		err := syscall.Unshare(syscall.CLONE_NEWNET)
+		trace("sbx.netns-unshared")
 		if err != nil {
 			t.ready <- wrap("creating the network namespace", err)
 			return
@@ -33,11 +34,13 @@ func startNetns(s *Spec, tap *tapSetup) *netnsThread {
 			t.ready <- wrap("bringing up lo", err)
 			return
 		}
+		trace("sbx.lo-up")
 		if tap != nil {
 			if err = setupTaps(s.Nets, tap); err != nil {
 				t.ready <- err
 				return
 			}
+			trace("sbx.taps-attached")
 		}
 		t.fd, err = syscall.Open("/proc/thread-self/ns/net", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 		t.ready <- wrap("opening the network namespace", err)

@@ -103,7 +103,33 @@ const (
 	FdConsole = 6 // unix socket: receives the pty master (TTY only)
 )
 
+// traceOn: KIST_TRACE is set (see package ktrace); trace writes one of
+// its lines to fd 2 for the container side, which cannot import it.
+var traceOn bool
+
+func trace(event string) {
+	if !traceOn {
+		return
+	}
+	var tv syscall.Timeval
+	syscall.Gettimeofday(&tv)
+	pid := itoa(syscall.Getpid())
+	if hasPrefix(event, "sbx.") {
+		pid += "00000" // a sandbox's pid inside (1) or a step's wait stage: apart from the parent's
+	}
+	syscall.Write(2, []byte("kist-trace "+pid+" "+itoa(int(tv.Nano()))+" "+event+"\n"))
+}
+
+// InitNano is when this package's init ran (Unix nanoseconds): kist's
+// first own code in the process (package ktrace reports it).
+var InitNano int64
+
 func init() {
+	var tv syscall.Timeval
+	syscall.Gettimeofday(&tv)
+	InitNano = tv.Nano()
+	v, _ := syscall.Getenv("KIST_TRACE")
+	traceOn = v != ""
 	stage, ok := syscall.Getenv(EnvStage)
 	if !ok {
 		startPrefork()
@@ -131,6 +157,7 @@ func init() {
 // waitStage blocks until the parent has written the id maps, then
 // re-executes the binary so that execve grants the capabilities of uid 0.
 func waitStage() {
+	trace("sbx.wait-stage")
 	var b [1]byte
 	if n, _ := syscall.Read(FdSync, b[:]); n != 1 {
 		syscall.Exit(125) // the parent gave up; it reports why

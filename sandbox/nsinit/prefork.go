@@ -47,6 +47,9 @@ func startPrefork() {
 	if v, ok := syscall.Getenv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}
 	}
+	if v, _ := syscall.Getenv("KIST_TRACE"); v != "" {
+		o.Env = append(o.Env, "KIST_TRACE="+v)
+	}
 	// Start runs on its own goroutine (see startLocked), so the rest of
 	// the binary keeps initialising while the kernel clones and the
 	// child execs.

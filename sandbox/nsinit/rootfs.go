@@ -13,6 +13,11 @@ func setupRootfs(s *Spec) error {
 		return wrap("making mounts private", err)
 	}
 	if s.Overlay.Upper != "" {
+		if s.Overlay.Discard {
+			if err := openDiscard(s); err != nil {
+				return err
+			}
+		}
 		if err := mountOverlay(s); err != nil {
 			return err
 		}

@@ -13,11 +13,13 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // status, or 128+N when the command was killed by signal N. Every
 // failure before the command starts is reported on FdStatus by fail.
 func initStage() {
+	trace("sbx.init-stage")
 	watchParent(true)
 	s, err := readSpec()
 	if err != nil {
 		fail(125, err.Error())
 	}
+	trace("sbx.spec-read")
 	if s.PodInfra {
 		infraStage(s)
 	}
@@ -31,13 +33,16 @@ func initStage() {
 		tap = openTapSetup(s.Nets)
 	}
 	net := setupContainer(s, tap)
+	trace("sbx.mounted")
 	path, attr := prepareCommand(s)
 	if net != nil {
 		if err := net.join(); err != nil {
 			fail(125, err.Error())
 		}
 	}
+	trace("sbx.net-joined")
 	pid, err := syscall.ForkExec(path, s.Args, attr)
+	trace("sbx.forked")
 	if err != nil {
 		code := 126
 		if err == syscall.ENOENT {
@@ -60,7 +65,11 @@ func initStage() {
 	// binary its start read can go, as the supervisor's do (about 6.6 to
 	// 3 MiB of RSS per container).
 	TrimBinary()
-	syscall.Exit(reap(pid, execs))
+	code := reap(pid, execs)
+	trace("sbx.reaped")
+	discardLayer()
+	trace("sbx.discarded")
+	syscall.Exit(code)
 }
 
 // setupContainer builds the mount tree, sets the host name and starts

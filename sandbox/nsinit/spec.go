@@ -84,6 +84,13 @@ type Overlay struct {
 	// everything the container wrote (for a --rm container, whose upper
 	// layer is thrown away after; a kernel without it mounts without).
 	Volatile bool
+	// Discard: Upper and Work are the container's alone (a --rm
+	// container's layer, kept outside the image store): init empties
+	// them once the command ended and it killed what else ran in the
+	// container (the files there belong to the container's ids, which
+	// only its user namespace can remove). Their parent removes the
+	// empty directories.
+	Discard bool
 }
 
 // Mount is one bind mount of a host path into the container, or a
@@ -150,6 +157,7 @@ func (s *Spec) Encode() []byte {
 		put("ovl.work", s.Overlay.Work)
 	}
 	flag("ovl.volatile", s.Overlay.Volatile)
+	flag("ovl.discard", s.Overlay.Discard)
 	for _, r := range s.Rlimits {
 		put("rlimit", itoa(r.Resource)+"\x01"+formatUint(r.Soft)+"\x01"+formatUint(r.Hard))
 	}
@@ -274,6 +282,8 @@ func (s *Spec) set(k, v string) error {
 		s.Overlay.Work = v
 	case "ovl.volatile":
 		s.Overlay.Volatile = true
+	case "ovl.discard":
+		s.Overlay.Discard = true
 	case "rlimit":
 		f := split(v, 1, 3)
 		if len(f) != 3 {

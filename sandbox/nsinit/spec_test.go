@@ -15,7 +15,7 @@ func TestSpecRoundTrip(t *testing.T) {
 		Hosts: "127.0.0.1 localhost\n", Resolv: "nameserver 1.1.1.1\n",
 		Mounts: []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"},
 			{Source: "size=64m,mode=1777", Target: "/tmp", Tmpfs: true}},
-		Overlay: Overlay{Lower: []string{"/l2", "/l1"}, Upper: "/u", Work: "/w", Volatile: true},
+		Overlay: Overlay{Lower: []string{"/l2", "/l1"}, Upper: "/u", Work: "/w", Volatile: true, Discard: true},
 		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},
 		MaxUID:  65536, MaxGID: 65537, MapNotice: "n",
 		ExecSocket: "/run/kist/x.sock", Dial: "tcp:8080", LogMaxSize: 1 << 20,

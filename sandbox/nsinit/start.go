@@ -185,7 +185,9 @@ func startLocked(o StartOptions) (*Child, error) {
 	for _, fd := range theirs {
 		files = append(files, uintptr(fd))
 	}
+	trace("nsinit.fork " + stage)
 	pid, err := syscall.ForkExec("/proc/self/exe", o.argv(), &syscall.ProcAttr{Env: env, Files: files, Sys: sys})
+	trace("nsinit.forked " + stage)
 	closeAll(theirs)
 	c.Pid = pid
 	if err != nil {
@@ -198,6 +200,7 @@ func startLocked(o StartOptions) (*Child, error) {
 			return nil, err
 		}
 		syscall.Write(c.SyncW, []byte{1})
+		trace("nsinit.maps-written " + stage)
 	}
 	return c, nil
 }

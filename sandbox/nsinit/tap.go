@@ -173,6 +173,7 @@ func setupTap(n *NetAttach, dev string, route bool, conn, devDir int) error {
 			return wrap("adding the default route", err)
 		}
 	}
+	trace("sbx.tap-configured")
 	if err := syscall.Sendmsg(conn, []byte("attach "+n.Token+"\n"), syscall.UnixRights(tun), nil, 0); err != nil {
 		return wrap("network "+n.Network+": handing "+dev+" to its keeper", err)
 	}

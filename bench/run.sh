@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench/run.sh times how long a container takes to start and end, in one
+# run, interleaved (bench/phases), with the ratios issue 18 sets:
+#
+#   kist run --rm IMAGE true            vs podman run --rm IMAGE true (same image, same network mode)
+#   kist run --rm IMAGE true            vs kist run --rootfs R true (R: the image's files)
+#   kist run --rootfs R true            vs unshare MAP -mpfn --mount-proc chroot R /bin/true
+#   kist run --network none --rootfs R  vs unshare MAP -mpf  --mount-proc chroot R /bin/true
+#
+# and a per-phase breakdown of kist's runs (KIST_TRACE=1, package
+# internal/ktrace). MAP is the id mapping kist uses for the user: its
+# subordinate range (--map-auto --map-root-user) or one id (-Ur).
+#
+#   bench/run.sh                        as the current user
+#   sudo bench/run.sh kistsub           as another user (root only)
+#   bench/run.sh kistsub -n 40          flags after the user go to bench/phases
+#
+# IMAGE is the Debian bookworm root filesystem the integration tests make
+# (package testimages, cached in /var/cache/kist-ci/images), or
+# IMAGE_TAR=FILE (a root filesystem tarball), imported into kist and into
+# podman alike. Everything runs in a fresh state directory under /tmp
+# (kist's data, runtime and podman's store), removed at the end. podman
+# runs with --storage-driver overlay and --cgroup-manager cgroupfs: in a
+# fresh --root it would pick vfs here, which copies the image on every run
+# (seconds; not a figure to quote). Without podman the podman rows are
+# left out, said so.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
+bench_need unshare chroot tar
+
+target=$(id -un)
+if [[ $# -gt 0 && $1 != -* ]]; then
+	target=$1
+	shift
+fi
+if [[ $target != "$(id -un)" && $(id -u) != 0 ]]; then
+	echo "bench/run.sh: only root can run the benchmark as another user ($target)" >&2
+	exit 1
+fi
+tar=${IMAGE_TAR:-$(ls "${KIST_CI_CACHE:-/var/cache/kist-ci}"/images/debian-bookworm-slim-amd64-*.tar 2>/dev/null | head -n 1 || true)}
+if [[ -z $tar || ! -r $tar ]]; then
+	echo "bench/run.sh: no Debian root filesystem tarball: run the integration tests once (./scripts/test -run 'TestScript/integ_' as root makes them), or set IMAGE_TAR=FILE" >&2
+	exit 1
+fi
+
+dir=$(mktemp -d /tmp/kist-bench-run.XXXXXX)
+cleanup() {
+	# the stores' files belong to the user's namespace ids: their tools remove them
+	bench_as "$target" env XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/run" "$dir/kist" system reset --force >/dev/null 2>&1 || true
+	if [[ -n ${podman:-} ]]; then
+		bench_as "$target" $podman system reset --force >/dev/null 2>&1 || true
+	fi
+	bench_as "$target" rm -rf "$dir/deb" 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+CGO_ENABLED=0 go build -o "$dir/kist" .
+CGO_ENABLED=0 go build -o "$dir/phases" ./bench/phases
+uid=$(id -u "$target")
+chown "$target" "$dir"
+chmod 0755 "$dir"
+install -d -m 0700 -o "$target" "$dir/run" "$dir/data" "$dir/podman"
+
+map=(-Ur)
+if [[ $uid != 0 ]] && command -v newuidmap >/dev/null && grep -qE "^($target|$uid):" /etc/subuid 2>/dev/null; then
+	map=(--map-auto --map-root-user)
+fi
+k="env XDG_DATA_HOME=$dir/data XDG_RUNTIME_DIR=$dir/run $dir/kist"
+podman=""
+if command -v podman >/dev/null; then
+	p=$dir/podman
+	podman="env XDG_RUNTIME_DIR=$p/xdg REGISTRY_AUTH_FILE=$p/auth.json podman --root $p/root --runroot $p/run --tmpdir $p/tmp --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
+	bench_as "$target" mkdir -p "$p/xdg"
+	bench_as "$target" sh -c "echo '{}' > $p/auth.json"
+fi
+
+echo "== $(date -u +%FT%TZ) on $(nproc) CPUs, kernel $(uname -r), as $target (id mapping: ${map[*]}) =="
+echo "== image: $tar =="
+bench_as "$target" $k import "$tar" bench/debian:bookworm >/dev/null
+bench_as "$target" mkdir "$dir/deb"
+bench_as "$target" tar -C "$dir/deb" --exclude='./dev/*' --no-same-owner -xf "$tar"
+if [[ -n $podman ]]; then
+	bench_as "$target" $podman import "$tar" localhost/bench/debian:bookworm >/dev/null 2>&1
+	echo "== podman $(podman --version | awk '{print $3}'), runtime $(bench_as "$target" $podman info --format '{{.Host.OCIRuntime.Name}}'), storage $(bench_as "$target" $podman info --format '{{.Store.GraphDriverName}}') =="
+fi
+
+R=$dir/deb
+cmds=(
+	-c "kist-image-none=$k run --rm --network none bench/debian:bookworm true"
+	-c "kist-image=$k run --rm bench/debian:bookworm true"
+	-c "kist-toolbox-none=$k run --rm --network none toolbox true"
+	-c "kist-rootfs-none=$k run --network none --rootfs $R /bin/true"
+	-c "kist-rootfs=$k run --rootfs $R /bin/true"
+	-c "unshare-mpf=unshare ${map[*]} -mpf --mount-proc chroot $R /bin/true"
+	-c "unshare-mpfn=unshare ${map[*]} -mpfn --mount-proc chroot $R /bin/true"
+)
+ratios=kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf
+if [[ -n $podman ]]; then
+	cmds+=(-c "podman-image-none=$podman run --rm --network none localhost/bench/debian:bookworm true")
+	ratios=kist-image-none/podman-image-none,$ratios
+else
+	echo "== podman is not installed: no podman rows (apt-get install podman) =="
+fi
+bench_as "$target" "$dir/phases" "${cmds[@]}" -ratios "$ratios" "$@"
