@@ -103,8 +103,8 @@ func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdKeeperGone is the script command "keepergone": it waits until no
-// network keeper of the script's runtime directory runs (they end a few
-// seconds after their last container), and fails after 20 s.
+// network keeper of the script's runtime directory runs (they end 3 s
+// after their last container: KIST_KEEPER_GRACE), and fails after 20 s.
 func cmdKeeperGone(ts *testscript.TestScript, neg bool, args []string) {
 	rd := filepath.Join(ts.Getenv("XDG_RUNTIME_DIR"), "kist")
 	for i := 0; i < 200; i++ {

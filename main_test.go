@@ -52,6 +52,7 @@ func TestScript(t *testing.T) {
 			e.Setenv("XDG_RUNTIME_DIR", e.WorkDir+"/.run")
 			e.Setenv("HOME", e.WorkDir+"/.home")
 			e.Setenv("XDG_DATA_HOME", e.WorkDir+"/.data")
+			e.Setenv("KIST_KEEPER_GRACE", "3s") // keepergone waits for them
 			e.Setenv("REGISTRY", testRegistry())
 			integSetup(e) // integ_* scripts: $DOCKER_REGISTRY, $AUTH_REGISTRY, ... (integration_test.go)
 			e.Defer(func() {

@@ -12,8 +12,8 @@
 // namespace (it has CAP_NET_ADMIN there), gives it the address it was
 // leased, and passes the tap's fd over a unix socket to the network's
 // keeper. The keeper is kist itself, one process per network with
-// containers on it (started on demand, gone a few seconds after the last
-// container): an Ethernet switch between the taps, and a gateway made of
+// containers on it (started on demand, gone 30 s after the last
+// container: keeper.KeeperGrace): an Ethernet switch between the taps, and a gateway made of
 // gVisor's user-mode TCP/IP stack, the engine of rootlesskit v3's
 // in-process NAT (gvisor-tap-vsock): it answers for the gateway address,
 // serves DNS there (container names, --network-alias, --hostname, then

@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 	if main, ok := role.Find(os.Args); ok {
 		os.Exit(main(os.Args[1:]))
 	}
+	// keepers end 3 s after their last client here, not 30 (the tests
+	// wait for that); the keepers this binary starts inherit it
+	os.Setenv("KIST_KEEPER_GRACE", "3s")
+	KeeperGrace = 3 * time.Second
 	os.Exit(m.Run())
 }
 
