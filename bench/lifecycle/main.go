@@ -25,7 +25,8 @@
 // XDG_DATA_HOME, XDG_CONFIG_HOME and XDG_RUNTIME_DIR, podman its own
 // --root, --runroot, --tmpdir and XDG_RUNTIME_DIR, all in a temporary
 // directory. podman runs with --runtime runc --cgroup-manager cgroupfs
-// (crun refuses a hybrid cgroup layout), and in the lifecycle rounds
+// (crun refuses a hybrid cgroup layout) --storage-driver overlay (in a
+// new --root podman 4.3 picks vfs here), and in the lifecycle rounds
 // with --network none, as kist's default; its web container has
 // podman's default rootless network (slirp4netns, ports by rootlessport).
 //
@@ -285,7 +286,7 @@ func newPodman(dir string) *tool {
 	os.MkdirAll(filepath.Join(dir, "xdg"), 0o700)
 	os.WriteFile(filepath.Join(dir, "auth.json"), []byte(`{"auths":{}}`), 0o600)
 	p := &tool{name: "podman", bin: "podman",
-		pre: []string{"--root", dir + "/root", "--runroot", dir + "/run", "--tmpdir", dir + "/tmp", "--runtime", "runc", "--cgroup-manager", "cgroupfs"},
+		pre: []string{"--root", dir + "/root", "--runroot", dir + "/run", "--tmpdir", dir + "/tmp", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--storage-driver", "overlay"},
 		// Without a login session podman looks for credentials in
 		// /run/containers/UID and keeps its pause process's pid in
 		// /run/user/UID, neither of which may be there.
