@@ -97,7 +97,7 @@ cmds=(
 )
 ratios=kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf
 if [[ -n $podman ]]; then
-	cmds+=(-c "podman-image-none=$podman run --rm --network none localhost/bench/debian:bookworm true")
+	cmds+=(-c "?podman-image-none=$podman run --rm --network none localhost/bench/debian:bookworm true")
 	ratios=kist-image-none/podman-image-none,$ratios
 else
 	echo "== podman is not installed: no podman rows (apt-get install podman) =="

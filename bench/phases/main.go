@@ -44,6 +44,11 @@ type command struct {
 	wall   []float64            // ms
 	phases map[string][]float64 // label -> ms
 	order  []string
+	// optional (a label starting with "?"): when it fails it is dropped
+	// with its error, instead of ending the benchmark (an anchor that
+	// does not work on this machine).
+	optional bool
+	dropped  bool
 }
 
 func main() {
@@ -61,7 +66,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "want -c LABEL=COMMAND")
 			os.Exit(2)
 		}
-		c := &command{label: l, argv: strings.Fields(line), phases: map[string][]float64{}}
+		c := &command{label: strings.TrimPrefix(l, "?"), optional: strings.HasPrefix(l, "?"), argv: strings.Fields(line), phases: map[string][]float64{}}
 		for len(c.argv) > 1 && strings.Contains(c.argv[0], "=") && !strings.HasPrefix(c.argv[0], "/") {
 			c.env, c.argv = append(c.env, c.argv[0]), c.argv[1:]
 		}
@@ -79,6 +84,10 @@ func main() {
 	}
 	for _, c := range cs {
 		fmt.Printf("== %s: %s\n", c.label, strings.Join(append(slices.Clone(c.env), c.argv...), " "))
+		if c.dropped {
+			fmt.Printf("   left out: it failed here (its error is above)\n")
+			continue
+		}
 		fmt.Printf("   wall: median %.2f ms  p10 %.2f  p90 %.2f  (n=%d)\n", med(c.wall), pct(c.wall, 10), pct(c.wall, 90), len(c.wall))
 		for _, ph := range phaseTable {
 			v := c.phases[ph.label]
@@ -91,7 +100,9 @@ func main() {
 	if *ratios != "" {
 		byLabel := map[string]*command{}
 		for _, c := range cs {
-			byLabel[c.label] = c
+			if !c.dropped {
+				byLabel[c.label] = c
+			}
 		}
 		for _, p := range strings.Split(*ratios, ",") {
 			a, b, _ := strings.Cut(p, "/")
@@ -111,6 +122,9 @@ type event struct {
 }
 
 func (c *command) run(record, trace bool) {
+	if c.dropped {
+		return
+	}
 	cmd := exec.Command(c.argv[0], c.argv[1:]...)
 	cmd.Env = append(os.Environ(), c.env...)
 	if trace {
@@ -125,7 +139,12 @@ func (c *command) run(record, trace bool) {
 	tEnd := t0 + wall.Nanoseconds()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n%s%s", c.label, err, stdout.Bytes(), stderr.Bytes())
-		os.Exit(1)
+		if !c.optional {
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "%s: left out (an optional anchor)\n", c.label)
+		c.dropped = true
+		return
 	}
 	if !record {
 		return
