@@ -142,15 +142,15 @@ func (r *runner) cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-var publishedRE = regexp.MustCompile(`\{([a-zA-Z0-9][a-zA-Z0-9_.-]*):(\d+)\}`)
+var publishedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([a-zA-Z0-9][a-zA-Z0-9_.-]*):(\d+)\}`) })
 
 // publishedURL replaces {NAME:PORT} in url with the host address where
 // container NAME publishes its port PORT: a student may choose any free
 // host port (on a shared lab machine, 8080 may be another's).
 func (r *runner) publishedURL(url string) (string, error) {
 	var err error
-	out := publishedRE.ReplaceAllStringFunc(url, func(m string) string {
-		sm := publishedRE.FindStringSubmatch(m)
+	out := publishedRE().ReplaceAllStringFunc(url, func(m string) string {
+		sm := publishedRE().FindStringSubmatch(m)
 		port, _ := strconv.Atoi(sm[2])
 		rec, ferr := container.Find(sm[1])
 		if ferr != nil {

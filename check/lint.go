@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -40,7 +41,7 @@ var conditions = map[string]bool{"subuid": true, "vm": true, "short": true, "net
 
 var conditionPrefixes = []string{"exec:", "image:"}
 
-var headingRE = regexp.MustCompile(`^# ([a-z0-9][a-z0-9-]*): (\S.*)$`)
+var headingRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^# ([a-z0-9][a-z0-9-]*): (\S.*)$`) })
 
 // Lint checks the check script in file: it reads, and every line is a
 // check heading ("# name: what it checks"), a command this package knows
@@ -77,7 +78,7 @@ func lint(file string, data []byte) ([]Checked, error) {
 			continue
 		}
 		if strings.HasPrefix(line, "#") {
-			m := headingRE.FindStringSubmatch(line)
+			m := headingRE().FindStringSubmatch(line)
 			if m == nil {
 				return nil, bad(n, "a comment line starts a check and must read \"# name: what it checks\" (name in lower case letters, digits and -), got %q", line)
 			}

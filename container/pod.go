@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"kist/internal/dirs"
@@ -61,7 +62,7 @@ const (
 	PodExited   = "Exited"   // its infra stopped: its containers cannot run
 )
 
-var validPodName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var validPodName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 func podFile(id string) string { return filepath.Join(dirs.Pods(), id+".json") }
 
@@ -79,7 +80,7 @@ func CreatePod(ctx context.Context, o PodOptions) (*Pod, error) {
 	switch {
 	case o.Name == "":
 		o.Name = newName(taken)
-	case !validPodName.MatchString(o.Name):
+	case !validPodName().MatchString(o.Name):
 		return nil, fmt.Errorf("invalid pod name %q: use letters, digits, and _ . - (starting with a letter or digit)", o.Name)
 	case taken[o.Name]:
 		return nil, fmt.Errorf("pod %s exists already: choose another --name, or remove it first (kist pod rm -f %s)", o.Name, o.Name)

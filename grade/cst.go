@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -192,12 +193,12 @@ func (p *cstParser) errf(line int, format string, args ...any) error {
 	return fmt.Errorf("%s:%d: %s", p.path, line, fmt.Sprintf(format, args...))
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 func (p *cstParser) parse(data []byte) (*cstFile, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLineRE().FindStringSubmatch(err.Error()); m != nil {
 			return nil, fmt.Errorf("%s:%s: %s", p.path, m[1], m[2])
 		}
 		return nil, fmt.Errorf("%s: %s", p.path, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -655,10 +656,10 @@ func (p *cstParser) metadata(n *yaml.Node, what string) ([]*cstMeta, error) {
 // String: "-rwxr-xr-x", "dtrwxrwxrwx", "urwxr-xr-x", "Lrwxrwxrwx") into
 // the ls -l form, or takes an ls -l form as it is.
 func lsPermissions(s string) (string, bool) {
-	if lsModeRE.MatchString(s) {
+	if lsModeRE().MatchString(s) {
 		return s, true
 	}
-	if len(s) < 10 || !rwxRE.MatchString(s[len(s)-9:]) {
+	if len(s) < 10 || !rwxRE().MatchString(s[len(s)-9:]) {
 		return "", false
 	}
 	var m fs.FileMode
@@ -685,8 +686,10 @@ func lsPermissions(s string) (string, bool) {
 }
 
 var (
-	lsModeRE = regexp.MustCompile(`^[-dlcbps][r-][w-][xsS-][r-][w-][xsS-][r-][w-][xtT-]$`)
-	rwxRE    = regexp.MustCompile(`^[r-][w-][x-][r-][w-][x-][r-][w-][x-]$`)
+	lsModeRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[-dlcbps][r-][w-][xsS-][r-][w-][xsS-][r-][w-][xtT-]$`)
+	})
+	rwxRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[r-][w-][x-][r-][w-][x-][r-][w-][x-]$`) })
 )
 
 // Writing the script.
@@ -791,7 +794,7 @@ func (g *cstGen) command(c *cstCommand, global []cstEnv) error {
 	}
 	if shell {
 		for _, e := range env {
-			if !shellNameRE.MatchString(e.Key) {
+			if !shellNameRE().MatchString(e.Key) {
 				return fmt.Errorf("%s: envVars: %q: with setup, a newline or a $VARIABLE, the variables are set by the image's /bin/sh, which takes letters, digits and _ only", c.name, e.Key)
 			}
 		}
@@ -845,7 +848,7 @@ func (g *cstGen) command(c *cstCommand, global []cstEnv) error {
 	return nil
 }
 
-var shellNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var shellNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 func needsNewline(env []cstEnv, setup [][]string, argv []string) bool {
 	for _, e := range env {
@@ -868,7 +871,7 @@ func needsNewline(env []cstEnv, setup [][]string, argv []string) bool {
 func varRef(s string, i int) (string, int) {
 	rest := s[i+1:]
 	if strings.HasPrefix(rest, "{") {
-		if end := strings.IndexByte(rest, '}'); end > 0 && shellNameRE.MatchString(rest[1:end]) {
+		if end := strings.IndexByte(rest, '}'); end > 0 && shellNameRE().MatchString(rest[1:end]) {
 			return rest[1:end], end + 2
 		}
 		return "", 0

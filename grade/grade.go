@@ -192,10 +192,10 @@ func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options, deferr
 		s.Cleanup += res.Cleanup
 		for _, c := range res.Checks {
 			found[c.Name] = c
-			if !c.Passed && unreachableRE.MatchString(c.Message) {
+			if !c.Passed && unreachableRE().MatchString(c.Message) {
 				// not the student's doing: grade again when the
 				// registry answers
-				return notGradable(fmt.Errorf("%s: %s (grade again when it can be reached: the other results are kept)", c.Name, unreachableRE.FindString(c.Message)))
+				return notGradable(fmt.Errorf("%s: %s (grade again when it can be reached: the other results are kept)", c.Name, unreachableRE().FindString(c.Message)))
 			}
 		}
 	}
@@ -228,7 +228,7 @@ func gradeOne(ctx context.Context, a *Assignment, src *Source, o Options, deferr
 // unreachableRE finds kist's words for a registry it could not reach
 // (package image's Explain) in a check's message: a pull that failed
 // for that is not the submission's fault.
-var unreachableRE = regexp.MustCompile(`pulling \S+: cannot reach [^:\s]+(:\d+)?: [^\n]*`)
+var unreachableRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`pulling \S+: cannot reach [^:\s]+(:\d+)?: [^\n]*`) })
 
 func capOutput(s string) string {
 	if len(s) <= OutputCap {

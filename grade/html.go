@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -117,7 +118,7 @@ type htmlTest struct {
 // words are in r.Lang; everything from the results is HTML-escaped.
 func WriteHTML(w io.Writer, r *Results) error {
 	var b bytes.Buffer // no half page on an error
-	if err := htmlTemplate.Execute(&b, newHTMLPage(r)); err != nil {
+	if err := htmlTemplate().Execute(&b, newHTMLPage(r)); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())
@@ -342,7 +343,10 @@ func roundDuration(d time.Duration) time.Duration {
 	return d.Round(time.Second)
 }
 
-var htmlTemplate = template.Must(template.New("report.html").Parse(htmlSource))
+// htmlTemplate is the report page, parsed on first use.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html").Parse(htmlSource))
+})
 
 const htmlSource = `<!DOCTYPE html>
 <html lang="{{.Lang}}">

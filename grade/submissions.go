@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode"
 )
@@ -176,7 +177,7 @@ func classifyTop(items []subItem) subLayout {
 	}
 	canvas := len(visible) > 0
 	for _, it := range visible {
-		if (it.kind != skFile && it.kind != skZip) || !canvasRE.MatchString(it.name) {
+		if (it.kind != skFile && it.kind != skZip) || !canvasRE().MatchString(it.name) {
 			canvas = false
 			break
 		}
@@ -212,7 +213,7 @@ func brightspaceIndex(visible []subItem) bool {
 		if strings.EqualFold(it.name, "index.html") {
 			continue
 		}
-		if (it.kind != skDir && it.kind != skZip) || !brightspacePrefixRE.MatchString(it.name) {
+		if (it.kind != skDir && it.kind != skZip) || !brightspacePrefixRE().MatchString(it.name) {
 			return false
 		}
 		n++
@@ -510,7 +511,7 @@ func canvasGroups(items []subItem) (names []string, groups map[string][]canvasFi
 		if isHidden(it.name) {
 			continue
 		}
-		m := canvasRE.FindStringSubmatch(it.name)
+		m := canvasRE().FindStringSubmatch(it.name)
 		if m == nil {
 			continue
 		}
@@ -1045,27 +1046,27 @@ func hashRegular(p string) ([]byte, error) {
 // Platforms' names of a submission's folder, zip or files.
 var (
 	// Brightspace: "12345-67890 - Jan Jansen - 4 December 2026 1015 PM".
-	brightspaceRE       = regexp.MustCompile(`^(\d+)(?:-\d+)? - (.+?) - (.*\d.*)$`)
-	brightspacePrefixRE = regexp.MustCompile(`^\d+-\d+ - `)
+	brightspaceRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)(?:-\d+)? - (.+?) - (.*\d.*)$`) })
+	brightspacePrefixRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d+-\d+ - `) })
 	// "12345 - Jan Jansen".
-	idNameRE = regexp.MustCompile(`^(\d+)(?:-\d+)? - (.+)$`)
+	idNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)(?:-\d+)? - (.+)$`) })
 	// Moodle: "Jan Jansen_12345_assignsubmission_file_".
-	moodleRE = regexp.MustCompile(`^(.+)_(\d+)_assignsubmission_[A-Za-z]+_?$`)
+	moodleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+)_(\d+)_assignsubmission_[A-Za-z]+_?$`) })
 	// Canvas: "jansenjan_12345_67890_Dockerfile", late ones
 	// "jansenjan_LATE_12345_67890_Dockerfile".
-	canvasRE = regexp.MustCompile(`^([^_]+)_(?:(?i:late)_)?(\d+)_(\d+)_(.+)$`)
+	canvasRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^_]+)_(?:(?i:late)_)?(\d+)_(\d+)_(.+)$`) })
 )
 
 // parseSubmissionName gives the student's name and id that a submission's name
 // says, in a platform's pattern.
 func parseSubmissionName(name string) (student, id string) {
-	if m := brightspaceRE.FindStringSubmatch(name); m != nil {
+	if m := brightspaceRE().FindStringSubmatch(name); m != nil {
 		return strings.TrimSpace(m[2]), m[1]
 	}
-	if m := idNameRE.FindStringSubmatch(name); m != nil {
+	if m := idNameRE().FindStringSubmatch(name); m != nil {
 		return strings.TrimSpace(m[2]), m[1]
 	}
-	if m := moodleRE.FindStringSubmatch(name); m != nil {
+	if m := moodleRE().FindStringSubmatch(name); m != nil {
 		return strings.TrimSpace(m[1]), m[2]
 	}
 	return "", ""

@@ -32,14 +32,14 @@ func NewPullProgress(out io.Writer) *PullProgress {
 	return &PullProgress{out: out, tty: ok && term.IsTerminal(int(f.Fd())), state: map[string]string{}, unpack: map[string]bool{}}
 }
 
-var layerLine = regexp.MustCompile(`^layer \d+/\d+ ([0-9a-f]{12}): (.*)$`)
+var layerLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^layer \d+/\d+ ([0-9a-f]{12}): (.*)$`) })
 
 // Step is a Progress.
 func (p *PullProgress) Step(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	m := layerLine.FindStringSubmatch(msg)
+	m := layerLine().FindStringSubmatch(msg)
 	if !p.tty || m == nil {
 		p.clear()
 		fmt.Fprintln(p.out, msg)

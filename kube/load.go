@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -264,7 +265,7 @@ func lineAt(data []byte, off int) int {
 	return bytes.Count(data[:off], []byte("\n")) + 1
 }
 
-var yamlLineRe = regexp.MustCompile(`^(yaml: )?line (\d+): `)
+var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(yaml: )?line (\d+): `) })
 
 // document decodes one document into its objects.
 func (d *decoder) document(src Source, doc document) {
@@ -276,7 +277,7 @@ func (d *decoder) document(src Source, doc document) {
 	var node yaml.Node
 	if err := yaml.Unmarshal(doc.data, &node); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[2])
 			ps.src.Line = src.Line + n - 1
 			msg = msg[len(m[0]):]

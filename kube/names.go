@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -21,14 +22,14 @@ const (
 )
 
 var (
-	dns1123LabelRe     = regexp.MustCompile("^" + dns1123LabelFmt + "$")
-	dns1123SubdomainRe = regexp.MustCompile("^" + dns1123SubdomainFmt + "$")
-	dns1035LabelRe     = regexp.MustCompile("^" + dns1035LabelFmt + "$")
-	labelKeyRe         = regexp.MustCompile("^" + labelKeyFmt + "$")
-	labelValueRe       = regexp.MustCompile("^" + labelValueFmt + "$")
-	configMapKeyRe     = regexp.MustCompile("^" + configMapKeyFmt + "$")
-	portNameCharsRe    = regexp.MustCompile("^[-a-z0-9]+$")
-	portNameLetterRe   = regexp.MustCompile("[a-z]")
+	dns1123LabelRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + dns1123LabelFmt + "$") })
+	dns1123SubdomainRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + dns1123SubdomainFmt + "$") })
+	dns1035LabelRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + dns1035LabelFmt + "$") })
+	labelKeyRe         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + labelKeyFmt + "$") })
+	labelValueRe       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + labelValueFmt + "$") })
+	configMapKeyRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + configMapKeyFmt + "$") })
+	portNameCharsRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^[-a-z0-9]+$") })
+	portNameLetterRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("[a-z]") })
 )
 
 func maxLenError(n int) string { return fmt.Sprintf("must be no more than %d characters", n) }
@@ -55,8 +56,8 @@ func dns1123LabelErrors(v string) []string {
 	if len(v) > 63 {
 		errs = append(errs, maxLenError(63))
 	}
-	if !dns1123LabelRe.MatchString(v) {
-		if dns1123SubdomainRe.MatchString(v) {
+	if !dns1123LabelRe().MatchString(v) {
+		if dns1123SubdomainRe().MatchString(v) {
 			errs = append(errs, "must not contain dots")
 		} else {
 			errs = append(errs, regexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character", dns1123LabelFmt, "my-name", "123-abc"))
@@ -70,7 +71,7 @@ func dns1123SubdomainErrors(v string) []string {
 	if len(v) > 253 {
 		errs = append(errs, maxLenError(253))
 	}
-	if !dns1123SubdomainRe.MatchString(v) {
+	if !dns1123SubdomainRe().MatchString(v) {
 		errs = append(errs, regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", dns1123SubdomainFmt, "example.com"))
 	}
 	return errs
@@ -81,7 +82,7 @@ func dns1035LabelErrors(v string) []string {
 	if len(v) > 63 {
 		errs = append(errs, maxLenError(63))
 	}
-	if !dns1035LabelRe.MatchString(v) {
+	if !dns1035LabelRe().MatchString(v) {
 		errs = append(errs, regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character", dns1035LabelFmt, "my-name", "abc-123"))
 	}
 	return errs
@@ -141,7 +142,7 @@ func labelKeyErrors(v string) []string {
 	} else if len(name) > 63 {
 		errs = append(errs, "name part "+maxBytesError(63))
 	}
-	if !labelKeyRe.MatchString(name) {
+	if !labelKeyRe().MatchString(name) {
 		errs = append(errs, "name part "+regexError(labelKeyErrMsg, labelKeyFmt, "MyName", "my.name", "123-abc"))
 	}
 	return errs
@@ -152,7 +153,7 @@ func labelValueErrors(v string) []string {
 	if len(v) > 63 {
 		errs = append(errs, maxBytesError(63))
 	}
-	if !labelValueRe.MatchString(v) {
+	if !labelValueRe().MatchString(v) {
 		errs = append(errs, regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", labelValueFmt, "MyValue", "my_value", "12345"))
 	}
 	return errs
@@ -165,10 +166,10 @@ func portNameErrors(v string) []string {
 	if len(v) > 15 {
 		errs = append(errs, maxLenError(15))
 	}
-	if !portNameCharsRe.MatchString(v) {
+	if !portNameCharsRe().MatchString(v) {
 		errs = append(errs, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
 	}
-	if !portNameLetterRe.MatchString(v) {
+	if !portNameLetterRe().MatchString(v) {
 		errs = append(errs, "must contain at least one letter (a-z)")
 	}
 	if strings.Contains(v, "--") {
@@ -197,7 +198,7 @@ func configMapKeyErrors(v string) []string {
 	if len(v) > 253 {
 		errs = append(errs, maxLenError(253))
 	}
-	if !configMapKeyRe.MatchString(v) {
+	if !configMapKeyRe().MatchString(v) {
 		errs = append(errs, regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configMapKeyFmt, "key.name", "KEY_NAME", "key-name"))
 	}
 	switch {

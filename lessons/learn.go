@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kist/check"
@@ -485,7 +486,7 @@ func (l *Lesson) onDisk(file string) (string, func(), error) {
 }
 
 // testscriptStatus is how testscript logs a command's end: [exit status 1].
-var testscriptStatus = regexp.MustCompile(`^\[(exit status \d+|signal: [a-z ]+)\]$`)
+var testscriptStatus = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[(exit status \d+|signal: [a-z ]+)\]$`) })
 
 // logLines turns a failed check's log into what the student reads: the
 // commands ($ ...) and their output, without testscript's markers; the
@@ -498,7 +499,7 @@ func logLines(log string) []string {
 			continue
 		case strings.HasPrefix(l, "> "):
 			out = append(out, "$ "+l[2:])
-		case testscriptStatus.MatchString(l):
+		case testscriptStatus().MatchString(l):
 			out = append(out, "("+l[1:len(l)-1]+")")
 		default:
 			out = append(out, l)

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -144,7 +145,7 @@ type LoadError struct {
 func (e *LoadError) Error() string { return e.Err.Error() }
 func (e *LoadError) Unwrap() error { return e.Err }
 
-var idRE = regexp.MustCompile(`^(\d+)-([a-z0-9][a-z0-9-]*)$`)
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)-([a-z0-9][a-z0-9-]*)$`) })
 
 // Load returns the built-in lessons and those in dirs (a teacher's), in
 // the course's order. A lesson that cannot be read is not returned: its
@@ -186,7 +187,7 @@ func loadFS(fsys fs.FS, source string) ([]*Lesson, []error) {
 		if !e.IsDir() {
 			continue
 		}
-		m := idRE.FindStringSubmatch(e.Name())
+		m := idRE().FindStringSubmatch(e.Name())
 		if m == nil {
 			errs = append(errs, fmt.Errorf("%s: a lesson folder is named NN-name (like 05-dockerfile): lower case letters, digits and -", path.Join(source, e.Name())))
 			continue
@@ -245,9 +246,9 @@ func (l *Lesson) load(where string) error {
 }
 
 var (
-	stepRE  = regexp.MustCompile(`^## (.+?)\s*\{#([a-z0-9][a-z0-9-]*)\}\s*$`)
-	checkRE = regexp.MustCompile(`^### check ([a-z0-9][a-z0-9-]*): (\S.*)$`)
-	hintRE  = regexp.MustCompile(`^### hint(?: ([a-z0-9][a-z0-9-]*))?\s*$`)
+	stepRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^## (.+?)\s*\{#([a-z0-9][a-z0-9-]*)\}\s*$`) })
+	checkRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^### check ([a-z0-9][a-z0-9-]*): (\S.*)$`) })
+	hintRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^### hint(?: ([a-z0-9][a-z0-9-]*))?\s*$`) })
 )
 
 // parseText reads a lesson's Markdown (see the package doc). Errors
@@ -296,7 +297,7 @@ func parseText(data []byte) (*Text, error) {
 		case strings.HasPrefix(line, "# "):
 			return nil, fmt.Errorf("%d: a second title (# ...): a lesson has one title, then steps (## Title {#id})", n)
 		case strings.HasPrefix(line, "## "):
-			m := stepRE.FindStringSubmatch(line)
+			m := stepRE().FindStringSubmatch(line)
 			if m == nil {
 				return nil, fmt.Errorf("%d: a step heading reads \"## Title {#id}\" (id in lower case letters, digits and -), got %q", n, line)
 			}
@@ -319,12 +320,12 @@ func parseText(data []byte) (*Text, error) {
 				return nil, fmt.Errorf("%d: %q before the first step (## Title {#id})", n, line)
 			}
 			endHint()
-			if m := checkRE.FindStringSubmatch(line); m != nil {
+			if m := checkRE().FindStringSubmatch(line); m != nil {
 				step.Checks[m[1]] = m[2]
 				body = new(strings.Builder) // a check's text is its heading
 				continue
 			}
-			if m := hintRE.FindStringSubmatch(line); m != nil {
+			if m := hintRE().FindStringSubmatch(line); m != nil {
 				hint.name, hint.open = m[1], true
 				hint.text.Reset()
 				body = &hint.text

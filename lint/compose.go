@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/util/suggest"
 	"go.yaml.in/yaml/v3"
@@ -58,13 +59,13 @@ func Compose(dir, file string, o Options) ([]Finding, error) {
 	return sortFindings(c.findings), nil
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // yamlError turns the YAML parser's error into "FILE:LINE: what is
 // wrong".
 func yamlError(file string, err error) error {
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &fileError{File: file, Line: line, Msg: m[2]}
 	}

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -129,14 +130,14 @@ func (d *dockerfile) lint(dt []byte) error {
 	return nil
 }
 
-var parseErrorRE = regexp.MustCompile(`^dockerfile parse error on line (\d+): (.*)$`)
+var parseErrorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^dockerfile parse error on line (\d+): (.*)$`) })
 
 // parseError turns the parser's error into "Dockerfile:LINE: what is
 // wrong".
 func (d *dockerfile) parseError(dt []byte, err error) error {
 	msg := err.Error()
 	line := 0
-	if m := parseErrorRE.FindStringSubmatch(msg); m != nil {
+	if m := parseErrorRE().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	} else {
@@ -431,13 +432,15 @@ func (d *dockerfile) dispatchChecks() {
 }
 
 var (
-	secretRE      = regexp.MustCompile(`(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)`)
-	secretAllowRE = regexp.MustCompile(`(?i)(?:_|^)(?:public|file|version)(?:_|$)`)
+	secretRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)`)
+	})
+	secretAllowRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(?:_|^)(?:public|file|version)(?:_|$)`) })
 )
 
 // secretKey is buildkit's validateNoSecretKey: SecretsUsedInArgOrEnv.
 func (d *dockerfile) secretKey(instruction, key string, loc []parser.Range) {
-	if secretRE.MatchString(key) && !secretAllowRE.MatchString(key) {
+	if secretRE().MatchString(key) && !secretAllowRE().MatchString(key) {
 		d.linter.Run(&linter.RuleSecretsUsedInArgOrEnv, loc, linter.RuleSecretsUsedInArgOrEnv.Format(instruction, key))
 	}
 }
@@ -623,8 +626,12 @@ func (d *dockerfile) globHasArchive(src string) bool {
 }
 
 var (
-	aptInstallRE = regexp.MustCompile(`(?m)(?:^|[\s;&|(/])(apt-get|apt)[ \t]+(?:[^;&|\n]*[ \t])?install(?:[ \t]|$)`)
-	aptListsRmRE = regexp.MustCompile(`(?m)(?:^|[\s;&|(/])rm[ \t][^;&|\n]*/var/lib/apt/lists`)
+	aptInstallRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)(?:^|[\s;&|(/])(apt-get|apt)[ \t]+(?:[^;&|\n]*[ \t])?install(?:[ \t]|$)`)
+	})
+	aptListsRmRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)(?:^|[\s;&|(/])rm[ \t][^;&|\n]*/var/lib/apt/lists`)
+	})
 )
 
 // aptLists is kist's apt-lists: a RUN that installs with apt-get or apt
@@ -641,8 +648,8 @@ func (d *dockerfile) aptLists() {
 				text += "\n" + f.Data
 			}
 			text = strings.ReplaceAll(text, "\\\n", " ")
-			m := aptInstallRE.FindStringSubmatch(text)
-			if m == nil || aptListsRmRE.MatchString(text) || aptCacheMounted(c) {
+			m := aptInstallRE().FindStringSubmatch(text)
+			if m == nil || aptListsRmRE().MatchString(text) || aptCacheMounted(c) {
 				continue
 			}
 			d.add(ruleAptLists, lineOf(c.Location()), d.o.say(

@@ -21,8 +21,8 @@ type Rule struct {
 // Rules returns all rules, sorted by Kind then ID. The slice and its maps
 // are the caller's own.
 func Rules() []Rule {
-	rs := make([]Rule, 0, len(rules))
-	for _, r := range rules {
+	rs := make([]Rule, 0, len(rules()))
+	for _, r := range rules() {
 		rs = append(rs, copyRule(r))
 	}
 	slices.SortFunc(rs, func(a, b Rule) int {
@@ -36,7 +36,7 @@ func Rules() []Rule {
 
 // Find returns the rule with the given id.
 func Find(id string) (Rule, bool) {
-	for _, r := range rules {
+	for _, r := range rules() {
 		if r.ID == id {
 			return copyRule(r), true
 		}

@@ -116,6 +116,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"sync"
 	"time"
 
 	"kist/internal/dirs"
@@ -148,7 +149,7 @@ type Network struct {
 // BaseDir is where network definitions are: dirs.Networks().
 func BaseDir() string { return dirs.Networks() }
 
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // Canonical is the name --network NAME means: "" and "default" are
 // the default network.
@@ -180,7 +181,7 @@ type Options struct {
 // Create defines network name. It fails if the name is taken or the
 // subnet overlaps another network's.
 func Create(name string, o Options) (*Network, error) {
-	if !validName.MatchString(name) {
+	if !validName().MatchString(name) {
 		return nil, fmt.Errorf("invalid network name %q: use letters, digits, and _ . - (starting with a letter or digit)", name)
 	}
 	if Special(name) || name == Default {
@@ -261,7 +262,7 @@ func save(n *Network) error {
 // Get returns network name; the default network always exists (its
 // definition is written the first time it is asked for).
 func Get(name string) (*Network, error) {
-	if !validName.MatchString(name) || Special(name) {
+	if !validName().MatchString(name) || Special(name) {
 		return nil, &NotFoundError{name}
 	}
 	data, err := os.ReadFile(filepath.Join(BaseDir(), name+".json"))

@@ -152,7 +152,7 @@ func (m *mirror) headDigest(ctx context.Context, repo, ref string) (string, *ups
 		return "", err
 	}
 	resp.Body.Close()
-	if d := resp.Header.Get("Docker-Content-Digest"); digestRE.MatchString(d) {
+	if d := resp.Header.Get("Docker-Content-Digest"); digestRE().MatchString(d) {
 		return d, nil
 	}
 	return "", nil

@@ -78,10 +78,10 @@ func New(o Options) (http.Handler, error) {
 // Routes below /v2/. A repository name may itself contain "blobs" or
 // "manifests" as a component; the last segments decide.
 var (
-	uploadRoute   = regexp.MustCompile(`^(.+)/blobs/uploads/([^/]*)$`)
-	blobRoute     = regexp.MustCompile(`^(.+)/blobs/([^/]+)$`)
-	manifestRoute = regexp.MustCompile(`^(.+)/manifests/([^/]+)$`)
-	tagsRoute     = regexp.MustCompile(`^(.+)/tags/list$`)
+	uploadRoute   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+)/blobs/uploads/([^/]*)$`) })
+	blobRoute     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+)/blobs/([^/]+)$`) })
+	manifestRoute = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+)/manifests/([^/]+)$`) })
+	tagsRoute     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+)/tags/list$`) })
 )
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +142,7 @@ func (s *server) route(w *logWriter, r *http.Request) error {
 	}
 	var name string
 	var handle func() error
-	if m := tagsRoute.FindStringSubmatch(rest); m != nil {
+	if m := tagsRoute().FindStringSubmatch(rest); m != nil {
 		name = m[1]
 		handle = func() error {
 			if err := allow(r, "GET"); err != nil {
@@ -150,13 +150,13 @@ func (s *server) route(w *logWriter, r *http.Request) error {
 			}
 			return s.tagsList(w, r, name)
 		}
-	} else if m := uploadRoute.FindStringSubmatch(rest); m != nil {
+	} else if m := uploadRoute().FindStringSubmatch(rest); m != nil {
 		name = m[1]
 		handle = func() error { return s.upload(w, r, name, m[2]) }
-	} else if m := blobRoute.FindStringSubmatch(rest); m != nil {
+	} else if m := blobRoute().FindStringSubmatch(rest); m != nil {
 		name = m[1]
 		handle = func() error { return s.blob(w, r, name, m[2]) }
-	} else if m := manifestRoute.FindStringSubmatch(rest); m != nil {
+	} else if m := manifestRoute().FindStringSubmatch(rest); m != nil {
 		name = m[1]
 		handle = func() error { return s.manifest(w, r, name, m[2]) }
 	} else {
@@ -189,7 +189,7 @@ func (s *server) blob(w *logWriter, r *http.Request, name, d string) error {
 	if err := allow(r, "GET", "HEAD", "DELETE"); err != nil {
 		return err
 	}
-	if !digestRE.MatchString(d) {
+	if !digestRE().MatchString(d) {
 		return errDigestInvalid(d)
 	}
 	if r.Method == http.MethodDelete {
@@ -231,7 +231,7 @@ func (s *server) upload(w *logWriter, r *http.Request, name, id string) error {
 	if err := allow(r, "GET", "PATCH", "PUT", "DELETE"); err != nil {
 		return err
 	}
-	if !uploadRE.MatchString(id) {
+	if !uploadRE().MatchString(id) {
 		return errUploadUnknown(id)
 	}
 	unlock := s.uploads.lock(id)
@@ -266,7 +266,7 @@ func (s *server) upload(w *logWriter, r *http.Request, name, id string) error {
 	}
 	// PUT: the last chunk (maybe empty), then the digest.
 	d := r.URL.Query().Get("digest")
-	if !digestRE.MatchString(d) {
+	if !digestRE().MatchString(d) {
 		return errDigestInvalid(d)
 	}
 	if _, err := s.appendChunk(r, path, fi.Size()); err != nil {
@@ -298,11 +298,11 @@ func (s *server) upload(w *logWriter, r *http.Request, name, id string) error {
 // (?digest=) or the start of an upload.
 func (s *server) startUpload(w *logWriter, r *http.Request, name string) error {
 	q := r.URL.Query()
-	if d := q.Get("mount"); d != "" && digestRE.MatchString(d) && s.st.hasBlob(d) {
+	if d := q.Get("mount"); d != "" && digestRE().MatchString(d) && s.st.hasBlob(d) {
 		return blobCreated(w, name, d)
 	}
 	if d := q.Get("digest"); d != "" {
-		if !digestRE.MatchString(d) {
+		if !digestRE().MatchString(d) {
 			return errDigestInvalid(d)
 		}
 		f, err := s.st.tempFile()
@@ -412,10 +412,10 @@ func (s *server) manifest(w *logWriter, r *http.Request, name, ref string) error
 		return err
 	}
 	if isDigest(ref) {
-		if !digestRE.MatchString(ref) {
+		if !digestRE().MatchString(ref) {
 			return errDigestInvalid(ref)
 		}
-	} else if !tagRE.MatchString(ref) {
+	} else if !tagRE().MatchString(ref) {
 		return newError(http.StatusBadRequest, "TAG_INVALID", "invalid tag %q: want letters, digits, _ . - (at most 128, not starting with . or -)", ref)
 	}
 	switch r.Method {
@@ -543,14 +543,14 @@ func (s *server) checkRefs(name string, m *manifestRefs) error {
 		if len(b.URLs) > 0 {
 			continue
 		}
-		if !digestRE.MatchString(b.Digest) || !s.st.hasBlob(b.Digest) {
+		if !digestRE().MatchString(b.Digest) || !s.st.hasBlob(b.Digest) {
 			e := newError(http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN", "the manifest names blob %s, which is not in the registry: push the blobs first", b.Digest)
 			e.Detail = map[string]string{"digest": b.Digest}
 			return e
 		}
 	}
 	for _, c := range m.Manifests {
-		if !digestRE.MatchString(c.Digest) || !s.st.hasManifest(name, c.Digest) {
+		if !digestRE().MatchString(c.Digest) || !s.st.hasManifest(name, c.Digest) {
 			e := newError(http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN", "the index lists manifest %s, which is not in %s: push it first", c.Digest, name)
 			e.Detail = map[string]string{"digest": c.Digest}
 			return e

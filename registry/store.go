@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,10 +22,10 @@ var (
 	// componentRE is one component of a repository name (distribution's
 	// reference grammar): lowercase letters and digits, separated by one
 	// period, one or two underscores, or dashes.
-	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	uploadRE    = regexp.MustCompile(`^[a-f0-9]{32}$`)
+	componentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`) })
+	tagRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`) })
+	digestRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[a-f0-9]{64}$`) })
+	uploadRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{32}$`) })
 )
 
 // validName reports whether n is a repository name: components separated
@@ -34,7 +35,7 @@ func validName(n string) bool {
 		return false
 	}
 	for _, c := range strings.Split(n, "/") {
-		if !componentRE.MatchString(c) {
+		if !componentRE().MatchString(c) {
 			return false
 		}
 	}
@@ -219,7 +220,7 @@ func (s *store) resolve(name, ref string) (string, error) {
 		return "", err
 	}
 	d := strings.TrimSpace(string(b))
-	if !digestRE.MatchString(d) {
+	if !digestRE().MatchString(d) {
 		return "", fmt.Errorf("tag file %s is damaged", s.tagPath(name, ref))
 	}
 	return d, nil
@@ -321,7 +322,7 @@ func (s *store) tags(name string) ([]string, error) {
 	}
 	tags := []string{}
 	for _, e := range ents {
-		if tagRE.MatchString(e.Name()) && e.Type().IsRegular() {
+		if tagRE().MatchString(e.Name()) && e.Type().IsRegular() {
 			tags = append(tags, e.Name())
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,11 +41,11 @@ type Volume struct {
 // BaseDir is where volumes are: dirs.Volumes().
 func BaseDir() string { return dirs.Volumes() }
 
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // IsName reports whether a -v source names a volume rather than a host
 // path (docker's rule: a volume name has no slash).
-func IsName(s string) bool { return validName.MatchString(s) }
+func IsName(s string) bool { return validName().MatchString(s) }
 
 func check(name string) error {
 	if !IsName(name) {

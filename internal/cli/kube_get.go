@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -318,13 +319,13 @@ func watchObjects(cmd *cobra.Command, targets []kubeTarget, ns string, o getOpti
 
 // apiResources are kubectl api-resources' rows for kist's kinds.
 // (kubectl's order: the core group's, then by group).
-var apiResources = func() [][]string {
+var apiResources = sync.OnceValue(func() [][]string {
 	var rows [][]string
 	for _, k := range []string{"ConfigMap", "Namespace", "PersistentVolumeClaim", "Pod", "Secret", "Service", "Deployment", "ReplicaSet", "Job"} {
 		rows = append(rows, []string{cluster.Resource(k), strings.Join(cluster.ShortNames(k), ","), kube.APIVersion(k), fmt.Sprint(kube.Namespaced(k)), k})
 	}
 	return rows
-}()
+})
 
 func newKubeAPIResourcesCmd() *cobra.Command {
 	var output string
@@ -335,7 +336,7 @@ func newKubeAPIResourcesCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rows := [][]string{}
-			for _, r := range apiResources {
+			for _, r := range apiResources() {
 				if cmd.Flags().Changed("namespaced") && r[3] != fmt.Sprint(namespaced) {
 					continue
 				}

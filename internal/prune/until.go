@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,7 +23,7 @@ var untilLayouts = []struct {
 	{"2006-01-02", true},
 }
 
-var unixSeconds = regexp.MustCompile(`^[0-9]+(\.[0-9]{1,9})?$`)
+var unixSeconds = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+(\.[0-9]{1,9})?$`) })
 
 var errUntil = errors.New("want a duration such as 24h or 30m, or a time such as 2026-12-01, 2026-12-01T10:00:00Z or unix seconds")
 
@@ -32,7 +33,7 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}
-	if unixSeconds.MatchString(s) {
+	if unixSeconds().MatchString(s) {
 		sec, frac, _ := strings.Cut(s, ".")
 		n, err := strconv.ParseInt(sec, 10, 64)
 		if err != nil {

@@ -479,12 +479,12 @@ func envMap(env []string) map[string]string {
 	return m
 }
 
-var varRef = regexp.MustCompile(`\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
+var varRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`) })
 
 // expand replaces $(VAR) by VAR's value when vars has it, and $$ by $,
 // as Kubernetes does in command, args and env.
 func expand(s string, vars map[string]string) string {
-	return varRef.ReplaceAllStringFunc(s, func(m string) string {
+	return varRef().ReplaceAllStringFunc(s, func(m string) string {
 		if m == "$$" {
 			return "$"
 		}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 
@@ -232,13 +233,13 @@ func protocol(p string) string {
 	return "TCP"
 }
 
-var notName = regexp.MustCompile(`[^a-z0-9-]+`)
+var notName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9-]+`) })
 
 // Name turns a container, service or volume name into one Kubernetes
 // takes for any object (a DNS-1035 label: lower case letters, digits
 // and '-', a letter first, at most 63 characters).
 func Name(s string) string {
-	n := strings.Trim(notName.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	n := strings.Trim(notName().ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if n == "" || n[0] < 'a' || n[0] > 'z' {
 		n = "x-" + n
 	}

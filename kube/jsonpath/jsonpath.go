@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -492,7 +493,7 @@ func RelaxedJSONPathExpression(expr string) (string, error) {
 	if expr == "" {
 		return expr, nil
 	}
-	m := relaxedRe.FindStringSubmatch(expr)
+	m := relaxedRe().FindStringSubmatch(expr)
 	if m == nil {
 		return "", fmt.Errorf("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'")
 	}
@@ -503,7 +504,7 @@ func RelaxedJSONPathExpression(expr string) (string, error) {
 	return "{." + spec + "}", nil
 }
 
-var relaxedRe = regexp.MustCompile(`^\{\.?([^{}]+)\}$|^\.?([^{}]+)$`)
+var relaxedRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\{\.?([^{}]+)\}$|^\.?([^{}]+)$`) })
 
 // ---- the parser ----
 
@@ -748,9 +749,9 @@ func (p *parser) number(l *listNode) error {
 }
 
 var (
-	sliceRe  = regexp.MustCompile(`^(-?[\d]*)(:-?[\d]*)?(:-?[\d]*)?$`)
-	dictRe   = regexp.MustCompile(`^'([^']*)'$`)
-	filterRe = regexp.MustCompile(`^([^!<>=]+)([!<>=~]+)(.+?)$`)
+	sliceRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(-?[\d]*)(:-?[\d]*)?(:-?[\d]*)?$`) })
+	dictRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^'([^']*)'$`) })
+	filterRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^!<>=]+)([!<>=~]+)(.+?)$`) })
 )
 
 // array reads [...] after its [.
@@ -795,7 +796,7 @@ func (p *parser) array(l *listNode) error {
 		l.nodes = append(l.nodes, unionNode{lists})
 		return nil
 	}
-	if m := dictRe.FindStringSubmatch(text); m != nil {
+	if m := dictRe().FindStringSubmatch(text); m != nil {
 		nodes, err := parse("{." + m[1] + "}")
 		if err != nil {
 			return err
@@ -807,7 +808,7 @@ func (p *parser) array(l *listNode) error {
 		l.nodes = append(l.nodes, fieldNode{m[1]})
 		return nil
 	}
-	m := sliceRe.FindStringSubmatch(text)
+	m := sliceRe().FindStringSubmatch(text)
 	if m == nil {
 		return fmt.Errorf("invalid array index %s", text)
 	}
@@ -895,7 +896,7 @@ func (p *parser) filter(l *listNode) error {
 	if p.next() != ']' {
 		return fmt.Errorf("unclosed array expect ]")
 	}
-	m := filterRe.FindStringSubmatch(text)
+	m := filterRe().FindStringSubmatch(text)
 	if m == nil {
 		nodes, err := parse("{" + text + "}")
 		if err != nil {

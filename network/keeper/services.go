@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -139,7 +140,7 @@ func normalize(svcs []network.Service) []network.Service {
 	return out
 }
 
-var validDNSName = regexp.MustCompile(`^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$`)
+var validDNSName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$`) })
 
 // checkServices says what is wrong with the table cl wants, if anything
 // (k.mu held).
@@ -200,7 +201,7 @@ func (k *keeper) checkServices(cl *svcClient, svcs []network.Service) error {
 		}
 		for _, n := range s.Names {
 			n = strings.ToLower(n)
-			if len(n) > 253 || !validDNSName.MatchString(n) {
+			if len(n) > 253 || !validDNSName().MatchString(n) {
 				return fmt.Errorf("%s: %q is not a DNS name (letters, digits, '-', '_' and '.')", what, n)
 			}
 			if names[n] {

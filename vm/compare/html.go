@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,10 +62,12 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	for i := range data.Rows {
 		data.Rows[i][0] = strings.TrimSpace(data.Rows[i][0])
 	}
-	return pageTemplate.Execute(w, data)
+	return pageTemplate().Execute(w, data)
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// pageTemplate is the comparison page, parsed on first use.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -110,3 +113,4 @@ The VM ran on <strong>{{.R.VM.Accel}}</strong> ({{.R.VM.AccelWhy}}), QEMU machin
 </body>
 </html>
 `))
+})
