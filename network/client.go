@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -212,6 +213,20 @@ type Endpoint struct {
 	Names       []string
 	IPv4Address string `json:"IPv4Address"`
 	MacAddress  string `json:"MacAddress"`
+}
+
+// quitKeeper asks n's keeper, if one runs, to end now (n was removed):
+// it does unless something still uses it; else it ends after its grace.
+func quitKeeper(n *Network, runDir string) {
+	sock, _ := KeeperPaths(n, runDir)
+	c, err := net.DialTimeout("unix", sock, time.Second)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	fmt.Fprintf(c, "quit\n")
+	io.Copy(io.Discard, c)
 }
 
 // KeeperRole is the entry point (package internal/role) a network's

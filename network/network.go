@@ -97,6 +97,9 @@
 //	    ok, then any number of lines "set TABLE", TABLE the JSON of a
 //	    []Service on one line, each answered "ok" once the keeper
 //	    serves that table, or "err WHY" (it kept the previous one)
+//	quit
+//	    ok, and the keeper ends at once (Remove: its network is gone),
+//	    or "err in use" while a lease or another connection is open
 //
 // A client sends nothing after its request line before the keeper's
 // answer: the keeper reads the request in one go and drops what follows.
@@ -356,7 +359,11 @@ func Remove(name, runDir string) error {
 	if eps, err := Endpoints(n, runDir); err == nil && len(eps) > 0 {
 		return fmt.Errorf("network %s is in use by container %s: stop or remove it first", name, eps[0].Name)
 	}
-	return os.Remove(filepath.Join(BaseDir(), name+".json"))
+	if err := os.Remove(filepath.Join(BaseDir(), name+".json")); err != nil {
+		return err
+	}
+	quitKeeper(n, runDir)
+	return nil
 }
 
 // RandomHex returns n random bytes in hex.

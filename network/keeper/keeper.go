@@ -227,6 +227,19 @@ func (k *keeper) serve(c *net.UnixConn) {
 		k.serveServices(c)
 	case "dial":
 		k.serveDial(c, arg)
+	case "quit":
+		// the network was removed: end now rather than after the grace,
+		// unless something still uses it
+		k.mu.Lock()
+		idle := k.conns <= 1 && len(k.leases) == 0
+		k.mu.Unlock()
+		if !idle {
+			fmt.Fprintf(c, "err in use\n")
+			return
+		}
+		fmt.Fprintf(c, "ok\n")
+		os.Remove(k.ln.Addr().String())
+		os.Exit(0)
 	default:
 		fmt.Fprintf(c, "err unknown request %q\n", verb)
 	}
