@@ -7,6 +7,9 @@
 #   kist run --rootfs R true            vs unshare MAP -mpfn --mount-proc chroot R /bin/true
 #   kist run --network none --rootfs R  vs unshare MAP -mpf  --mount-proc chroot R /bin/true
 #
+# with R the image's files (a Debian root: /bin/true is coreutils') and
+# with R the toolbox (kist toolbox export: its true is kist itself, so
+# both sides start a Go program, as bench/startup.sh measures)
 # and a per-phase breakdown of kist's runs (KIST_TRACE=1, package
 # internal/ktrace). MAP is the id mapping kist uses for the user: its
 # subordinate range (--map-auto --map-root-user) or one id (-Ur).
@@ -51,7 +54,7 @@ cleanup() {
 	if [[ -n ${podman:-} ]]; then
 		bench_as "$target" $podman system reset --force >/dev/null 2>&1 || true
 	fi
-	bench_as "$target" rm -rf "$dir/deb" 2>/dev/null || true
+	bench_as "$target" rm -rf "$dir/deb" "$dir/tb" 2>/dev/null || true
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -80,6 +83,7 @@ echo "== image: $tar =="
 bench_as "$target" $k import "$tar" bench/debian:bookworm >/dev/null
 bench_as "$target" mkdir "$dir/deb"
 bench_as "$target" tar -C "$dir/deb" --exclude='./dev/*' --no-same-owner -xf "$tar"
+bench_as "$target" $k toolbox export "$dir/tb" >/dev/null
 if [[ -n $podman ]]; then
 	bench_as "$target" $podman import "$tar" localhost/bench/debian:bookworm >/dev/null 2>&1
 	echo "== podman $(podman --version | awk '{print $3}'), runtime $(bench_as "$target" $podman info --format '{{.Host.OCIRuntime.Name}}'), storage $(bench_as "$target" $podman info --format '{{.Store.GraphDriverName}}') =="
@@ -94,8 +98,12 @@ cmds=(
 	-c "kist-rootfs=$k run --rootfs $R /bin/true"
 	-c "unshare-mpf=unshare ${map[*]} -mpf --mount-proc chroot $R /bin/true"
 	-c "unshare-mpfn=unshare ${map[*]} -mpfn --mount-proc chroot $R /bin/true"
+	-c "kist-rootfs-tb-none=$k run --network none --rootfs $dir/tb /bin/true"
+	-c "kist-rootfs-tb=$k run --rootfs $dir/tb /bin/true"
+	-c "unshare-tb-mpf=unshare ${map[*]} -mpf --mount-proc chroot $dir/tb /bin/true"
+	-c "unshare-tb-mpfn=unshare ${map[*]} -mpfn --mount-proc chroot $dir/tb /bin/true"
 )
-ratios=kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf
+ratios=kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf,kist-rootfs-tb/unshare-tb-mpfn,kist-rootfs-tb-none/unshare-tb-mpf
 if [[ -n $podman ]]; then
 	cmds+=(-c "?podman-image-none=$podman run --rm --network none localhost/bench/debian:bookworm true")
 	ratios=kist-image-none/podman-image-none,$ratios

@@ -154,7 +154,7 @@ func prepareVolumes(root *image.ContainerRoot, specs []string) (map[string]strin
 		if !v.Empty() {
 			continue
 		}
-		unmount, err := root.Mount()
+		unmount, err := root.MountReadOnly()
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,26 @@ func (r *ContainerRoot) Mount() (unmount func(), err error) { return r.mount(fal
 // upper directory cannot be mounted again.
 func (r *ContainerRoot) MountScratch() (unmount func(), err error) { return r.mount(true) }
 
+// MountReadOnly mounts the layer for reading only (its own layer as the
+// top of the lower ones, no upper directory): unmounting it syncs
+// nothing, where unmounting a writable overlay syncs the whole host
+// file system the upper directory is on (tens of ms, more on a busy
+// disk). A new container's volumes are filled from it. Where the list
+// of layers is too long for one mount(2), it mounts as Mount does.
+func (r *ContainerRoot) MountReadOnly() (unmount func(), err error) {
+	if r.Driver == "vfs" {
+		return func() {}, nil
+	}
+	opts := "lowerdir=" + strings.Join(append([]string{r.Upper}, r.Lower...), ":") + ",userxattr"
+	if len(opts) >= unix.Getpagesize()-1 {
+		return r.Mount()
+	}
+	if err := unix.Mount("overlay", r.Rootfs, "overlay", unix.MS_RDONLY, opts); err != nil {
+		return nil, fmt.Errorf("mounting the root filesystem of layer %s: %w", r.ID[:min(12, len(r.ID))], err)
+	}
+	return func() { unix.Unmount(r.Rootfs, unix.MNT_DETACH) }, nil
+}
+
 func (r *ContainerRoot) mount(volatile bool) (unmount func(), err error) {
 	if r.Driver == "vfs" {
 		return func() {}, nil

@@ -37,45 +37,38 @@ import (
 // data directory is in this run's temporary directory, next to the
 // tools' stores; figures within about 10% of each other are equal.
 
-// pgFloor measures n rounds in dir (made if missing); nil and why when
-// it cannot (no unshare with --map-auto, no subordinate ids).
-func pgFloor(dir string, n int) ([]time.Duration, error) {
+// pgFloorSetup unpacks the floor's root filesystem in dir (made if
+// missing) and returns it for pgFloorRound; why not when it cannot (no
+// unshare with --map-auto, no subordinate ids).
+func pgFloorSetup(dir string) (string, error) {
 	if _, err := exec.LookPath("unshare"); err != nil {
-		return nil, fmt.Errorf("no unshare (util-linux) in PATH")
+		return "", fmt.Errorf("no unshare (util-linux) in PATH")
 	}
 	tarball, missing, err := testimages.Postgres.Ensure()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if missing != "" {
-		return nil, fmt.Errorf("%s", missing)
+		return "", fmt.Errorf("%s", missing)
 	}
 	root := filepath.Join(dir, "root")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+		return "", err
 	}
 	// its files belong to subordinate ids: removed the way they were made
 	benchutil.AtExit(func() { exec.Command("unshare", "--map-auto", "--map-root-user", "rm", "-rf", root).Run() })
 	ep := filepath.Join(dir, "docker-entrypoint.sh")
 	if err := os.WriteFile(ep, []byte(testimages.PostgresEntrypoint), 0o755); err != nil {
-		return nil, err
+		return "", err
 	}
 	// unpacked as root of a user namespace with the subordinate ids, so
 	// the files keep their owners (postgres's among them)
 	unpack := fmt.Sprintf(`mkdir -p %[1]s && tar -xf %[2]s -C %[1]s && mkdir -p %[1]s/dev %[1]s/proc && cp %[3]s %[1]s/usr/local/bin/docker-entrypoint.sh`,
 		shq(root), shq(tarball), shq(ep))
 	if out, err := exec.Command("unshare", "--map-auto", "--map-root-user", "sh", "-c", unpack).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("unpacking %s with unshare --map-auto: %v: %s", tarball, err, tail(string(out), 500))
+		return "", fmt.Errorf("unpacking %s with unshare --map-auto: %v: %s", tarball, err, tail(string(out), 500))
 	}
-	var out []time.Duration
-	for i := 0; i < n; i++ {
-		d, err := pgFloorRound(root, filepath.Join(dir, fmt.Sprintf("round%d.log", i+1)))
-		if err != nil {
-			return out, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
+	return root, nil
 }
 
 // pgFloorRound runs the entrypoint once on an empty data directory and

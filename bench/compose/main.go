@@ -11,7 +11,7 @@
 //     connections), with a fresh volume (down -v before) and with the
 //     existing one (a plain down before, so PostgreSQL finds its data);
 //     also when up -d itself returned. The fresh-volume figure has a
-//     floor that is PostgreSQL's own, measured after the rounds: the
+//     floor that is PostgreSQL's own, measured in turns with the tools' rounds: the
 //     image's entrypoint on the same root filesystem under unshare and
 //     chroot, no container tool (floor.go).
 //   - compose-hadoop (examples/compose-hadoop: a namenode and a datanode
@@ -104,6 +104,7 @@ func main() {
 	n := flag.Int("n", 5, "timed rounds per stack and tool")
 	pc := flag.String("podman-compose", "podman-compose", "podman-compose command")
 	only := flag.String("stacks", "demo,hadoop", "the stacks to measure: demo, hadoop or both")
+	which := flag.String("tools", "kist,podman-compose", "the tools to measure: kist, podman-compose or both")
 	flag.Parse()
 	if *kist == "" || *examples == "" || *n < 1 {
 		benchutil.Fail("usage: compose -kist PATH -examples DIR [-n 5] [-stacks demo,hadoop] [-podman-compose podman-compose]")
@@ -147,6 +148,13 @@ func main() {
 		}
 	}
 	for _, t := range tools {
+		if !slices.Contains(strings.Split(*which, ","), t.name) {
+			for _, st := range stacks {
+				t.broken[st.name] = "left out (-tools " + *which + ")"
+			}
+		}
+	}
+	for _, t := range tools {
 		for _, st := range stacks {
 			copyExample(t, st, filepath.Join(*examples, st.name))
 		}
@@ -162,6 +170,9 @@ func main() {
 
 	// images: built and pulled, untimed
 	for _, t := range tools {
+		if !slices.Contains(strings.Split(*which, ","), t.name) {
+			continue
+		}
 		if !slices.Contains(stacks, demo) {
 		} else if err := t.prepare(); err != nil {
 			t.broken[demo.name] = err.Error()
@@ -201,7 +212,22 @@ func main() {
 
 	demoRes := map[*tool][]demoResult{}
 	hadoopRes := map[*tool][]hadoopResult{}
+	// the floor's rounds take turns with the tools' (the disk's speed
+	// drifts by a third within minutes here)
+	var fl floor
+	var floorRoot string
+	if slices.Contains(stacks, demo) {
+		floorRoot, fl.err = pgFloorSetup(filepath.Join(work, "floor"))
+	}
 	for r := 0; r < *n && slices.Contains(stacks, demo); r++ {
+		if floorRoot != "" && fl.err == nil {
+			d, err := pgFloorRound(floorRoot, filepath.Join(work, "floor", fmt.Sprintf("round%d.log", r+1)))
+			if err != nil {
+				fl.err = err
+			} else {
+				fl.d = append(fl.d, d)
+			}
+		}
 		for i := range tools {
 			t := tools[(i+r)%len(tools)]
 			if t.broken[demo.name] != "" {
@@ -235,10 +261,6 @@ func main() {
 		}
 	}
 
-	var fl floor
-	if slices.Contains(stacks, demo) {
-		fl.d, fl.err = pgFloor(filepath.Join(work, "floor"), *n)
-	}
 	report(tools, stacks, *n, demoRes, hadoopRes, fl)
 	fmt.Printf("load average at the end %s (other work on the machine slows every figure)\n", benchutil.Loadavg())
 }
@@ -534,6 +556,10 @@ func copyExample(t *tool, st *stack, src string) {
 type demoResult struct {
 	fresh, freshUp, existing, existingUp time.Duration
 	mem                                  []proc // after the fresh up
+	// dbReady is when PostgreSQL said it was ready after its first
+	// initialisation (from compose logs -t db), from the fresh up's
+	// start; -1 when the log did not say.
+	dbReady time.Duration
 }
 
 type hadoopResult struct {
@@ -552,6 +578,7 @@ func demoRound(t *tool) (demoResult, error) {
 	var r demoResult
 	var body string
 	url := t.url(demo, "/")
+	started := time.Now()
 	up, at, err := upTimed(t, demo, upLimit, firstOK(url, "Hello, World!", &body))
 	if err != nil {
 		return r, err
@@ -560,6 +587,7 @@ func demoRound(t *tool) (demoResult, error) {
 		return r, fmt.Errorf("no HTTP 200 on %s within %v", url, upLimit)
 	}
 	r.fresh, r.freshUp = at[0], up
+	r.dbReady = dbReadyAfter(t, started)
 	time.Sleep(time.Second)
 	r.mem = toolProcs(t)
 	if poll(httpCond(url, "Hello, World!", &body))(context.Background(), time.Now(), time.Minute) < 0 {
@@ -586,6 +614,33 @@ func demoRound(t *tool) (demoResult, error) {
 	}
 	settle(t)
 	return r, nil
+}
+
+// dbReadyAfter reads compose logs -t db and returns when PostgreSQL said
+// "ready to accept connections" after "init process complete", from
+// started (-1 when the log does not say). The log's times are the tool's
+// (docker's format: RFC 3339 with nanoseconds before each line).
+func dbReadyAfter(t *tool, started time.Time) time.Duration {
+	out, err := t.output(t.compose(demo, "logs", "-t", "db"))
+	if err != nil {
+		return -1
+	}
+	initDone := false
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "PostgreSQL init process complete") {
+			initDone = true
+		}
+		if !initDone || !strings.Contains(line, "ready to accept connections") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if ts, err := time.Parse(time.RFC3339Nano, f); err == nil {
+				return ts.Sub(started)
+			}
+		}
+		return -1
+	}
+	return -1
 }
 
 // visits is the count on the demo's page (-1 if none).
@@ -686,12 +741,16 @@ func httpCond(url, want string, body *string) func() bool {
 	}
 }
 
-// firstOK is a waiter that starts a GET of url every 25 ms (at most 16
-// at a time), each on a new connection, until one answers 200 with want
-// in its body (kept in *body). The demo's Flask app tries to connect to
-// the database every 0.5 s while a request waits: one request after the
-// other would see the database ready only at such a try, up to 0.5 s
-// late; with overlapping requests one tries within a few tens of ms.
+// firstOK is a waiter that starts a GET of url every 25 ms (at most 4 at
+// a time), each on a new connection, until one answers 200 with want in
+// its body (kept in *body). The demo's Flask app tries to connect to the
+// database every 0.1 s while a request waits: one request after the
+// other would see the database ready only at such a try, up to 0.1 s
+// late; with 4 overlapping requests one tries within about 25 ms. More
+// in flight (this was 16 when the app tried every 0.5 s) load the
+// machine while PostgreSQL initialises: each waiting request's thread
+// resolves db and connects ten times a second, and on 2 CPUs that slowed
+// the database's first start by up to 0.7 s, for both tools.
 func firstOK(url, want string, body *string) waiter {
 	return func(ctx context.Context, start time.Time, limit time.Duration) time.Duration {
 		var wg sync.WaitGroup
@@ -704,7 +763,7 @@ func firstOK(url, want string, body *string) waiter {
 			body string
 		}
 		won := make(chan answer, 1)
-		slots := make(chan struct{}, 16)
+		slots := make(chan struct{}, 4)
 		tick := time.NewTicker(25 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -719,7 +778,7 @@ func firstOK(url, want string, body *string) waiter {
 			select {
 			case slots <- struct{}{}:
 			default:
-				continue // 16 wait for the database
+				continue // 4 wait for the database
 			}
 			wg.Go(func() {
 				defer func() { <-slots }()
@@ -855,7 +914,9 @@ func report(tools []*tool, stacks []*stack, n int, demoRes map[*tool][]demoResul
 	demoCol := func(f func(demoResult) time.Duration) func(t *tool) []time.Duration {
 		return func(t *tool) (out []time.Duration) {
 			for _, r := range demoRes[t] {
-				out = append(out, f(r))
+				if d := f(r); d >= 0 {
+					out = append(out, d)
+				}
 			}
 			return out
 		}
@@ -883,6 +944,7 @@ func report(tools []*tool, stacks []*stack, n int, demoRes map[*tool][]demoResul
 		header()
 		row("fresh volume (down -v before)", demoCol(func(r demoResult) time.Duration { return r.fresh }))
 		row("  up -d itself returned after", demoCol(func(r demoResult) time.Duration { return r.freshUp }))
+		row("  PostgreSQL ready (its log, logs -t)", demoCol(func(r demoResult) time.Duration { return r.dbReady }))
 		row("existing volume (plain down before)", demoCol(func(r demoResult) time.Duration { return r.existing }))
 		row("  up -d itself returned after", demoCol(func(r demoResult) time.Duration { return r.existingUp }))
 		broken(demo)
