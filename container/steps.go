@@ -252,7 +252,11 @@ var cpStep = userns.Register("container-cp", func(ctx context.Context, r cpReque
 	if err != nil {
 		return struct{}{}, err
 	}
-	unmount, err := root.Mount()
+	mount := root.Mount
+	if !r.In {
+		mount = root.MountReadOnly // no sync of the whole disk at the unmount
+	}
+	unmount, err := mount()
 	if err != nil {
 		return struct{}{}, err
 	}
