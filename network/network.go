@@ -251,15 +251,52 @@ func freeSubnet(nets []*Network) (string, error) {
 }
 
 func save(n *Network) error {
-	if err := os.MkdirAll(BaseDir(), 0o700); err != nil {
+	tmp, err := writeTemp(n)
+	if err != nil {
 		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(BaseDir(), n.Name+".json")); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// saveNew writes n's definition unless one is there: false when another
+// process wrote it first (the caller reads that one).
+func saveNew(n *Network) (bool, error) {
+	tmp, err := writeTemp(n)
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp)
+	err = os.Link(tmp, filepath.Join(BaseDir(), n.Name+".json"))
+	if errors.Is(err, os.ErrExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// writeTemp writes n's definition to a new temporary file of its own in
+// BaseDir (two processes writing at once each have theirs).
+func writeTemp(n *Network) (string, error) {
+	if err := os.MkdirAll(BaseDir(), 0o700); err != nil {
+		return "", err
 	}
 	data, _ := json.MarshalIndent(n, "", "  ")
-	tmp := filepath.Join(BaseDir(), "."+n.Name+".tmp")
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
+	f, err := os.CreateTemp(BaseDir(), "."+n.Name+".*.tmp")
+	if err != nil {
+		return "", err
 	}
-	return os.Rename(tmp, filepath.Join(BaseDir(), n.Name+".json"))
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // Get returns network name; the default network always exists (its
@@ -270,12 +307,17 @@ func Get(name string) (*Network, error) {
 	}
 	data, err := os.ReadFile(filepath.Join(BaseDir(), name+".json"))
 	if errors.Is(err, os.ErrNotExist) && name == Default {
-		n, err := define(Default, DefaultSubnet)
-		if err != nil {
-			return nil, err
+		n, derr := define(Default, DefaultSubnet)
+		if derr != nil {
+			return nil, derr
 		}
 		n.Labels = map[string]string{}
-		return n, save(n)
+		// two processes may ask for it first at once: one definition
+		// wins (its id names the keeper), the other reads it
+		if won, serr := saveNew(n); serr != nil || won {
+			return n, serr
+		}
+		data, err = os.ReadFile(filepath.Join(BaseDir(), name+".json"))
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, &NotFoundError{name}
