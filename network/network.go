@@ -218,7 +218,17 @@ func Create(name string, o Options) (*Network, error) {
 	if n.Labels == nil {
 		n.Labels = map[string]string{}
 	}
-	return n, save(n)
+	// two processes creating it at once (kist kube's controller and the
+	// command that started it): one definition wins, whose id names the
+	// keeper; the other is told it exists
+	won, err := saveNew(n)
+	if err != nil {
+		return nil, err
+	}
+	if !won {
+		return nil, fmt.Errorf("network %s exists already", name)
+	}
+	return n, nil
 }
 
 // define checks subnet and fills in a new network's derived fields.
@@ -248,18 +258,6 @@ func freeSubnet(nets []*Network) (string, error) {
 		}
 	}
 	return "", errors.New("every subnet 10.89.0-255.0/24 is taken: remove unused networks (kist network prune) or give --subnet")
-}
-
-func save(n *Network) error {
-	tmp, err := writeTemp(n)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(BaseDir(), n.Name+".json")); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // saveNew writes n's definition unless one is there: false when another

@@ -2,6 +2,7 @@ package network
 
 import (
 	"os"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -45,5 +46,47 @@ func TestDefaultDefinedOnce(t *testing.T) {
 		if e.Name() != Default+".json" {
 			t.Errorf("left in %s: %s", BaseDir(), e.Name())
 		}
+	}
+}
+
+// TestCreateOnce creates one network from many callers at once (kist
+// kube's controller and the command that started it do): one succeeds,
+// the others are told it exists, and its definition is the winner's.
+func TestCreateOnce(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	const n = 16
+	made := make(chan *Network, n)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for range n {
+		wg.Go(func() {
+			got, err := Create("kube-default", Options{})
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			made <- got
+		})
+	}
+	wg.Wait()
+	close(made)
+	var winners []*Network
+	for m := range made {
+		winners = append(winners, m)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d callers created the network, want 1 (errors: %v)", len(winners), errs)
+	}
+	for _, err := range errs {
+		if !strings.Contains(err.Error(), "exists already") {
+			t.Errorf("a caller that lost: %v, want \"exists already\"", err)
+		}
+	}
+	got, err := Get("kube-default")
+	if err != nil || got.ID != winners[0].ID {
+		t.Errorf("the definition has id %v (%v), the winner %s", got, err, winners[0].ID[:12])
 	}
 }
