@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"kist/image"
 	"kist/internal/dirs"
@@ -50,25 +49,25 @@ func (s *starting) ephemeralOK() bool {
 // prepareOnHost is prepare for an ephemeral container whose image the
 // store's files answer for (image.LookupHost); false when they do not
 // (the image must be pulled, the store's driver is vfs, the toolbox must
-// be made, ...), and the prepare step does it; with errNotOwn the layer
-// must be the store's.
-func (s *starting) prepareOnHost() (bool, error) {
+// be made, its root directory is another id's, ...), and the prepare
+// step does it.
+func (s *starting) prepareOnHost() bool {
 	switch s.o.Pull {
 	case "", "missing", "never":
 	default:
-		return false, nil
+		return false
 	}
 	img, err := image.LookupHost(s.o.Image)
 	if err != nil {
-		return false, err
+		return false
 	}
 	ktrace.Mark("run.host-lookup")
 	root, err := s.useImageLayers(img.ID, img.Lower)
 	if err != nil {
-		return false, err
+		return false
 	}
 	s.prep = Prepared{Root: root, Config: img.Config, ImageID: img.ID, Ephemeral: true}
-	return true, nil
+	return true
 }
 
 // useImageLayers makes the ephemeral container's layer on image id's
@@ -102,10 +101,9 @@ func (s *starting) useImageLayers(id string, lower []string) (*image.ContainerRo
 // directory is the container's root directory's attributes (overlay takes
 // them from it), so it gets the image's: a root directory that belongs
 // to another id than the user's cannot be made here (errNotOwn), and
-// the store makes the layer.
+// the store makes the layer (image.Store.ImageRoot says so to the step).
 func makeEphemeralLayer(id string, top fs.FileInfo) (*image.ContainerRoot, error) {
-	st, ok := top.Sys().(*syscall.Stat_t)
-	if !ok || int(st.Uid) != os.Getuid() || int(st.Gid) != os.Getgid() {
+	if !image.OwnedByUser(top) {
 		return nil, errNotOwn
 	}
 	dir := filepath.Join(dirs.Ephemeral(), id)
@@ -180,25 +178,11 @@ func pruneEphemeral(rd string) []prunedLayer {
 			continue
 		}
 		dir := filepath.Join(dirs.Ephemeral(), e.Name())
-		p := prunedLayer{ID: e.Name(), Size: diskUsage(dir)}
+		p := prunedLayer{ID: e.Name(), Size: dirs.Size(dir)}
 		if err := os.RemoveAll(dir); err != nil {
 			p.Err = fmt.Sprintf("removing the files of container %s: %v", e.Name()[:min(12, len(e.Name()))], err)
 		}
 		out = append(out, p)
 	}
 	return out
-}
-
-// diskUsage is the size of the regular files under dir.
-func diskUsage(dir string) int64 {
-	var n int64
-	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }

@@ -3,7 +3,6 @@ package container
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -195,11 +194,10 @@ func (s *starting) prepare(ctx context.Context) error {
 		}
 	}
 	if s.ephemeralOK() {
-		done, err := s.prepareOnHost()
-		if done {
+		if s.prepareOnHost() {
 			return nil
 		}
-		req.Ephemeral = !errors.Is(err, errNotOwn)
+		req.Ephemeral = true
 	}
 	p, err := prepareStep.Call(ctx, req, userns.Stdio{Err: s.o.PullProgress})
 	if err != nil {
@@ -210,15 +208,6 @@ func (s *starting) prepare(ctx context.Context) error {
 	}
 	if p.Ephemeral {
 		root, err := s.useImageLayers(p.ImageID, p.Root.Lower)
-		if errors.Is(err, errNotOwn) {
-			// the store makes the layer after all
-			req.Ephemeral = false
-			if p, err = prepareStep.Call(ctx, req, userns.Stdio{Err: s.o.PullProgress}); err != nil {
-				return err
-			}
-			s.prep = p
-			return nil
-		}
 		if err != nil {
 			return err
 		}
@@ -304,7 +293,7 @@ func (s *starting) record(ctx context.Context) error {
 func (s *starting) undo(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	sandbox.ClosePublished(s.cfg.Published)
-	if s.prep.Ephemeral && s.prep.Root != nil {
+	if s.prep.Ephemeral {
 		s.discardLayer(ctx) // under the run lock: prune leaves it alone
 	}
 	s.release()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"syscall"
 
 	"kist/internal/dirs"
 )
@@ -22,7 +22,10 @@ import (
 
 // ImageRoot returns the overlay lower directories (top first) of image
 // id, for a container whose upper layer is elsewhere; nil, nil when the
-// store's driver is not overlay.
+// store's driver is not overlay, or when the image's root directory
+// belongs to another id than the user (the container's upper directory
+// takes over its attributes, and Run makes that directory as the user:
+// the store makes such a container's layer).
 func (s *Store) ImageRoot(id string) ([]string, error) {
 	if s.Driver != "overlay" {
 		return nil, nil
@@ -31,19 +34,21 @@ func (s *Store) ImageRoot(id string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.s.GraphDriver()
-	if err != nil {
+	lower, _, err := s.layerDirs(img.TopLayer) // overlay: nothing to release
+	if err != nil || len(lower) == 0 {
 		return nil, err
 	}
-	md, err := d.Metadata(img.TopLayer)
-	if err != nil {
+	if st, err := os.Stat(lower[0]); err != nil || !OwnedByUser(st) {
 		return nil, err
-	}
-	lower := []string{md["UpperDir"]}
-	if md["LowerDir"] != "" {
-		lower = append(lower, strings.Split(md["LowerDir"], ":")...)
 	}
 	return lower, nil
+}
+
+// OwnedByUser reports whether a file belongs to the calling user and
+// their group: the container's root inside the user namespace.
+func OwnedByUser(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid() && int(st.Gid) == os.Getgid()
 }
 
 // InUsePath is the lock file that containers whose layer is not in the

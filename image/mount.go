@@ -28,17 +28,14 @@ func (r *ContainerRoot) MountScratch() (unmount func(), err error) { return r.mo
 // top of the lower ones, no upper directory): unmounting it syncs
 // nothing, where unmounting a writable overlay syncs the whole host
 // file system the upper directory is on (tens of ms, more on a busy
-// disk). A new container's volumes are filled from it. Where the list
-// of layers is too long for one mount(2), it mounts as Mount does.
+// disk). A new container's volumes are filled from it, and kist cp
+// copies out of it.
 func (r *ContainerRoot) MountReadOnly() (unmount func(), err error) {
 	if r.Driver == "vfs" {
 		return func() {}, nil
 	}
-	opts := "lowerdir=" + strings.Join(append([]string{r.Upper}, r.Lower...), ":") + ",userxattr"
-	if len(opts) >= unix.Getpagesize()-1 {
-		return r.Mount()
-	}
-	if err := unix.Mount("overlay", r.Rootfs, "overlay", unix.MS_RDONLY, opts); err != nil {
+	ro := &ContainerRoot{ID: r.ID, Rootfs: r.Rootfs, Lower: append([]string{r.Upper}, r.Lower...)}
+	if err := mountOverlayOpts(ro, unix.MS_RDONLY, ""); err != nil {
 		return nil, fmt.Errorf("mounting the root filesystem of layer %s: %w", r.ID[:min(12, len(r.ID))], err)
 	}
 	return func() { unix.Unmount(r.Rootfs, unix.MNT_DETACH) }, nil
@@ -64,30 +61,37 @@ func (r *ContainerRoot) mount(volatile bool) (unmount func(), err error) {
 // kernel lacks it.
 func mountOverlay(r *ContainerRoot, volatile bool) error {
 	if !volatile {
-		return mountOverlayOpts(r, "")
+		return mountOverlayOpts(r, 0, "")
 	}
-	err := mountOverlayOpts(r, ",volatile")
+	err := mountOverlayOpts(r, 0, ",volatile")
 	if errors.Is(err, unix.EINVAL) {
-		err = mountOverlayOpts(r, "")
+		err = mountOverlayOpts(r, 0, "")
 	}
 	return err
 }
 
-// mountOverlayOpts mounts with extra options; when the directory list is
-// too long for one mount(2) call, it names the layers relative to the
-// store's overlay directory (where every layer is) instead.
-func mountOverlayOpts(r *ContainerRoot, extra string) error {
-	opts := "lowerdir=" + strings.Join(r.Lower, ":") + ",upperdir=" + r.Upper + ",workdir=" + r.Work + ",userxattr" + extra
+// mountOverlayOpts mounts r's layers with mount flags and extra options
+// (no Upper: read-only); when the directory list is too long for one
+// mount(2) call, it names the layers relative to the store's overlay
+// directory (where every layer is) instead.
+func mountOverlayOpts(r *ContainerRoot, flags uintptr, extra string) error {
+	options := func(rel func(string) string) string {
+		lower := make([]string, len(r.Lower))
+		for i, l := range r.Lower {
+			lower[i] = rel(l)
+		}
+		opts := "lowerdir=" + strings.Join(lower, ":")
+		if r.Upper != "" {
+			opts += ",upperdir=" + rel(r.Upper) + ",workdir=" + rel(r.Work)
+		}
+		return opts + ",userxattr" + extra
+	}
+	opts := options(func(p string) string { return p })
 	if len(opts) < unix.Getpagesize()-1 {
-		return unix.Mount("overlay", r.Rootfs, "overlay", 0, opts)
+		return unix.Mount("overlay", r.Rootfs, "overlay", flags, opts)
 	}
-	home := filepath.Dir(filepath.Dir(r.Upper))
-	rel := func(p string) string { return strings.TrimPrefix(p, home+"/") }
-	lower := make([]string, len(r.Lower))
-	for i, l := range r.Lower {
-		lower[i] = rel(l)
-	}
-	opts = "lowerdir=" + strings.Join(lower, ":") + ",upperdir=" + rel(r.Upper) + ",workdir=" + rel(r.Work) + ",userxattr" + extra
+	home := filepath.Dir(filepath.Dir(r.Lower[0]))
+	opts = options(func(p string) string { return strings.TrimPrefix(p, home+"/") })
 	if len(opts) >= unix.Getpagesize()-1 {
 		return fmt.Errorf("the image has too many layers (%d) for one overlay mount", len(r.Lower))
 	}
@@ -99,5 +103,5 @@ func mountOverlayOpts(r *ContainerRoot, extra string) error {
 		return err
 	}
 	defer os.Chdir(wd)
-	return unix.Mount("overlay", r.Rootfs, "overlay", 0, opts)
+	return unix.Mount("overlay", r.Rootfs, "overlay", flags, opts)
 }

@@ -157,15 +157,11 @@ func startKeeper(n *Network, runDir string) error {
 // on its network ("resolve NAME"; nil when it knows none or does not
 // run).
 func ResolvePeer(sock, name string) []net.IP {
-	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+	c, err := askKeeper(sock, "resolve "+name, 2*time.Second)
 	if err != nil {
 		return nil
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write([]byte("resolve " + name + "\n")); err != nil {
-		return nil
-	}
 	line, err := readReply(c)
 	if err != nil {
 		return nil
@@ -183,15 +179,11 @@ func ResolvePeer(sock, name string) []net.IP {
 // otherwise).
 func Endpoints(n *Network, runDir string) ([]Endpoint, error) {
 	sock, _ := KeeperPaths(n, runDir)
-	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+	c, err := askKeeper(sock, "list", 5*time.Second)
 	if err != nil {
-		return nil, nil // no keeper: nothing runs on it
+		return nil, nil // no keeper (or one on its way out): nothing runs on it
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.Write([]byte("list\n")); err != nil {
-		return nil, err
-	}
 	var eps []Endpoint
 	if err := json.NewDecoder(c).Decode(&eps); err != nil {
 		return nil, fmt.Errorf("network %s: reading its containers: %v", n.Name, err)
@@ -219,14 +211,28 @@ type Endpoint struct {
 // it does unless something still uses it; else it ends after its grace.
 func quitKeeper(n *Network, runDir string) {
 	sock, _ := KeeperPaths(n, runDir)
-	c, err := net.DialTimeout("unix", sock, time.Second)
+	c, err := askKeeper(sock, "quit", 2*time.Second)
 	if err != nil {
 		return
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	fmt.Fprintf(c, "quit\n")
-	io.Copy(io.Discard, c)
+	io.Copy(io.Discard, c) // until it ends, or answers it is in use
+}
+
+// askKeeper sends one request line to the keeper listening on sock,
+// when one runs (it does not start one), and returns the connection for
+// its answer, which must come within d.
+func askKeeper(sock, request string, d time.Duration) (*net.UnixConn, error) {
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(d))
+	if _, err := c.Write([]byte(request + "\n")); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // KeeperRole is the entry point (package internal/role) a network's

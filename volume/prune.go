@@ -2,9 +2,9 @@ package volume
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 
+	"kist/internal/dirs"
 	"kist/internal/userns"
 )
 
@@ -38,15 +38,4 @@ func Prune(ctx context.Context, names ...string) (Pruned, error) {
 // Size adds up the sizes of the volume's files (what docker system df
 // shows for a volume); files it cannot read are left out. Run it inside
 // the user's namespace, where the files' owners are.
-func (v *Volume) Size() int64 {
-	var n int64
-	filepath.WalkDir(v.Mountpoint, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return nil
-	})
-	return n
-}
+func (v *Volume) Size() int64 { return dirs.Size(v.Mountpoint) }

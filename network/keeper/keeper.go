@@ -160,15 +160,23 @@ func (k *keeper) armIdle() {
 	}
 }
 
-// maybeExit ends the keeper if still idle. The socket goes first, under
-// the lock, so a client either got in before (and is served: the
-// accept loop's connections finish) or finds no socket and starts a new
-// keeper, which waits for this one's flock.
-func (k *keeper) maybeExit() {
+// maybeExit ends the keeper if still idle.
+func (k *keeper) maybeExit() { k.exitIfIdle(0, nil) }
+
+// exitIfIdle ends the keeper, after bye, when no lease is left and no
+// connection but the caller's own (own of them); it returns when
+// something still uses it. The socket goes first, under the lock, so a
+// client either got in before (and is served: the accept loop's
+// connections finish) or finds no socket and starts a new keeper, which
+// waits for this one's flock.
+func (k *keeper) exitIfIdle(own int, bye func()) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.conns > 0 || len(k.leases) > 0 {
+	if k.conns > own || len(k.leases) > 0 {
 		return
+	}
+	if bye != nil {
+		bye()
 	}
 	os.Remove(k.ln.Addr().String())
 	os.Exit(0)
@@ -230,16 +238,8 @@ func (k *keeper) serve(c *net.UnixConn) {
 	case "quit":
 		// the network was removed: end now rather than after the grace,
 		// unless something still uses it
-		k.mu.Lock()
-		idle := k.conns <= 1 && len(k.leases) == 0
-		k.mu.Unlock()
-		if !idle {
-			fmt.Fprintf(c, "err in use\n")
-			return
-		}
-		fmt.Fprintf(c, "ok\n")
-		os.Remove(k.ln.Addr().String())
-		os.Exit(0)
+		k.exitIfIdle(1, func() { fmt.Fprintf(c, "ok\n") })
+		fmt.Fprintf(c, "err in use\n")
 	default:
 		fmt.Fprintf(c, "err unknown request %q\n", verb)
 	}
