@@ -92,10 +92,10 @@ def part(x, names):
 split = {"build": [], "run": [], "checks": [], "cleanup": [], "other": []}
 for x in s:
     b, ru = part(x, {"builds"}), part(x, {"prints"})
-    ch = part(x, {t["name"] for t in x["tests"]}) - b - ru
+    ch = max(0.0, part(x, {t["name"] for t in x["tests"]}) - b - ru)
     cl = x.get("cleanup_ns", 0) / 1e9
     split["build"].append(b); split["run"].append(ru); split["checks"].append(ch); split["cleanup"].append(cl)
-    split["other"].append(x["duration_ns"] / 1e9 - b - ru - ch - cl)
+    split["other"].append(max(0.0, x["duration_ns"] / 1e9 - b - ru - ch - cl))
 print("  split, median per submission: " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in split.items()) +
       " (other: copying the submission, starting the scripts)")
 if sys.argv[2] == "hostile":
