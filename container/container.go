@@ -253,6 +253,9 @@ func (r *Record) Stop(runDir string, timeout time.Duration) error {
 	if st.Pid > 0 {
 		syscall.Kill(st.Pid, sig)
 	}
+	if st.Paused {
+		r.unpause(runDir, st) // so that it can act on sig
+	}
 	if r.waitStopped(runDir, timeout) {
 		return nil
 	}
@@ -280,6 +283,7 @@ func (r *Record) kill(runDir string, st State) error {
 	if st.InitPid > 0 {
 		// pid 1 of the container's pid namespace: everything goes with it
 		syscall.Kill(st.InitPid, syscall.SIGKILL)
+		os.Remove(pausedFile(runDir, r.ID))
 	}
 	if !r.waitStopped(runDir, 10*time.Second) {
 		return fmt.Errorf("container %s did not stop", r.Short())
@@ -361,8 +365,12 @@ func ParseSignal(s string) (syscall.Signal, error) { return signame.ParseSignal(
 // Exec runs c in the running container (kist exec) and returns the
 // command's exit status.
 func (r *Record) Exec(ctx context.Context, runDir string, c *sandbox.ExecConfig) (int, error) {
-	if r.State(runDir).Status != Running {
+	st := r.State(runDir)
+	if st.Status != Running {
 		return 125, fmt.Errorf("container %s is not running (kist start %s)", r.refName(), r.refName())
+	}
+	if st.Paused {
+		return 125, &PausedError{r.refName()}
 	}
 	return sandbox.Exec(ctx, sandbox.ExecSocketPath(runDir, r.ID), c)
 }

@@ -15,7 +15,7 @@ import (
 var FilterKeys = []string{"ancestor", "before", "expose", "exited", "health", "id", "label", "name", "network", "publish", "since", "status", "volume"}
 
 // Statuses are docker's container states, what status= takes (kist's
-// containers are never paused or removing: those match nothing).
+// containers are never removing: that matches nothing).
 var Statuses = []string{"created", "restarting", "running", "removing", "paused", "exited", "dead"}
 
 // healths are what health= takes: none is a container without a
@@ -118,7 +118,7 @@ func (f *Filter) Match(r *Record, st State) bool {
 
 // matchState applies status, exited and health.
 func (f *Filter) matchState(st State) bool {
-	if len(f.status) > 0 && !slices.Contains(f.status, st.Status) {
+	if len(f.status) > 0 && !slices.Contains(f.status, st.Word()) {
 		return false
 	}
 	if len(f.exited) > 0 && (st.Status != Exited || !slices.Contains(f.exited, st.ExitCode)) {

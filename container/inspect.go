@@ -20,6 +20,7 @@ type Inspect struct {
 	State   struct {
 		Status     string    `json:"Status"`
 		Running    bool      `json:"Running"`
+		Paused     bool      `json:"Paused"`
 		Dead       bool      `json:"Dead"`
 		Pid        int       `json:"Pid"`
 		ExitCode   int       `json:"ExitCode"`
@@ -185,11 +186,7 @@ func (r *Record) Inspect(runDir string) *Inspect {
 	if len(r.Command) > 0 {
 		in.Path, in.Args = r.Command[0], r.Command[1:]
 	}
-	status := st.Status
-	if status == Dead {
-		status = "dead"
-	}
-	in.State.Status, in.State.Running, in.State.Dead = status, st.Status == Running, st.Status == Dead
+	in.State.Status, in.State.Running, in.State.Paused, in.State.Dead = st.Word(), st.Status == Running, st.Paused, st.Status == Dead
 	in.State.Pid, in.State.ExitCode = st.Pid, st.ExitCode
 	in.State.StartedAt, in.State.FinishedAt, in.State.Error = st.StartedAt, st.FinishedAt, st.Error
 	in.RestartCount = st.Restarts

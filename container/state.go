@@ -39,6 +39,8 @@ type State struct {
 	// ended, also while it runs again after a restart, as docker says.
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Paused: it runs, but kist pause stopped its processes.
+	Paused bool `json:",omitempty"`
 	// Health is the healthcheck's verdict while the container runs:
 	// starting, healthy or unhealthy (nil without a healthcheck).
 	Health *Health `json:",omitempty"`
@@ -57,6 +59,15 @@ type Health struct {
 	LastExitCode  int
 	LastEnd       time.Time `json:",omitzero"`
 	LastOutput    string    `json:",omitempty"`
+}
+
+// Word is its status as docker names it: Status, or "paused" while it
+// is paused (kist pause).
+func (st State) Word() string {
+	if st.Paused && st.Status == Running {
+		return "paused"
+	}
+	return st.Status
 }
 
 // Active reports whether the container runs or waits to be restarted:
@@ -109,6 +120,7 @@ func (r *Record) state(runDir string) (State, error) {
 		st.Status = Running // starting: the lock is taken before the state is written
 	}
 	if st.Status == Running {
+		st.Paused = paused(runDir, r.ID, st.InitPid)
 		r.addHealth(&st)
 	}
 	return st, err

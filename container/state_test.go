@@ -46,13 +46,13 @@ func writeFile(t *testing.T, r *Record, name string, data []byte) {
 	}
 }
 
-// Everything WriteState and the supervisor's health file say comes back
-// from State: every field but Error, which only damage sets
-// (TestDamagedState).
+// Everything WriteState, the supervisor's health file and kist pause's
+// marker say comes back from State: every field but Error, which only
+// damage sets (TestDamagedState).
 func TestStateRoundTrip(t *testing.T) {
 	r, run := stateEnv(t)
 	lockRun(t, r, run)
-	want := State{Status: Running, Pid: 4242, InitPid: 4241, ExitCode: 3, Restarts: 2,
+	want := State{Status: Running, Pid: 4242, InitPid: 4241, ExitCode: 3, Restarts: 2, Paused: true,
 		StartedAt: time.Unix(0, 1764000000123456789), FinishedAt: time.Unix(0, 1763999999000000001),
 		Health: &Health{Status: "unhealthy", FailingStreak: 4, LastExitCode: 1,
 			LastEnd: time.Unix(0, 1764000030000000007), LastOutput: "curl: (7) Failed to connect\n"}}
@@ -65,8 +65,22 @@ func TestStateRoundTrip(t *testing.T) {
 	h := nsinit.HealthState{Status: nsinit.HealthUnhealthy, FailingStreak: 4, ExitCode: 1, End: 1764000030000000007,
 		Output: []byte("curl: (7) Failed to connect\n")}
 	writeFile(t, r, nsinit.SuperviseHealth, h.Append(nil))
+	if err := os.MkdirAll(filepath.Dir(pausedFile(run, r.ID)), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pausedFile(run, r.ID), []byte("4241"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if got := r.State(run); !reflect.DeepEqual(got, want) {
 		t.Errorf("State() = %+v\nwant %+v", got, want)
+	}
+	// a marker of another init (the container ended while paused and
+	// started again) means nothing
+	if err := os.WriteFile(pausedFile(run, r.ID), []byte("999"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r.State(run).Paused {
+		t.Error("a paused marker of another init counts")
 	}
 }
 

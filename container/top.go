@@ -22,24 +22,9 @@ func (r *Record) Top(runDir string) ([]Process, error) {
 	if st.Status != Running || st.InitPid == 0 {
 		return nil, errNotRunning(r)
 	}
-	ents, err := os.ReadDir("/proc")
+	parent, err := parents()
 	if err != nil {
 		return nil, err
-	}
-	parent := map[int]int{}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		if f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(f) > 1 {
-			parent[pid], _ = strconv.Atoi(f[1])
-		}
 	}
 	var out []Process
 	for pid := range parent {

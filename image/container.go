@@ -84,3 +84,15 @@ func (s *Store) RemoveContainer(runDir, idOrName string) error {
 	}
 	return s.s.DeleteContainer(c.ID)
 }
+
+// RenameContainer gives the container id the name name in the store,
+// where names are unique: it fails when another container has it.
+func (s *Store) RenameContainer(id, name string) error {
+	if other, err := s.s.Container(name); err == nil && other.ID != id {
+		return fmt.Errorf("the container name %q is already in use by container %s: choose another name, or remove that container with kist rm %s", name, other.ID[:12], name)
+	}
+	if err := s.s.SetNames(id, []string{name}); err != nil {
+		return fmt.Errorf("renaming the container's layer: %w", err)
+	}
+	return nil
+}

@@ -129,6 +129,9 @@ func shortCommand(args []string) string {
 func statusText(st container.State) string {
 	switch st.Status {
 	case container.Running:
+		if st.Paused {
+			return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
+		}
 		if st.Health != nil {
 			h := st.Health.Status
 			if h == "starting" {

@@ -94,6 +94,9 @@ func flagProblems(kist, docker *cobra.Command, unsupported map[string]unsupporte
 		if strings.HasPrefix(path+" ", kist.Name()+" compose ") {
 			return
 		}
+		if _, ok := k.Annotations[sameAsAnnotation]; ok {
+			return // a group's copy of a top-level command (TestGroupMembersSameFlags)
+		}
 		if d := dockerCommand(docker, k); d != nil {
 			c.matched[path] = d.CommandPath()
 			c.compare(k, d)

@@ -23,25 +23,6 @@ import (
 // image.Prune, ..., system.Prune); here are the flags, the question and
 // docker's output.
 
-func init() { register("image", newImageCmd); register("container", newContainerCmd) }
-
-// newImageCmd is docker's image group. kist's image commands are at the
-// top (kist images, pull, rmi, ...), so it holds inspect and prune only.
-func newImageCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "image", Short: "Manage images (kist images, pull, rmi and tag do the rest)"}
-	cmd.AddCommand(newInspectOfCmd("image"), newImagePruneCmd())
-	return cmd
-}
-
-// newContainerCmd is docker's container group. kist's container
-// commands are at the top (kist ps, rm, ...), so it holds inspect and
-// prune only.
-func newContainerCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "container", Short: "Manage containers (kist ps, rm, stop, ... do the rest)"}
-	cmd.AddCommand(newInspectOfCmd("container"), newContainerPruneCmd())
-	return cmd
-}
-
 // Help of --filter, by what a kind takes.
 const (
 	filterUntilLabel = "remove only what matches: until=DURATION|TIME (created before), label=KEY[=VALUE], label!=KEY[=VALUE]"

@@ -136,7 +136,7 @@ func (r psRow) Ports() string {
 }
 
 // State is its status in a word: created, running, exited, ...
-func (r psRow) State() string { return r.c.State.Status }
+func (r psRow) State() string { return r.c.State.Word() }
 
 // Status says what it does and since when: Up 2 minutes, Exited (0) ...
 func (r psRow) Status() string { return statusText(r.c.State) }

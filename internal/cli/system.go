@@ -60,11 +60,13 @@ kernels, initramfs files and the kernels kist vm kernel pull fetched).`,
 		},
 	}
 	cmd.AddCommand(reset, df, newSystemPruneCmd())
+	addMembers(cmd, []member{{"info", nil, "info"}})
 	return cmd
 }
 
 func newBuilderCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "builder", Short: "Manage kist build's cache"}
 	cmd.AddCommand(newBuilderPruneCmd())
+	addMembers(cmd, []member{{"build", nil, "build"}})
 	return cmd
 }
