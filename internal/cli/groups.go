@@ -42,6 +42,7 @@ var containerMembers = []member{
 	{"rm", []string{"remove"}, "rm"},
 	{"run", nil, "run"},
 	{"start", nil, "start"},
+	{"stats", nil, "stats"},
 	{"stop", nil, "stop"},
 	{"top", nil, "top"},
 	{"unpause", nil, "unpause"},
