@@ -89,10 +89,11 @@ type Record struct {
 	Aliases     []string      `json:"aliases,omitempty"` // --network-alias
 	// MoreNetworks are the other kist networks it is on.
 	MoreNetworks []sandbox.NetworkJoin `json:"more_networks,omitempty"`
-	Volumes      []string              `json:"volumes,omitempty"` // named volumes it mounts
-	Ports        []sandbox.PortMap     `json:"ports,omitempty"`   // published ports, host port as bound
-	Exposed      []string              `json:"exposed,omitempty"` // the ports its image EXPOSEs ("80/tcp")
-	Restart      string                `json:"restart,omitempty"` // --restart policy
+	Volumes      []string              `json:"volumes,omitempty"`     // named volumes it mounts
+	Ports        []sandbox.PortMap     `json:"ports,omitempty"`       // published ports, host port as bound
+	Exposed      []string              `json:"exposed,omitempty"`     // the ports its image EXPOSEs ("80/tcp")
+	Restart      string                `json:"restart,omitempty"`     // --restart policy
+	AutoRemove   bool                  `json:"auto_remove,omitempty"` // --rm
 	// Resources are its cgroup limits (--memory, --cpus, --pids-limit),
 	// applied again by kist start.
 	Resources sandbox.Resources `json:"resources,omitzero"`

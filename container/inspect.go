@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,7 +61,12 @@ type HostConfig struct {
 		Type   string            `json:"Type"`
 		Config map[string]string `json:"Config"`
 	} `json:"LogConfig"`
-	Ulimits []InspectUlimit `json:"Ulimits"`
+	Ulimits       []InspectUlimit `json:"Ulimits"`
+	RestartPolicy struct {
+		Name              string `json:"Name"` // no, always, unless-stopped, on-failure
+		MaximumRetryCount int    `json:"MaximumRetryCount"`
+	} `json:"RestartPolicy"`
+	AutoRemove bool `json:"AutoRemove"` // --rm
 }
 
 // InspectUlimit is one --ulimit, as docker inspect shows it.
@@ -204,6 +210,10 @@ func (r *Record) Inspect(runDir string) *Inspect {
 	nr := r.netRecord() // a pod's container has its pod's
 	in.NetworkSettings = nr.networkSettings(nr.savedSpec(), st.Status == Running)
 	in.HostConfig = hostConfig(spec)
+	name, max, _ := strings.Cut(cmp.Or(r.Restart, "no"), ":")
+	in.HostConfig.RestartPolicy.Name = name
+	in.HostConfig.RestartPolicy.MaximumRetryCount, _ = strconv.Atoi(max)
+	in.HostConfig.AutoRemove = r.AutoRemove
 	in.Config.Cmd, in.Config.Env = r.Command, []string{}
 	if spec != nil {
 		in.Config.Hostname, in.Config.User, in.Config.WorkingDir = spec.Hostname, spec.User, spec.Cwd

@@ -267,7 +267,7 @@ func (s *starting) record(ctx context.Context) error {
 		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, s.prep.Config.StopSignal), Detached: o.Detach,
 		StopTimeout: o.StopTimeout,
 		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, MoreNetworks: cfg.MoreNetworks, Volumes: s.volumes,
-		Restart: o.Restart, Labels: o.Labels, Resources: cfg.Resources,
+		Restart: o.Restart, AutoRemove: o.Remove, Labels: o.Labels, Resources: cfg.Resources,
 	}
 	if s.pod != nil {
 		s.rec.Pod = s.pod.ID

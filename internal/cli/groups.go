@@ -46,6 +46,7 @@ var containerMembers = []member{
 	{"stop", nil, "stop"},
 	{"top", nil, "top"},
 	{"unpause", nil, "unpause"},
+	{"update", nil, "update"},
 	{"wait", nil, "wait"},
 }
 

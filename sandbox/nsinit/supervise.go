@@ -56,6 +56,10 @@ const (
 	// SuperviseStopped, a file in the directory, says kist stop ended
 	// the container: no restart.
 	SuperviseStopped = "stopped"
+	// SuperviseRestart, a file in the directory, is the --restart policy
+	// kist update gave a running container; it wins over the one the
+	// supervisor started with.
+	SuperviseRestart = "restart"
 )
 
 func superviseStage() {
@@ -132,6 +136,9 @@ func superviseStage() {
 			}
 			relay(startErr)
 			syscall.Exit(125)
+		}
+		if p, err := readFile(dir + "/" + SuperviseRestart); err == nil {
+			policy = trimSpace(p) // kist update --restart
 		}
 		if code < 0 || !shouldRestart(policy, code, st.Restarts, dir) {
 			break
