@@ -85,7 +85,7 @@ func (s *Store) Save(o SaveOptions) error {
 	if o.Output == "" {
 		return write(o.W, imgs)
 	}
-	return writeFileAtomic(o.Output, func(w io.Writer) error { return write(w, imgs) })
+	return WriteFileAtomic(o.Output, func(w io.Writer) error { return write(w, imgs) })
 }
 
 // imagesToSave looks the images up, merging names of the same image.
@@ -331,10 +331,10 @@ func clearDir(dir string) {
 	}
 }
 
-// writeFileAtomic writes path through a temporary file beside it, so
+// WriteFileAtomic writes path through a temporary file beside it, so
 // that a failed write leaves no partial file (and an existing one as it
 // was).
-func writeFileAtomic(path string, write func(io.Writer) error) error {
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("%s is a directory", path)
 	}

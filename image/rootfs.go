@@ -76,8 +76,17 @@ func (s *Store) ExportRootfs(ctx context.Context, nameOrID string, w io.Writer) 
 	}
 	defer release()
 	r := &Rootfs{ID: img.ID, Config: cfg.Config}
+	if err := layers.export(ctx, w, r); err != nil {
+		return nil, fmt.Errorf("exporting %s: %w", nameOrID, err)
+	}
+	return r, nil
+}
+
+// export writes the merged filesystem of ls to w as a tar stream,
+// counting in r what it wrote.
+func (ls layerStack) export(ctx context.Context, w io.Writer, r *Rootfs) error {
 	tw := tar.NewWriter(w)
-	err = layers.walk(func(p string, n *node) error {
+	err := ls.walk(func(p string, n *node) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -90,13 +99,10 @@ func (s *Store) ExportRootfs(ctx context.Context, nameOrID string, w io.Writer) 
 		}
 		return err
 	})
-	if err == nil {
-		err = tw.Close()
-	}
 	if err != nil {
-		return nil, fmt.Errorf("exporting %s: %w", nameOrID, err)
+		return err
 	}
-	return r, nil
+	return tw.Close()
 }
 
 // walk calls fn for every path of the merged filesystem ("." for the

@@ -186,7 +186,7 @@ func releaseSpec(dir string) (leases, error) {
 	if err != nil || l == nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(path, spec.Encode()); err != nil {
+	if err := WriteFileAtomic(path, spec.Encode()); err != nil {
 		l.Close()
 		return nil, errorf("writing the container's spec: %v", err)
 	}
@@ -198,15 +198,15 @@ func releaseSpec(dir string) (leases, error) {
 // /dev/null.
 func writeSpec(path string, spec nsinit.Spec, openStdin bool) error {
 	spec.NoStdin, spec.OpenStdin = !openStdin, openStdin
-	if err := writeFileAtomic(path, spec.Encode()); err != nil {
+	if err := WriteFileAtomic(path, spec.Encode()); err != nil {
 		return errorf("writing the container's spec: %v", err)
 	}
 	return nil
 }
 
-// writeFileAtomic writes data to path (mode 0600) through a temporary
+// WriteFileAtomic writes data to path (mode 0600) through a temporary
 // file renamed over it: a reader sees the old content or the new.
-func writeFileAtomic(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error {
 	if err := os.WriteFile(path+".tmp", data, 0o600); err != nil {
 		return err
 	}

@@ -31,7 +31,9 @@ type member struct {
 // containers).
 var containerMembers = []member{
 	{"cp", nil, "cp"},
+	{"diff", nil, "diff"},
 	{"exec", nil, "exec"},
+	{"export", nil, "export"},
 	{"kill", nil, "kill"},
 	{"logs", nil, "logs"},
 	{"pause", nil, "pause"},
