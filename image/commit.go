@@ -76,36 +76,9 @@ func (s *Store) CommitLayer(id string) (string, v1.Hash, error) {
 	if s.Driver == "vfs" {
 		s.s.Unmount(id, true)
 	}
-	// The diff is spooled to a file first: the store holds its layer
-	// lock while the diff is read, and PutLayer needs it too.
-	dir, err := s.downloadDir()
+	l, err := s.copyLayer(work.Parent, id, "the step's changes")
 	if err != nil {
 		return "", v1.Hash{}, err
-	}
-	defer os.RemoveAll(dir)
-	tmp, err := os.Create(filepath.Join(dir, "diff.tar"))
-	if err != nil {
-		return "", v1.Hash{}, err
-	}
-	defer tmp.Close()
-	c := archive.Uncompressed
-	rc, err := s.s.Diff(work.Parent, id, &storage.DiffOptions{Compression: &c})
-	if err != nil {
-		return "", v1.Hash{}, fmt.Errorf("reading the step's changes: %w", err)
-	}
-	_, err = io.Copy(tmp, rc)
-	if cerr := rc.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", v1.Hash{}, fmt.Errorf("reading the step's changes: %w", err)
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return "", v1.Hash{}, err
-	}
-	l, _, err := s.s.PutLayer("", work.Parent, nil, "", false, nil, tmp)
-	if err != nil {
-		return "", v1.Hash{}, fmt.Errorf("storing the step's changes: %w", err)
 	}
 	s.s.DeleteLayer(id)
 	h, err := v1.NewHash(l.UncompressedDigest.String())
@@ -114,6 +87,67 @@ func (s *Store) CommitLayer(id string) (string, v1.Hash, error) {
 		return "", v1.Hash{}, fmt.Errorf("the stored layer has no digest: %w", err)
 	}
 	return l.ID, h, nil
+}
+
+// copyLayer stores layer id's changes to parent as a new layer on
+// parent; what names the changes in messages.
+func (s *Store) copyLayer(parent, id, what string) (*storage.Layer, error) {
+	// The diff is spooled to a file first: the store holds its layer
+	// lock while the diff is read, and PutLayer needs it too.
+	dir, err := s.downloadDir()
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	tmp, err := os.Create(filepath.Join(dir, "diff.tar"))
+	if err != nil {
+		return nil, err
+	}
+	defer tmp.Close()
+	c := archive.Uncompressed
+	rc, err := s.s.Diff(parent, id, &storage.DiffOptions{Compression: &c})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	_, err = io.Copy(tmp, rc)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	l, _, err := s.s.PutLayer("", parent, nil, "", false, nil, tmp)
+	if err != nil {
+		return nil, fmt.Errorf("storing %s: %w", what, err)
+	}
+	return l, nil
+}
+
+// CommitContainer stores container id's changes as a new layer on its
+// image's (a copy: the container keeps its own) and an image of cfg with
+// that layer on top, under names; it returns the image's id.
+func (s *Store) CommitContainer(id string, cfg *v1.ConfigFile, names []string) (string, error) {
+	c, err := s.s.Container(id)
+	if err != nil {
+		return "", fmt.Errorf("container %s has no layer in the image store (a kist run --rm container keeps its layer elsewhere)", id[:min(12, len(id))])
+	}
+	layer, err := s.s.Layer(c.LayerID)
+	if err != nil {
+		return "", err
+	}
+	l, err := s.copyLayer(layer.Parent, c.LayerID, "the container's changes")
+	if err != nil {
+		return "", err
+	}
+	imgID, err := s.CommitImage(cfg, l.ID, names)
+	if err != nil {
+		s.s.DeleteLayer(l.ID)
+		return "", err
+	}
+	return imgID, nil
 }
 
 // DeleteLayer removes a layer (a work layer given up, a cached layer no

@@ -30,6 +30,7 @@ type member struct {
 // the top; inspect and prune are the group's own (they take only
 // containers).
 var containerMembers = []member{
+	{"commit", nil, "commit"},
 	{"cp", nil, "cp"},
 	{"diff", nil, "diff"},
 	{"exec", nil, "exec"},
