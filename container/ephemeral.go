@@ -35,7 +35,7 @@ import (
 // store: a foreground --rm container of its own (no pod), without named
 // volumes (the prepare step creates and fills those).
 func (s *starting) ephemeralOK() bool {
-	if !s.o.Remove || s.o.Detach || s.o.Pod != "" {
+	if !s.o.Remove || s.o.Detach || s.o.Create || s.o.Pod != "" {
 		return false
 	}
 	for _, m := range s.cfg.Mounts {

@@ -22,6 +22,19 @@ type LogOptions struct {
 	Timestamps bool // each line starts with its time (RFC 3339)
 	Stdout     io.Writer
 	Stderr     io.Writer
+	// Offset is where in the log file to begin (LogSize was the end
+	// then); 0: at its start.
+	Offset int64
+}
+
+// LogSize is how long the container's log file is now: where what it
+// prints next begins (LogOptions.Offset).
+func (r *Record) LogSize() int64 {
+	fi, err := os.Stat(filepath.Join(Dir(r.ID), nsinit.SuperviseLog))
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // Logs prints the container's log: what its command wrote to standard
@@ -43,6 +56,11 @@ func (r *Record) Logs(ctx context.Context, runDir string, o LogOptions) error {
 		return err
 	}
 	defer f.Close()
+	if o.Offset > 0 {
+		if fi, err := f.Stat(); err == nil && fi.Size() >= o.Offset {
+			f.Seek(o.Offset, io.SeekStart)
+		} // else the log was emptied (--log-opt max-size): all of it is new
+	}
 	lr := &logReader{rd: bufio.NewReader(f)}
 	var lines []nsinit.LogRecord
 	lr.read(func(l nsinit.LogRecord) { lines = append(lines, l) })

@@ -54,6 +54,10 @@ type RunOptions struct {
 	// run --pod): it must run, and the container has no network, ports
 	// or host name of its own (see Pod).
 	Pod string
+	// Create only makes the container (kist create): recorded, with its
+	// layer and spec, not started; kist start starts it in the
+	// background, as it starts a stopped one.
+	Create bool
 }
 
 // Run creates a container of o.Image and starts it: detached, it returns
@@ -83,6 +87,8 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 		ktrace.Mark([...]string{"run.prepared", "run.configured", "run.recorded"}[i])
 	}
 	switch {
+	case o.Create:
+		return s.createOnly(ctx)
 	case o.Detach:
 		return s.startDetached(ctx)
 	case o.Remove:
@@ -95,7 +101,7 @@ func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) 
 // anything.
 func checkRunOptions(o *RunOptions) error {
 	restarts := o.Restart != "" && o.Restart != "no"
-	if restarts && !o.Detach {
+	if restarts && !o.Detach && !o.Create {
 		return fmt.Errorf("--restart works with -d (a container in the background); add -d")
 	}
 	if err := sandbox.CheckRestart(o.Restart); err != nil {
@@ -264,7 +270,7 @@ func (s *starting) record(ctx context.Context) error {
 	o, cfg := s.o, s.cfg
 	s.rec = &Record{
 		ID: s.prep.Root.ID, Name: cfg.Name, Image: o.Image, ImageID: s.prep.ImageID, Command: cfg.Args,
-		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, s.prep.Config.StopSignal), Detached: o.Detach,
+		Created: time.Now().UTC(), StopSignal: cmp.Or(o.StopSignal, s.prep.Config.StopSignal), Detached: o.Detach || o.Create,
 		StopTimeout: o.StopTimeout,
 		Network:     network.Canonical(cfg.Network), Aliases: cfg.NetworkAliases, MoreNetworks: cfg.MoreNetworks, Volumes: s.volumes,
 		Restart: o.Restart, AutoRemove: o.Remove, Labels: o.Labels, Resources: cfg.Resources,
@@ -276,7 +282,7 @@ func (s *starting) record(ctx context.Context) error {
 		s.rec.Ports = append(s.rec.Ports, pub.PortMap)
 	}
 	s.rec.Exposed = slices.Sorted(maps.Keys(s.prep.Config.ExposedPorts))
-	if o.Remove && !o.Detach {
+	if o.Remove && !o.Detach && !o.Create {
 		return nil
 	}
 	if err := Save(s.rec); err != nil {
@@ -326,6 +332,17 @@ func (s *starting) startDetached(ctx context.Context) (*Record, int, error) {
 		s.undo(ctx)
 		return nil, 125, err
 	}
+	return s.rec, 0, nil
+}
+
+// createOnly writes the container's spec for kist start and lets go of
+// it (kist create).
+func (s *starting) createOnly(ctx context.Context) (*Record, int, error) {
+	if err := sandbox.Create(s.cfg, Dir(s.rec.ID)); err != nil {
+		s.undo(ctx)
+		return nil, 125, err
+	}
+	s.release()
 	return s.rec, 0, nil
 }
 
@@ -494,5 +511,5 @@ func (r *Record) Start() error {
 		return err
 	}
 	defer sandbox.ClosePublished(pubs)
-	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart, Resources: r.Resources})
+	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart, Remove: r.AutoRemove, Resources: r.Resources})
 }

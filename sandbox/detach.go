@@ -50,6 +50,20 @@ func StartDetached(cfg *Config, dir string, lock *os.File, o SuperviseOptions) e
 	return Supervise(dir, lock, o)
 }
 
+// Create writes the spec of the container cfg describes into dir, as
+// StartDetached does, without starting it (kist create): Supervise
+// starts it later. Its addresses and published ports are let go; the
+// start takes them again.
+func Create(cfg *Config, dir string) error {
+	spec, _, err := prepare(cfg)
+	if err != nil {
+		return err
+	}
+	defer cfg.leases.Close()
+	defer ClosePublished(cfg.Published)
+	return writeSpec(filepath.Join(dir, nsinit.SuperviseSpec), *spec, cfg.OpenStdin)
+}
+
 // SuperviseOptions say how a supervisor runs its container.
 type SuperviseOptions struct {
 	Published []*Published // ports to forward (the supervisor gets the listeners)

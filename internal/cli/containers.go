@@ -264,12 +264,34 @@ func newWaitCmd() *cobra.Command {
 }
 
 func newStartCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "start CONTAINER [CONTAINER...]",
-		Short:   "Start stopped containers again, in the background",
-		Example: "  kist start web",
+	var attachOut, interactive bool
+	cmd := &cobra.Command{
+		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Start created or stopped containers, in the background",
+		Long: `Start created or stopped containers, in the background (kist ps lists
+them, kist logs shows what they print). With -a, kist start shows what the
+container prints until it stops, passes Ctrl-C on to it, and exits with
+its exit status.`,
+		Example: "  kist start web\n  kist create --name job toolbox echo hi && kist start -a job",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if interactive {
+				return fmt.Errorf("kist start -i: what you type cannot reach a container kist starts in the background; kist run -it IMAGE runs one you can type into, and kist exec -it CONTAINER sh opens a shell in a running one")
+			}
+			if attachOut {
+				if len(args) > 1 {
+					return fmt.Errorf("kist start -a starts one container at a time")
+				}
+				r, rd, err := findContainer(args[0])
+				if err != nil {
+					return err
+				}
+				offset := r.LogSize()
+				if err := r.Start(); err != nil {
+					return err
+				}
+				return attach(cmd, r, rd, offset, true)
+			}
 			return eachContainer(args, func(r *container.Record, rd string) error {
 				if err := r.Start(); err != nil {
 					return err
@@ -279,6 +301,9 @@ func newStartCmd() *cobra.Command {
 			})
 		},
 	}
+	cmd.Flags().BoolVarP(&attachOut, "attach", "a", false, "show the container's output until it stops, and exit with its status")
+	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "refused: what you type cannot reach a container kist starts in the background (kist run -it IMAGE runs one you can type into)")
+	return cmd
 }
 
 func newRestartCmd() *cobra.Command {

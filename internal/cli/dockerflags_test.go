@@ -124,11 +124,15 @@ func (c *flagCheck) problemf(format string, a ...any) {
 // for a flag k has, and k's shorthands that mean another flag in docker.
 func (c *flagCheck) compare(k, d *cobra.Command) {
 	path := k.CommandPath()
+	listPath := path // the command whose lines in the list apply
+	if as, ok := k.Annotations[flagsAsAnnotation]; ok {
+		listPath = as
+	}
 	d.LocalFlags().VisitAll(func(df *pflag.Flag) {
 		if ignoredDockerFlag(df) {
 			return
 		}
-		key := path + " --" + df.Name
+		key := listPath + " --" + df.Name
 		e, listed := c.unsupported[key]
 		c.used[key] = listed
 		kf := kistFlag(k, df.Name)

@@ -30,8 +30,10 @@ type member struct {
 // the top; inspect and prune are the group's own (they take only
 // containers).
 var containerMembers = []member{
+	{"attach", nil, "attach"},
 	{"commit", nil, "commit"},
 	{"cp", nil, "cp"},
+	{"create", nil, "create"},
 	{"diff", nil, "diff"},
 	{"exec", nil, "exec"},
 	{"export", nil, "export"},

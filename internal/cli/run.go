@@ -16,7 +16,10 @@ import (
 	"kist/volume"
 )
 
-func init() { register("run", newRunCmd) }
+func init() {
+	register("run", newRunCmd)
+	register("create", newCreateCmd)
+}
 
 // runOptions are the flags of kist run, with docker's meaning.
 type runOptions struct {
@@ -30,6 +33,7 @@ type runOptions struct {
 	tty         bool
 	rm          bool
 	detach      bool
+	create      bool // kist create: made, not started
 	publish     []string
 	restart     string
 	publishAll  bool
@@ -58,8 +62,13 @@ type runOptions struct {
 	pod                                        string
 }
 
-func newRunCmd() *cobra.Command {
-	var o runOptions
+func newRunCmd() *cobra.Command { return newRunOrCreateCmd(false) }
+
+// newRunOrCreateCmd is kist run, or with create kist create: the same
+// flags (create hides -d and --rootfs), making the container without
+// starting it.
+func newRunOrCreateCmd(create bool) *cobra.Command {
+	o := runOptions{create: create}
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]  or  run [OPTIONS] --rootfs DIR COMMAND [ARG...]",
 		Short: "Run a command in a new container",
@@ -77,6 +86,9 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.rootfs == "" {
 				return o.runImage(cmd, args[0], args[1:])
+			}
+			if o.create {
+				return fmt.Errorf("kist create makes a container of an image; --rootfs runs a directory at once (kist run --rootfs)")
 			}
 			if o.detach || o.pod != "" {
 				return fmt.Errorf("-d and --pod work with an image, not with --rootfs")
@@ -159,6 +171,28 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	return cmd
 }
 
+// newCreateCmd is kist create.
+func newCreateCmd() *cobra.Command {
+	cmd := newRunOrCreateCmd(true)
+	cmd.Use = "create [OPTIONS] IMAGE [COMMAND] [ARG...]"
+	cmd.Short = "Make a container without starting it (kist start starts it)"
+	cmd.Long = `Make a container of an image without starting it, and print its id:
+kist run's options, but -d. kist start starts it in the background (with
+-a it shows its output until it stops); until then kist ps -a lists it as
+Created.`
+	cmd.Example = "  kist create --name web -p 8080:80 nginx\n  kist start web\n  kist create --name job toolbox echo hi && kist start -a job"
+	f := cmd.Flags()
+	f.MarkHidden("detach")
+	f.MarkHidden("rootfs")
+	cmd.Annotations = map[string]string{flagsAsAnnotation: "kist run"}
+	return cmd
+}
+
+// flagsAsAnnotation marks a command whose flags are another's (kist
+// create has kist run's): TestDockerFlags reads the other's lines of its
+// list of docker flags kist lacks.
+const flagsAsAnnotation = "kist-flags-as"
+
 // logMaxSize is what --log-opt says of the log's size (0: no bound):
 // docker's json-file options, with the one file kist keeps.
 func (o *runOptions) logMaxSize() (int, error) {
@@ -210,7 +244,7 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 		Stdout: os.Stdout, Stderr: os.Stderr,
 	}
 	if o.interactive {
-		cfg.Stdin, cfg.OpenStdin = os.Stdin, o.detach
+		cfg.Stdin, cfg.OpenStdin = os.Stdin, o.detach || o.create
 	}
 	mounts, err := o.allMounts()
 	if err != nil {

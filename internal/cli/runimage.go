@@ -24,7 +24,7 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	ro := &container.RunOptions{
 		Image: img, Config: cfg, Detach: o.detach, Remove: o.rm, Restart: o.restart, PublishAll: o.publishAll,
 		Healthcheck: o.healthcheck(), StopSignal: o.stopSignal, StopTimeout: time.Duration(o.stopTimeout) * time.Second,
-		Pull: o.pull, Pod: o.pod,
+		Pull: o.pull, Pod: o.pod, Create: o.create,
 	}
 	if ro.Labels, err = parseLabels(o.labels); err != nil {
 		return err
@@ -41,7 +41,7 @@ func (o *runOptions) runImage(cmd *cobra.Command, img string, args []string) err
 	if err != nil {
 		return err
 	}
-	if o.detach {
+	if o.detach || o.create {
 		fmt.Fprintln(cmd.OutOrStdout(), rec.ID)
 		return nil
 	}
