@@ -8,6 +8,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"kist/image"
+	"kist/internal/events"
 	"kist/internal/userns"
 )
 
@@ -70,7 +71,11 @@ func commit(st *image.Store, o CommitOptions) (string, error) {
 		h.Comment = fmt.Sprintf("changes: %q", history)
 	}
 	cfg.History = append(cfg.History, h)
-	return st.CommitContainer(o.Container, cfg, names)
+	id, err := st.CommitContainer(o.Container, cfg, names)
+	if err == nil {
+		events.Emit("container", "commit", o.Container, "comment", o.Comment, "imageID", id)
+	}
+	return id, err
 }
 
 // nonEmpty is []string{s}, or nil for "".

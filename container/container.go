@@ -60,6 +60,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,6 +68,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"kist/internal/dirs"
+	"kist/internal/events"
 	"kist/internal/signame"
 	"kist/sandbox"
 	"kist/sandbox/nsinit"
@@ -227,6 +229,7 @@ func (r *Record) Signal(runDir string, sig syscall.Signal) error {
 	if err := syscall.Kill(st.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("signalling container %s: %v", r.Short(), err)
 	}
+	r.emit("kill", "signal", strconv.Itoa(int(sig)))
 	return nil
 }
 
@@ -253,7 +256,9 @@ func (r *Record) Stop(runDir string, timeout time.Duration) error {
 	}
 	if st.Pid > 0 {
 		syscall.Kill(st.Pid, sig)
+		r.emit("kill", "signal", strconv.Itoa(int(sig)))
 	}
+	defer r.emit("stop")
 	if st.Paused {
 		r.unpause(runDir, st) // so that it can act on sig
 	}
@@ -285,6 +290,7 @@ func (r *Record) kill(runDir string, st State) error {
 		// pid 1 of the container's pid namespace: everything goes with it
 		syscall.Kill(st.InitPid, syscall.SIGKILL)
 		os.Remove(pausedFile(runDir, r.ID))
+		r.emit("kill", "signal", "9")
 	}
 	if !r.waitStopped(runDir, 10*time.Second) {
 		return fmt.Errorf("container %s did not stop", r.Short())
@@ -374,4 +380,24 @@ func (r *Record) Exec(ctx context.Context, runDir string, c *sandbox.ExecConfig)
 		return 125, &PausedError{r.refName()}
 	}
 	return sandbox.Exec(ctx, sandbox.ExecSocketPath(runDir, r.ID), c)
+}
+
+// emit writes an event of the container to kist's journal (kist events),
+// with its image and name.
+func (r *Record) emit(action string, attrs ...string) {
+	events.Emit("container", action, r.ID, append(r.eventAttrs(), attrs...)...)
+}
+
+// eventAttrs are the attributes of its every event: image and name.
+func (r *Record) eventAttrs() []string { return []string{"image", r.Image, "name", r.Name} }
+
+// emitStart is a sandbox.Config.Started that emits the container's start
+// event, then calls next (when not nil).
+func (r *Record) emitStart(next func(pid, initPid int)) func(pid, initPid int) {
+	return func(pid, initPid int) {
+		r.emit("start")
+		if next != nil {
+			next(pid, initPid)
+		}
+	}
 }

@@ -67,6 +67,7 @@ func (r *Record) Pause(runDir string) error {
 			}
 		}
 		if n == 0 {
+			r.emit("pause")
 			return nil
 		}
 	}
@@ -85,6 +86,7 @@ func (r *Record) Unpause(runDir string) error {
 		return fmt.Errorf("container %s is not paused", r.refName())
 	}
 	r.unpause(runDir, st)
+	r.emit("unpause")
 	return nil
 }
 

@@ -55,6 +55,7 @@ func Remove(ctx context.Context, ref string, force bool) error {
 	if err := r.RemoveFiles(); err != nil {
 		return err
 	}
+	r.emit("destroy")
 	os.Remove(dirs.RunLockPath(rd, r.ID)) // its lock's file, which its supervisor made
 	return nil
 }

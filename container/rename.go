@@ -40,8 +40,13 @@ func Rename(ctx context.Context, ref, name string) error {
 	if _, err := renameStep.Call(ctx, renameRequest{ID: r.ID, Name: name}, userns.Stdio{}); err != nil {
 		return err
 	}
+	old := r.Name
 	r.Name = name
-	return Save(r)
+	if err := Save(r); err != nil {
+		return err
+	}
+	r.emit("rename", "oldName", old)
+	return nil
 }
 
 // renameRequest asks the store to rename container ID.

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"kist/internal/dirs"
+	"kist/internal/events"
 	"kist/internal/ktrace"
 	"kist/internal/userns"
 	"kist/network"
@@ -282,6 +284,7 @@ func (s *starting) record(ctx context.Context) error {
 		s.rec.Ports = append(s.rec.Ports, pub.PortMap)
 	}
 	s.rec.Exposed = slices.Sorted(maps.Keys(s.prep.Config.ExposedPorts))
+	s.rec.emit("create")
 	if o.Remove && !o.Detach && !o.Create {
 		return nil
 	}
@@ -327,11 +330,13 @@ func (s *starting) release() {
 // startDetached hands the container to a supervisor (run -d).
 func (s *starting) startDetached(ctx context.Context) (*Record, int, error) {
 	defer s.lock.Close() // the supervisor holds its own
-	err := sandbox.StartDetached(s.cfg, Dir(s.rec.ID), s.lock, sandbox.SuperviseOptions{Restart: s.o.Restart, Remove: s.o.Remove})
+	err := sandbox.StartDetached(s.cfg, Dir(s.rec.ID), s.lock, sandbox.SuperviseOptions{Restart: s.o.Restart, Remove: s.o.Remove, Events: events.Path(), EventAttrs: s.rec.eventAttrs()})
 	if err != nil {
 		s.undo(ctx)
+		s.rec.emit("destroy")
 		return nil, 125, err
 	}
+	s.rec.emit("start")
 	return s.rec, 0, nil
 }
 
@@ -349,8 +354,10 @@ func (s *starting) createOnly(ctx context.Context) (*Record, int, error) {
 // runRemoved runs the container in the foreground and removes it after
 // (--rm).
 func (s *starting) runRemoved(ctx context.Context) (*Record, int, error) {
-	defer func() { s.undo(ctx); ktrace.Mark("run.undone") }()
+	defer func() { s.undo(ctx); s.rec.emit("destroy"); ktrace.Mark("run.undone") }()
+	s.cfg.Started = s.rec.emitStart(s.cfg.Started)
 	code, err := sandbox.Run(ctx, s.cfg)
+	s.rec.emit("die", "exitCode", strconv.Itoa(code))
 	return nil, code, err
 }
 
@@ -374,8 +381,10 @@ func (s *starting) runKept(ctx context.Context) (*Record, int, error) {
 			callerStarted(pid, initPid)
 		}
 	}
+	cfg.Started = rec.emitStart(cfg.Started)
 	code, err := sandbox.Run(ctx, cfg)
 	WriteState(rec.ID, State{Status: Exited, ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
+	rec.emit("die", "exitCode", strconv.Itoa(code))
 	return rec, code, err
 }
 
@@ -511,5 +520,9 @@ func (r *Record) Start() error {
 		return err
 	}
 	defer sandbox.ClosePublished(pubs)
-	return sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart, Remove: r.AutoRemove, Resources: r.Resources})
+	if err := sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart, Remove: r.AutoRemove, Resources: r.Resources, Events: events.Path(), EventAttrs: r.eventAttrs()}); err != nil {
+		return err
+	}
+	r.emit("start")
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"kist/internal/events"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -78,7 +80,11 @@ func (s *Store) Tag(src, target string) error {
 	if err != nil {
 		return err
 	}
-	return s.s.AddNames(img.ID, []string{FamiliarName(ref)})
+	if err := s.s.AddNames(img.ID, []string{FamiliarName(ref)}); err != nil {
+		return err
+	}
+	events.Emit("image", "tag", img.ID, "name", FamiliarName(ref))
+	return nil
 }
 
 // History is the image's build history, newest first, as docker history

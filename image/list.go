@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"kist/internal/events"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"go.podman.io/storage"
 )
@@ -110,6 +112,7 @@ func (s *Store) Remove(nameOrID string) (untagged bool, err error) {
 		if err := s.s.RemoveNames(img.ID, []string{FamiliarName(ref)}); err != nil {
 			return false, err
 		}
+		events.Emit("image", "untag", img.ID, "name", FamiliarName(ref))
 		if now, err := s.s.Image(img.ID); err != nil || len(now.Names) > 0 {
 			return true, nil
 		}
@@ -122,6 +125,7 @@ func (s *Store) Remove(nameOrID string) (untagged bool, err error) {
 		if _, err := s.s.DeleteImage(img.ID, true); err != nil {
 			return true, nil // a container still uses it: kist image prune removes it later
 		}
+		events.Emit("image", "delete", img.ID, "name", FamiliarName(ref))
 		return false, nil
 	}
 	unlock, err := lockForDelete(img.ID)
@@ -129,7 +133,12 @@ func (s *Store) Remove(nameOrID string) (untagged bool, err error) {
 		return false, err
 	}
 	defer unlock()
-	_, err = s.s.DeleteImage(img.ID, true)
+	if _, err = s.s.DeleteImage(img.ID, true); err == nil {
+		for _, n := range img.Names {
+			events.Emit("image", "untag", img.ID, "name", n)
+		}
+		events.Emit("image", "delete", img.ID, "name", nameOrID)
+	}
 	return false, err
 }
 
@@ -146,7 +155,11 @@ func (s *Store) Untag(name string) (id string, err error) {
 	if err != nil {
 		return "", &NotFoundError{Name: name}
 	}
-	return img.ID, s.s.RemoveNames(img.ID, []string{FamiliarName(ref)})
+	if err := s.s.RemoveNames(img.ID, []string{FamiliarName(ref)}); err != nil {
+		return img.ID, err
+	}
+	events.Emit("image", "untag", img.ID, "name", FamiliarName(ref))
+	return img.ID, nil
 }
 
 // NotFoundError says an image is not in the store.

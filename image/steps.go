@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"kist/internal/dirs"
+	"kist/internal/events"
 	"kist/internal/userns"
 )
 
@@ -99,6 +100,7 @@ func (s *Store) Pull(ctx context.Context, name string, o PullOptions, progress i
 	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", FamiliarName(ref), err)
 	}
+	events.Emit("image", "pull", stored.ID, "name", FamiliarName(ref))
 	return &Pulled{Name: FamiliarName(ref), ID: stored.ID, Digest: stored.Digest.String()}, nil
 }
 

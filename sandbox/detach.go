@@ -74,6 +74,11 @@ type SuperviseOptions struct {
 	// says why and the container runs without them.
 	Resources Resources
 	Notices   io.Writer
+	// Events is kist's event journal, where the supervisor writes that
+	// its container ended (package internal/events; "": nowhere), with
+	// EventAttrs (name, value pairs: its image and name).
+	Events     string
+	EventAttrs []string
 
 	leases leases // the container's addresses; Supervise takes them when nil
 }
@@ -136,6 +141,16 @@ func Supervise(dir string, lock *os.File, o SuperviseOptions) error {
 	}
 	if o.Remove {
 		env = append(env, nsinit.EnvSuperviseRm+"=1")
+	}
+	if o.Events != "" {
+		env = append(env, nsinit.EnvSuperviseEvents+"="+o.Events)
+		var attrs []string
+		for i := 0; i+1 < len(o.EventAttrs); i += 2 {
+			if v := o.EventAttrs[i+1]; v != "" && !strings.ContainsAny(v, "\n\x00") {
+				attrs = append(attrs, o.EventAttrs[i]+"="+v)
+			}
+		}
+		env = append(env, nsinit.EnvSuperviseEventAttrs+"="+strings.Join(attrs, "\n"))
 	}
 	cgroupDir := ""
 	if !o.Resources.IsZero() {

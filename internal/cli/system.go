@@ -60,7 +60,7 @@ kernels, initramfs files and the kernels kist vm kernel pull fetched).`,
 		},
 	}
 	cmd.AddCommand(reset, df, newSystemPruneCmd())
-	addMembers(cmd, []member{{"info", nil, "info"}})
+	addMembers(cmd, []member{{"events", nil, "events"}, {"info", nil, "info"}})
 	return cmd
 }
 

@@ -95,7 +95,7 @@ func (f *Filters) add(a, key, val string, now time.Time) error {
 		if !f.Until.IsZero() {
 			return fmt.Errorf("invalid filter %q: give until once", a)
 		}
-		t, err := parseUntil(val, now)
+		t, err := ParseTime(val, now)
 		if err != nil {
 			return fmt.Errorf("invalid filter %q: %w", a, err)
 		}

@@ -27,9 +27,10 @@ var unixSeconds = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompi
 
 var errUntil = errors.New("want a duration such as 24h or 30m, or a time such as 2026-12-01, 2026-12-01T10:00:00Z or unix seconds")
 
-// parseUntil reads until's value: a Go duration counted back from now,
+// ParseTime reads a time as docker takes it (prune's until=, events'
+// --since and --until): a Go duration counted back from now,
 // a time (untilLayouts) or unix seconds with an optional fraction.
-func parseUntil(s string, now time.Time) (time.Time, error) {
+func ParseTime(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}

@@ -345,6 +345,18 @@ func writeExited(dir string, st *State, started int64, code int) {
 	st.Status, st.Pid, st.InitPid = StateExited, 0, 0
 	st.ExitCode, st.Started, st.Finished = code, started, nowNanos()
 	writeState(dir, st)
+	events, _ := syscall.Getenv(EnvSuperviseEvents)
+	AppendEvent(events, Event{Type: "container", Action: "die", ID: baseName(dir), Attrs: append([][2]string{{"exitCode", itoa(code)}}, eventAttrs()...)})
+}
+
+// baseName is the last element of path.
+func baseName(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '/' {
+			return path[i+1:]
+		}
+	}
+	return path
 }
 
 // writeState replaces the state file.
