@@ -3,6 +3,9 @@ package container
 import (
 	"context"
 	"fmt"
+
+	"kist/sandbox"
+	"kist/sandbox/nsinit"
 )
 
 // Attach prints what the running container prints from o.Offset in its
@@ -25,4 +28,16 @@ func (r *Record) Attach(ctx context.Context, runDir string, o LogOptions) (State
 		return r.State(runDir), ctx.Err()
 	}
 	return r.Wait(ctx, runDir)
+}
+
+// Input is where what is typed into the container goes while it runs
+// (kist attach, kist start -a -i): its input FIFO, when it was made with
+// -i (run -d -i, create -i); tty says whether its command has a
+// terminal (-t). ok is false for a container that takes no input.
+func (r *Record) Input(runDir string) (fifo string, tty, ok bool) {
+	spec := r.savedSpec()
+	if spec == nil || !spec.OpenStdin {
+		return "", false, false
+	}
+	return nsinit.StdinFIFO(sandbox.ExecSocketPath(runDir, r.ID)), spec.TTY, true
 }

@@ -3,6 +3,7 @@ package container
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ type LogOptions struct {
 	// Offset is where in the log file to begin (LogSize was the end
 	// then); 0: at its start.
 	Offset int64
+	// Interval is how often Follow looks for more (0: every 100 ms).
+	Interval time.Duration
 }
 
 // LogSize is how long the container's log file is now: where what it
@@ -88,7 +91,7 @@ func (r *Record) followLog(ctx context.Context, runDir string, lr *logReader, o 
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(cmp.Or(o.Interval, 100*time.Millisecond)):
 		}
 	}
 }

@@ -271,14 +271,11 @@ func newStartCmd() *cobra.Command {
 		Long: `Start created or stopped containers, in the background (kist ps lists
 them, kist logs shows what they print). With -a, kist start shows what the
 container prints until it stops, passes Ctrl-C on to it, and exits with
-its exit status.`,
-		Example: "  kist start web\n  kist create --name job toolbox echo hi && kist start -a job",
+its exit status; with -i what you type goes to it too (see kist attach).`,
+		Example: "  kist start web\n  kist create --name job toolbox echo hi && kist start -a job\n  kist create -it --name shell debian bash && kist start -ai shell",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if interactive {
-				return fmt.Errorf("kist start -i: what you type cannot reach a container kist starts in the background; kist run -it IMAGE runs one you can type into, and kist exec -it CONTAINER sh opens a shell in a running one")
-			}
-			if attachOut {
+			if attachOut || interactive {
 				if len(args) > 1 {
 					return fmt.Errorf("kist start -a starts one container at a time")
 				}
@@ -290,7 +287,7 @@ its exit status.`,
 				if err := r.Start(); err != nil {
 					return err
 				}
-				return attach(cmd, r, rd, offset, true)
+				return attach(cmd, r, rd, attachOptions{offset: offset, sigProxy: true, input: interactive})
 			}
 			return eachContainer(args, func(r *container.Record, rd string) error {
 				if err := r.Start(); err != nil {
@@ -302,7 +299,7 @@ its exit status.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&attachOut, "attach", "a", false, "show the container's output until it stops, and exit with its status")
-	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "refused: what you type cannot reach a container kist starts in the background (kist run -it IMAGE runs one you can type into)")
+	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "type into the container (made with -i, kist create -it), showing its output as -a does")
 	return cmd
 }
 

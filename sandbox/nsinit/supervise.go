@@ -192,15 +192,20 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 	if err := pipes(&out, &errp); err != nil {
 		return -1, "err 125 making the log pipes: " + err.Error() + "\n"
 	}
-	// The command's stdin: /dev/null, or with OpenStdin a pipe whose
-	// write end the supervisor holds (it never ends: docker -d -i,
-	// compose's stdin_open).
-	stdin := devnull
-	if sp.OpenStdin && !sp.TTY {
-		var in [2]int
-		if err := syscall.Pipe2(in[:], syscall.O_CLOEXEC); err == nil {
-			stdin = in[0]
-			defer syscall.Close(in[1])
+	// The command's stdin: /dev/null, or with OpenStdin the container's
+	// input FIFO (StdinFIFO), opened for reading and writing, so that it
+	// never ends (docker -d -i, compose's stdin_open) and kist attach can
+	// write to it; with a terminal (-t) the supervisor copies the FIFO to
+	// the pty's master instead.
+	stdin, in := devnull, -1
+	if sp.OpenStdin && sp.ExecSocket != "" {
+		in = openStdinFIFO(StdinFIFO(sp.ExecSocket))
+		if in >= 0 {
+			defer syscall.Unlink(StdinFIFO(sp.ExecSocket))
+			defer syscall.Close(in)
+			if !sp.TTY {
+				stdin = in
+			}
 		}
 	}
 	m := CurrentMapping()
@@ -217,9 +222,7 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 	}
 	syscall.Close(out[1])
 	syscall.Close(errp[1])
-	if stdin != devnull {
-		syscall.Close(stdin)
-	}
+
 	if err != nil {
 		syscall.Close(out[0])
 		syscall.Close(errp[0])
@@ -249,6 +252,9 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 	if master >= 0 {
 		streams++
 		go copyLog(master, lg, "stdout", done)
+		if in >= 0 {
+			go copyInput(in, master)
+		}
 	}
 	wait := func() {
 		for range streams {
@@ -570,4 +576,43 @@ func (l *logFile) write(rec []byte) {
 		l.size += int64(len(rec))
 	}
 	writeFull(l.fd, rec)
+}
+
+// StdinFIFO is where a container whose exec socket is execSocket takes
+// its input when it keeps stdin open (run -d -i, create -i): kist attach
+// writes there.
+func StdinFIFO(execSocket string) string { return execSocket + ".in" }
+
+// openStdinFIFO makes the FIFO at path (mode 0600; one left by an
+// earlier start is used again) and opens it for reading and writing; -1
+// when it cannot.
+func openStdinFIFO(path string) int {
+	if err := syscall.Mkfifo(path, 0o600); err != nil && err != syscall.EEXIST {
+		return -1
+	}
+	var st syscall.Stat_t
+	if syscall.Lstat(path, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFIFO || int(st.Uid) != syscall.Getuid() {
+		return -1
+	}
+	fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// copyInput copies what is written to the input FIFO in to the pty's
+// master, until either fails.
+func copyInput(in, master int) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := syscall.Read(in, buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			return
+		}
+		writeFull(master, buf[:n])
+	}
 }
