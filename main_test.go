@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"kist/internal/role"
 	"kist/internal/toolbox"
+	"kist/internal/tun"
 	"kist/sandbox"
 	"kist/vm"
 )
@@ -44,11 +47,23 @@ func TestMain(m *testing.M) {
 //	[cgroup]   --memory, --pids-limit and --cpus can be applied (cgroup v2)
 //	[vmkernel] kist vm run has a kernel it can read (kist vm kernel)
 //	[kvm]      kist vm run uses KVM here (/dev/kvm works: vm.Accelerator)
+//	[notun]    /dev/net/tun cannot be used here (tun.Check: it does not
+//	           open for reading and writing), so containers run on the
+//	           host's network; with KIST_TEST_NOTUN set (scripts/test's
+//	           no-tun step) a /dev/net/tun that works fails the script,
+//	           and scripts other than notun_* skip.
+//	           [notun-denied], [notun-blocked], [notun-missing] say why
+//	           (tun.Denied, tun.Blocked, tun.Missing)
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
+			if os.Getenv("KIST_TEST_NOTUN") != "" { // scripts/test's step without /dev/net/tun
+				if n, ok := e.T().(interface{ Name() string }); ok && !strings.Contains(n.Name(), "/notun_") {
+					e.T().Skip("KIST_TEST_NOTUN is set: only the notun_ scripts run where /dev/net/tun cannot be used")
+				}
+			}
 			e.Setenv("XDG_RUNTIME_DIR", e.WorkDir+"/.run")
 			e.Setenv("HOME", e.WorkDir+"/.home")
 			e.Setenv("XDG_DATA_HOME", e.WorkDir+"/.data")
@@ -90,10 +105,26 @@ func TestScript(t *testing.T) {
 				return err == nil, nil
 			case "kvm":
 				return kvmWorks(), nil
+			case "notun", "notun-denied", "notun-blocked", "notun-missing":
+				return noTun(cond)
 			}
 			return false, errUnknownCond(cond)
 		},
 	})
+}
+
+// noTun is [notun] and its causes: /dev/net/tun cannot be used here.
+func noTun(cond string) (bool, error) {
+	err := tun.Check()
+	if err == nil && os.Getenv("KIST_TEST_NOTUN") != "" {
+		return false, fmt.Errorf("KIST_TEST_NOTUN=%s, yet %s opens: this should run in the mount namespace scripts/test makes for it", os.Getenv("KIST_TEST_NOTUN"), tun.Path)
+	}
+	var te *tun.Error
+	if !errors.As(err, &te) {
+		return false, nil
+	}
+	want := map[string]tun.Cause{"notun-denied": tun.Denied, "notun-blocked": tun.Blocked, "notun-missing": tun.Missing}
+	return cond == "notun" || want[cond] == te.Cause, nil
 }
 
 // kvmWorks is [kvm]: kist vm run --accel auto picks KVM here.

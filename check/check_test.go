@@ -251,3 +251,19 @@ func TestCappedBuffer(t *testing.T) {
 		t.Fatalf("kept %d, dropped %d", c.buf.Len(), c.dropped)
 	}
 }
+
+// TestLimitsNoHostNetwork: graded work never runs on the host's network
+// in place of kist's own (where /dev/net/tun cannot be used): the
+// script's kist has KIST_NO_HOST_NETWORK set; a lesson's does not.
+func TestLimitsNoHostNetwork(t *testing.T) {
+	kist := write(t, t.TempDir(), "fake-kist", "#!/bin/sh\necho \"nohost=$KIST_NO_HOST_NETWORK\"\n")
+	for _, tc := range []struct {
+		limits *Limits
+		want   string
+	}{{&Limits{}, "nohost=1"}, {nil, "nohost="}} {
+		r := run(t, "# env: kist sees it\nkist images\nstdout '^"+tc.want+"$'\n", Options{Kist: kist, Limits: tc.limits})
+		if !r.Passed {
+			t.Errorf("limits %v:\n%s", tc.limits, r.Log)
+		}
+	}
+}

@@ -24,7 +24,9 @@ import (
 type Limits struct {
 	// Network lets kist run and kist build use the network; without it
 	// containers run with --network none, RUN steps too, and a script's
-	// own --network is refused.
+	// own --network is refused. Either way, containers never run on the
+	// host's network in place of kist's own where /dev/net/tun cannot be
+	// used (the script's kist has tun.EnvNoFallback set).
 	Network bool
 	// Ulimits are added to every kist run (--ulimit NAME=N): they hold
 	// without a delegated cgroup. nproc counts the processes of the

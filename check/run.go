@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"kist/internal/tun"
 )
 
 // Options say how to run a script.
@@ -294,6 +296,11 @@ func (r *runner) setup(e *testscript.Env, dir string) error {
 		if keep {
 			e.Setenv(k, v)
 		}
+	}
+	if r.o.Limits != nil {
+		// work not to be trusted never runs on the host's network, not
+		// even where /dev/net/tun cannot be used (package internal/tun)
+		e.Setenv(tun.EnvNoFallback, "1")
 	}
 	e.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	e.Setenv("LESSON", dir)

@@ -63,10 +63,13 @@ type RunOptions struct {
 // starting what it depends on, and returns its exit code (0 when
 // detached).
 func Run(ctx context.Context, p *types.Project, o RunOptions) (int, error) {
-	s, err := p.GetService(o.Service)
-	if err != nil {
+	if _, err := p.GetService(o.Service); err != nil {
 		return 125, err
 	}
+	if err := hostNetworkFallback(p, o.Up.Warn); err != nil {
+		return 125, err
+	}
+	s, _ := p.GetService(o.Service) // as the fallback left it
 	if err := runDependencies(ctx, p, &s, o); err != nil {
 		return 125, err
 	}
@@ -147,6 +150,7 @@ func oneoffOptions(p *types.Project, s *types.ServiceConfig, o RunOptions) (*con
 	delete(ro.Labels, LabelNumber)
 	ro.Config.Env = sandbox.MergeEnv(append(ro.Config.Env, o.Env...))
 	ro.Detach, ro.Remove = o.Detach, o.Remove
+	ro.Config.Notices = o.Up.Warn
 	if !o.Detach {
 		ro.Config.Stdin, ro.Config.Stdout, ro.Config.Stderr = o.Stdin, o.Stdout, o.Stderr
 	}

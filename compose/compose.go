@@ -195,7 +195,7 @@ func Check(p *types.Project) error {
 			return fmt.Errorf("%s: services.%s: the service has neither image: nor build:", file, name)
 		}
 		for _, port := range s.Ports {
-			if port.Published == "" {
+			if port.Published == "" || s.NetworkMode == "host" { // there, checkHostPorts
 				continue
 			}
 			key := port.HostIP + ":" + port.Published + "/" + port.Protocol

@@ -83,7 +83,11 @@ func serviceLabels(p *types.Project, s *types.ServiceConfig, i int, hash string)
 func applyNetworks(p *types.Project, s *types.ServiceConfig, ro *container.RunOptions) error {
 	cfg := ro.Config
 	switch s.NetworkMode {
-	case "host", "none":
+	case "host":
+		// the project's services there, by name (no project DNS)
+		cfg.Network, cfg.ExtraHosts = s.NetworkMode, hostNetworkHosts(p)
+		return nil
+	case "none":
 		cfg.Network = s.NetworkMode
 		return nil
 	case "":
@@ -206,15 +210,22 @@ func applyStop(_ *types.Project, s *types.ServiceConfig, ro *container.RunOption
 	return nil
 }
 
-// applyPorts publishes the service's ports:.
+// applyPorts publishes the service's ports: and passes on its expose:.
+// On the host's network a service's ports are the host's: a published
+// port that differs cannot be (checkHostPorts told the user), so only
+// the container's port is kept, for sandbox.Publish to check.
 func applyPorts(_ *types.Project, s *types.ServiceConfig, ro *container.RunOptions) error {
 	for _, port := range s.Ports {
 		pm, err := portMap(port)
 		if err != nil {
 			return err
 		}
+		if s.NetworkMode == "host" {
+			pm.HostIP, pm.HostPort = "", 0
+		}
 		ro.Publish = append(ro.Publish, pm)
 	}
+	ro.Expose = append(ro.Expose, s.Expose...)
 	return nil
 }
 

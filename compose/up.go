@@ -72,13 +72,20 @@ type upRun struct {
 	started  []*container.Record          // what --wait waits for
 }
 
-// check applies --scale and refuses what would fail half way; it warns
-// about the keys kist does not apply.
+// check applies --scale, moves the services to the host's network
+// where /dev/net/tun cannot be used (hostNetworkFallback), and refuses
+// what would fail half way; it warns about the keys kist does not apply.
 func (u *upRun) check(context.Context) error {
 	if err := applyScale(u.p, u.o.Scale); err != nil {
 		return err
 	}
+	if err := hostNetworkFallback(u.p, u.o.Warn); err != nil {
+		return err
+	}
 	if err := Check(u.p); err != nil {
+		return err
+	}
+	if err := checkHostPorts(u.p, u.o.Warn); err != nil {
 		return err
 	}
 	warnUnsupported(u.p, u.o.Warn)
@@ -215,6 +222,7 @@ func (u *upRun) create(ctx context.Context, name string, s *types.ServiceConfig,
 	if err != nil {
 		return err
 	}
+	ro.Config.Notices = u.o.Warn
 	r, _, err := kist.run(ctx, ro)
 	if err != nil {
 		return fmt.Errorf("service %s: %w", name, err)

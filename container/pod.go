@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,6 +54,9 @@ type PodOptions struct {
 	Name, Hostname, Network string
 	Publish                 []sandbox.PortMap
 	Labels                  map[string]string
+	// Notices gets notices (nil: standard error), e.g. that the pod
+	// is on the host's network because /dev/net/tun cannot be used.
+	Notices io.Writer
 }
 
 // Pod statuses, podman's.
@@ -89,11 +93,17 @@ func CreatePod(ctx context.Context, o PodOptions) (*Pod, error) {
 	if err != nil {
 		return nil, err
 	}
+	notices := o.Notices
+	if notices == nil {
+		notices = os.Stderr
+	}
+	cfg := &sandbox.Config{Name: o.Name, Network: o.Network, Notices: notices}
+	sandbox.HostNetworkFallback(cfg) // no /dev/net/tun: the default network becomes the host's
 	p := &Pod{ID: sandbox.NewID(), Name: o.Name, Created: time.Now().UTC(), Hostname: cmp.Or(o.Hostname, o.Name),
-		Network: network.Canonical(o.Network), InfraID: sandbox.NewID(), Labels: o.Labels}
-	cfg := &sandbox.Config{ID: p.InfraID, Name: p.infraName(), Hostname: p.Hostname, Network: o.Network,
-		ExecSocket: sandbox.ExecSocketPath(rd, p.InfraID)}
-	if !network.Special(o.Network) {
+		Network: network.Canonical(cfg.Network), InfraID: sandbox.NewID(), Labels: o.Labels}
+	cfg = &sandbox.Config{ID: p.InfraID, Name: p.infraName(), Hostname: p.Hostname, Network: cfg.Network,
+		ExecSocket: sandbox.ExecSocketPath(rd, p.InfraID), Notices: notices}
+	if !network.Special(cfg.Network) {
 		cfg.NetworkAliases = []string{p.Name} // its containers are found by the pod's name
 	}
 	if err := sandbox.CheckNetworks(cfg); err != nil {
@@ -112,7 +122,7 @@ func CreatePod(ctx context.Context, o PodOptions) (*Pod, error) {
 		os.Remove(podFile(p.ID))
 		os.RemoveAll(Dir(p.InfraID))
 	}
-	if cfg.Published, err = sandbox.Listen(o.Publish); err != nil {
+	if err = sandbox.Publish(cfg, o.Publish, nil); err != nil {
 		undo()
 		return nil, err
 	}

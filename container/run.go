@@ -39,7 +39,11 @@ type RunOptions struct {
 	Restart    string // --restart, with Detach
 	Publish    []sandbox.PortMap
 	PublishAll bool // -P: also every port the image EXPOSEs
-	Labels     map[string]string
+	// Expose are more ports the container listens on, besides the
+	// image's EXPOSE ("8080" or "8080/tcp": compose's expose:); on the
+	// host's network a notice names those it cannot listen on.
+	Expose []string
+	Labels map[string]string
 	// Healthcheck overrides the image's HEALTHCHECK field by field (Test
 	// ["NONE"]: none); nil keeps the image's.
 	Healthcheck *v1.HealthConfig
@@ -67,7 +71,14 @@ type RunOptions struct {
 // its exit status. rec is nil when nothing was created. A start that
 // fails leaves nothing behind, except a foreground container kept after
 // it ran (no --rm): its record says how it ended, as docker's does.
+//
+// Where /dev/net/tun cannot be used, a container that asks for kist's
+// default network runs on the host's network instead, with a notice
+// (sandbox.HostNetworkFallback); its record says "host".
 func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) {
+	if o.Pod == "" && o.Config != nil {
+		sandbox.HostNetworkFallback(o.Config)
+	}
 	if err := checkRunOptions(o); err != nil {
 		return nil, 125, err
 	}
@@ -241,18 +252,8 @@ func (s *starting) configure(ctx context.Context) error {
 	if sock := sandbox.ExecSocketPath(s.runDir, p.Root.ID); len(sock) <= 107 {
 		cfg.ExecSocket = sock // longer: no kist exec for it (kist exec says so)
 	}
-	if len(s.o.Publish) > 0 || s.o.PublishAll {
-		if cfg.ExecSocket == "" {
-			return fmt.Errorf("-p needs a runtime directory with a shorter path than %s: set XDG_RUNTIME_DIR", s.runDir)
-		}
-		maps := append([]sandbox.PortMap(nil), s.o.Publish...)
-		if s.o.PublishAll {
-			maps = append(maps, exposedPorts(p.Config.ExposedPorts)...)
-		}
-		var err error
-		if cfg.Published, err = sandbox.Listen(maps); err != nil {
-			return err
-		}
+	if err := s.publish(); err != nil {
+		return err
 	}
 	cfg.ID = p.Root.ID
 	cfg.Rootfs = p.Root.Rootfs
@@ -263,6 +264,34 @@ func (s *starting) configure(ctx context.Context) error {
 	cfg.Overlay.Volatile = s.o.Remove
 	cfg.Overlay.Discard = p.Ephemeral
 	return nil
+}
+
+// publish readies the published ports (-p, -P): listeners on the
+// host, or on the host's network, a check that the container can
+// listen on them there (sandbox.Publish).
+func (s *starting) publish() error {
+	cfg, image := s.cfg, exposedPorts(s.prep.Config.ExposedPorts)
+	if cfg.Network == "host" {
+		exposed := image
+		for _, e := range s.o.Expose {
+			if m, err := sandbox.ParsePublish(e); err == nil {
+				exposed = append(exposed, m)
+			}
+		}
+		// -P adds nothing there: the exposed ports are the host's already
+		return sandbox.Publish(cfg, s.o.Publish, exposed)
+	}
+	if len(s.o.Publish) == 0 && !s.o.PublishAll {
+		return nil
+	}
+	if cfg.ExecSocket == "" {
+		return fmt.Errorf("-p needs a runtime directory with a shorter path than %s: set XDG_RUNTIME_DIR", s.runDir)
+	}
+	maps := append([]sandbox.PortMap(nil), s.o.Publish...)
+	if s.o.PublishAll {
+		maps = append(maps, image...)
+	}
+	return sandbox.Publish(cfg, maps, nil)
 }
 
 // record makes the container's Record; a container that outlives Run

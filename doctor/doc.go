@@ -68,6 +68,19 @@
 // "-p 8080:80" always works. See
 // https://man7.org/linux/man-pages/man7/ip.7.html.
 //
+// Networks ("/dev/net/tun"). A container on one of kist's networks has
+// its own address and reaches other containers by name; its network
+// interface is a tap device that the kernel's tun driver makes through
+// /dev/net/tun, which must open for reading and writing as you (Debian
+// and Ubuntu make it crw-rw-rw-). The check opens it and makes a tap
+// device with it in a new user and network namespace, as a container
+// does; looking at its permissions alone (access(2)) would miss a node
+// on a nodev mount or one that a device cgroup blocks. Where it cannot
+// be used, kist still runs containers, on the host's network (as
+// --network host), so this is a warning; networks you name cannot be
+// used then. See package internal/tun and
+// https://docs.kernel.org/networking/tuntap.html.
+//
 // Every check is a small function returning a Result; the paths they read
 // (/proc, /boot, /dev/kvm, ...) are package variables so that tests can
 // point them at fixtures.

@@ -2,9 +2,10 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"syscall"
+
+	"kist/internal/tun"
 )
 
 // checkUserNSLimit reports user.max_user_namespaces: every container and
@@ -43,17 +44,29 @@ func checkPorts(ctx context.Context) Result {
 	return Result{Status: OK, Detail: fmt.Sprintf("%s = %d: -p 80:80 works without root", key, v)}
 }
 
-// checkTun reports whether containers can have a network: each gets a
-// tap device (package network), made from /dev/net/tun.
+// checkTun reports whether containers can have networks of their own:
+// each gets a tap device (package network), made with /dev/net/tun. It
+// opens the node, as kist run does, then makes a tap device with it in a
+// new user and network namespace, as a container's init does
+// (tun.Probe); access(2) would say yes for a node that cannot be opened
+// (a nodev mount, a device cgroup). Without it kist still runs
+// containers, on the host's network, so this is a warning.
 func checkTun(ctx context.Context) Result {
-	const dev = "/dev/net/tun"
-	if _, err := os.Stat(dev); err != nil {
-		return Result{Status: Fail, Detail: dev + " is missing, so containers can only run with --network host or none",
-			Fix: "sudo modprobe tun"}
+	err := tunProbe(ctx)
+	var te *tun.Error
+	switch {
+	case err == nil:
+		return Result{Status: OK, Detail: tun.Path + " works: containers get networks of their own"}
+	case errors.Is(err, tun.ErrNoProbe):
+		return Result{Status: OK, Detail: tun.Path + " opens (making a network device with it was not tried: " + err.Error() + ")"}
+	case errors.As(err, &te):
+		fix := te.Fix()
+		if l := te.Lasting(); l != "" {
+			fix += " && " + l
+		}
+		return Result{Status: Warn, Fix: fix, Detail: te.Error() + ". So kist runs containers on the host's network " +
+			"(as --network host: they share its address and ports, and -p cannot move a port), and networks you name " +
+			"(--network NAME, compose networks:) cannot be used"}
 	}
-	if err := syscall.Access(dev, 6); err != nil { // R_OK|W_OK
-		return Result{Status: Fail, Detail: dev + " is not readable and writable by you, so containers can only run with --network host or none",
-			Fix: "sudo chmod 0666 " + dev + " (udev's default on Debian and Ubuntu)"}
-	}
-	return Result{Status: OK, Detail: dev + " is usable: containers get private networks"}
+	return Result{Status: Skip, Detail: "could not check " + tun.Path + ": " + err.Error()}
 }

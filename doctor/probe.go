@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"kist/internal/tun"
 )
 
 // Paths the checks read; variables so tests can point them at fixtures.
@@ -26,6 +28,7 @@ var (
 // Ways the checks reach the system; variables so tests can replace them.
 var (
 	getuid     = os.Getuid
+	tunProbe   = tun.Probe
 	lookPath   = exec.LookPath
 	executable = os.Executable
 	// runCmd runs a program and returns its combined output.

@@ -27,6 +27,17 @@
 //	                                   gateway .1: gVisor stack, DNS
 //	                                   NAT: dial out as the user
 //
+// # Where /dev/net/tun cannot be used
+//
+// The taps come from /dev/net/tun, which must open for reading and
+// writing as the user (package internal/tun says why it does not, when
+// it does not). Without it no kist network works: a container that asks
+// for the default network runs on the host's network instead, with a
+// notice (sandbox.HostNetworkFallback), a compose project's default
+// network likewise (its services find each other at 127.0.0.1), and a
+// container or service that names a network is refused with the fix.
+// Network definitions can still be made, listed and removed.
+//
 // # Leases and lifetimes
 //
 // Whoever starts a container (kist run in the foreground, or the

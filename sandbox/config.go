@@ -85,7 +85,8 @@ type Config struct {
 	// Network is a kist network's name (package network: a private
 	// subnet, names, NAT to the outside); "", "bridge" and "default" mean
 	// network.Default. "none" is a namespace with only lo, "host" the
-	// host's own network.
+	// host's own network. Where /dev/net/tun cannot be used, the
+	// default network becomes "host" (HostNetworkFallback).
 	Network string
 	// NetworkAliases are more DNS names for the container on its
 	// network (--network-alias); its Name, Hostname and the first 12
@@ -96,6 +97,11 @@ type Config struct {
 	// The container has eth0, eth1, ... one per network; the first that
 	// is not internal has the default route and answers DNS for all.
 	MoreNetworks []NetworkJoin
+	// ExtraHosts are more lines for the container's /etc/hosts, each
+	// "NAME:IP" (docker's --add-host); kist compose gives a service on
+	// the host's network the names of the project's services there, at
+	// 127.0.0.1. A container in a pod has the pod's /etc/hosts.
+	ExtraHosts []string
 	// Name and ID are the container's (both may be empty).
 	Name, ID string
 	// ReadOnly mounts the root filesystem read-only.

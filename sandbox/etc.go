@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
 	"strings"
 )
@@ -66,4 +67,34 @@ func resolvConf(netns bool) string {
 		out = append(out, line)
 	}
 	return strings.Join(out, "\n")
+}
+
+// checkExtraHosts checks Config.ExtraHosts: each NAME:IP.
+func checkExtraHosts(hosts []string) error {
+	for _, h := range hosts {
+		name, ip, ok := strings.Cut(h, ":")
+		if !ok || name == "" || strings.ContainsAny(name, " \t\n") || net.ParseIP(ip) == nil {
+			return errorf("extra host %q: want NAME:IP, e.g. db:127.0.0.1", h)
+		}
+	}
+	return nil
+}
+
+// extraHosts are /etc/hosts lines for Config.ExtraHosts: one line per
+// address, in the order the addresses first come, with its names.
+func extraHosts(hosts []string) string {
+	var ips []string
+	names := map[string][]string{}
+	for _, h := range hosts {
+		name, ip, _ := strings.Cut(h, ":")
+		if _, ok := names[ip]; !ok {
+			ips = append(ips, ip)
+		}
+		names[ip] = append(names[ip], name)
+	}
+	var b strings.Builder
+	for _, ip := range ips {
+		b.WriteString(ip + "\t" + strings.Join(names[ip], " ") + "\n")
+	}
+	return b.String()
 }

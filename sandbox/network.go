@@ -5,12 +5,79 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"syscall"
 
 	"kist/internal/dirs"
+	"kist/internal/tun"
 	"kist/network"
 	"kist/sandbox/nsinit"
 )
+
+// Without /dev/net/tun
+//
+// kist's networks need /dev/net/tun (package internal/tun explains). On
+// a machine where it cannot be used, a container that asks for no
+// network in particular (kist's default network: no --network, or
+// --network bridge or default) runs on the host's network instead, as
+// with --network host, and a notice says so once per login session,
+// with the fix (HostNetworkFallback), unless tun.EnvNoFallback is set
+// (kist grade: work it does not trust must not reach the host's own
+// services). A network the user names
+// (--network NAME, a network made with kist network create) is not
+// replaced: the user asked for a network apart from the host's, so
+// running on the host's instead would not be what was asked, and the
+// run fails with what happened and what to do (attachNetworks). On the
+// host's network, -p cannot move a port: the container's port 80 is the
+// host's port 80 (see Publish).
+
+// HostNetworkFallback puts cfg on the host's network (Network "host")
+// when it asks for kist's default network and /dev/net/tun cannot be
+// used here, and tells the user why, once per login session, on
+// cfg's notices. It reports whether it did. Containers of a pod, and
+// containers on more than one network, are left alone.
+func HostNetworkFallback(cfg *Config) bool {
+	if cfg.Pod != nil || len(cfg.MoreNetworks) > 0 || network.Special(cfg.Network) || network.Canonical(cfg.Network) != network.Default ||
+		tun.NoFallback() {
+		return false
+	}
+	err := tun.Check()
+	if err == nil {
+		return false
+	}
+	cfg.Network, cfg.NetworkAliases = "host", nil
+	NoticeOnce(cfg.notices(), "no-tun", err.Error()+", and kist's own networks need it: "+
+		"containers run on the host's network instead (as with --network host), so they share the host's address and ports, "+
+		"and -p cannot move a port to another number. "+
+		"To give containers networks of their own, ask the administrator for: "+tunFix(err)+" (kist doctor explains)")
+	return true
+}
+
+// tunFix is the fix of a tun.Check error.
+func tunFix(err error) string {
+	var te *tun.Error
+	if errors.As(err, &te) {
+		return te.Fix()
+	}
+	return "sudo chmod 0666 " + tun.Path
+}
+
+// noTunError is the error for a container that needs network name,
+// which needs /dev/net/tun, which cannot be used (err); again: the
+// container ran before and is started again (kist start, a restart).
+func noTunError(name string, err error, again bool) error {
+	if tun.NoFallback() {
+		return errorf("network %s needs /dev/net/tun, and %v. Here containers may not run on the host's network instead "+
+			"(%s is set: kist grade runs work it does not trust): ask the administrator for: %s (kist doctor explains)",
+			name, err, tun.EnvNoFallback, tunFix(err))
+	}
+	if again {
+		return errorf("network %s needs /dev/net/tun, and %v. This container was made with a network of its own when it could be used: "+
+			"remove it and run it again (kist rm, kist run; without --network it then runs on the host's network), "+
+			"or ask the administrator for: %s (kist doctor explains)", name, err, tunFix(err))
+	}
+	return errorf("network %s needs /dev/net/tun, and %v. Without it, containers can only run on the host's network "+
+		"(kist run puts them there when you leave --network out, or give --network host): "+
+		"ask the administrator for: %s (kist doctor explains)", name, err, tunFix(err))
+}
 
 // kistNetwork returns the kist network a Config.Network names, or nil
 // for "none" and "host".
@@ -52,13 +119,14 @@ type netJoin struct {
 // the default route and the nameserver), /etc/hosts and
 // /etc/resolv.conf. Each network's DNS also asks the others for the
 // container (LeaseAddress).
-func attachNetworks(spec *nsinit.Spec, joins []netJoin) (leases, error) {
+// again says the container ran before (leaseFor), for the message when
+// /dev/net/tun cannot be used.
+func attachNetworks(spec *nsinit.Spec, joins []netJoin, again bool) (leases, error) {
 	if len(joins) == 0 {
 		return nil, nil
 	}
-	if err := syscall.Access("/dev/net/tun", 6); err != nil { // R_OK|W_OK
-		return nil, errorf("network %s needs /dev/net/tun, readable and writable by you (%v): ask for `sudo chmod 0666 /dev/net/tun` "+
-			"(udev's default on Debian and Ubuntu; kist doctor checks it), or run with --network host or --network none", joins[0].n.Name, err)
+	if err := tun.Check(); err != nil {
+		return nil, noTunError(joins[0].n.Name, err, again)
 	}
 	rd, err := dirs.Runtime()
 	if err != nil {
@@ -130,7 +198,7 @@ func leaseFor(spec *nsinit.Spec) (leases, error) {
 		}
 		joins = append(joins, netJoin{n, a.Names})
 	}
-	return attachNetworks(spec, joins)
+	return attachNetworks(spec, joins, true)
 }
 
 // containerNetworks are the kist networks cfg joins with the

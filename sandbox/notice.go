@@ -10,10 +10,11 @@ import (
 	"kist/internal/dirs"
 )
 
-// noticeOnce prints msg as "kist: notice: ..." the first time key is
-// seen in this login session (a marker in RuntimeDir), so a notice that
+// NoticeOnce prints msg as "kist: notice: ..." the first time key is
+// seen in this login session (a marker in kist's runtime directory,
+// which the login manager empties at log-out), so a notice that
 // matters is seen without repeating on every run.
-func noticeOnce(w io.Writer, key, msg string) {
+func NoticeOnce(w io.Writer, key, msg string) {
 	dir, err := dirs.Runtime()
 	if err == nil {
 		f, err := os.OpenFile(filepath.Join(dir, "notice-"+key), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)

@@ -88,6 +88,93 @@ func ParsePublish(spec string) (PortMap, error) {
 	return m, nil
 }
 
+// Publish readies cfg's published ports, maps (-p). On a network of
+// the container's own, that is Listen: a socket on the host for each,
+// which forwards connections into the container. On the host's network
+// (cfg.Network "host", which includes HostNetworkFallback) there is
+// nothing to forward: a program in the container that listens on port
+// 80 listens on the host's port 80 itself, so -p 8080:80 cannot move
+// it to 8080 (a notice says so; docker ignores -p there, with a
+// warning), and Publish only checks, before the container starts, that
+// each port can be listened on: not below the unprivileged range (as
+// a normal user) and not in use by another program; either is an
+// error. exposed are the ports the image EXPOSEs (and compose's
+// expose:): on the host's network, a notice names those a server in
+// the container could not listen on, as they may be what it serves.
+func Publish(cfg *Config, maps, exposed []PortMap) error {
+	if cfg.Network != "host" {
+		pubs, err := Listen(maps)
+		cfg.Published = pubs
+		return err
+	}
+	w := cfg.notices()
+	seen := map[int]bool{}
+	for _, m := range maps {
+		if seen[m.CtrPort] {
+			continue
+		}
+		seen[m.CtrPort] = true
+		switch problem, start := hostPortProblem(m.CtrPort); problem {
+		case "low":
+			return errorf("-p %s: on the host's network a program in the container listens on the host's port %d itself, "+
+				"and ports below %d are for root only (net.ipv4.ip_unprivileged_port_start), so it would fail with \"permission denied\": "+
+				"make it listen on a port from %d up, or ask the administrator for: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=%d",
+				m.spec(), m.CtrPort, start, start, m.CtrPort)
+		case "busy":
+			return errorf("-p %s: port %d is already in use on this machine, and on the host's network the container listens on the host's port %d itself: "+
+				"stop the program or container that uses it (ss -ltnp shows which), or make this one listen on another port", m.spec(), m.CtrPort, m.CtrPort)
+		}
+		if m.HostPort != 0 && m.HostPort != m.CtrPort {
+			fmt.Fprintf(w, "kist: notice: -p %s cannot move port %d to %d on the host's network: the container's port %d is the host's port %d itself, so connect to port %d (e.g. http://localhost:%d)\n",
+				m.spec(), m.CtrPort, m.HostPort, m.CtrPort, m.CtrPort, m.CtrPort, m.CtrPort)
+		}
+	}
+	for _, m := range exposed {
+		if seen[m.CtrPort] {
+			continue
+		}
+		seen[m.CtrPort] = true
+		switch problem, start := hostPortProblem(m.CtrPort); problem {
+		case "low":
+			fmt.Fprintf(w, "kist: notice: the container may listen on port %d (its image EXPOSEs it, or expose: names it), which is below %d: "+
+				"on the host's network only root may listen there, so a server listening on it fails with \"permission denied\"; "+
+				"make it listen on a port from %d up, or ask the administrator for: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=%d\n",
+				m.CtrPort, start, start, m.CtrPort)
+		case "busy":
+			fmt.Fprintf(w, "kist: notice: the container may listen on port %d (its image EXPOSEs it, or expose: names it), which is already in use on this machine: "+
+				"on the host's network a server in the container cannot listen there; stop the program or container that uses it (ss -ltnp shows which)\n", m.CtrPort)
+		}
+	}
+	return nil
+}
+
+// spec is the -p that gave m, as the user wrote it (without the IP).
+func (m PortMap) spec() string {
+	if m.HostPort == 0 {
+		return strconv.Itoa(m.CtrPort)
+	}
+	return strconv.Itoa(m.HostPort) + ":" + strconv.Itoa(m.CtrPort)
+}
+
+// hostPortProblem says why a program in a container on the host's
+// network could not listen on port: "low" when it is below the
+// unprivileged range and kist does not run as root, "busy" when another
+// program uses it, "" otherwise; start is the range's first port.
+func hostPortProblem(port int) (problem string, start int) {
+	if start = unprivilegedPortStart(); port < start && os.Getuid() != 0 {
+		return "low", start
+	}
+	l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err == nil {
+		l.Close()
+		return "", start
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return "busy", start
+	}
+	return "", start
+}
+
 // Listen opens the host side of published ports, with a clear error for
 // a port in use or one below the unprivileged range.
 func Listen(maps []PortMap) ([]*Published, error) {
@@ -124,6 +211,10 @@ func Listen(maps []PortMap) ([]*Published, error) {
 	}
 	return out, nil
 }
+
+// UnprivilegedPortStart is net.ipv4.ip_unprivileged_port_start: ports
+// below it are for root only (1024 when it cannot be read).
+func UnprivilegedPortStart() int { return unprivilegedPortStart() }
 
 func unprivilegedPortStart() int {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")

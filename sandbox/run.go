@@ -73,6 +73,12 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 // prepare builds the container's spec with the id mapping it runs with,
 // and tells the user once about a single-id mapping.
 func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
+	// kist's callers fall back before they publish ports (Publish
+	// depends on the network); ports opened for a network of the
+	// container's own would not fit the host's.
+	if len(cfg.Published) == 0 {
+		HostNetworkFallback(cfg)
+	}
 	spec, err := buildSpec(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -82,8 +88,11 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 		return nil, nil, err
 	}
 	ktrace.Mark("sandbox.spec")
-	if cfg.leases, err = attachNetworks(spec, joins); err != nil {
+	if cfg.leases, err = attachNetworks(spec, joins, false); err != nil {
 		return nil, nil, err
+	}
+	if cfg.Pod == nil {
+		spec.Hosts += extraHosts(cfg.ExtraHosts)
 	}
 	ktrace.Mark("sandbox.net")
 	idmap := cfg.IDMap
@@ -98,7 +107,7 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 		spec.MapNotice = "map more ids with a line for your user in /etc/subuid and /etc/subgid"
 	}
 	if idmap.Notice != "" {
-		noticeOnce(cfg.notices(), "single-id-map", idmap.Notice)
+		NoticeOnce(cfg.notices(), "single-id-map", idmap.Notice)
 	}
 	return spec, idmap, nil
 }
@@ -153,6 +162,9 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 	s.Hosts, s.Resolv = etcHosts(s.NetNS, s.Hostname), resolvConf(s.NetNS)
 	if cfg.Pod != nil {
 		s.Hosts, s.Resolv = cfg.Pod.Hosts, cfg.Pod.Resolv
+	}
+	if err := checkExtraHosts(cfg.ExtraHosts); err != nil {
+		return nil, err
 	}
 	if s.Mounts, err = checkMounts(cfg.Mounts); err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ const userNSGrace = 10 * time.Second
 func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 	m := CurrentIDMap()
 	if m.Notice != "" {
-		noticeOnce(orStderr(u.Stderr), "single-id-map", m.Notice)
+		NoticeOnce(orStderr(u.Stderr), "single-id-map", m.Notice)
 	}
 	var s stdioPipes
 	defer s.close()

@@ -98,6 +98,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				return err
 			}
 			cfg.Rootfs = o.rootfs
+			sandbox.HostNetworkFallback(cfg) // before the ports: on the host's network -p forwards nothing
 			if o.entrypoint != "" {
 				cfg.Args = append([]string{o.entrypoint}, args...)
 			}
@@ -112,7 +113,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 				if err != nil {
 					return err
 				}
-				if cfg.Published, err = sandbox.Listen(maps); err != nil {
+				if err := sandbox.Publish(cfg, maps, nil); err != nil {
 					return err
 				}
 			}

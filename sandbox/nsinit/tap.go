@@ -122,15 +122,14 @@ func setupTap(n *NetAttach, dev string, route bool, conn, devDir int) error {
 	}
 	tun, err := syscall.Openat(devDir, "net/tun", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return errorString("opening /dev/net/tun: " + err.Error() + ": kist's networks need it readable and writable by everyone " +
-			"(crw-rw-rw-, as udev makes it on Debian and Ubuntu): ask for `sudo chmod 0666 /dev/net/tun`, or use --network host or --network none")
+		return errorString(tunOpenError(devDir, err))
 	}
 	defer syscall.Close(tun)
 	var r ifreq
 	copy(r.name[:], dev)
 	*(*uint16)(unsafe.Pointer(&r.data[0])) = iffTap | iffNoPi
 	if err := ioctl(tun, tunSetIff, unsafe.Pointer(&r)); err != nil {
-		return wrap("creating "+dev, err)
+		return wrap("creating "+dev+" (a tap device, with /dev/net/tun; kist doctor checks that this works)", err)
 	}
 	s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -182,6 +181,44 @@ func setupTap(n *NetAttach, dev string, route bool, conn, devDir int) error {
 		return errorString("network " + n.Network + ": its keeper refused " + dev + ": " + trimPrefix(reply, "err "))
 	}
 	return nil
+}
+
+// tunOpenError says why opening /dev/net/tun (in devDir) failed with
+// err, and what to do. The parent checked that it opens (package
+// internal/tun) before it started the container, so this is rare: the
+// container's own namespaces see it differently, or it changed since.
+func tunOpenError(devDir int, err error) string {
+	const alt = "; or run the container with --network host or --network none"
+	var st syscall.Stat_t
+	fd, serr := syscall.Openat(devDir, "net/tun", oPath|syscall.O_CLOEXEC, 0)
+	if serr == nil {
+		serr = syscall.Fstat(fd, &st)
+		syscall.Close(fd)
+	}
+	if serr != nil {
+		return "opening /dev/net/tun: " + err.Error() + ": kist's networks need it, and it does not exist here " +
+			"(is the tun driver loaded? ask the administrator for `sudo modprobe tun`)" + alt
+	}
+	if st.Mode&0o666 == 0o666 {
+		return "opening /dev/net/tun: " + err.Error() + ", although its permissions let everyone read and write it (mode 0" + octal(st.Mode&0o7777) +
+			"): something else blocks it, a nodev mount, a device cgroup or a security module (AppArmor, SELinux); kist doctor looks into it" + alt
+	}
+	return "opening /dev/net/tun: " + err.Error() + ": kist's networks need it readable and writable by you, and its mode is 0" + octal(st.Mode&0o7777) +
+		" (owner " + itoa(int(st.Uid)) + "): ask the administrator for `sudo chmod 0666 /dev/net/tun` (udev's default on Debian and Ubuntu)" + alt
+}
+
+// octal is n in octal digits.
+func octal(n uint32) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [12]byte
+	i := len(b)
+	for ; n > 0; n /= 8 {
+		i--
+		b[i] = byte('0' + n%8)
+	}
+	return string(b[i:])
 }
 
 func parseIPv4(s string) ([4]byte, bool) {
