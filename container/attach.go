@@ -10,11 +10,12 @@ import (
 
 // Attach prints what the running container prints from o.Offset in its
 // log (LogSize: from now on) until it stops or ctx ends, and
-// returns its state then (kist attach, kist start -a). Its input stays
-// where it was: kist attaches to a container's output only.
-func (r *Record) Attach(ctx context.Context, runDir string, o LogOptions) (State, error) {
+// returns its state then (kist attach; kist start -a with started, when
+// the container may have ended already: what it printed is shown then).
+func (r *Record) Attach(ctx context.Context, runDir string, o LogOptions, started bool) (State, error) {
 	st := r.State(runDir)
 	switch {
+	case st.Status != Running && started:
 	case st.Status != Running:
 		return st, fmt.Errorf("container %s is not running: kist start %s first (kist start -a %s starts it and shows its output)", r.refName(), r.refName(), r.refName())
 	case st.Paused:

@@ -47,6 +47,7 @@ attach instead, and the container runs on).`,
 // attachOptions say what attach connects.
 type attachOptions struct {
 	offset   int64 // where in the container's log its output begins
+	started  bool  // kist start -a: it may have ended already
 	sigProxy bool  // pass signals on to the container
 	input    bool  // send standard input to the container, when it takes input
 }
@@ -60,23 +61,31 @@ func attach(cmd *cobra.Command, r *container.Record, rd string, o attachOptions)
 	fifo, tty, takesInput := r.Input(rd)
 	rawTerm := false
 	if o.input && takesInput {
-		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		// not blocking: a FIFO nobody reads (the container ended) fails
+		w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
-			return fmt.Errorf("sending your input to container %s: %w", refName(r), err)
+			if r.State(rd).Status == container.Running {
+				return fmt.Errorf("sending your input to container %s: %w", refName(r), err)
+			}
+			w = nil // over already: its output is all there is
+		} else {
+			syscall.SetNonblock(int(w.Fd()), false)
+			defer w.Close()
 		}
-		defer w.Close()
 		in := int(os.Stdin.Fd())
-		if tty && term.IsTerminal(in) {
+		if w != nil && tty && term.IsTerminal(in) {
 			if old, err := term.MakeRaw(in); err == nil {
 				rawTerm = true
 				defer term.Restore(in, old)
 			}
 		}
-		go func() {
-			if copyInput(w, os.Stdin) {
-				detach()
-			}
-		}()
+		if w != nil {
+			go func() {
+				if copyInput(w, os.Stdin) {
+					detach()
+				}
+			}()
+		}
 	}
 	if o.sigProxy && !rawTerm {
 		sigs := make(chan os.Signal, 4)
@@ -92,7 +101,7 @@ func attach(cmd *cobra.Command, r *container.Record, rd string, o attachOptions)
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 	}
-	st, err := r.Attach(ctx, rd, container.LogOptions{Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Offset: o.offset, Interval: 20 * time.Millisecond})
+	st, err := r.Attach(ctx, rd, container.LogOptions{Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Offset: o.offset, Interval: 20 * time.Millisecond}, o.started)
 	if ctx.Err() != nil {
 		if rawTerm {
 			fmt.Fprint(cmd.ErrOrStderr(), "\r\n")

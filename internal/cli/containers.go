@@ -287,7 +287,7 @@ its exit status; with -i what you type goes to it too (see kist attach).`,
 				if err := r.Start(); err != nil {
 					return err
 				}
-				return attach(cmd, r, rd, attachOptions{offset: offset, sigProxy: true, input: interactive})
+				return attach(cmd, r, rd, attachOptions{offset: offset, started: true, sigProxy: true, input: interactive})
 			}
 			return eachContainer(args, func(r *container.Record, rd string) error {
 				if err := r.Start(); err != nil {
