@@ -100,6 +100,7 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 	if idmap.Notice != "" {
 		noticeOnce(cfg.notices(), "single-id-map", idmap.Notice)
 	}
+	storeNotice(cfg.notices())
 	return spec, idmap, nil
 }
 
