@@ -5,7 +5,9 @@
 // (compose).
 //
 // There is no daemon. A container's files are in Dir(id)
-// ($XDG_DATA_HOME/kist/containers/ID), so they survive a logout:
+// ($XDG_DATA_HOME/kist/containers/ID; with a home on NFS, on the
+// computer's own disk next to the image store: dirs.Local), so they
+// survive a logout:
 //
 //	config.json    the Record (JSON), written when the container is created (Save)
 //	spec           what it is started with (nsinit.Spec)

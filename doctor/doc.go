@@ -40,6 +40,16 @@
 // layer, which works everywhere but is slower and uses much more disk.
 // See https://docs.kernel.org/filesystems/overlayfs.html.
 //
+// Where the store is ("image store location"). Lab accounts often have
+// their home on NFS (or CIFS, sshfs and other FUSE file systems, a VM's
+// 9p share, an eCryptfs home). An overlay's upper directory cannot be
+// there (the kernel refuses the mount with EINVAL: "upper fs missing
+// required features"), and an NFS server refuses to give files to the
+// ids of /etc/subuid. kist then keeps the image store and the containers
+// on the computer's own disk, in /var/tmp/kist-UID (a private directory
+// of the user's), and says so once per login; volumes stay in the home.
+// KIST_STORAGE_ROOT chooses another place. See internal/dirs (local.go).
+//
 // Control groups ("cgroup v2 delegation"). --memory, --cpus and
 // --pids-limit are enforced by the kernel's cgroup controllers. cgroup v1
 // cannot be handed safely to an ordinary user; cgroup v2 can, when the

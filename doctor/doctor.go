@@ -37,6 +37,7 @@ func Checks() []Check {
 		named("newuidmap/newgidmap", checkIDHelpers),
 		named("subordinate ids", checkSubIDs),
 		named("rootless overlay", checkOverlay),
+		named("image store location", checkStoreLocation),
 		named("cgroup v2 delegation", checkCgroup),
 		named("XDG_RUNTIME_DIR", checkRuntimeDir),
 		named("/dev/kvm", checkKVM),

@@ -38,6 +38,17 @@
 // store's mount counting (which assumes every process sees the same
 // mounts) is never used. vfs stores hand back a directory instead.
 //
+// The store is in dirs.Storage(): the data directory's storage/, unless
+// that is on NFS or another file system where an overlay cannot keep a
+// container's changes or files cannot be given to the image's owners;
+// then it is on the computer's own disk (dirs.Place decides, records and
+// says why; Open prints that once per login). Its run state is in the
+// runtime directory, one directory per store (RunRoot): storage keeps
+// there what it found out about the file system. A driver that failed
+// in a new store leaves nothing behind that would pin the store to it,
+// and overlay is refused when storage would need a mount program
+// (fuse-overlayfs) for it, since kist mounts its overlays itself.
+//
 // storage.conf is never read (CONTAINERS_STORAGE_CONF=/dev/null): kist's
 // store is configured in code. Unpacking a layer re-executes kist as
 // storage-untar, a chrooted helper, which main handles first.

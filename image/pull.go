@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"kist/internal/dirs"
+
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/opencontainers/go-digest"
@@ -169,6 +171,10 @@ func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, par
 	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, devs))
 	devices := devs.finish()
 	if err != nil {
+		if ownersRefused(err) {
+			return "", fmt.Errorf("the layer could not be unpacked: the file system of %s does not let files be given to other owners, as an image's files must be (%v); NFS, for one, refuses that: set %s to a directory on this computer's own disk (kist doctor tells more)",
+				s.Root, err, dirs.EnvStorageRoot)
+		}
 		return "", fmt.Errorf("the layer could not be unpacked, so it is damaged or hostile (a link pointing out of the image, say): %v", err)
 	}
 	if got := layer.UncompressedDigest.String(); got != diffID.String() {
@@ -227,3 +233,12 @@ func (s *Store) createImage(img v1.Image, id, top string, names []string) (*stor
 // Names is what PutImage records for a pulled reference: its familiar
 // name (docker.io/library/python:3.8-slim).
 func Names(ref name.Reference) []string { return []string{FamiliarName(ref)} }
+
+// ownersRefused reports whether unpacking failed because the store's
+// file system refused a chown (an NFS server refusing the ids of a
+// subordinate range): EPERM, where an id outside the mapping gives
+// EINVAL.
+func ownersRefused(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "chown") && strings.Contains(msg, "operation not permitted")
+}

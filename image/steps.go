@@ -2,9 +2,13 @@ package image
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -13,16 +17,25 @@ import (
 	"kist/internal/userns"
 )
 
-// Open opens the user's image store: in dirs.Storage(), with its run
-// state in the runtime directory. It must run inside the user namespace
-// (see the package doc); warnings about what was stored go to warn
-// (nil: none).
+// Open opens the user's image store: in dirs.Storage(), where
+// dirs.Place puts it (the data directory, or a local disk when that is
+// on NFS, say: the notice about that goes to warn once per login), with
+// its run state in the runtime directory (RunRoot). It must run inside
+// the user namespace (see the package doc); warnings about what was
+// stored go to warn (nil: none).
 func Open(warn io.Writer) (*Store, error) {
 	runDir, err := dirs.Runtime()
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(filepath.Join(runDir, "storage"))
+	loc, err := dirs.Place()
+	if err != nil {
+		return nil, err
+	}
+	if msg := loc.Notice(); msg != "" && warn != nil {
+		dirs.NoticeOnce(warn, dirs.LocationNoticeKey, msg)
+	}
+	st, err := OpenStore(RunRoot(runDir, dirs.Storage()), loc.NoOverlay)
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +43,21 @@ func Open(warn io.Writer) (*Store, error) {
 		st.Warn = func(format string, a ...any) { fmt.Fprintf(warn, "kist: warning: "+format+"\n", a...) }
 	}
 	return st, nil
+}
+
+// RunRoot is the run state directory of the store in root, in runDir:
+// one per store (by path and device), since storage keeps what it found
+// out about a file system there (whether overlay works), which must not
+// leak from one store to another (two data directories in one login).
+func RunRoot(runDir, root string) string {
+	var dev uint64
+	if fi, err := os.Stat(filepath.Dir(root)); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			dev = uint64(st.Dev)
+		}
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d:%s", dev, root)))
+	return filepath.Join(runDir, "storage-"+hex.EncodeToString(sum[:6]))
 }
 
 // withStore runs fn with the user's store open (a step's body).

@@ -109,6 +109,7 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 	if idmap.Notice != "" {
 		NoticeOnce(cfg.notices(), "single-id-map", idmap.Notice)
 	}
+	storeNotice(cfg.notices())
 	return spec, idmap, nil
 }
 

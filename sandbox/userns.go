@@ -46,6 +46,7 @@ func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 	if m.Notice != "" {
 		NoticeOnce(orStderr(u.Stderr), "single-id-map", m.Notice)
 	}
+	storeNotice(orStderr(u.Stderr))
 	var s stdioPipes
 	defer s.close()
 	stdio, err := s.open([3]any{u.Stdin, u.Stdout, u.Stderr}, ownStream)

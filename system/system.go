@@ -22,7 +22,8 @@ import (
 
 // Reset removes all of the user's kist data: kist kube's objects (its
 // controllers stopped), containers (running ones are killed first), networks (their keepers stopped), volumes, the
-// build cache and the whole image store, and kist's cache (dirs.Cache:
+// build cache and the whole image store, wherever it is (dirs.Local:
+// /var/tmp/kist-UID for a home on NFS, say), and kist's cache (dirs.Cache:
 // kist vm's kernels and initramfs files). The data's files belong to
 // the ids of the user's namespace, so they are removed inside it; the
 // cache's are the user's own.
@@ -68,12 +69,14 @@ func CacheUsage() (files int, size int64, err error) {
 	return files, size, err
 }
 
-// removeAllStep removes every data directory (dirs.All).
+// removeAllStep removes every data directory (dirs.All), and then the
+// local directory kist made for the image store (a home on NFS), so the
+// next kist chooses its place again.
 var removeAllStep = userns.Register("system-remove-data", func(ctx context.Context, _ struct{}, s userns.Stdio) (struct{}, error) {
 	for _, p := range dirs.All() {
 		if err := os.RemoveAll(p); err != nil {
 			return struct{}{}, err
 		}
 	}
-	return struct{}{}, nil
+	return struct{}{}, dirs.ForgetLocation()
 })

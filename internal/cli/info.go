@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -28,8 +29,9 @@ func newInfoCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(out, "Version: %s\nStore: %s\n Driver: %s\n Images: %d\n Containers: %d\n",
-					version(), st.Root, st.Driver, u.Images, u.Containers)
+				fmt.Fprintf(out, "Version: %s\nData directory: %s\nStore: %s\n Driver: %s\n Images: %d\n Containers: %d\n",
+					version(), dirs.Data(), st.Root, st.Driver, u.Images, u.Containers)
+				printLocation(out, dirs.CurrentLocation())
 				runDir, _ := dirs.Runtime()
 				fmt.Fprintf(out, "Runtime directory: %s\n", runDir)
 				printMapping(out)
@@ -41,6 +43,20 @@ func newInfoCmd() *cobra.Command {
 				return nil
 			})
 		},
+	}
+}
+
+// printLocation says where the store and containers are when that is
+// not the data directory, and why.
+func printLocation(out io.Writer, l dirs.Location) {
+	switch {
+	case l.Override:
+		fmt.Fprintf(out, " Location: %s, with the containers (set by %s)\n", l.Dir, dirs.EnvStorageRoot)
+	case l.Moved:
+		fmt.Fprintf(out, " Location: %s, on this computer's own disk, with the containers, because %s (to choose the place: export %s=DIR)\n",
+			l.Dir, l.Reason, dirs.EnvStorageRoot)
+	case l.Reason != "":
+		fmt.Fprintf(out, " Location: %s, because %s\n", l.Dir, l.Reason)
 	}
 }
 

@@ -22,13 +22,19 @@ func newSystemCmd() *cobra.Command {
 		Long: `Remove all of kist's data: images (the whole image store), containers
 (running ones are killed first), volumes and the build cache. The files
 belong to the ids of your user namespace, so plain rm cannot delete them;
-this can. It removes kist's cache too (~/.cache/kist: kist vm's unpacked
+this can. Where kist keeps images and containers on this computer's
+own disk because your home is on NFS (kist info shows where), those go
+too. It removes kist's cache too (~/.cache/kist: kist vm's unpacked
 kernels, initramfs files and the kernels kist vm kernel pull fetched).`,
 		Example: "  kist system reset --force",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !force {
-				return fmt.Errorf("this removes every image, container and volume in %s, and kist's cache in %s; run again with --force to do it", dirs.Data(), dirs.Cache())
+				where := dirs.Data()
+				if l := dirs.CurrentLocation(); l.Dir != l.Data {
+					where += " and " + l.Dir
+				}
+				return fmt.Errorf("this removes every image, container and volume in %s, and kist's cache in %s; run again with --force to do it", where, dirs.Cache())
 			}
 			return system.Reset(cmd.Context())
 		},

@@ -5,23 +5,30 @@
 // and nsinit's constants, and stays that way (internal/depcheck's
 // TestLayers).
 //
-// Three directories, per user:
+// Four directories, per user:
 //
 //	Data()     $XDG_DATA_HOME/kist (~/.local/share/kist): what outlives a login
+//	  volumes/NAME   named volumes (package volume)
+//	  networks/      network definitions (package network)
+//	  kube/          kist kube's objects (package kube/cluster)
+//	  registry/      kist registry serve's images, by default (package registry)
+//	  learn/         kist learn's progress (package lessons)
+//	  storage-location  where Local() is, when kist chose another place
+//	Local()    the image store and what depends on it: Data(), unless that
+//	           is on NFS or another file system where containers cannot keep
+//	           their files (then /var/tmp/kist-UID; KIST_STORAGE_ROOT
+//	           chooses; see local.go)
 //	  storage/       the image store (package image)
 //	  containers/ID  a container's record, state, spec and log (package container)
 //	  pods/ID.json   a pod's record (package container)
-//	  volumes/NAME   named volumes (package volume)
-//	  networks/      network definitions (package network)
+//	  ephemeral/     --rm containers' writable layers (package container)
 //	  build-cache/   the build cache's index (package build)
-//	  registry/      kist registry serve's images, by default (package registry)
-//	  learn/         kist learn's progress (package lessons)
 //	Cache()    $XDG_CACHE_HOME/kist (~/.cache/kist): what kist can make again
 //	  vm/            kist vm's kernels and initramfs files (package vm)
 //	Runtime()  $XDG_RUNTIME_DIR/kist, or /tmp/kist-UID: what lasts a login
 //	  containers/ID.lock  run locks (below)
 //	  n/             network keepers' sockets and locks
-//	  storage/       the image store's run state
+//	  storage-KEY/   an image store's run state (one per store)
 //
 // A container runs while a kist process holds its run lock (OpenRunLock):
 // an exclusive flock the kernel drops when that process ends, however it
@@ -49,14 +56,14 @@ func Data() string {
 	return filepath.Join(home, ".local", "share", "kist")
 }
 
-// Storage is the image store's directory: Data()/storage.
-func Storage() string { return filepath.Join(Data(), "storage") }
+// Storage is the image store's directory: Local()/storage.
+func Storage() string { return filepath.Join(Local(), "storage") }
 
-// Containers is where containers' directories are: Data()/containers.
-func Containers() string { return filepath.Join(Data(), "containers") }
+// Containers is where containers' directories are: Local()/containers.
+func Containers() string { return filepath.Join(Local(), "containers") }
 
-// Pods is where pods' records are: Data()/pods.
-func Pods() string { return filepath.Join(Data(), "pods") }
+// Pods is where pods' records are: Local()/pods.
+func Pods() string { return filepath.Join(Local(), "pods") }
 
 // Volumes is where named volumes are: Data()/volumes.
 func Volumes() string { return filepath.Join(Data(), "volumes") }
@@ -65,16 +72,32 @@ func Volumes() string { return filepath.Join(Data(), "volumes") }
 func Networks() string { return filepath.Join(Data(), "networks") }
 
 // Ephemeral is where foreground --rm containers keep their writable
-// layers, outside the image store: Data()/ephemeral.
-func Ephemeral() string { return filepath.Join(Data(), "ephemeral") }
+// layers, outside the image store: Local()/ephemeral.
+func Ephemeral() string { return filepath.Join(Local(), "ephemeral") }
 
-// BuildCache is the build cache's index: Data()/build-cache.
-func BuildCache() string { return filepath.Join(Data(), "build-cache") }
+// BuildCache is the build cache's index: Local()/build-cache.
+func BuildCache() string { return filepath.Join(Local(), "build-cache") }
+
+// localNames are the directories in Local(), the image store last.
+var localNames = []string{"build-cache", "containers", "ephemeral", "pods", "storage"}
 
 // All are the data directories kist system reset removes, the image
-// store last (the others refer to it).
+// store last (the others refer to it). When Local() is not the data
+// directory, the data directory's own (from before kist moved them)
+// are removed too.
 func All() []string {
-	return []string{BuildCache(), Containers(), Ephemeral(), Pods(), Volumes(), Networks(), Kube(), Storage()}
+	l := CurrentLocation()
+	var out []string
+	for _, n := range localNames[:len(localNames)-1] {
+		out = append(out, filepath.Join(l.Dir, n))
+	}
+	out = append(out, Volumes(), Networks(), Kube())
+	if l.Dir != l.Data {
+		for _, n := range localNames {
+			out = append(out, filepath.Join(l.Data, n))
+		}
+	}
+	return append(out, filepath.Join(l.Dir, "storage"))
 }
 
 // Cache is kist's per-user cache directory, $XDG_CACHE_HOME/kist
