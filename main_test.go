@@ -44,6 +44,8 @@ func TestMain(m *testing.M) {
 //	[cgroup]   --memory, --pids-limit and --cpus can be applied (cgroup v2)
 //	[vmkernel] kist vm run has a kernel it can read (kist vm kernel)
 //	[kvm]      kist vm run uses KVM here (/dev/kvm works: vm.Accelerator)
+//	[idemu]    ids are emulated here (a single-id mapping, and the kernel can)
+//	[debian-mirror] http://deb.debian.org answers (apt-get in RUN steps)
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -72,6 +74,7 @@ func TestScript(t *testing.T) {
 			"example":    cmdExample,
 			"freeport":   cmdFreePort,
 			"jsonfield":  cmdJSONField,
+			"tarowner":   cmdTarOwner,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -90,6 +93,12 @@ func TestScript(t *testing.T) {
 				return err == nil, nil
 			case "kvm":
 				return kvmWorks(), nil
+			case "idemu":
+				m := sandbox.CurrentIDMap()
+				mode, _, err := sandbox.IDEmulation("", &m)
+				return mode != "off", err
+			case "debian-mirror":
+				return debianMirror(), nil
 			}
 			return false, errUnknownCond(cond)
 		},

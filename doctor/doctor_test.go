@@ -40,8 +40,8 @@ func TestChecksNamed(t *testing.T) {
 		}
 		seen[c.Name] = true
 	}
-	if len(seen) != 12 {
-		t.Errorf("%d checks, want 12", len(seen))
+	if len(seen) != 13 {
+		t.Errorf("%d checks, want 13", len(seen))
 	}
 }
 
@@ -84,5 +84,12 @@ func TestRunOne(t *testing.T) {
 				t.Errorf("got %+v", r)
 			}
 		})
+	}
+}
+
+func TestDescribeIDEmuProbe(t *testing.T) {
+	got := describeIDEmuProbe(map[string]string{"kernel": "6.1.0", "listener": "ok", "continue": "ok", "addfd": "ok", "sync_wake_up": "EINVAL", "wait_killable": "ok"})
+	if want := "kernel 6.1.0: seccomp listener ok, CONTINUE ok, ADDFD ok, SYNC_WAKE_UP EINVAL, WAIT_KILLABLE_RECV ok"; got != want {
+		t.Errorf("got %q", got)
 	}
 }

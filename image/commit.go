@@ -93,7 +93,11 @@ func (s *Store) CommitLayer(id string) (string, v1.Hash, error) {
 	if err != nil {
 		return "", v1.Hash{}, fmt.Errorf("reading the step's changes: %w", err)
 	}
-	_, err = io.Copy(tmp, rc)
+	if singleIDMapped() {
+		err = ownersFromXattrs(tmp, rc) // owners id emulation recorded go into the tar
+	} else {
+		_, err = io.Copy(tmp, rc)
+	}
 	if cerr := rc.Close(); err == nil {
 		err = cerr
 	}
@@ -103,9 +107,14 @@ func (s *Store) CommitLayer(id string) (string, v1.Hash, error) {
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return "", v1.Hash{}, err
 	}
-	l, _, err := s.s.PutLayer("", work.Parent, nil, "", false, nil, tmp)
+	scan := newLayerScan(singleIDMapped())
+	l, _, err := s.s.PutLayer("", work.Parent, nil, "", false, nil, io.TeeReader(tmp, scan))
+	found := scan.finish()
 	if err != nil {
 		return "", v1.Hash{}, fmt.Errorf("storing the step's changes: %w", err)
+	}
+	if err := s.recordOwners(l.ID, found); err != nil && s.Warn != nil {
+		s.Warn("the owners of the step's files could not be recorded (they show as root): %v", err)
 	}
 	s.s.DeleteLayer(id)
 	h, err := v1.NewHash(l.UncompressedDigest.String())
