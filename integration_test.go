@@ -13,7 +13,7 @@ package main
 //     library/python:3.11-slim and :3.8-slim, library/postgres:13 and :15
 //     (layered on the debian layer, as real images are).
 //
-// The scripts are testdata/script/integ_*.txtar, with the conditions
+// The scripts are testdata/script/integ_*.txtar (and idemu_debian*.txtar), with the conditions
 // [docker-registry] (the binary is installed) and [debian-images] (the
 // images are in the registry; $DEBIAN_IMAGES_MISSING says why not).
 //
@@ -82,7 +82,7 @@ func init() {
 //
 // Other scripts get nothing and start nothing.
 func integSetup(e *testscript.Env) {
-	if !strings.HasPrefix(filepath.Base(e.WorkDir), "script-integ_") {
+	if base := filepath.Base(e.WorkDir); !strings.HasPrefix(base, "script-integ_") && !strings.HasPrefix(base, "script-idemu_debian") {
 		return
 	}
 	st := integ()

@@ -54,6 +54,8 @@ func TestMain(m *testing.M) {
 //	           and scripts other than notun_* skip.
 //	           [notun-denied], [notun-blocked], [notun-missing] say why
 //	           (tun.Denied, tun.Blocked, tun.Missing)
+//	[idemu]    ids are emulated here (a single-id mapping, and the kernel can)
+//	[debian-mirror] http://deb.debian.org answers (apt-get in RUN steps)
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -87,6 +89,7 @@ func TestScript(t *testing.T) {
 			"example":    cmdExample,
 			"freeport":   cmdFreePort,
 			"jsonfield":  cmdJSONField,
+			"tarowner":   cmdTarOwner,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -107,6 +110,12 @@ func TestScript(t *testing.T) {
 				return kvmWorks(), nil
 			case "notun", "notun-denied", "notun-blocked", "notun-missing":
 				return noTun(cond)
+			case "idemu":
+				m := sandbox.CurrentIDMap()
+				mode, _, err := sandbox.IDEmulation("", &m)
+				return mode != "off", err
+			case "debian-mirror":
+				return debianMirror(), nil
 			}
 			return false, errUnknownCond(cond)
 		},

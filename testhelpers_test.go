@@ -8,12 +8,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"kist/internal/role"
 )
@@ -39,6 +41,9 @@ var testHelpers = map[string]func() int{
 		fmt.Println("serving on", os.Args[1])
 		return exitOf(http.ListenAndServe(":"+os.Args[1], nil))
 	},
+	// idprobe switches and shows ids with the raw system calls (see
+	// idProbe), for the id emulation tests.
+	"idprobe": idProbe,
 	// sigignore prints "ready", ignores SIGTERM and SIGINT, and sleeps.
 	"sigignore": func() int {
 		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
@@ -52,6 +57,83 @@ func init() {
 	for name, main := range testHelpers {
 		role.RegisterName(name, func([]string) int { return main() })
 	}
+}
+
+// idProbe is the idprobe helper:
+//
+//	idprobe ids                  print "uid=R,E,S gid=R,E,S groups=N,..."
+//	idprobe drop UID GID CMD...  as setpriv --reuid --regid --clear-groups (or gosu): setgroups, setresgid, setresuid, exec CMD
+//	idprobe keepcaps UID CMD...  prctl(PR_SET_KEEPCAPS), setresuid, exec CMD (the exec drops what keepcaps kept)
+//	idprobe regain               try setresuid(0, 0, 0) and setresgid(0, 0, 0): print "regain uid: ERR gid: ERR"
+//
+// The calls are made on this thread only, the one that execs.
+func idProbe() int {
+	runtime.LockOSThread()
+	a := os.Args[1:]
+	if len(a) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: idprobe ids|drop|keepcaps|regain")
+		return 2
+	}
+	errStr := func(e syscall.Errno) string {
+		if e == 0 {
+			return "ok"
+		}
+		return e.Error()
+	}
+	res := func(nr uintptr, a, b, c int) syscall.Errno {
+		_, _, e := syscall.RawSyscall(nr, uintptr(a), uintptr(b), uintptr(c))
+		return e
+	}
+	execRest := func(args []string) int {
+		path, err := exec.LookPath(args[0])
+		if err == nil {
+			err = syscall.Exec(path, args, os.Environ())
+		}
+		return exitOf(err)
+	}
+	switch a[0] {
+	case "ids":
+		var r, e, s, rg, eg, sg uint32
+		syscall.RawSyscall(syscall.SYS_GETRESUID, uintptr(unsafe.Pointer(&r)), uintptr(unsafe.Pointer(&e)), uintptr(unsafe.Pointer(&s)))
+		syscall.RawSyscall(syscall.SYS_GETRESGID, uintptr(unsafe.Pointer(&rg)), uintptr(unsafe.Pointer(&eg)), uintptr(unsafe.Pointer(&sg)))
+		groups, _ := syscall.Getgroups()
+		fmt.Printf("uid=%d,%d,%d gid=%d,%d,%d groups=%v\n", r, e, s, rg, eg, sg, groups)
+		return 0
+	case "drop":
+		if len(a) < 4 {
+			return 2
+		}
+		uid, _ := strconv.Atoi(a[1])
+		gid, _ := strconv.Atoi(a[2])
+		if e := res(syscall.SYS_SETGROUPS, 0, 0, 0); e != 0 {
+			fmt.Fprintln(os.Stderr, "setgroups:", e)
+			return 1
+		}
+		if e := res(syscall.SYS_SETRESGID, gid, gid, gid); e != 0 {
+			fmt.Fprintln(os.Stderr, "setresgid:", e)
+			return 1
+		}
+		if e := res(syscall.SYS_SETRESUID, uid, uid, uid); e != 0 {
+			fmt.Fprintln(os.Stderr, "setresuid:", e)
+			return 1
+		}
+		return execRest(a[3:])
+	case "keepcaps":
+		if len(a) < 3 {
+			return 2
+		}
+		uid, _ := strconv.Atoi(a[1])
+		res(syscall.SYS_PRCTL, 8, 1, 0) // PR_SET_KEEPCAPS
+		if e := res(syscall.SYS_SETRESUID, uid, uid, uid); e != 0 {
+			fmt.Fprintln(os.Stderr, "setresuid:", e)
+			return 1
+		}
+		return execRest(a[2:])
+	case "regain":
+		fmt.Printf("regain uid: %s gid: %s\n", errStr(res(syscall.SYS_SETRESUID, 0, 0, 0)), errStr(res(syscall.SYS_SETRESGID, 0, 0, 0)))
+		return 0
+	}
+	return 2
 }
 
 func exitOf(err error) int {

@@ -31,6 +31,9 @@ type Options struct {
 	Pull       bool              `json:"pull,omitempty"`       // pull base images even when stored
 	Network    string            `json:"network,omitempty"`    // RUN's network: "default" or "" (the host's, for now), "host", "none"
 	Quiet      bool              `json:"quiet,omitempty"`      // print only the image id (RUN output is shown only if it fails)
+	// IDEmulation is RUN's --id-emulation (see sandbox.IDEmulation):
+	// "" (KIST_ID_EMULATION, else auto), auto, off, ids or full.
+	IDEmulation string `json:"id_emulation,omitempty"`
 	// NoTLSVerify accepts any certificate and plain HTTP from every
 	// registry when pulling base images.
 	NoTLSVerify bool `json:"no_tls_verify,omitempty"`
@@ -109,6 +112,11 @@ type builder struct {
 	cached   int
 	warnings []string
 	checksum string // ADD --checksum of the step being run
+	// idemu is the id emulation RUN steps get ("off", "ids", "full"),
+	// and workDirs the layer directories of the work layer of the step
+	// being run (sandbox.Config.LayerDirs).
+	idemu    string
+	workDirs []string
 }
 
 // Build builds the image the Dockerfile describes and stores it under
@@ -159,6 +167,9 @@ func checkOptions(o *Options) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("--network %s: kist build knows default, host and none", o.Network)
 	}
+	if err := sandbox.CheckIDEmulation(o.IDEmulation); err != nil {
+		return nil, err
+	}
 	return normaliseTags(o.Tags)
 }
 
@@ -183,6 +194,8 @@ func normaliseTags(tags []string) ([]string, error) {
 // and layers to o.Store.
 func newBuilder(ctx context.Context, o *Options) *builder {
 	b := &builder{o: o, ctx: ctx, built: map[int]*state{}, building: map[int]bool{}, usedArgs: map[string]bool{}, out: o.Out}
+	m := sandbox.CurrentIDMap()
+	b.idemu, _, _ = sandbox.IDEmulation(o.IDEmulation, &m)
 	if b.out == nil {
 		b.out = io.Discard
 	}

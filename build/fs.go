@@ -15,6 +15,8 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"golang.org/x/sys/unix"
+
+	"kist/image"
 )
 
 // Files of a step's root filesystem are reached from kist's side (COPY,
@@ -77,16 +79,25 @@ func mkdirAllIn(root, p string, uid, gid int) error {
 	return nil
 }
 
-// lchown changes an owner; an id this user namespace does not map (a
-// single-id mapping) is left as root, as the store does with
+// lchown changes an owner. An id this user namespace does not map (a
+// single-id mapping) is recorded instead in the file's override xattr,
+// as the store does with a layer's owners and id emulation with chown
+// (the layer's tar gets it back when the step is committed); a symlink,
+// which cannot have one, is left as root's, as the store does with
 // ignore_chown_errors.
 func lchown(p string, uid, gid int) error {
 	err := os.Lchown(p, uid, gid)
-	if errors.Is(err, syscall.EINVAL) {
-		unmappedOwner.Store(true)
-		return nil
+	if !errors.Is(err, syscall.EINVAL) {
+		return err
 	}
-	return err
+	var st unix.Stat_t
+	if unix.Lstat(p, &st) == nil && (st.Mode&unix.S_IFMT == unix.S_IFREG || st.Mode&unix.S_IFMT == unix.S_IFDIR) {
+		if unix.Lsetxattr(p, image.OverrideXattr, []byte(image.FormatOverride(uid, gid, st.Mode)), 0) == nil {
+			return nil
+		}
+	}
+	unmappedOwner.Store(true)
+	return nil
 }
 
 // unmappedOwner records that an owner could not be set (the build warns

@@ -31,10 +31,14 @@ func (b *builder) run(s *state, c *instructions.RunCommand, text string, loc []p
 	cfg, env := s.cfg.Config, s.stepEnv()
 	history := runHistory(args, script)
 	parts := []string{history, strings.Join(env, "\x00"), cfg.User, cfg.WorkingDir, network}
+	if b.idemu != "" && b.idemu != "off" {
+		parts = append(parts, "id-emulation="+b.idemu) // its layer has the owners it recorded
+	}
 	return b.fsStep(s, text, history, parts, func(root string) (bool, error) {
 		sc := &sandbox.Config{
 			Rootfs: root, Args: args, Env: append(env, b.proxyEnv()...),
 			WorkDir: cfg.WorkingDir, User: cfg.User, Hostname: "kist-build", Network: network,
+			IDEmulation: b.o.IDEmulation, LayerDirs: b.workDirs,
 		}
 		return false, b.runContainer(sc, script, text, loc)
 	})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -75,6 +76,13 @@ func (b *builder) onWorkLayer(top string, fn func(root string) (unchanged bool, 
 	if err != nil {
 		b.layers.DeleteLayer(work.ID)
 		return nil, err
+	}
+	b.workDirs = nil
+	if work.Upper != "" {
+		b.workDirs = []string{filepath.Dir(work.Upper)}
+		for _, l := range work.Lower {
+			b.workDirs = append(b.workDirs, filepath.Dir(l))
+		}
 	}
 	unchanged, err := fn(work.Rootfs)
 	unmount()

@@ -32,6 +32,16 @@
 // See https://man7.org/linux/man-pages/man5/subuid.5.html and
 // https://man7.org/linux/man-pages/man1/newuidmap.1.html.
 //
+// Id emulation ("id emulation"). Without a subordinate range, kist
+// emulates the other ids: the container's init answers the id system
+// calls (setuid, getuid, chown, stat, ...) itself, with seccomp user
+// notifications (Linux 5.9 for everything it needs, 5.19 for programs
+// that signals interrupt, 6.6 for fast answers), and records owners in user.containers.override_stat xattrs.
+// USER, su, setpriv and apt work, but an emulated user is not an
+// isolation boundary: every process of the container is really root
+// there. --id-emulation (or KIST_ID_EMULATION) chooses off, ids or full.
+// See https://man7.org/linux/man-pages/man2/seccomp_unotify.2.html.
+//
 // Overlay ("rootless overlay"). An image is a stack of read-only layers;
 // overlayfs shows them as one directory tree and sends writes to a
 // separate upper directory, so starting a container copies nothing. Since

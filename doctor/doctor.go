@@ -36,6 +36,7 @@ func Checks() []Check {
 		named("user namespace limit", checkUserNSLimit),
 		named("newuidmap/newgidmap", checkIDHelpers),
 		named("subordinate ids", checkSubIDs),
+		named("id emulation", checkIDEmulation),
 		named("rootless overlay", checkOverlay),
 		named("image store location", checkStoreLocation),
 		named("cgroup v2 delegation", checkCgroup),

@@ -86,3 +86,10 @@ func TestRunOne(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribeIDEmuProbe(t *testing.T) {
+	got := describeIDEmuProbe(map[string]string{"kernel": "6.1.0", "listener": "ok", "continue": "ok", "addfd": "ok", "sync_wake_up": "EINVAL", "wait_killable": "ok"})
+	if want := "kernel 6.1.0: seccomp listener ok, CONTINUE ok, ADDFD ok, SYNC_WAKE_UP EINVAL, WAIT_KILLABLE_RECV ok"; got != want {
+		t.Errorf("got %q", got)
+	}
+}

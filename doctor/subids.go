@@ -42,7 +42,7 @@ func checkSubIDs(ctx context.Context) Result {
 		files, flags = append(files, subid.GIDFile), append(flags, "--add-subgids "+span)
 	}
 	return Result{Status: Warn,
-		Detail: fmt.Sprintf("no range for %s in %s: containers get only your own id, so images that switch users or chown files fail",
+		Detail: fmt.Sprintf("no range for %s in %s: containers get only your own id (kist emulates the others, see \"id emulation\")",
 			name, strings.Join(files, " or ")),
 		Fix: fmt.Sprintf("sudo usermod %s %s", strings.Join(flags, " "), name)}
 }

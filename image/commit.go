@@ -109,7 +109,11 @@ func (s *Store) copyLayer(parent, id, what string) (*storage.Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", what, err)
 	}
-	_, err = io.Copy(tmp, rc)
+	if singleIDMapped() {
+		err = ownersFromXattrs(tmp, rc) // owners id emulation recorded go into the tar
+	} else {
+		_, err = io.Copy(tmp, rc)
+	}
 	if cerr := rc.Close(); err == nil {
 		err = cerr
 	}
@@ -119,9 +123,14 @@ func (s *Store) copyLayer(parent, id, what string) (*storage.Layer, error) {
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	l, _, err := s.s.PutLayer("", parent, nil, "", false, nil, tmp)
+	scan := newLayerScan(singleIDMapped())
+	l, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(tmp, scan))
+	found := scan.finish()
 	if err != nil {
 		return nil, fmt.Errorf("storing %s: %w", what, err)
+	}
+	if err := s.recordOwners(l.ID, found); err != nil && s.Warn != nil {
+		s.Warn("the owners of the files in %s could not be recorded (they show as root): %v", what, err)
 	}
 	return l, nil
 }

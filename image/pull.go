@@ -167,9 +167,10 @@ func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, par
 		return "", err
 	}
 	defer rc.Close()
-	devs := newDeviceCounter()
-	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, devs))
-	devices := devs.finish()
+	scan := newLayerScan(singleIDMapped())
+	layer, _, err := s.s.PutLayer("", parent, nil, "", false, nil, io.TeeReader(rc, scan))
+	found := scan.finish()
+	devices := found.devices
 	if err != nil {
 		if ownersRefused(err) {
 			return "", fmt.Errorf("the layer could not be unpacked: the file system of %s does not let files be given to other owners, as an image's files must be (%v); NFS, for one, refuses that: set %s to a directory on this computer's own disk (kist doctor tells more)",
@@ -180,6 +181,9 @@ func (s *Store) putLayer(open func() (io.ReadCloser, error), diffID v1.Hash, par
 	if got := layer.UncompressedDigest.String(); got != diffID.String() {
 		s.s.DeleteLayer(layer.ID)
 		return "", fmt.Errorf("content does not match the image config (diff_id %s, got %s): the registry or archive is corrupt", diffID, got)
+	}
+	if err := s.recordOwners(layer.ID, found); err != nil && s.Warn != nil {
+		s.Warn("the owners of the layer's files could not be recorded (they show as root): %v", err)
 	}
 	if devices.n > 0 && s.Warn != nil {
 		more := ""

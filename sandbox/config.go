@@ -125,6 +125,15 @@ type Config struct {
 	Stdout, Stderr io.Writer
 	// IDMap is the user namespace mapping; nil means CurrentIDMap().
 	IDMap *IDMap
+	// IDEmulation is --id-emulation: "auto" (full for a single-id
+	// mapping), "off", "ids" or "full"; "" means KIST_ID_EMULATION,
+	// else auto. See IDEmulation.
+	IDEmulation string
+	// LayerDirs are the store's directories of the layers of Rootfs,
+	// the writable one first, when Rootfs is an overlay mounted by the
+	// caller (kist build): id emulation looks there for layers with
+	// recorded owners (see nsinit.Spec).
+	LayerDirs []string
 	// Notices receives one-line notices (a single-id map, limits that
 	// cannot be applied); nil means Stderr.
 	Notices io.Writer

@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"fmt"
 	"os"
 
-	"kist/internal/subid"
 	"kist/sandbox/nsinit"
 )
 
@@ -21,26 +19,20 @@ type IDMap struct {
 	// is in use, or kist runs as root), so images that switch users work.
 	Full bool
 	// Notice, when not empty, explains in one line what a single-id map
-	// loses and how to fix it.
+	// loses, what kist emulates (see IDEmulation) and how to get real
+	// ids.
 	Notice string
 }
 
 // CurrentIDMap works out the user namespace mapping kist uses for the
 // calling user (see nsinit.CurrentMapping) and, for a single-id map, the
-// notice saying what is lost and the exact fix.
+// notice saying what is lost, what is emulated and the exact fix.
 func CurrentIDMap() IDMap {
 	m := IDMap{Mapping: nsinit.CurrentMapping()}
 	m.Full = os.Getuid() == 0 || m.Helpers
-	uid := os.Getuid()
-	switch m.Missing {
-	case "subids":
-		start := subid.FreeStart()
-		m.Notice = fmt.Sprintf("only uid %d is mapped (as root) inside containers, so images that switch users or chown files will fail; "+
-			"to fix, add a subordinate id range: sudo usermod --add-subuids %d-%d --add-subgids %d-%d %s",
-			uid, start, start+65535, start, start+65535, m.User)
-	case "newuidmap":
-		m.Notice = fmt.Sprintf("%s has subordinate ids but newuidmap or newgidmap is not installed, so only uid %d is mapped inside containers; "+
-			"to fix: sudo apt-get install uidmap", m.User, uid)
+	if m.Missing != "" {
+		mode, why, _ := IDEmulation("", &m)
+		m.Notice = singleIDNotice(&m, mode, why)
 	}
 	return m
 }

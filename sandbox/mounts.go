@@ -11,6 +11,7 @@ import (
 
 	"github.com/docker/go-units"
 
+	"kist/internal/dirs"
 	"kist/sandbox/nsinit"
 )
 
@@ -80,7 +81,8 @@ func checkMounts(ms []Mount) ([]nsinit.Mount, error) {
 		if !strings.HasPrefix(m.Target, "/") {
 			return nil, errorf("volume target %q must be an absolute path", m.Target)
 		}
-		out = append(out, nsinit.Mount{Source: src, Target: filepath.Clean(m.Target), ReadOnly: m.ReadOnly})
+		vol := strings.HasPrefix(src, dirs.Volumes()+string(filepath.Separator)) // kist's own: id emulation records owners there
+		out = append(out, nsinit.Mount{Source: src, Target: filepath.Clean(m.Target), ReadOnly: m.ReadOnly, Volume: vol})
 	}
 	return out, nil
 }

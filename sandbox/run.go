@@ -102,12 +102,26 @@ func prepare(cfg *Config) (*nsinit.Spec, *IDMap, error) {
 	}
 	spec.MaxUID, spec.MaxGID = MaxID(idmap.UIDs), MaxID(idmap.GIDs)
 	spec.HostRoot = len(idmap.UIDs) > 0 && idmap.UIDs[0].HostID == 0
-	spec.MapNotice = idmap.Notice
+	mode, why, err := IDEmulation(cfg.IDEmulation, idmap)
+	if err != nil {
+		return nil, nil, errorf("%v", err)
+	}
+	if mode != "off" {
+		spec.IDEmulation = mode
+	}
+	notice := idmap.Notice
+	switch {
+	case notice != "" && idmap.SingleID():
+		notice = singleIDNotice(idmap, mode, why)
+	case why != "": // kist in a container of kist's, say: only root there
+		notice = "ids cannot be emulated in containers here (" + why + "), so only root exists in them"
+	}
+	spec.MapNotice = notice
 	if spec.MapNotice == "" {
 		spec.MapNotice = "map more ids with a line for your user in /etc/subuid and /etc/subgid"
 	}
-	if idmap.Notice != "" {
-		NoticeOnce(cfg.notices(), "single-id-map", idmap.Notice)
+	if notice != "" {
+		NoticeOnce(cfg.notices(), "single-id-map", notice)
 	}
 	storeNotice(cfg.notices())
 	return spec, idmap, nil
@@ -138,6 +152,7 @@ func buildSpec(cfg *Config) (*nsinit.Spec, error) {
 		ExecSocket: cfg.ExecSocket,
 		Health:     cfg.Health,
 		LogMaxSize: cfg.LogMaxSize,
+		LayerDirs:  cfg.LayerDirs,
 	}
 	if s.ExecSocket != "" {
 		if len(s.ExecSocket) > 107 {

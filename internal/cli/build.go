@@ -73,5 +73,6 @@ with the host's network (so apt-get and pip install work).`,
 	f.StringVar(&o.Network, "network", "default", "network for RUN: default (the host's), host or none")
 	f.StringVar(&progress, "progress", "auto", "output: auto, plain or quiet")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the image id (RUN output is shown only when it fails)")
+	f.StringVar(&o.IDEmulation, "id-emulation", "", "RUN's id emulation when only your own uid is mapped: auto (full), off, ids or full (default: $KIST_ID_EMULATION, else auto)")
 	return cmd
 }

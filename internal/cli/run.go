@@ -60,6 +60,7 @@ type runOptions struct {
 	pull                                       string
 	labels                                     []string
 	pod                                        string
+	idEmulation                                string
 }
 
 func newRunCmd() *cobra.Command { return newRunOrCreateCmd(false) }
@@ -168,6 +169,7 @@ cannot be run, 127: it was not found, 128+N: killed by signal N).`,
 	f.BoolVar(&o.noHealthcheck, "no-healthcheck", false, "do not run the image's HEALTHCHECK")
 	f.StringVar(&o.stopSignal, "stop-signal", "", "signal kist stop sends first (default: the image's STOPSIGNAL, else SIGTERM)")
 	f.IntVar(&o.stopTimeout, "stop-timeout", 0, "seconds kist stop waits before SIGKILL (default 10)")
+	f.StringVar(&o.idEmulation, "id-emulation", "", "when only your own uid is mapped (no /etc/subuid range): auto (full), off, ids (set*id, chown) or full (ids, and stat shows recorded owners); default $KIST_ID_EMULATION, else auto")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "log option: max-size=SIZE (e.g. 10m) empties the log when it would grow past SIZE (max-file=1: one file)")
 	return cmd
 }
@@ -239,10 +241,13 @@ func (o *runOptions) config(args []string) (*sandbox.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sandbox.CheckIDEmulation(o.idEmulation); err != nil {
+		return nil, err
+	}
 	cfg := &sandbox.Config{
 		Args: args, Env: env, WorkDir: o.workdir, User: o.user,
 		Hostname: o.hostname, Network: first(o.networks), MoreNetworks: moreNetworks(o.networks, o.aliases), NetworkAliases: o.aliases, Name: o.name, ReadOnly: o.readOnly, TTY: o.tty,
-		Stdout: os.Stdout, Stderr: os.Stderr,
+		Stdout: os.Stdout, Stderr: os.Stderr, IDEmulation: o.idEmulation,
 	}
 	if o.interactive {
 		cfg.Stdin, cfg.OpenStdin = os.Stdin, o.detach || o.create

@@ -56,6 +56,9 @@ func (t *execTable) exited(pid int, ws syscall.WaitStatus) {
 	conn, ok := t.conns[pid]
 	delete(t.conns, pid)
 	<-t.lock
+	if idemu != nil {
+		idemu.execExited(pid)
+	}
 	if ok {
 		code := ws.ExitStatus()
 		if ws.Signaled() {
@@ -136,7 +139,7 @@ func serveOne(conn int, s *Spec, t *execTable) {
 		syscall.Close(conn)
 		return
 	}
-	path, attr, code, err := execCommand(s, req)
+	path, attr, u, code, err := execCommand(s, req)
 	if err != nil {
 		reply("err " + itoa(code) + " " + err.Error() + "\n")
 		syscall.Close(conn)
@@ -160,12 +163,30 @@ func serveOne(conn int, s *Spec, t *execTable) {
 	} else {
 		attr.Files = []uintptr{uintptr(fds[0]), uintptr(fds[1]), uintptr(fds[2])}
 	}
+	// With id emulation the process starts as its helper (idemu.go),
+	// which execs path once it has the filter.
+	em, argv, sock := idemu, req.Args, -1
+	if em != nil {
+		var env []string
+		var files []uintptr
+		path, argv, env, files, sock, err = em.idemuCommand(path, req.Args, attr.Env, attr.Files)
+		if err != nil {
+			reply("err 125 id emulation: " + err.Error() + "\n")
+			syscall.Close(conn)
+			return
+		}
+		attr.Env, attr.Files = env, files
+	}
 	// The lock is held until the "ok" is sent, so the reaper cannot
 	// report a quick exit before it.
 	t.lock <- struct{}{}
 	defer func() { <-t.lock }()
-	pid, err := syscall.ForkExec(path, req.Args, attr)
+	pid, err := syscall.ForkExec(path, argv, attr)
 	if err != nil {
+		if em != nil {
+			em.closePending()
+			syscall.Close(sock)
+		}
 		code := 126
 		if err == syscall.ENOENT {
 			code = 127
@@ -173,6 +194,11 @@ func serveOne(conn int, s *Spec, t *execTable) {
 		reply("err " + itoa(code) + " exec " + quote(req.Args[0]) + ": " + err.Error() + "\n")
 		syscall.Close(conn)
 		return
+	}
+	if em != nil {
+		// a helper that could not install its filter said why on
+		// stderr and exits: the client sees that exit
+		em.adopt(sock, pid, true, credsFor(u.UID, u.GID, u.Groups))
 	}
 	t.conns[pid] = conn
 	if master >= 0 {
@@ -185,17 +211,17 @@ func serveOne(conn int, s *Spec, t *execTable) {
 // execCommand resolves an exec request against the container's spec:
 // its user (default the container's), environment (the container's with
 // the request's on top), working directory and program.
-func execCommand(s, req *Spec) (string, *syscall.ProcAttr, int, error) {
+func execCommand(s, req *Spec) (string, *syscall.ProcAttr, execUser, int, error) {
 	user := req.User
 	if user == "" {
 		user = s.User
 	}
 	u, err := lookupUser(user)
 	if err != nil {
-		return "", nil, 125, err
+		return "", nil, u, 125, err
 	}
-	if u.UID > s.MaxUID || u.GID > s.MaxGID {
-		return "", nil, 125, errorString("user " + user + " is not mapped in kist's user namespace; " + s.MapNotice)
+	if idemu == nil && (u.UID > s.MaxUID || u.GID > s.MaxGID) {
+		return "", nil, u, 125, errorString("user " + user + " is not mapped in kist's user namespace; " + s.MapNotice)
 	}
 	env := append(append([]string(nil), s.Env...), req.Env...)
 	env = containerEnv(&Spec{Env: mergeEnv(env), Hostname: s.Hostname, TTY: req.TTY}, u)
@@ -208,11 +234,13 @@ func execCommand(s, req *Spec) (string, *syscall.ProcAttr, int, error) {
 	}
 	path, code, err := lookPath(req.Args[0], env)
 	if err != nil {
-		return "", nil, code, err
+		return "", nil, u, code, err
 	}
-	return path, &syscall.ProcAttr{Env: env, Dir: cwd, Sys: &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
-	}}, 0, nil
+	var cred *syscall.Credential
+	if idemu == nil { // with id emulation: root, answered for as u
+		cred = &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0}
+	}
+	return path, &syscall.ProcAttr{Env: env, Dir: cwd, Sys: &syscall.SysProcAttr{Credential: cred}}, u, 0, nil
 }
 
 // mergeEnv keeps the last value of each variable.

@@ -49,6 +49,12 @@
 // socket on fd 6 (SCM_RIGHTS), so the pty lives in the container's own
 // devpts.
 //
+// Id emulation (idemu.go has the design, its security argument and its
+// costs): with a single-id map and Spec.IDEmulation set, the command
+// starts through a helper stage that installs a seccomp filter with a
+// notification listener, and init answers the command's id system calls
+// (set*id, get*id, chown, stat, file creation) as an emulated user's.
+//
 // Pods (pod.go draws it): the init stage has a pod mode, the pod's infra
 // (Spec.PodInfra). Started like a container but without a pid namespace
 // and without pivot_root, it makes the pod's network namespace, sets its
@@ -150,6 +156,10 @@ func init() {
 		superviseStage()
 	case stagePause:
 		pauseStage()
+	case StageIDEmuProbe:
+		idemuProbeStage()
+	case stageIDEmuExec:
+		idemuExecStage()
 	}
 	fail(125, "unknown "+EnvStage+" stage "+stage)
 }

@@ -32,16 +32,17 @@ func initStage() {
 	if len(s.Nets) > 0 && s.NetNS {
 		tap = openTapSetup(s.Nets)
 	}
+	checkIDEmuClean(s) // before pivot_root: it looks at the layers' directories
 	net := setupContainer(s, tap)
 	trace("sbx.mounted")
-	path, attr := prepareCommand(s)
+	cmd := prepareCommand(s)
 	if net != nil {
 		if err := net.join(); err != nil {
 			fail(125, err.Error())
 		}
 	}
 	trace("sbx.net-joined")
-	pid, err := syscall.ForkExec(path, s.Args, attr)
+	pid, err := cmd.start(s)
 	trace("sbx.forked")
 	if err != nil {
 		code := 126
@@ -108,15 +109,22 @@ func setupNetwork(s *Spec, tap *tapSetup) *netnsThread {
 	return net
 }
 
+// command is how the container's command is started.
+type command struct {
+	path string
+	attr *syscall.ProcAttr
+	user execUser
+	// emulate: started through id emulation's helper (idemu.go); if
+	// that fails, as mapped, when mapped is true
+	emulate, mapped bool
+}
+
 // prepareCommand resolves the user, environment, working directory,
 // limits and program of the command, and how it is started.
-func prepareCommand(s *Spec) (string, *syscall.ProcAttr) {
+func prepareCommand(s *Spec) *command {
 	u, err := lookupUser(s.User)
 	if err != nil {
 		fail(125, err.Error())
-	}
-	if u.UID > s.MaxUID || u.GID > s.MaxGID {
-		fail(125, "user "+s.User+" (uid "+itoa(u.UID)+", gid "+itoa(u.GID)+") is not mapped in kist's user namespace; "+s.MapNotice)
 	}
 	env := containerEnv(s, u)
 	if s.Cwd != "" { // made by setupRootfs
@@ -140,13 +148,59 @@ func prepareCommand(s *Spec) (string, *syscall.ProcAttr) {
 	if err := prctl(prSetNoNewPrivs, 1); err != nil {
 		fail(125, "setting no_new_privs: "+err.Error())
 	}
+	c := &command{path: path, user: u, mapped: u.UID <= s.MaxUID && u.GID <= s.MaxGID}
+	if mode := idemuMode(s); mode != idemuOff {
+		// Id emulation: the command really runs as root of the
+		// namespace, and init answers its id calls as u's.
+		em, err := newIDEmu(s, mode, credsFor(u.UID, u.GID, u.Groups))
+		if err != nil {
+			syscall.Write(2, []byte("kist: notice: ids are not emulated in this container: "+err.Error()+"\n"))
+		} else {
+			idemu, c.emulate = em, true
+		}
+	}
+	if !c.emulate && !c.mapped {
+		fail(125, "user "+s.User+" (uid "+itoa(u.UID)+", gid "+itoa(u.GID)+") is not mapped in kist's user namespace; "+s.MapNotice)
+	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2} {
 		ignoreSignal(sig)
 	}
-	return path, &syscall.ProcAttr{Env: env, Files: commandStdio(s), Sys: &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0},
-		Setsid:     s.TTY, Setctty: s.TTY, Ctty: 0,
+	c.attr = &syscall.ProcAttr{Env: env, Files: commandStdio(s), Sys: &syscall.SysProcAttr{
+		Setsid: s.TTY, Setctty: s.TTY, Ctty: 0,
 	}}
+	return c
+}
+
+// start forks the command: through id emulation's helper, or with u's
+// credentials (also when the helper could not install its filter and
+// u is mapped).
+func (c *command) start(s *Spec) (int, error) {
+	u := c.user
+	if c.emulate {
+		path, argv, env, files, sock, err := idemu.idemuCommand(c.path, s.Args, c.attr.Env, c.attr.Files)
+		if err == nil {
+			attr := *c.attr
+			attr.Env, attr.Files = env, files
+			var pid int
+			if pid, err = syscall.ForkExec(path, argv, &attr); err != nil {
+				idemu.closePending()
+				syscall.Close(sock)
+				return 0, err
+			}
+			if err = idemu.adopt(sock, pid, false, creds{}); err == nil {
+				return pid, nil
+			}
+			var ws syscall.WaitStatus
+			syscall.Wait4(pid, &ws, 0, nil) // the helper said why on stderr and exited
+		}
+		idemu = nil
+		if !c.mapped {
+			fail(125, "ids cannot be emulated ("+err.Error()+"), and user "+s.User+" (uid "+itoa(u.UID)+", gid "+itoa(u.GID)+") is not mapped in kist's user namespace; "+s.MapNotice)
+		}
+		syscall.Write(2, []byte("kist: notice: ids are not emulated in this container: "+err.Error()+"\n"))
+	}
+	c.attr.Sys.Credential = &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: u.Groups, NoSetGroups: s.MaxGID == 0}
+	return syscall.ForkExec(c.path, s.Args, c.attr)
 }
 
 // commandStdio is the command's fds 0, 1 and 2: the child's own, with

@@ -34,6 +34,14 @@ type Spec struct {
 	MaxUID, MaxGID int
 	// MapNotice explains what a single-id map loses; used in error messages.
 	MapNotice string
+	// IDEmulation is "ids" or "full" to emulate ids for a single-id
+	// map (idemu.go), "" or "off" for none. Package sandbox sets it.
+	IDEmulation string
+	// LayerDirs, for id emulation, are the store's directories of the
+	// layers the root filesystem is made of, the writable one first: a
+	// file "kist-owners" in one says that a file of that layer has a
+	// recorded owner. Empty: derived from Overlay (none: unknown).
+	LayerDirs []string
 	// ExecSocket, when set, is a host path where the container's init
 	// listens for kist exec (see exec.go).
 	ExecSocket string
@@ -99,6 +107,9 @@ type Mount struct {
 	Source, Target string
 	ReadOnly       bool
 	Tmpfs          bool
+	// Volume: Source is one of kist's named volumes (id emulation
+	// records owners there, not on the user's own directories).
+	Volume bool
 }
 
 // Rlimit is one resource limit (RLIMIT_* number, soft and hard values).
@@ -147,6 +158,9 @@ func (s *Spec) Encode() []byte {
 		if m.Tmpfs {
 			ro = "tmpfs"
 		}
+		if m.Volume {
+			ro += ",vol"
+		}
 		put("mount", ro+"\x01"+m.Source+"\x01"+m.Target)
 	}
 	for _, l := range s.Overlay.Lower {
@@ -164,6 +178,12 @@ func (s *Spec) Encode() []byte {
 	put("maxuid", itoa(s.MaxUID))
 	put("maxgid", itoa(s.MaxGID))
 	put("mapnotice", s.MapNotice)
+	if s.IDEmulation != "" {
+		put("idemu", s.IDEmulation)
+	}
+	for _, d := range s.LayerDirs {
+		put("layerdir", d)
+	}
 	put("execsocket", s.ExecSocket)
 	if s.Dial != "" {
 		put("dial", s.Dial)
@@ -252,7 +272,11 @@ func (s *Spec) set(k, v string) error {
 		if len(f) != 3 {
 			return errorString("spec: bad mount " + quote(v))
 		}
-		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: f[0] == "ro", Tmpfs: f[0] == "tmpfs"})
+		kind, vol := f[0], false
+		if k, ok := cutSuffix(kind, ",vol"); ok {
+			kind, vol = k, true
+		}
+		s.Mounts = append(s.Mounts, Mount{Source: f[1], Target: f[2], ReadOnly: kind == "ro", Tmpfs: kind == "tmpfs", Volume: vol})
 	case "health":
 		f := split(v, 1, 4)
 		if len(f) != 4 {
@@ -319,6 +343,13 @@ func (s *Spec) set(k, v string) error {
 		s.Nets = append(s.Nets, n)
 	case "mapnotice":
 		s.MapNotice = v
+	case "layerdir":
+		s.LayerDirs = append(s.LayerDirs, v)
+	case "idemu":
+		if _, ok := parseIDEmulation(v); !ok {
+			return errorString("spec: bad idemu " + quote(v))
+		}
+		s.IDEmulation = v
 	case "podinfra":
 		s.PodInfra = true
 	case "pod":

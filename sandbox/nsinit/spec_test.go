@@ -13,11 +13,11 @@ func TestSpecRoundTrip(t *testing.T) {
 		Cwd: "/w", User: "1000:1000", Hostname: "h", ReadOnly: true, NetNS: true, TTY: true, NoStdin: true, OpenStdin: true,
 		HostRoot: true, Rows: 24, Cols: 80,
 		Hosts: "127.0.0.1 localhost\n", Resolv: "nameserver 1.1.1.1\n",
-		Mounts: []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"},
+		Mounts: []Mount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c:d", Target: "/e"}, {Source: "/v", Target: "/data", Volume: true},
 			{Source: "size=64m,mode=1777", Target: "/tmp", Tmpfs: true}},
 		Overlay: Overlay{Lower: []string{"/l2", "/l1"}, Upper: "/u", Work: "/w", Volatile: true, Discard: true},
 		Rlimits: []Rlimit{{Resource: 7, Soft: 10, Hard: ^uint64(0)}},
-		MaxUID:  65536, MaxGID: 65537, MapNotice: "n",
+		MaxUID:  65536, MaxGID: 65537, MapNotice: "n", IDEmulation: "full", LayerDirs: []string{"/s/c", "/s/l1"},
 		ExecSocket: "/run/kist/x.sock", Dial: "tcp:8080", LogMaxSize: 1 << 20,
 		Nets: []NetAttach{
 			{Network: "a", Names: []string{"x", "y"}, Socket: "/s/a", Token: "t1", Address: "10.0.0.2/24", Gateway: "10.0.0.1", MAC: "02:42:0a:00:00:02", MTU: 1500, HostIP: "10.0.0.254"},

@@ -150,3 +150,10 @@ func join(list []string, sep byte) string {
 	}
 	return s
 }
+
+func cutSuffix(s, suffix string) (string, bool) {
+	if len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix {
+		return s[:len(s)-len(suffix)], true
+	}
+	return s, false
+}

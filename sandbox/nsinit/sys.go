@@ -17,6 +17,7 @@ const (
 	mountAttrRdonly = 0x1
 
 	resolveNoMagiclinks = 0x02
+	resolveBeneath      = 0x08
 	resolveInRoot       = 0x10
 
 	prSetNoNewPrivs = 38
