@@ -73,8 +73,9 @@
 // Conditions: [image:NAME] holds when the student's store has image NAME
 // (so a step that needs python:3.8-slim can say what to do without it);
 // [subuid] when kist maps a range of subordinate ids for the user (or
-// runs as root): an image whose programs run as other users (PostgreSQL)
-// needs one; [vm] when kist vm run can boot a VM here (QEMU and a
+// runs as root), or emulates other ids where it maps only the user's
+// own (sandbox.IDEmulation): an image whose programs run as other users
+// (PostgreSQL) needs one or the other; [vm] when kist vm run can boot a VM here (QEMU and a
 // readable kernel: vm.Usable). A script that cannot check on this machine skips, naming the
 // check that says why: "[!subuid] skip subuid" (kist learn shows that
 // check's text and hints; verify reports the step as skipped).
