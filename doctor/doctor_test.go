@@ -40,8 +40,8 @@ func TestChecksNamed(t *testing.T) {
 		}
 		seen[c.Name] = true
 	}
-	if len(seen) != 13 {
-		t.Errorf("%d checks, want 13", len(seen))
+	if len(seen) != 14 {
+		t.Errorf("%d checks, want 14", len(seen))
 	}
 }
 

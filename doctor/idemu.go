@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"strings"
 
-	"kist/sandbox"
+	"kist/internal/idemu"
+	"kist/sandbox/nsinit"
 )
 
 // idemuProbe tries the kernel's seccomp features in a child process; a
 // variable so tests can replace it.
-var idemuProbe = sandbox.ProbeIDEmulation
+var idemuProbe = idemu.Probe
 
 // checkIDEmulation says whether containers get emulated ids (only the
 // user's own uid is mapped: no subordinate range) and whether the
@@ -20,25 +21,25 @@ var idemuProbe = sandbox.ProbeIDEmulation
 // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19), and for speed
 // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6).
 func checkIDEmulation(ctx context.Context) Result {
-	m := sandbox.CurrentIDMap()
+	m := nsinit.CurrentMapping()
 	kernel := "kernel: unknown"
 	p, err := idemuProbe(ctx)
 	if err == nil {
 		kernel = describeIDEmuProbe(p)
 	}
-	if !m.SingleID() {
+	if !idemu.SingleID(m) {
 		return Result{Status: OK, Detail: "not used: more than one id is mapped, so containers have real ids (" + kernel + ")"}
 	}
-	mode, why, err := sandbox.IDEmulation("", &m)
+	mode, why, err := idemu.Mode("", true)
 	fix := "ask an administrator for a subordinate id range (see \"subordinate ids\"): then containers have real ids"
 	switch {
 	case err != nil:
-		return Result{Status: Warn, Detail: err.Error(), Fix: "unset " + sandbox.EnvIDEmulation + " or set it to " + sandbox.IDEmulationValues}
+		return Result{Status: Warn, Detail: err.Error(), Fix: "unset " + idemu.Env + " or set it to " + idemu.Values}
 	case mode == "off" && why != "":
 		return Result{Status: Warn, Detail: "only your uid is mapped and ids cannot be emulated: " + why + " (" + kernel + ")", Fix: fix}
 	case mode == "off":
-		return Result{Status: Warn, Detail: "only your uid is mapped and id emulation is off (" + sandbox.EnvIDEmulation + "=off): USER, su and chown fail in containers",
-			Fix: "unset " + sandbox.EnvIDEmulation + " (or run with --id-emulation=auto); or " + fix}
+		return Result{Status: Warn, Detail: "only your uid is mapped and id emulation is off (" + idemu.Env + "=off): USER, su and chown fail in containers",
+			Fix: "unset " + idemu.Env + " (or run with --id-emulation=auto); or " + fix}
 	}
 	detail := fmt.Sprintf("in effect (%s): only your uid is mapped, so containers emulate the other ids with seccomp; an emulated USER is not an isolation boundary (%s)", mode, kernel)
 	if p != nil && p["wait_killable"] != "ok" {

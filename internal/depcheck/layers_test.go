@@ -38,6 +38,8 @@ var layers = []struct {
 	{"kist/internal/prune", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/internal/dirs", "kist/sandbox/nsinit"})},
 	{"kist/internal/subid", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/internal/dirs"})},
 	{"kist/internal/tun", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/network", "kist/image", "kist/internal/dirs"})},
+	{"kist/internal/idemu", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/network", "kist/image"})},
+	{"kist/internal/events", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/network", "kist/image", "kist/container"})},
 	{"kist/network", join(storage, registry, gvisor, cobra, []string{"kist/sandbox", "kist/image", "kist/network/keeper", "github.com/miekg/dns"})},
 	{"kist/sandbox", join(storage, registry, gvisor, cobra, buildkit, compose, []string{"kist/image", "kist/container", "kist/network/keeper", "kist/internal/userns", "kist/internal/toolbox"})},
 	{"kist/internal/userns", join(storage, registry, gvisor, cobra, []string{"kist/image", "kist/container"})},

@@ -81,6 +81,10 @@ func BuildCache() string { return filepath.Join(Local(), "build-cache") }
 // localNames are the directories in Local(), the image store last.
 var localNames = []string{"build-cache", "containers", "ephemeral", "pods", "storage"}
 
+// Events is kist's event journal (package internal/events), beside the
+// containers it is mostly about; the one before it is Events()+".1".
+func Events() string { return filepath.Join(Local(), "events") }
+
 // All are the data directories kist system reset removes, the image
 // store last (the others refer to it). When Local() is not the data
 // directory, the data directory's own (from before kist moved them)
@@ -91,7 +95,7 @@ func All() []string {
 	for _, n := range localNames[:len(localNames)-1] {
 		out = append(out, filepath.Join(l.Dir, n))
 	}
-	out = append(out, Volumes(), Networks(), Kube())
+	out = append(out, Volumes(), Networks(), Kube(), Events(), Events()+".1")
 	if l.Dir != l.Data {
 		for _, n := range localNames {
 			out = append(out, filepath.Join(l.Data, n))

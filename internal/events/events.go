@@ -28,10 +28,10 @@ import (
 // MaxSize is how large the journal grows before it is started anew.
 const MaxSize = 4 << 20
 
-// Path is the journal's file: beside the containers it is mostly about
-// (dirs.Local: on the machine's own disk when the home is on NFS, where
-// every kist run would otherwise write to the network).
-func Path() string { return filepath.Join(dirs.Local(), "events") }
+// Path is the journal's file (dirs.Events): beside the containers it is
+// mostly about, on the machine's own disk when the home is on NFS, where
+// every kist run would otherwise write to the network.
+func Path() string { return dirs.Events() }
 
 // Emit appends an event: typ (container, image, volume, network),
 // action, the object's id, and attributes as name, value pairs. It
