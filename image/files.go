@@ -287,6 +287,9 @@ func (n *node) info(p string) (*FileInfo, error) {
 	if st, ok := n.fi.Sys().(*syscall.Stat_t); ok {
 		f.UID, f.GID = int(st.Uid), int(st.Gid)
 	}
+	if uid, gid, ok := recordedOwner(n.real); ok { // id emulation's (owners.go)
+		f.UID, f.GID = uid, gid
+	}
 	if n.fi.Mode()&fs.ModeSymlink != 0 {
 		t, err := os.Readlink(n.real)
 		if err != nil {

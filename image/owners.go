@@ -251,3 +251,14 @@ func ownersFromXattrs(w io.Writer, r io.Reader) error {
 	}
 	return tw.Close()
 }
+
+// recordedOwner is the owner recorded on file path (OverrideXattr), if
+// any.
+func recordedOwner(path string) (uid, gid int, ok bool) {
+	var buf [64]byte
+	k, err := unix.Lgetxattr(path, OverrideXattr, buf[:])
+	if err != nil {
+		return 0, 0, false
+	}
+	return ParseOverride(string(buf[:k]))
+}

@@ -191,6 +191,9 @@ func writeTarEntry(tw *tar.Writer, p string, n *node) (written bool, err error) 
 		h.Uid, h.Gid = int(st.Uid), int(st.Gid)
 		h.Devmajor, h.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
 	}
+	if uid, gid, ok := recordedOwner(n.real); ok { // id emulation's (owners.go)
+		h.Uid, h.Gid = uid, gid
+	}
 	switch {
 	case m.IsDir():
 		h.Typeflag = tar.TypeDir
