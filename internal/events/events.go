@@ -78,7 +78,7 @@ func Watch(ctx context.Context, since, until time.Time, follow bool, f func(Even
 	p := Path()
 	// the events before the journal was last started anew
 	if old, err := os.Open(p + ".1"); err == nil {
-		_, done := scan(bufio.NewReader(old), since, until, f)
+		_, done := scanFrom(bufio.NewReader(old), nil, since, until, f)
 		old.Close()
 		if done {
 			return nil
@@ -126,13 +126,9 @@ func Watch(ctx context.Context, since, until time.Time, follow bool, f func(Even
 	}
 }
 
-// scan reads every whole line of rd; done says an event came after until.
-func scan(rd *bufio.Reader, since, until time.Time, f func(Event)) ([]byte, bool) {
-	return scanFrom(rd, nil, since, until, f)
-}
-
-// scanFrom is scan with the start of a line read before (partial); it
-// returns the start of a line not yet ended.
+// scanFrom reads every whole line of rd, after the start of a line read
+// before (partial); it returns the start of a line not yet ended, and
+// done when an event came after until.
 func scanFrom(rd *bufio.Reader, partial []byte, since, until time.Time, f func(Event)) ([]byte, bool) {
 	for {
 		b, err := rd.ReadBytes('\n')
