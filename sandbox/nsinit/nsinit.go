@@ -29,11 +29,12 @@
 //	-----------------                       ----------------------
 //	clone(NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET for root])
 //	  single-id map: Go writes uid_map  ->  _KIST_NSINIT=init: set up, run
-//	  subordinate ids:                  ->  _KIST_NSINIT=wait: block on fd 5
-//	  newuidmap/newgidmap PID, write fd 5   re-exec self as init (execve
-//	                                        with uid 0 mapped grants the
-//	                                        capabilities the first exec,
-//	                                        still unmapped, did not get)
+//	  subordinate ids, every capability ->  _KIST_NSINIT=wait: block on fd 5
+//	  ambient (the exec is still            drop the ambient set, go on as
+//	  unmapped; caps.go):                   init in this process (or, had
+//	  newuidmap/newgidmap PID, write fd 5   the kernel refused them, re-exec
+//	                                        self as init: execve with uid 0
+//	                                        mapped grants the capabilities)
 //	write Spec on fd 3, close           ->  read Spec; a thread makes the
 //	                                        network namespace (netns.go)
 //	                                        while mounts, pivot_root run
@@ -144,9 +145,16 @@ func init() {
 	for _, fd := range []int{FdSpec, FdStatus, FdSync, FdConsole} {
 		syscall.CloseOnExec(fd)
 	}
+	runStage(stage)
+}
+
+// runStage runs a stage; only StageUserNS returns (into the rest of the
+// binary's start).
+func runStage(stage string) {
 	switch stage {
 	case "wait":
 		waitStage()
+		return
 	case StageInit:
 		initStage()
 	case StageUserNS:
@@ -164,8 +172,10 @@ func init() {
 	fail(125, "unknown "+EnvStage+" stage "+stage)
 }
 
-// waitStage blocks until the parent has written the id maps, then
-// re-executes the binary so that execve grants the capabilities of uid 0.
+// waitStage blocks until the parent has written the id maps, then runs
+// the next stage: in this process when the parent's ambient capabilities
+// arrived (caps.go), else by re-executing the binary, so that execve
+// grants the capabilities of uid 0.
 func waitStage() {
 	trace("sbx.wait-stage")
 	var b [1]byte
@@ -173,9 +183,17 @@ func waitStage() {
 		syscall.Exit(125) // the parent gave up; it reports why
 	}
 	next, _ := syscall.Getenv(envNext)
-	if next == "" {
+	if next == "" || next == "wait" {
 		next = StageInit
 	}
+	if hasSysAdmin() && dropInheritedCaps() {
+		syscall.Setenv(EnvStage, next)
+		runStage(next)
+		return
+	}
+	// the ambient and inheritable capabilities, if any, must not
+	// survive the execve (the exec'ing thread's are the new process's)
+	dropInheritedCapsThread()
 	env := syscall.Environ()
 	for i, e := range env {
 		if hasPrefix(e, EnvStage+"=") {
@@ -224,7 +242,8 @@ func fail(code int, msg string) {
 
 // watchParent makes sure this process dies with the parent. exec.Cmd set
 // a parent-death signal, but the kernel clears it when an execve grants
-// capabilities, which the wait stage's re-exec does. So it is set again
+// capabilities, which the wait stage's re-exec does (where the kernel
+// refused ambient capabilities). So it is set again
 // here; a parent that died before that shows as EOF on FdSync, whose
 // write end only the parent holds. FdSync is closed unless keep (then
 // watchStarter decides).

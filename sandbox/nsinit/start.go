@@ -185,8 +185,18 @@ func startLocked(o StartOptions) (*Child, error) {
 	for _, fd := range theirs {
 		files = append(files, uintptr(fd))
 	}
+	if _, off := syscall.Getenv("KIST_NO_AMBIENT_CAPS"); o.Mapping.Helpers && !off {
+		// the wait stage keeps them past its execve (caps.go)
+		sys.AmbientCaps = allCaps()
+	}
 	trace("nsinit.fork " + stage)
 	pid, err := syscall.ForkExec("/proc/self/exe", o.argv(), &syscall.ProcAttr{Env: env, Files: files, Sys: sys})
+	if err != nil && sys.AmbientCaps != nil {
+		// refused (SECBIT_NO_CAP_AMBIENT_RAISE, an LSM): the wait stage
+		// re-executes instead
+		sys.AmbientCaps = nil
+		pid, err = syscall.ForkExec("/proc/self/exe", o.argv(), &syscall.ProcAttr{Env: env, Files: files, Sys: sys})
+	}
 	trace("nsinit.forked " + stage)
 	closeAll(theirs)
 	c.Pid = pid
