@@ -21,7 +21,7 @@ import (
 
 	// nsinit must stay imported: its init runs the container side of a
 	// sandbox before the heavy packages below are initialised.
-	_ "kist/sandbox/nsinit"
+	"kist/sandbox/nsinit"
 
 	"kist/internal/cli"
 	"kist/internal/ktrace"
@@ -42,6 +42,7 @@ import (
 
 func main() {
 	code := kistMain()
+	nsinit.WaitHolderStarts()
 	ktrace.Mark("exit")
 	os.Exit(code)
 }

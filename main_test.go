@@ -70,6 +70,7 @@ func TestScript(t *testing.T) {
 			e.Setenv("HOME", e.WorkDir+"/.home")
 			e.Setenv("XDG_DATA_HOME", e.WorkDir+"/.data")
 			e.Setenv("KIST_KEEPER_GRACE", "3s") // keepergone waits for them
+			e.Setenv("KIST_HOLDER_GRACE", "1s") // user namespace holders: gone soon after a script
 			e.Setenv("REGISTRY", testRegistry())
 			integSetup(e) // integ_* scripts: $DOCKER_REGISTRY, $AUTH_REGISTRY, ... (integration_test.go)
 			e.Defer(func() {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"kist/internal/dirs"
 	"kist/sandbox/nsinit"
 )
 
@@ -87,6 +88,9 @@ func (p *proc) startChild(cloneNetNS bool) (*nsinit.Child, error) {
 	if p.cgroup != nil {
 		o.CgroupFD = p.cgroup.fd()
 	}
+	if rd, err := dirs.Runtime(); err == nil && p.cfg.Pod == nil {
+		o.Holder = nsinit.HolderSocket(rd, p.idmap.Mapping)
+	}
 	if v, ok := os.LookupEnv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}
 	}
@@ -112,7 +116,7 @@ func (p *proc) startChild(cloneNetNS bool) (*nsinit.Child, error) {
 // waitChild waits for the sandbox's init to exit. A pod's container is
 // not this process's child: the pod's infra tells how it ended.
 func (p *proc) waitChild() (int, error) {
-	if p.cfg.Pod != nil {
+	if p.child.Remote() {
 		return p.child.Wait(), nil
 	}
 	st, err := p.process.Wait()

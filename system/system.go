@@ -18,10 +18,12 @@ import (
 	"kist/internal/userns"
 	"kist/kube/cluster"
 	"kist/network"
+	"kist/sandbox/nsinit"
 )
 
 // Reset removes all of the user's kist data: kist kube's objects (its
-// controllers stopped), containers (running ones are killed first), networks (their keepers stopped), volumes, the
+// controllers stopped), containers (running ones are killed first), networks (their keepers stopped), the user
+// namespace holders (sent away), volumes, the
 // build cache and the whole image store, wherever it is (dirs.Local:
 // /var/tmp/kist-UID for a home on NFS, say), and kist's cache (dirs.Cache:
 // kist vm's kernels and initramfs files). The data's files belong to
@@ -41,6 +43,8 @@ func Reset(ctx context.Context) error {
 		r.Kill(rd)
 	}
 	network.StopKeepers(rd)
+	// the user namespace holders leave when their sockets are gone
+	os.RemoveAll(nsinit.HolderDir(rd))
 	// the containers' run locks' files (their holders are gone)
 	os.RemoveAll(filepath.Join(rd, "containers"))
 	if _, err = removeAllStep.Call(ctx, struct{}{}, userns.Stdio{}); err != nil {

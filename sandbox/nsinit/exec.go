@@ -95,28 +95,35 @@ func serveExec(l, netfd int, s *Spec, t *execTable) {
 	}
 }
 
-func serveOne(conn int, s *Spec, t *execTable) {
+// recvRequest reads a request (an encoded Spec) from conn with the
+// descriptors sent along, which the caller closes: close-on-exec, as
+// they are dup'ed where they belong and must not leak into what a
+// concurrent request starts.
+func recvRequest(conn int) (*Spec, []int, error) {
 	buf := make([]byte, 1<<16)
 	oob := make([]byte, syscall.CmsgSpace(8*4)) // a spawn request's (pod.go)
-	// close-on-exec: they are dup'ed where they belong, and must not
-	// leak into what a concurrent request starts
 	n, oobn, _, _, err := syscall.Recvmsg(conn, buf, oob, syscall.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, nil, err
+	}
 	var fds []int
-	if err == nil {
-		if msgs, perr := syscall.ParseSocketControlMessage(oob[:oobn]); perr == nil && len(msgs) > 0 {
-			fds, _ = syscall.ParseUnixRights(&msgs[0])
-		}
+	if msgs, perr := syscall.ParseSocketControlMessage(oob[:oobn]); perr == nil && len(msgs) > 0 {
+		fds, _ = syscall.ParseUnixRights(&msgs[0])
 	}
-	defer func() {
-		for _, fd := range fds {
-			syscall.Close(fd)
-		}
-	}()
+	req, err := Decode(buf[:n])
+	return req, fds, err
+}
+
+func closeFds(fds []int) {
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
+}
+
+func serveOne(conn int, s *Spec, t *execTable) {
+	req, fds, err := recvRequest(conn)
+	defer closeFds(fds)
 	reply := func(line string) { syscall.Write(conn, []byte(line)) }
-	var req *Spec
-	if err == nil {
-		req, err = Decode(buf[:n])
-	}
 	if err == nil && req.Dial != "" {
 		serveDial(conn, req.Dial)
 		return
@@ -131,7 +138,7 @@ func serveOne(conn int, s *Spec, t *execTable) {
 		return
 	}
 	if err == nil && req.Spawn {
-		serveSpawn(conn, req, fds, t)
+		serveSpawn(conn, req, fds, t, false)
 		return
 	}
 	if err != nil || (len(fds) != 3 && !req.TTY) || len(req.Args) == 0 {

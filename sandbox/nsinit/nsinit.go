@@ -164,6 +164,8 @@ func runStage(stage string) {
 		superviseStage()
 	case stagePause:
 		pauseStage()
+	case stageHolder:
+		holderStage()
 	case StageIDEmuProbe:
 		idemuProbeStage()
 	case stageIDEmuExec:

@@ -96,16 +96,18 @@ func pauseStage() {
 // with the request's fds as 0-6 (stdio, then the handshake's: FdSpec,
 // FdStatus, FdSync, FdConsole) and, when there is an eighth, cloned into
 // that cgroup. It runs on serveExec's thread, which is in the pod's
-// network namespace, so the child is too.
-func serveSpawn(conn int, req *Spec, fds []int, t *execTable) {
+// network namespace, so the child is too. For a holder (holder.go) the
+// child also gets UTS and IPC namespaces of its own. It returns the
+// child's pid (0 if none), registered in t.
+func serveSpawn(conn int, req *Spec, fds []int, t *execTable, holder bool) int {
 	if len(fds) != 7 && len(fds) != 8 {
 		syscall.Write(conn, []byte("err 125 bad spawn request: "+itoa(len(fds))+" descriptors\n"))
 		syscall.Close(conn)
-		return
+		return 0
 	}
 	env := []string{EnvStage + "=" + StageInit}
 	for _, e := range req.Env {
-		if hasPrefix(e, "GODEBUG=") {
+		if hasPrefix(e, "GODEBUG=") || hasPrefix(e, "KIST_TRACE=") {
 			env = append(env, e)
 		}
 	}
@@ -114,6 +116,10 @@ func serveSpawn(conn int, req *Spec, fds []int, t *execTable) {
 		files[i] = uintptr(fds[i])
 	}
 	sys := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
+	if holder {
+		sys.Cloneflags |= syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
+		env = append(env, envHolderChild+"=1")
+	}
 	if len(fds) == 8 {
 		sys.UseCgroupFD, sys.CgroupFD = true, fds[7]
 	}
@@ -123,10 +129,11 @@ func serveSpawn(conn int, req *Spec, fds []int, t *execTable) {
 	if err != nil {
 		syscall.Write(conn, []byte("err 125 starting a container in the pod: "+err.Error()+"\n"))
 		syscall.Close(conn)
-		return
+		return 0
 	}
 	t.conns[pid] = conn
 	syscall.Write(conn, []byte("ok "+itoa(pid)+"\n"))
+	return pid
 }
 
 // StartInPod starts a sandbox child in the pod whose infra listens on
@@ -135,6 +142,28 @@ func serveSpawn(conn int, req *Spec, fds []int, t *execTable) {
 // Start's. The child's Pid is a host pid; Wait learns its end from the
 // infra.
 func StartInPod(sock string, o StartOptions) (*Child, error) {
+	c, err := startRemote(sock, o, 0)
+	switch err {
+	case errNoAnswer:
+		return nil, errorString("the pod's infra does not answer on " + sock + ": the pod is not running")
+	case errEnded:
+		return nil, errorString("the pod is not running: its infra ended while starting the container")
+	}
+	return c, err
+}
+
+// errNoAnswer: nothing listens on the socket; errEnded: the server went
+// before it said "ok".
+var (
+	errNoAnswer = errorString("no answer")
+	errEnded    = errorString("ended")
+)
+
+// startRemote has the server on sock (a pod's infra, a holder) start
+// the child: a spawn request with the stdio and the handshake's fds.
+// With a timeout (seconds), a server that has not answered by then has
+// ended (errEnded).
+func startRemote(sock string, o StartOptions, timeout int64) (*Child, error) {
 	c, theirs, err := newChild()
 	if err != nil {
 		return nil, err
@@ -146,7 +175,10 @@ func StartInPod(sock string, o StartOptions) (*Child, error) {
 	}
 	if err := syscall.Connect(c.pod, &syscall.SockaddrUnix{Name: sock}); err != nil {
 		c.Close()
-		return nil, errorString("the pod's infra does not answer on " + sock + " (" + err.Error() + "): the pod is not running")
+		return nil, errNoAnswer
+	}
+	if timeout > 0 {
+		syscall.SetsockoptTimeval(c.pod, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &syscall.Timeval{Sec: timeout})
 	}
 	fds := append([]int{o.Stdio[0], o.Stdio[1], o.Stdio[2]}, theirs...)
 	if o.CgroupFD >= 0 {
@@ -155,7 +187,7 @@ func StartInPod(sock string, o StartOptions) (*Child, error) {
 	req := &Spec{Rootfs: "/", Args: o.argv(), Env: o.Env, Spawn: true}
 	if err := syscall.Sendmsg(c.pod, req.Encode(), syscall.UnixRights(fds...), nil, 0); err != nil {
 		c.Close()
-		return nil, wrap("asking the pod's infra to start the container", err)
+		return nil, errEnded
 	}
 	// One byte at a time: "exit CODE" may follow at once.
 	var line []byte
@@ -173,6 +205,9 @@ func StartInPod(sock string, o StartOptions) (*Child, error) {
 	word, rest, _ := cut(string(line), ' ')
 	if word == "ok" {
 		if c.Pid, err = atoi(rest); err == nil && c.Pid > 0 {
+			if timeout > 0 { // "exit CODE" comes when the child ends
+				syscall.SetsockoptTimeval(c.pod, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &syscall.Timeval{})
+			}
 			return c, nil
 		}
 	}
@@ -181,5 +216,5 @@ func StartInPod(sock string, o StartOptions) (*Child, error) {
 		_, msg, _ := cut(rest, ' ')
 		return nil, errorString(msg)
 	}
-	return nil, errorString("the pod is not running: its infra ended while starting the container")
+	return nil, errEnded
 }

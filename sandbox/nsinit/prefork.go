@@ -44,6 +44,10 @@ func startPrefork() {
 	}
 	o := StartOptions{Mapping: CurrentMapping(), Stdio: [3]int{0, 1, 2}, CgroupFD: -1}
 	o.NetNS = CloneNetNS(o.Mapping, !hostNetwork(args))
+	if rd, ok := syscall.Getenv("XDG_RUNTIME_DIR"); ok && rd != "" {
+		// package dirs' Runtime(), which package sandbox passes
+		o.Holder = HolderSocket(rd+"/kist", o.Mapping)
+	}
 	if v, ok := syscall.Getenv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}
 	}

@@ -23,7 +23,9 @@ func initStage() {
 	if s.PodInfra {
 		infraStage(s)
 	}
-	watchStarter(s.Pod != "")
+	_, fromHolder := syscall.Getenv(envHolderChild)
+	syscall.Unsetenv(envHolderChild)
+	watchStarter(s.Pod != "" || fromHolder)
 	execL := -1
 	if s.ExecSocket != "" {
 		execL = listenExec(s.ExecSocket)

@@ -28,6 +28,9 @@ type StartOptions struct {
 	// PodInfra starts a pod's infra (pod.go): no pid namespace of its
 	// own, so the pids it reports for the pod's containers are the host's.
 	PodInfra bool
+	// Holder is the socket of the user namespace holder to ask for the
+	// child (HolderSocket; holder.go); "" to clone it here.
+	Holder string
 }
 
 // Child is a started sandbox child, seen from the parent: its pid and
@@ -46,6 +49,11 @@ type Child struct {
 	// "exit CODE" there when the child has ended.
 	pod int
 }
+
+// Remote reports whether a server started the child (a pod's infra, a
+// holder): it is not this process's child, and Wait learns its end from
+// the server.
+func (c *Child) Remote() bool { return c.pod >= 0 }
 
 // Release lets the thread that forked the child go; call it once the
 // child has been waited for.
@@ -95,6 +103,11 @@ func (c *Child) Wait() int {
 // child then waits for a Spec on SpecW. Start uses only package syscall,
 // so Prefork can call it while the binary is still initialising.
 func Start(o StartOptions) (*Child, error) {
+	if o.holderFits() {
+		if c, ok := startFromHolder(o); ok {
+			return c, nil
+		}
+	}
 	type result struct {
 		c   *Child
 		err error

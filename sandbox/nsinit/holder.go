@@ -1,0 +1,373 @@
+package nsinit
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// The user namespace holder: what podman calls its pause process.
+//
+// With subordinate ids every container start used to pay for a new
+// user namespace: a fork of the whole kist parent (Go clones with
+// CLONE_NEWUSER cannot use vfork), newuidmap and newgidmap (two setuid
+// programs, about 2 ms), and the CPU all that takes from kist's own
+// start on a 2-CPU machine. A holder pays once: a kist process in a user
+// namespace with the user's mapping, which starts containers on request
+// (a pod's infra does the same for its pod, pod.go), each with mount,
+// pid, UTS and IPC namespaces of its own. The user namespace is then
+// shared by the user's containers, as podman's rootless containers
+// share its pause process's.
+//
+//	kist run                               holder (per user and key)
+//	--------                               -------------------------
+//	Start: connect to the holder's socket
+//	"spawn" + stdio and the handshake's
+//	fds (SCM_RIGHTS)                    -> fork kist's init: new mount,
+//	                                       pid, UTS, IPC namespaces
+//	read "ok PID" (host pid)            <- the init stage as usual, and it
+//	send the spec, read its status, ...    dies with kist run (EOF on
+//	read "exit CODE"                    <- FdSync, as a pod's container)
+//
+// A child of the holder must not differ from one kist run would have
+// cloned itself, so the holder's socket name is a hash of everything a
+// child inherits from its parent that kist run does not set in the spec
+// (holderKey): the binary, the mapping, cgroup, namespaces, mounts,
+// root, limits, priority, OOM score, umask, groups, capabilities and
+// seccomp state. A kist run that differs in any of them finds no holder
+// and starts one for its key; a kist upgrade (another binary) does too.
+// Runs that need a cgroup of their own (--memory, ...), a pod's
+// containers and kist as root (no subordinate ids) do not use it.
+//
+// No holder answering (the first run, or after the holder left) is not
+// an error: the run starts its child itself as before and starts a
+// holder in the background for the next runs. A holder leaves when it
+// has had no container and no request for KIST_HOLDER_GRACE (30 s by
+// default), or when its socket was removed (kist system reset).
+// KIST_NO_HOLDER=1 turns it off.
+
+const (
+	stageHolder     = "holder"
+	envHolderSocket = "_KIST_HOLDER_SOCKET"
+	// envHolderChild marks a container init a holder started: it is
+	// not its starter's child, so it watches FdSync (watchStarter).
+	envHolderChild = "_KIST_HOLDER_CHILD"
+)
+
+// HolderSocket returns where the holder for this process and mapping m
+// listens, under runDir (kist's runtime directory; "h", short, as a
+// unix socket's path is at most 107 bytes: a longer one only means no
+// holder); "" when holders do not apply (no subordinate ids, no runtime
+// directory, KIST_NO_HOLDER).
+func HolderSocket(runDir string, m Mapping) string {
+	if !m.Helpers || runDir == "" {
+		return ""
+	}
+	if _, off := syscall.Getenv("KIST_NO_HOLDER"); off {
+		return ""
+	}
+	return HolderDir(runDir) + "/" + holderKey(m) + ".sock"
+}
+
+// HolderDir is where holders listen under kist's runtime directory;
+// removing it sends them away (once their containers are over).
+func HolderDir(runDir string) string { return runDir + "/h" }
+
+// holderKey hashes what a child inherits from the process that forks
+// it (see the package doc above), FNV-1a, 64 bits.
+func holderKey(m Mapping) string {
+	h := uint64(14695981039346656037)
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+		h ^= 0xff
+		h *= 1099511628211
+	}
+	var st syscall.Stat_t
+	if syscall.Stat("/proc/self/exe", &st) == nil {
+		add(utoa(st.Dev, false) + " " + utoa(st.Ino, false) + " " + itoa(int(st.Size)) + " " + itoa(int(st.Mtim.Nano())))
+	}
+	for _, rs := range [][]IDRange{m.UIDs, m.GIDs} {
+		for _, r := range rs {
+			add(itoa(r.ContainerID) + " " + itoa(r.HostID) + " " + itoa(r.Size))
+		}
+	}
+	add(m.NewUIDMap + " " + m.NewGIDMap)
+	add(readAll("/proc/self/cgroup"))
+	add(readAll("/proc/self/mountinfo"))
+	add(readAll("/proc/self/oom_score_adj"))
+	buf := make([]byte, 256)
+	for _, l := range []string{"root", "ns/mnt", "ns/net", "ns/pid", "ns/ipc", "ns/uts", "ns/cgroup", "ns/time", "ns/user"} {
+		n, _ := syscall.Readlink("/proc/self/"+l, buf)
+		add(string(buf[:max(n, 0)]))
+	}
+	for r := 0; r < 16; r++ {
+		var lim syscall.Rlimit
+		if syscall.Getrlimit(r, &lim) == nil {
+			add(utoa(lim.Cur, false) + " " + utoa(lim.Max, false))
+		}
+	}
+	prio, _ := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	add(itoa(prio))
+	for _, line := range split(readAll("/proc/self/status"), '\n', 0) {
+		for _, k := range []string{"Umask:", "Groups:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"} {
+			if hasPrefix(line, k) {
+				add(line)
+			}
+		}
+	}
+	return utoaHex(h)
+}
+
+// setName sets the calling thread's name (comm), which ps -e shows.
+func setName(name string) {
+	b := append([]byte(name), 0)
+	syscall.RawSyscall(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(&b[0])), 0)
+}
+
+const prSetName = 15
+
+func utoaHex(v uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&15]
+		v >>= 4
+	}
+	return string(b[:])
+}
+
+// holderFits reports whether a child started with o can come from the
+// holder: a container's init with subordinate ids, no pod, no cgroup of
+// its own, no clone-time network namespace.
+func (o *StartOptions) holderFits() bool {
+	return o.Holder != "" && o.Mapping.Helpers && (o.Stage == "" || o.Stage == StageInit) &&
+		!o.PodInfra && o.CgroupFD < 0 && !o.NetNS
+}
+
+// startFromHolder asks the holder for the child; ok is false when no
+// holder answered (the caller starts the child itself), and then a
+// holder is started in the background for the next runs.
+func startFromHolder(o StartOptions) (*Child, bool) {
+	// a holder that does not answer within seconds is stuck (stopped,
+	// say): the run goes on without it
+	c, err := startRemote(o.Holder, o, 5)
+	if err == nil {
+		return c, true
+	}
+	if err == errNoAnswer {
+		go startHolder(o)
+	}
+	return nil, false
+}
+
+// holderStarts holds a token per holder being started: the holder
+// needs this process until its maps are written and it listens (its
+// parent-death signal, FdSync), so kist waits for them before it exits
+// (WaitHolderStarts).
+var holderStarts = make(chan struct{}, 64)
+
+// WaitHolderStarts waits up to a second for the holders this process is
+// starting; main calls it before exiting.
+func WaitHolderStarts() {
+	for i := 0; i < 1000 && len(holderStarts) > 0; i++ {
+		syscall.Nanosleep(&syscall.Timespec{Nsec: 1e6}, nil)
+	}
+}
+
+// startHolder starts a holder for o.Holder's key and returns once it
+// listens, or failed.
+func startHolder(o StartOptions) {
+	select {
+	case holderStarts <- struct{}{}:
+	default:
+		return
+	}
+	defer func() { <-holderStarts }()
+	null, err := syscall.Open("/dev/null", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer syscall.Close(null)
+	ho := StartOptions{Mapping: o.Mapping, Stdio: [3]int{null, null, null}, CgroupFD: -1, Stage: stageHolder,
+		Args: []string{"kist-holder"}, Env: append([]string{envHolderSocket + "=" + o.Holder}, o.Env...)}
+	if v, ok := syscall.Getenv("KIST_HOLDER_GRACE"); ok {
+		ho.Env = append(ho.Env, "KIST_HOLDER_GRACE="+v)
+	}
+	c, err := Start(ho)
+	if err != nil {
+		trace("nsinit.holder-failed " + err.Error())
+		return
+	}
+	syscall.Close(c.SpecW)
+	c.SpecW = -1
+	if line := trimSpace(readLine(c.StatusR)); line != "ok" {
+		trace("nsinit.holder-failed " + line)
+		c.Kill()
+		return
+	}
+	// The holder has left this process: no parent-death signal, its own
+	// session. It is reaped by whoever inherits it.
+	c.Close()
+	c.Release()
+}
+
+// holderStage runs a holder: it listens on its socket and starts
+// containers until it has been idle for its grace period. It never
+// returns.
+func holderStage() {
+	prctl(prSetPdeathsig, 0)
+	setName("kist-holder") // ps -e, pgrep -x: not "exe"
+	syscall.Setsid()
+	syscall.Chdir("/")
+	if null, err := syscall.Open("/dev/null", syscall.O_RDWR, 0); err == nil {
+		for fd := 0; fd < 3; fd++ {
+			syscall.Dup3(null, fd, 0)
+		}
+		syscall.Close(null)
+	}
+	sock, _ := syscall.Getenv(envHolderSocket)
+	syscall.Unsetenv(envHolderSocket)
+	syscall.Unsetenv(EnvStage)
+	syscall.Unsetenv(envNext)
+	l, ino, err := listenHolder(sock)
+	if err != nil {
+		fail(125, "the holder's socket "+sock+": "+err.Error())
+	}
+	syscall.Write(FdStatus, []byte("ok\n"))
+	for _, fd := range []int{FdSpec, FdStatus, FdSync, FdConsole} {
+		syscall.Close(fd)
+	}
+	grace := int64(30)
+	if v, ok := syscall.Getenv("KIST_HOLDER_GRACE"); ok {
+		if d, err := parseSeconds(v); err == nil {
+			grace = d
+		}
+	}
+	TrimBinary()
+	serveHolder(l, sock, ino, grace)
+}
+
+// listenHolder binds the holder's socket under a name of its own and
+// renames it into place, so two holders started at once cannot both
+// listen at sock: the last one wins, the other is never asked and
+// leaves after its grace period.
+func listenHolder(sock string) (fd int, ino uint64, err error) {
+	// the runtime directory may not be there yet (kist's first run)
+	dir := sock[:lastIndexByte(sock, '/')]
+	for i := 1; i <= len(dir); i++ {
+		if i == len(dir) || dir[i] == '/' {
+			syscall.Mkdir(dir[:i], 0o700)
+		}
+	}
+	fd, err = syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, 0, err
+	}
+	tmp := sock + "." + itoa(syscall.Getpid())
+	syscall.Unlink(tmp)
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: tmp}); err != nil {
+		syscall.Close(fd)
+		return -1, 0, err
+	}
+	if err := syscall.Listen(fd, 64); err != nil {
+		syscall.Close(fd)
+		return -1, 0, err
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(tmp, &st); err != nil {
+		syscall.Close(fd)
+		return -1, 0, err
+	}
+	if err := syscall.Rename(tmp, sock); err != nil {
+		syscall.Unlink(tmp)
+		syscall.Close(fd)
+		return -1, 0, err
+	}
+	// accept returns EAGAIN every second, so the holder can look at its
+	// grace period
+	tv := syscall.Timeval{Sec: 1}
+	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
+	return fd, st.Ino, nil
+}
+
+// serveHolder accepts spawn requests on l. It runs on the main thread
+// (package initialisation locks it), so the parent-death signal of the
+// containers it forks stays tied to the holder's life.
+func serveHolder(l int, sock string, ino uint64, grace int64) {
+	t := newExecTable()
+	idle := int64(0) // seconds without containers or requests
+	for {
+		conn, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
+		if err == syscall.EAGAIN || err == syscall.EINTR || err == syscall.ECONNABORTED {
+			t.lock <- struct{}{}
+			busy := len(t.conns) > 0
+			<-t.lock
+			var st syscall.Stat_t
+			gone := syscall.Stat(sock, &st) != nil || st.Ino != ino
+			if busy {
+				idle = 0
+			} else if idle++; idle >= grace || gone {
+				if !gone {
+					syscall.Unlink(sock)
+				}
+				// a request that came in meanwhile sees EOF: its kist run
+				// starts its container itself
+				syscall.Exit(0)
+			}
+			continue
+		}
+		if err != nil {
+			syscall.Exit(0)
+		}
+		idle = 0
+		if pid := serveSpawnRequest(conn, t); pid > 0 {
+			go waitHolderChild(pid, t)
+		}
+	}
+}
+
+// serveSpawnRequest reads a spawn request from conn and starts the
+// container (serveSpawn); the child's pid, or 0.
+func serveSpawnRequest(conn int, t *execTable) int {
+	req, fds, err := recvRequest(conn)
+	defer closeFds(fds)
+	if err != nil || !req.Spawn || len(fds) != 7 {
+		syscall.Write(conn, []byte("err 125 bad spawn request\n"))
+		syscall.Close(conn)
+		return 0
+	}
+	return serveSpawn(conn, req, fds, t, true)
+}
+
+// waitHolderChild reports a container's end to its kist run.
+func waitHolderChild(pid int, t *execTable) {
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+			break
+		}
+	}
+	t.exited(pid, ws)
+}
+
+// parseSeconds reads a grace period: "30", "30s" or "500ms" (rounded up
+// to whole seconds, at least 1).
+func parseSeconds(v string) (int64, error) {
+	ms := false
+	switch {
+	case hasSuffix(v, "ms"):
+		v, ms = v[:len(v)-2], true
+	case hasSuffix(v, "s"):
+		v = v[:len(v)-1]
+	}
+	n, err := atoi(v)
+	if err != nil {
+		return 0, err
+	}
+	if ms {
+		n = (n + 999) / 1000
+	}
+	return int64(max(n, 1)), nil
+}
