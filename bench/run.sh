@@ -7,6 +7,9 @@
 #   kist run --rootfs R true            vs unshare MAP -mpfn --mount-proc chroot R /bin/true
 #   kist run --network none --rootfs R  vs unshare MAP -mpf  --mount-proc chroot R /bin/true
 #
+#   kist run ...                        vs the same with KIST_NO_HOLDER=1 (no user
+#                                       namespace holder: sandbox/nsinit/holder.go)
+#
 # with R the image's files (a Debian root: /bin/true is coreutils') and
 # with R the toolbox (kist toolbox export: its true is kist itself, so
 # both sides start a Go program, as bench/startup.sh measures)
@@ -115,6 +118,8 @@ cmds=(
 	-c "kist-toolbox-none=$k run --rm --network none toolbox true"
 	-c "kist-rootfs-none=$k run --network none --rootfs $R /bin/true"
 	-c "kist-rootfs=$k run --rootfs $R /bin/true"
+	-c "kist-image-none-noholder=env KIST_NO_HOLDER=1 $k run --rm --network none bench/debian:bookworm true"
+	-c "kist-rootfs-noholder=env KIST_NO_HOLDER=1 $k run --rootfs $R /bin/true"
 	-c "unshare-mpf=unshare ${map[*]} -mpf --mount-proc chroot $R /bin/true"
 	-c "unshare-mpfn=unshare ${map[*]} -mpfn --mount-proc chroot $R /bin/true"
 	-c "kist-rootfs-tb-none=$k run --network none --rootfs $dir/tb /bin/true"
@@ -122,7 +127,7 @@ cmds=(
 	-c "unshare-tb-mpf=unshare ${map[*]} -mpf --mount-proc chroot $dir/tb /bin/true"
 	-c "unshare-tb-mpfn=unshare ${map[*]} -mpfn --mount-proc chroot $dir/tb /bin/true"
 )
-ratios=kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf,kist-rootfs-tb/unshare-tb-mpfn,kist-rootfs-tb-none/unshare-tb-mpf
+ratios=kist-image-none/kist-image-none-noholder,kist-rootfs/kist-rootfs-noholder,kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf,kist-rootfs-tb/unshare-tb-mpfn,kist-rootfs-tb-none/unshare-tb-mpf
 if [[ -n $podman ]]; then
 	cmds+=(-c "?podman-image-none=$podman run --rm --network none localhost/bench/debian:bookworm true")
 	ratios=kist-image-none/podman-image-none,$ratios
