@@ -16,14 +16,18 @@ import (
 // (a pod's infra does the same for its pod, pod.go), each with mount,
 // pid, UTS and IPC namespaces of its own. The user namespace is then
 // shared by the user's containers, as podman's rootless containers
-// share its pause process's.
+// share its pause process's. The holder keeps the next container's init
+// started ahead (a zygote, below), so a request only hands it its
+// descriptors.
 //
 //	kist run                               holder (per user and key)
 //	--------                               -------------------------
 //	Start: connect to the holder's socket
 //	"spawn" + stdio and the handshake's
-//	fds (SCM_RIGHTS)                    -> fork kist's init: new mount,
-//	                                       pid, UTS, IPC namespaces
+//	fds (SCM_RIGHTS)                    -> pass them to the zygote (kist's
+//	                                       init waiting in new mount, pid,
+//	                                       UTS, IPC namespaces); start the
+//	                                       next zygote
 //	read "ok PID" (host pid)            <- the init stage as usual, and it
 //	send the spec, read its status, ...    dies with kist run (EOF on
 //	read "exit CODE"                    <- FdSync, as a pod's container)
@@ -298,6 +302,7 @@ func listenHolder(sock string) (fd int, ino uint64, err error) {
 func serveHolder(l int, sock string, ino uint64, grace int64) {
 	t := newExecTable()
 	idle := int64(0) // seconds without containers or requests
+	z := startZygote()
 	for {
 		conn, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
 		if err == syscall.EAGAIN || err == syscall.EINTR || err == syscall.ECONNABORTED {
@@ -322,23 +327,144 @@ func serveHolder(l int, sock string, ino uint64, grace int64) {
 			syscall.Exit(0)
 		}
 		idle = 0
-		if pid := serveSpawnRequest(conn, t); pid > 0 {
+		var pid int
+		if pid, z = serveSpawnRequest(conn, t, z); pid > 0 {
 			go waitHolderChild(pid, t)
 		}
 	}
 }
 
-// serveSpawnRequest reads a spawn request from conn and starts the
-// container (serveSpawn); the child's pid, or 0.
-func serveSpawnRequest(conn int, t *execTable) int {
+// serveSpawnRequest reads a spawn request from conn and has the zygote
+// become the container's init, or starts one (serveSpawn); the child's
+// pid (or 0) and the next zygote.
+func serveSpawnRequest(conn int, t *execTable, z *zygote) (int, *zygote) {
 	req, fds, err := recvRequest(conn)
 	defer closeFds(fds)
 	if err != nil || !req.Spawn || len(fds) != 7 {
 		syscall.Write(conn, []byte("err 125 bad spawn request\n"))
 		syscall.Close(conn)
-		return 0
+		return 0, z
 	}
-	return serveSpawn(conn, req, fds, t, true)
+	if z != nil && !hasEnv(req.Env, "GODEBUG=") {
+		t.lock <- struct{}{}
+		err := syscall.Sendmsg(z.sock, (&Spec{Rootfs: "/", Args: req.Args, Env: req.Env, Spawn: true}).Encode(), syscall.UnixRights(fds...), nil, 0)
+		if err == nil {
+			t.conns[z.pid] = conn
+			syscall.Write(conn, []byte("ok "+itoa(z.pid)+"\n"))
+		}
+		<-t.lock
+		syscall.Close(z.sock)
+		if err == nil {
+			// the next one starts while this container runs
+			return z.pid, startZygote()
+		}
+		// it died waiting (killed by hand, say): a new init, and a new
+		// zygote
+		syscall.Kill(z.pid, syscall.SIGKILL)
+		syscall.Wait4(z.pid, nil, 0, nil)
+		z = nil
+	}
+	if z == nil {
+		z = startZygote()
+	}
+	return serveSpawn(conn, req, fds, t, true), z
+}
+
+func hasEnv(env []string, prefix string) bool {
+	for _, e := range env {
+		if hasPrefix(e, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// A zygote is a container init the holder starts ahead of the next
+// request: cloned into its mount, pid, UTS and IPC namespaces, exec'd
+// and through the Go runtime's start, it waits on a socket for the
+// request's descriptors and then goes on as a container's init. So a
+// kist run's container is ready about 0.2 ms after its request instead
+// of 3 ms, and its start does not compete with kist's own on the CPUs
+// (which made kist's package initialisation 1.3 ms slower). A request
+// with GODEBUG (a runtime setting, fixed at the start) gets a new init.
+type zygote struct {
+	pid  int
+	sock int // the holder's end of the socket pair
+}
+
+const stageZygote = "zygote"
+
+// startZygote starts the next zygote; nil if it could not.
+func startZygote() *zygote {
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	null, err := syscall.Open("/dev/null", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		closeAll(pair[:])
+		return nil
+	}
+	sys := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC, Pdeathsig: syscall.SIGKILL}
+	pid, err := syscall.ForkExec("/proc/self/exe", []string{"kist-sandbox"}, &syscall.ProcAttr{
+		Env: []string{EnvStage + "=" + stageZygote}, Files: []uintptr{uintptr(null), uintptr(null), uintptr(null), uintptr(pair[1])}, Sys: sys})
+	syscall.Close(null)
+	syscall.Close(pair[1])
+	if err != nil {
+		syscall.Close(pair[0])
+		return nil
+	}
+	return &zygote{pid: pid, sock: pair[0]}
+}
+
+// zygoteStage waits for its request on fd 3 (startZygote), puts the
+// request's descriptors at 0-6 as a container's init has them, and runs
+// the init stage. It never returns.
+func zygoteStage() {
+	sock, err := dupHigh(3)
+	if err != nil {
+		syscall.Exit(125)
+	}
+	syscall.Close(3)
+	req, fds, err := recvRequest(sock)
+	syscall.Close(sock)
+	if err != nil || len(fds) != 7 {
+		syscall.Exit(125) // the holder closed: it has gone
+	}
+	high := make([]int, len(fds))
+	for i, fd := range fds {
+		if high[i], err = dupHigh(fd); err != nil {
+			syscall.Exit(125)
+		}
+		syscall.Close(fd)
+	}
+	for i, fd := range high {
+		if err := syscall.Dup3(fd, i, 0); err != nil {
+			syscall.Exit(125)
+		}
+		syscall.Close(fd)
+	}
+	for _, fd := range []int{FdSpec, FdStatus, FdSync, FdConsole} {
+		syscall.CloseOnExec(fd)
+	}
+	for _, e := range req.Env {
+		if hasPrefix(e, "KIST_TRACE=") && len(e) > len("KIST_TRACE=") {
+			traceOn = true
+		}
+	}
+	syscall.Setenv(EnvStage, StageInit)
+	syscall.Setenv(envHolderChild, "1")
+	initStage()
+}
+
+// dupHigh duplicates fd to 10 or above (close-on-exec), out of the way
+// of the descriptors a container's init has at 0-6.
+func dupHigh(fd int) (int, error) {
+	nfd, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 10)
+	if e != 0 {
+		return -1, e
+	}
+	return int(nfd), nil
 }
 
 // waitHolderChild reports a container's end to its kist run.

@@ -166,6 +166,8 @@ func runStage(stage string) {
 		pauseStage()
 	case stageHolder:
 		holderStage()
+	case stageZygote:
+		zygoteStage()
 	case StageIDEmuProbe:
 		idemuProbeStage()
 	case stageIDEmuExec:
