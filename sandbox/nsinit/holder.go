@@ -26,8 +26,8 @@ import (
 //	"spawn" + stdio and the handshake's
 //	fds (SCM_RIGHTS)                    -> pass them to the zygote (kist's
 //	                                       init waiting in new mount, pid,
-//	                                       UTS, IPC namespaces); start the
-//	                                       next zygote
+//	                                       UTS, IPC namespaces); the next
+//	                                       one starts when this one ends
 //	read "ok PID" (host pid)            <- the init stage as usual, and it
 //	send the spec, read its status, ...    dies with kist run (EOF on
 //	read "exit CODE"                    <- FdSync, as a pod's container)
@@ -302,7 +302,10 @@ func listenHolder(sock string) (fd int, ino uint64, err error) {
 func serveHolder(l int, sock string, ino uint64, grace int64) {
 	t := newExecTable()
 	idle := int64(0) // seconds without containers or requests
-	z := startZygote()
+	zygotes := make(chan *zygote, 1)
+	if z := startZygote(); z != nil {
+		zygotes <- z
+	}
 	for {
 		conn, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
 		if err == syscall.EAGAIN || err == syscall.EINTR || err == syscall.ECONNABORTED {
@@ -327,23 +330,28 @@ func serveHolder(l int, sock string, ino uint64, grace int64) {
 			syscall.Exit(0)
 		}
 		idle = 0
-		var pid int
-		if pid, z = serveSpawnRequest(conn, t, z); pid > 0 {
-			go waitHolderChild(pid, t)
+		var z *zygote
+		select {
+		case z = <-zygotes:
+		default: // none ready (two runs at once): a new init
+		}
+		if pid := serveSpawnRequest(conn, t, z); pid > 0 {
+			go waitHolderChild(pid, t, zygotes)
 		}
 	}
 }
 
 // serveSpawnRequest reads a spawn request from conn and has the zygote
-// become the container's init, or starts one (serveSpawn); the child's
-// pid (or 0) and the next zygote.
-func serveSpawnRequest(conn int, t *execTable, z *zygote) (int, *zygote) {
+// z (if any) become the container's init, or starts one (serveSpawn);
+// the child's pid, or 0.
+func serveSpawnRequest(conn int, t *execTable, z *zygote) int {
 	req, fds, err := recvRequest(conn)
 	defer closeFds(fds)
 	if err != nil || !req.Spawn || len(fds) != 7 {
+		z.discard()
 		syscall.Write(conn, []byte("err 125 bad spawn request\n"))
 		syscall.Close(conn)
-		return 0, z
+		return 0
 	}
 	if z != nil && !hasEnv(req.Env, "GODEBUG=") {
 		t.lock <- struct{}{}
@@ -355,19 +363,15 @@ func serveSpawnRequest(conn int, t *execTable, z *zygote) (int, *zygote) {
 		<-t.lock
 		syscall.Close(z.sock)
 		if err == nil {
-			// the next one starts while this container runs
-			return z.pid, startZygote()
+			return z.pid
 		}
-		// it died waiting (killed by hand, say): a new init, and a new
-		// zygote
+		// it died waiting (killed by hand, say): a new init
 		syscall.Kill(z.pid, syscall.SIGKILL)
 		syscall.Wait4(z.pid, nil, 0, nil)
 		z = nil
 	}
-	if z == nil {
-		z = startZygote()
-	}
-	return serveSpawn(conn, req, fds, t, true), z
+	z.discard()
+	return serveSpawn(conn, req, fds, t, true)
 }
 
 func hasEnv(env []string, prefix string) bool {
@@ -385,14 +389,25 @@ func hasEnv(env []string, prefix string) bool {
 // request's descriptors and then goes on as a container's init. So a
 // kist run's container is ready about 0.2 ms after its request instead
 // of 3 ms, and its start does not compete with kist's own on the CPUs
-// (which made kist's package initialisation 1.3 ms slower). A request
-// with GODEBUG (a runtime setting, fixed at the start) gets a new init.
+// (which made kist's package initialisation 1.3 ms slower): the next
+// zygote starts when the container ends (waitHolderChild). One is kept
+// at most; a request finding none (runs at once) gets a new init, as
+// does one with GODEBUG (a runtime setting, fixed at the start).
 type zygote struct {
 	pid  int
 	sock int // the holder's end of the socket pair
 }
 
 const stageZygote = "zygote"
+
+// discard ends a zygote that will not be used (nil: none).
+func (z *zygote) discard() {
+	if z == nil {
+		return
+	}
+	syscall.Close(z.sock) // EOF: it exits
+	syscall.Wait4(z.pid, nil, 0, nil)
+}
 
 // startZygote starts the next zygote; nil if it could not.
 func startZygote() *zygote {
@@ -467,8 +482,11 @@ func dupHigh(fd int) (int, error) {
 	return int(nfd), nil
 }
 
-// waitHolderChild reports a container's end to its kist run.
-func waitHolderChild(pid int, t *execTable) {
+// waitHolderChild reports a container's end to its kist run, and then
+// starts the next zygote if none is waiting: not sooner, as its start
+// would take the CPU from kist's own start (or the container's) on a
+// machine with two of them.
+func waitHolderChild(pid int, t *execTable, zygotes chan *zygote) {
 	var ws syscall.WaitStatus
 	for {
 		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
@@ -476,6 +494,16 @@ func waitHolderChild(pid int, t *execTable) {
 		}
 	}
 	t.exited(pid, ws)
+	if len(zygotes) > 0 {
+		return
+	}
+	if z := startZygote(); z != nil {
+		select {
+		case zygotes <- z:
+		default: // another one came first
+			z.discard()
+		}
+	}
 }
 
 // parseSeconds reads a grace period: "30", "30s" or "500ms" (rounded up
