@@ -159,9 +159,18 @@ func spareDir(i int) string {
 }
 
 // claimSpare renames a kept layer to dir, if one is kept.
-func claimSpare(dir string) bool {
+func claimSpare(dir string) bool { return renameSpare(dir, false) }
+
+// renameSpare renames a slot's layer to dir, or with keep dir to a free
+// slot: never over another layer (RENAME_NOREPLACE), so two runs cannot
+// take one spare, nor two keep theirs in one slot.
+func renameSpare(dir string, keep bool) bool {
 	for i := range spareSlots {
-		if unix.Renameat2(unix.AT_FDCWD, spareDir(i), unix.AT_FDCWD, dir, unix.RENAME_NOREPLACE) == nil {
+		from, to := spareDir(i), dir
+		if keep {
+			from, to = to, from
+		}
+		if unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE) == nil {
 			return true
 		}
 	}
@@ -183,12 +192,7 @@ func keepSpare(dir string) bool {
 	if os.Chmod(upper, 0o700) != nil || !clearXattrs(upper) {
 		return false
 	}
-	for i := range spareSlots {
-		if unix.Renameat2(unix.AT_FDCWD, dir, unix.AT_FDCWD, spareDir(i), unix.RENAME_NOREPLACE) == nil {
-			return true
-		}
-	}
-	return false
+	return renameSpare(dir, true)
 }
 
 // clearXattrs removes the extended attributes of dir: overlay's own

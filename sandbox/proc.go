@@ -88,8 +88,8 @@ func (p *proc) startChild(cloneNetNS bool) (*nsinit.Child, error) {
 	if p.cgroup != nil {
 		o.CgroupFD = p.cgroup.fd()
 	}
-	if rd, err := dirs.Runtime(); err == nil && p.cfg.Pod == nil {
-		o.Holder = nsinit.HolderSocket(rd, p.idmap.Mapping)
+	if rd, err := dirs.Runtime(); err == nil {
+		o.RunDir = rd // for a holder (nsinit.Start says when one fits)
 	}
 	if v, ok := os.LookupEnv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}

@@ -66,42 +66,36 @@ var (
 	capSets [2]capData
 )
 
-// hasSysAdmin reports whether the calling thread holds CAP_SYS_ADMIN in
-// its user namespace: whether the ambient capabilities arrived.
-func hasSysAdmin() bool {
+// readCaps reads the calling thread's capability sets into capSets.
+func readCaps() bool {
 	capHdr = capHeader{version: linuxCapabilityV3}
-	if _, _, e := syscall.RawSyscall(syscall.SYS_CAPGET, uintptr(unsafe.Pointer(&capHdr)), uintptr(unsafe.Pointer(&capSets[0])), 0); e != 0 {
-		return false
-	}
-	return capSets[0].effective&(1<<capSysAdmin) != 0
+	_, _, e := syscall.RawSyscall(syscall.SYS_CAPGET, uintptr(unsafe.Pointer(&capHdr)), uintptr(unsafe.Pointer(&capSets[0])), 0)
+	return e == 0
 }
 
-// dropInheritedCaps clears the ambient and inheritable sets on every
-// thread of the process (capabilities are per thread, and any of them
-// may fork the container's command later), keeping the permitted and
-// effective ones. It returns false if that failed; the caller then
-// re-executes instead.
-func dropInheritedCaps() bool {
-	if _, _, e := syscall.AllThreadsSyscall(syscall.SYS_PRCTL, prCapAmbient, prCapAmbientClearAll, 0); e != 0 {
-		return false
+// hasSysAdmin reports whether the calling thread holds CAP_SYS_ADMIN in
+// its user namespace: whether the ambient capabilities arrived. It
+// leaves the thread's sets in capSets for dropInheritedCaps.
+func hasSysAdmin() bool {
+	return readCaps() && capSets[0].effective&(1<<capSysAdmin) != 0
+}
+
+// dropInheritedCaps clears the ambient and inheritable sets, keeping
+// the permitted and effective ones (read into capSets by hasSysAdmin or
+// readCaps): on every thread of the process with all (capabilities are
+// per thread, and any of them may fork the container's command later),
+// else on the calling thread only, before it re-executes the binary. It
+// returns false if that failed; the caller then re-executes instead.
+func dropInheritedCaps(all bool) bool {
+	call := syscall.AllThreadsSyscall
+	if !all {
+		call = syscall.RawSyscall
 	}
-	if !hasSysAdmin() {
+	if _, _, e := call(syscall.SYS_PRCTL, prCapAmbient, prCapAmbientClearAll, 0); e != 0 {
 		return false
 	}
 	capHdr.pid = 0
 	capSets[0].inheritable, capSets[1].inheritable = 0, 0
-	_, _, e := syscall.AllThreadsSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&capHdr)), uintptr(unsafe.Pointer(&capSets[0])), 0)
+	_, _, e := call(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&capHdr)), uintptr(unsafe.Pointer(&capSets[0])), 0)
 	return e == 0
-}
-
-// dropInheritedCapsThread is dropInheritedCaps for the calling thread
-// only, before it re-executes the binary.
-func dropInheritedCapsThread() {
-	syscall.RawSyscall(syscall.SYS_PRCTL, prCapAmbient, prCapAmbientClearAll, 0)
-	capHdr = capHeader{version: linuxCapabilityV3}
-	if _, _, e := syscall.RawSyscall(syscall.SYS_CAPGET, uintptr(unsafe.Pointer(&capHdr)), uintptr(unsafe.Pointer(&capSets[0])), 0); e != 0 {
-		return
-	}
-	capSets[0].inheritable, capSets[1].inheritable = 0, 0
-	syscall.RawSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&capHdr)), uintptr(unsafe.Pointer(&capSets[0])), 0)
 }

@@ -114,15 +114,9 @@ func recvRequest(conn int) (*Spec, []int, error) {
 	return req, fds, err
 }
 
-func closeFds(fds []int) {
-	for _, fd := range fds {
-		syscall.Close(fd)
-	}
-}
-
 func serveOne(conn int, s *Spec, t *execTable) {
 	req, fds, err := recvRequest(conn)
-	defer closeFds(fds)
+	defer closeAll(fds)
 	reply := func(line string) { syscall.Write(conn, []byte(line)) }
 	if err == nil && req.Dial != "" {
 		serveDial(conn, req.Dial)

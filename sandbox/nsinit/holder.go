@@ -57,15 +57,11 @@ const (
 	envHolderChild = "_KIST_HOLDER_CHILD"
 )
 
-// HolderSocket returns where the holder for this process and mapping m
+// holderSocket returns where the holder for this process and mapping m
 // listens, under runDir (kist's runtime directory; "h", short, as a
 // unix socket's path is at most 107 bytes: a longer one only means no
-// holder); "" when holders do not apply (no subordinate ids, no runtime
-// directory, KIST_NO_HOLDER).
-func HolderSocket(runDir string, m Mapping) string {
-	if !m.Helpers || runDir == "" {
-		return ""
-	}
+// holder); "" when holders are turned off (KIST_NO_HOLDER).
+func holderSocket(runDir string, m Mapping) string {
 	if _, off := syscall.Getenv("KIST_NO_HOLDER"); off {
 		return ""
 	}
@@ -90,7 +86,7 @@ func holderKey(m Mapping) string {
 	}
 	var st syscall.Stat_t
 	if syscall.Stat("/proc/self/exe", &st) == nil {
-		add(utoa(st.Dev, false) + " " + utoa(st.Ino, false) + " " + itoa(int(st.Size)) + " " + itoa(int(st.Mtim.Nano())))
+		add(formatUint(st.Dev) + " " + formatUint(st.Ino) + " " + itoa(int(st.Size)) + " " + itoa(int(st.Mtim.Nano())))
 	}
 	for _, rs := range [][]IDRange{m.UIDs, m.GIDs} {
 		for _, r := range rs {
@@ -109,7 +105,7 @@ func holderKey(m Mapping) string {
 	for r := 0; r < 16; r++ {
 		var lim syscall.Rlimit
 		if syscall.Getrlimit(r, &lim) == nil {
-			add(utoa(lim.Cur, false) + " " + utoa(lim.Max, false))
+			add(formatUint(lim.Cur) + " " + formatUint(lim.Max))
 		}
 	}
 	prio, _ := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
@@ -121,32 +117,14 @@ func holderKey(m Mapping) string {
 			}
 		}
 	}
-	return utoaHex(h)
+	return formatUint(h)
 }
 
-// setName sets the calling thread's name (comm), which ps -e shows.
-func setName(name string) {
-	b := append([]byte(name), 0)
-	syscall.RawSyscall(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(&b[0])), 0)
-}
-
-const prSetName = 15
-
-func utoaHex(v uint64) string {
-	const digits = "0123456789abcdef"
-	var b [16]byte
-	for i := 15; i >= 0; i-- {
-		b[i] = digits[v&15]
-		v >>= 4
-	}
-	return string(b[:])
-}
-
-// holderFits reports whether a child started with o can come from the
+// holderFits reports whether a child started with o can come from a
 // holder: a container's init with subordinate ids, no pod, no cgroup of
 // its own, no clone-time network namespace.
 func (o *StartOptions) holderFits() bool {
-	return o.Holder != "" && o.Mapping.Helpers && (o.Stage == "" || o.Stage == StageInit) &&
+	return o.RunDir != "" && o.Mapping.Helpers && (o.Stage == "" || o.Stage == StageInit) &&
 		!o.PodInfra && o.CgroupFD < 0 && !o.NetNS
 }
 
@@ -154,14 +132,18 @@ func (o *StartOptions) holderFits() bool {
 // holder answered (the caller starts the child itself), and then a
 // holder is started in the background for the next runs.
 func startFromHolder(o StartOptions) (*Child, bool) {
+	sock := holderSocket(o.RunDir, o.Mapping)
+	if sock == "" {
+		return nil, false
+	}
 	// a holder that does not answer within seconds is stuck (stopped,
 	// say): the run goes on without it
-	c, err := startRemote(o.Holder, o, 5)
+	c, err := startRemote(sock, o, 5)
 	if err == nil {
 		return c, true
 	}
 	if err == errNoAnswer {
-		go startHolder(o)
+		go startHolder(o, sock)
 	}
 	return nil, false
 }
@@ -180,9 +162,9 @@ func WaitHolderStarts() {
 	}
 }
 
-// startHolder starts a holder for o.Holder's key and returns once it
-// listens, or failed.
-func startHolder(o StartOptions) {
+// startHolder starts a holder listening on sock (its key's) and
+// returns once it listens, or failed.
+func startHolder(o StartOptions, sock string) {
 	select {
 	case holderStarts <- struct{}{}:
 	default:
@@ -195,7 +177,7 @@ func startHolder(o StartOptions) {
 	}
 	defer syscall.Close(null)
 	ho := StartOptions{Mapping: o.Mapping, Stdio: [3]int{null, null, null}, CgroupFD: -1, Stage: stageHolder,
-		Args: []string{"kist-holder"}, Env: append([]string{envHolderSocket + "=" + o.Holder}, o.Env...)}
+		Args: []string{"kist-holder"}, Env: append([]string{envHolderSocket + "=" + sock}, o.Env...)}
 	if v, ok := syscall.Getenv("KIST_HOLDER_GRACE"); ok {
 		ho.Env = append(ho.Env, "KIST_HOLDER_GRACE="+v)
 	}
@@ -222,15 +204,10 @@ func startHolder(o StartOptions) {
 // returns.
 func holderStage() {
 	prctl(prSetPdeathsig, 0)
-	setName("kist-holder") // ps -e, pgrep -x: not "exe"
+	name := []byte("kist-holder\x00") // ps -e, pgrep -x: not "exe"
+	prctl(prSetName, uintptr(unsafe.Pointer(&name[0])))
 	syscall.Setsid()
-	syscall.Chdir("/")
-	if null, err := syscall.Open("/dev/null", syscall.O_RDWR, 0); err == nil {
-		for fd := 0; fd < 3; fd++ {
-			syscall.Dup3(null, fd, 0)
-		}
-		syscall.Close(null)
-	}
+	syscall.Chdir("/") // its stdio is /dev/null already (startHolder)
 	sock, _ := syscall.Getenv(envHolderSocket)
 	syscall.Unsetenv(envHolderSocket)
 	syscall.Unsetenv(EnvStage)
@@ -346,7 +323,7 @@ func serveHolder(l int, sock string, ino uint64, grace int64) {
 // the child's pid, or 0.
 func serveSpawnRequest(conn int, t *execTable, z *zygote) int {
 	req, fds, err := recvRequest(conn)
-	defer closeFds(fds)
+	defer closeAll(fds)
 	if err != nil || !req.Spawn || len(fds) != 7 {
 		z.discard()
 		syscall.Write(conn, []byte("err 125 bad spawn request\n"))

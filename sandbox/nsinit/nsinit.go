@@ -190,14 +190,16 @@ func waitStage() {
 	if next == "" || next == "wait" {
 		next = StageInit
 	}
-	if hasSysAdmin() && dropInheritedCaps() {
+	if hasSysAdmin() && dropInheritedCaps(true) {
 		syscall.Setenv(EnvStage, next)
 		runStage(next)
 		return
 	}
 	// the ambient and inheritable capabilities, if any, must not
 	// survive the execve (the exec'ing thread's are the new process's)
-	dropInheritedCapsThread()
+	if readCaps() {
+		dropInheritedCaps(false)
+	}
 	env := syscall.Environ()
 	for i, e := range env {
 		if hasPrefix(e, EnvStage+"=") {

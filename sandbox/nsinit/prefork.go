@@ -46,7 +46,7 @@ func startPrefork() {
 	o.NetNS = CloneNetNS(o.Mapping, !hostNetwork(args))
 	if rd, ok := syscall.Getenv("XDG_RUNTIME_DIR"); ok && rd != "" {
 		// package dirs' Runtime(), which package sandbox passes
-		o.Holder = HolderSocket(rd+"/kist", o.Mapping)
+		o.RunDir = rd + "/kist"
 	}
 	if v, ok := syscall.Getenv("GODEBUG"); ok {
 		o.Env = []string{"GODEBUG=" + v}

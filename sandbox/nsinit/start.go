@@ -28,9 +28,10 @@ type StartOptions struct {
 	// PodInfra starts a pod's infra (pod.go): no pid namespace of its
 	// own, so the pids it reports for the pod's containers are the host's.
 	PodInfra bool
-	// Holder is the socket of the user namespace holder to ask for the
-	// child (HolderSocket; holder.go); "" to clone it here.
-	Holder string
+	// RunDir is kist's runtime directory, where user namespace holders
+	// listen (holder.go): a child that fits comes from the holder for
+	// this process's key; "" to clone it here always.
+	RunDir string
 }
 
 // Child is a started sandbox child, seen from the parent: its pid and

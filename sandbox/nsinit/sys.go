@@ -22,6 +22,7 @@ const (
 
 	prSetNoNewPrivs = 38
 	prSetPdeathsig  = 1
+	prSetName       = 15
 
 	tiocgptn     = 0x80045430
 	tiocsptlck   = 0x40045431
