@@ -50,22 +50,33 @@ func newExecTable() *execTable {
 	return &execTable{lock: make(chan struct{}, 1), conns: map[int]int{}}
 }
 
-// exited reports an exec'd process's exit to its client.
+// busy reports whether processes in the table have not ended yet (or
+// their ends not been reported).
+func (t *execTable) busy() bool {
+	t.lock <- struct{}{}
+	defer func() { <-t.lock }()
+	return len(t.conns) > 0
+}
+
+// exited reports an exec'd process's exit to its client. The line is
+// written before the process leaves the table, under its lock: a holder
+// that finds the table empty may exit at once (serveHolder), and must
+// not take a report it has not sent yet with it (the kist run would read
+// EOF and say 137). The line is short, the write does not block.
 func (t *execTable) exited(pid int, ws syscall.WaitStatus) {
 	t.lock <- struct{}{}
-	conn, ok := t.conns[pid]
-	delete(t.conns, pid)
-	<-t.lock
-	if idemu != nil {
-		idemu.execExited(pid)
-	}
-	if ok {
+	if conn, ok := t.conns[pid]; ok {
 		code := ws.ExitStatus()
 		if ws.Signaled() {
 			code = 128 + int(ws.Signal())
 		}
 		syscall.Write(conn, []byte("exit "+itoa(code)+"\n"))
 		syscall.Close(conn)
+		delete(t.conns, pid)
+	}
+	<-t.lock
+	if idemu != nil {
+		idemu.execExited(pid)
 	}
 }
 
@@ -103,6 +114,9 @@ func recvRequest(conn int) (*Spec, []int, error) {
 	buf := make([]byte, 1<<16)
 	oob := make([]byte, syscall.CmsgSpace(8*4)) // a spawn request's (pod.go)
 	n, oobn, _, _, err := syscall.Recvmsg(conn, buf, oob, syscall.MSG_CMSG_CLOEXEC)
+	for err == syscall.EINTR { // a holder's connection has its receive timeout: no restart
+		n, oobn, _, _, err = syscall.Recvmsg(conn, buf, oob, syscall.MSG_CMSG_CLOEXEC)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

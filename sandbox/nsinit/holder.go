@@ -285,13 +285,15 @@ func serveHolder(l int, sock string, ino uint64, grace int64) {
 	}
 	for {
 		conn, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
-		if err == syscall.EAGAIN || err == syscall.EINTR || err == syscall.ECONNABORTED {
-			t.lock <- struct{}{}
-			busy := len(t.conns) > 0
-			<-t.lock
+		if err == syscall.EINTR || err == syscall.ECONNABORTED {
+			// a signal (SIGCHLD: a container ended; with a receive
+			// timeout accept is not restarted), not a second gone by
+			continue
+		}
+		if err == syscall.EAGAIN {
 			var st syscall.Stat_t
 			gone := syscall.Stat(sock, &st) != nil || st.Ino != ino
-			if busy {
+			if t.busy() {
 				idle = 0
 			} else if idle++; idle >= grace || gone {
 				if !gone {
@@ -304,7 +306,13 @@ func serveHolder(l int, sock string, ino uint64, grace int64) {
 			continue
 		}
 		if err != nil {
-			syscall.Exit(0)
+			// out of descriptors, say: the containers it started die
+			// with the holder, so it stays while there are any
+			if !t.busy() {
+				syscall.Exit(0)
+			}
+			syscall.Nanosleep(&syscall.Timespec{Nsec: 100e6}, nil)
+			continue
 		}
 		idle = 0
 		var z *zygote
