@@ -560,6 +560,10 @@ type demoResult struct {
 	// initialisation (from compose logs -t db), from the fresh up's
 	// start; -1 when the log did not say.
 	dbReady time.Duration
+	// dbAlone is the same with only the db service started (up -d db,
+	// fresh volume): PostgreSQL without the web container's start
+	// competing for the CPUs; -1 when the log did not say.
+	dbAlone time.Duration
 }
 
 type hadoopResult struct {
@@ -573,7 +577,8 @@ const upLimit = 3 * time.Minute
 // demoRound times up -d with a fresh volume until the first HTTP 200,
 // measures the memory, takes the stack down (keeping the volume), times
 // up -d again, and takes the stack down with its volume. The page's
-// visit count must have survived the plain down.
+// visit count must have survived the plain down. Last it starts the db
+// service alone on a fresh volume and takes it down again.
 func demoRound(t *tool) (demoResult, error) {
 	var r demoResult
 	var body string
@@ -609,6 +614,24 @@ func demoRound(t *tool) (demoResult, error) {
 		return r, fmt.Errorf("the volume did not keep the data: %d visits before down, the page says %q after up", before, strings.TrimSpace(body))
 	}
 	r.existing, r.existingUp = at[0], up
+	if _, err := t.output(t.compose(demo, "down", "-v")); err != nil {
+		return r, err
+	}
+	settle(t)
+	// the db service alone, on a fresh volume again
+	started = time.Now()
+	if _, err := t.output(t.compose(demo, "up", "-d", "db")); err != nil {
+		return r, err
+	}
+	r.dbAlone = -1
+	for time.Since(started) < upLimit {
+		// the log's own times are measured, so polling it every 250 ms
+		// does not round the figure (it costs a little CPU)
+		if r.dbAlone = dbReadyAfter(t, started); r.dbAlone >= 0 {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 	if _, err := t.output(t.compose(demo, "down", "-v")); err != nil {
 		return r, err
 	}
@@ -945,6 +968,7 @@ func report(tools []*tool, stacks []*stack, n int, demoRes map[*tool][]demoResul
 		row("fresh volume (down -v before)", demoCol(func(r demoResult) time.Duration { return r.fresh }))
 		row("  up -d itself returned after", demoCol(func(r demoResult) time.Duration { return r.freshUp }))
 		row("  PostgreSQL ready (its log, logs -t)", demoCol(func(r demoResult) time.Duration { return r.dbReady }))
+		row("db service alone (up -d db), PostgreSQL ready", demoCol(func(r demoResult) time.Duration { return r.dbAlone }))
 		row("existing volume (plain down before)", demoCol(func(r demoResult) time.Duration { return r.existing }))
 		row("  up -d itself returned after", demoCol(func(r demoResult) time.Duration { return r.existingUp }))
 		broken(demo)
@@ -957,6 +981,9 @@ func report(tools []*tool, stacks []*stack, n int, demoRes map[*tool][]demoResul
 				fmt.Printf("; a third of podman-compose's figure is %.2f s: floor/third = %.2f", third.Seconds(), m.Seconds()/third.Seconds())
 			}
 			fmt.Println()
+			if alone := demoCol(func(r demoResult) time.Duration { return r.dbAlone })(k); len(alone) > 0 {
+				fmt.Printf("   kist's db service alone / floor = %.2f: the container tool's own share of PostgreSQL's start\n", benchutil.Median(alone).Seconds()/m.Seconds())
+			}
 		}
 		if fl.err != nil {
 			fmt.Printf("   floor (PostgreSQL without a container tool) not measured: %v\n", fl.err)
