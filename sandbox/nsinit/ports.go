@@ -2,7 +2,9 @@ package nsinit
 
 import (
 	"runtime"
+	"sync/atomic"
 	"syscall"
+	"unsafe"
 )
 
 // Published ports (-p HOSTPORT:CTRPORT). The container has a network
@@ -140,6 +142,7 @@ func (r *relay) add(a, b int) {
 	r.lock <- struct{}{}
 	r.conns[a], r.conns[b] = p, p
 	<-r.lock
+	idleTrim.begin()
 	for _, fd := range []int{a, b} {
 		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
 		syscall.EpollCtl(r.ep, syscall.EPOLL_CTL_ADD, fd, &ev)
@@ -151,13 +154,24 @@ const epollET = 1 << 31
 func (r *relay) run() {
 	events := make([]syscall.EpollEvent, 64)
 	for {
-		n, err := syscall.EpollWait(r.ep, events, -1)
+		n, err := syscall.EpollWait(r.ep, events, idleTrim.wait())
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
 			return
 		}
+		if n == 0 {
+			idleTrim.due()
+			continue
+		}
+		// A thread that never waits in the scheduler (its epoll_wait
+		// returns at once under load) counts as running for good, and
+		// the runtime preempts it every 10 ms with a signal whose
+		// handler reads the function tables (about 1 MiB of them
+		// faulted in, in a supervisor that had trimmed them). Yielding
+		// here is one scheduler pass per batch of events.
+		runtime.Gosched()
 		for _, ev := range events[:n] {
 			r.lock <- struct{}{}
 			p := r.conns[int(ev.Fd)]
@@ -203,6 +217,72 @@ func (r *relay) finish(p *relayPair) {
 			syscall.Close(fd) // closing also removes the sockets from epoll
 		}
 	}
+	idleTrim.end()
+}
+
+// A supervisor trims the binary's pages again when its forwarded
+// connections have all ended (TrimWhenIdle): serving connections brings
+// about 1 MiB of the runtime's tables and code back (fault-around maps
+// 64 KiB around each page touched), which an idle container's
+// supervisor would otherwise keep for good. Trims come at most once a
+// second: an end within a second of the last trim is trimmed that
+// second later, by the relay thread whose epoll_wait times out first.
+var idleTrim = trimmer{every: 1e9, trim: TrimBinary}
+
+// TrimWhenIdle makes this process call TrimBinary whenever the last of
+// its forwarded connections has ended.
+func TrimWhenIdle() { idleTrim.on.Store(true) }
+
+type trimmer struct {
+	on      atomic.Bool
+	active  atomic.Int32 // connections being forwarded, all ports
+	pending atomic.Bool  // connections ended since the last trim
+	last    atomic.Int64 // when the last trim was, monotonic ns
+	every   int64        // the shortest time between two trims, ns
+	trim    func()
+}
+
+// begin and end count a forwarded connection; the end of the last one
+// trims, or leaves a trim pending for wait and due.
+func (t *trimmer) begin() { t.active.Add(1) }
+
+func (t *trimmer) end() {
+	if t.active.Add(-1) != 0 || !t.on.Load() {
+		return
+	}
+	t.pending.Store(true)
+	if nowMono()-t.last.Load() >= t.every {
+		t.due()
+	}
+}
+
+// wait is a relay thread's epoll timeout in ms: until a pending trim is
+// due, or none (-1).
+func (t *trimmer) wait() int {
+	if !t.pending.Load() {
+		return -1
+	}
+	return int(max(0, t.last.Load()+t.every-nowMono())/1e6) + 1
+}
+
+// due trims if a trim is pending, its time has come and no connection
+// is being forwarded.
+func (t *trimmer) due() {
+	if t.active.Load() != 0 {
+		t.pending.Store(false) // the next end brings it back
+		return
+	}
+	if nowMono()-t.last.Load() < t.every || !t.pending.CompareAndSwap(true, false) {
+		return
+	}
+	t.last.Store(nowMono())
+	t.trim()
+}
+
+func nowMono() int64 {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
 }
 
 // waiting reports whether bytes wait for dst to take them.

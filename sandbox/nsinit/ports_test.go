@@ -117,3 +117,54 @@ func TestRelay(t *testing.T) {
 		}
 	})
 }
+
+func TestTrimWhenIdle(t *testing.T) {
+	trims := 0
+	tr := &trimmer{every: int64(100 * time.Millisecond), trim: func() { trims++ }}
+	tr.begin()
+	tr.end()
+	if trims != 0 || tr.wait() != -1 {
+		t.Fatalf("off: %d trims, wait %d; want none", trims, tr.wait())
+	}
+	tr.on.Store(true)
+	tr.begin()
+	tr.begin()
+	tr.end()
+	if trims != 0 {
+		t.Fatalf("a connection still forwarded, yet %d trims", trims)
+	}
+	tr.end()
+	if trims != 1 || tr.wait() != -1 {
+		t.Fatalf("the last connection ended: %d trims, wait %d; want 1 and -1", trims, tr.wait())
+	}
+	// within a second (here 100 ms) of that trim: pending until due
+	tr.begin()
+	tr.end()
+	w := tr.wait()
+	if trims != 1 || w <= 0 || w > 101 {
+		t.Fatalf("an end right after a trim: %d trims, wait %d ms; want 1 and a timeout up to 101 ms", trims, w)
+	}
+	tr.due()
+	if trims != 1 {
+		t.Fatalf("due before its time: %d trims", trims)
+	}
+	time.Sleep(time.Duration(w) * time.Millisecond)
+	tr.due()
+	if trims != 2 || tr.wait() != -1 {
+		t.Fatalf("due after its time: %d trims, wait %d; want 2 and -1", trims, tr.wait())
+	}
+	// a connection that begins before the pending trim is due cancels
+	// it; its end brings it back
+	tr.begin()
+	tr.end()
+	tr.begin()
+	time.Sleep(110 * time.Millisecond)
+	tr.due()
+	if trims != 2 || tr.wait() != -1 {
+		t.Fatalf("due with a connection forwarded: %d trims, wait %d; want 2 and -1", trims, tr.wait())
+	}
+	tr.end()
+	if trims != 3 {
+		t.Fatalf("its end, over 100 ms after the last trim: %d trims, want 3", trims)
+	}
+}

@@ -285,6 +285,7 @@ func runSupervised(dir, spec string, sp *Spec, devnull, logfd, cgroupFD int, st 
 		syscall.Close(FdSupStatus)
 		started1()
 		TrimBinary()
+		TrimWhenIdle()
 	}
 	if health {
 		var stop [2]int
