@@ -32,6 +32,9 @@ import (
 	"time"
 )
 
+// settle is the pause before each run (-settle).
+var settle time.Duration
+
 type multi []string
 
 func (m *multi) String() string     { return strings.Join(*m, ",") }
@@ -57,6 +60,7 @@ func main() {
 	warm := flag.Int("warmup", 2, "unmeasured runs per command first")
 	traced := flag.Int("traced", 10, "traced runs per command after the measured ones, for the breakdown")
 	ratios := flag.String("ratios", "", "comma-separated A/B pairs of labels to print the ratio of medians")
+	flag.DurationVar(&settle, "settle", 0, "pause before each run, so that what the previous command left running in the background (a cleanup process, the next zygote) has finished")
 	flag.Var(&cmds, "c", "LABEL=COMMAND LINE (repeat)")
 	flag.Parse()
 	var cs []*command
@@ -125,6 +129,7 @@ func (c *command) run(record, trace bool) {
 	if c.dropped {
 		return
 	}
+	time.Sleep(settle)
 	cmd := exec.Command(c.argv[0], c.argv[1:]...)
 	cmd.Env = append(os.Environ(), c.env...)
 	if trace {
