@@ -21,7 +21,7 @@ type proc struct {
 	notices io.Writer
 
 	child   *nsinit.Child
-	process *os.Process
+	process *pidRef
 	status  *os.File // read end of the status pipe
 	console *os.File // our end of the console socket (TTY)
 	tty     *ttyRelay
@@ -50,7 +50,7 @@ func (p *proc) start() error {
 		}
 	}
 	p.child = c
-	p.process, _ = os.FindProcess(c.Pid)
+	p.process = newPidRef(c.Pid)
 	p.status = os.NewFile(uintptr(c.StatusR), "status")
 	p.console = os.NewFile(uintptr(c.Console), "console")
 	specW := os.NewFile(uintptr(c.SpecW), "spec")
@@ -119,18 +119,18 @@ func (p *proc) waitChild() (int, error) {
 	if p.child.Remote() {
 		return p.child.Wait(), nil
 	}
-	st, err := p.process.Wait()
+	ws, err := p.process.wait()
 	if err != nil {
 		return 0, err
 	}
-	return exitCode(st), nil
+	return exitStatus(ws), nil
 }
 
 // handshake receives the pty (with TTY) and the child's status line.
 func (p *proc) handshake() error {
 	if p.spec.TTY {
 		if err := p.receiveTTY(); err != nil {
-			p.process.Kill()
+			p.process.kill()
 		}
 	}
 	pid, err := readStatus(p.status)
@@ -159,7 +159,7 @@ func (p *proc) signalTarget(sig syscall.Signal) {
 	if p.target > 0 {
 		syscall.Kill(p.target, sig)
 	} else if sig == syscall.SIGTERM || sig == syscall.SIGINT {
-		p.process.Kill()
+		p.process.kill()
 	}
 }
 
@@ -171,7 +171,7 @@ func (p *proc) wait(ctx context.Context) (int, error) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			p.process.Kill()
+			p.process.kill()
 		case <-exited:
 		}
 	}()
@@ -199,6 +199,9 @@ func (p *proc) close() {
 	p.pipes.close()
 	if p.child != nil {
 		p.child.Release() // after Wait: the forking thread may go now
+	}
+	if p.process != nil {
+		p.process.close()
 	}
 	if p.cgroup != nil {
 		p.cgroup.remove()

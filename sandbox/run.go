@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"kist/internal/ktrace"
 	"kist/sandbox/nsinit"
@@ -237,14 +236,6 @@ func readStatus(r io.Reader) (pid int, err error) {
 		return 0, errorf("reading the sandbox status: %v", rerr)
 	}
 	return 0, nil
-}
-
-// exitCode turns a wait status into docker's exit code.
-func exitCode(st *os.ProcessState) int {
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return st.ExitCode()
 }
 
 // MergeEnv keeps the last value of each variable, in the order the names

@@ -72,23 +72,24 @@ func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 	c.SpecW = -1
 	stop := forwardSignals(func(sig syscall.Signal) { syscall.Kill(c.Pid, sig) })
 	defer stop()
-	proc, _ := os.FindProcess(c.Pid)
+	proc := newPidRef(c.Pid)
+	defer proc.close()
 	exited := make(chan struct{})
 	go func() {
 		select {
 		case <-ctx.Done():
 			// The child may stop cleanly (kist build undoes its step);
 			// a moment later it is killed.
-			proc.Signal(syscall.SIGTERM)
+			proc.signal(syscall.SIGTERM)
 			select {
 			case <-time.After(userNSGrace):
-				proc.Kill()
+				proc.kill()
 			case <-exited:
 			}
 		case <-exited:
 		}
 	}()
-	st, err := proc.Wait()
+	ws, err := proc.wait()
 	close(exited)
 	reply = <-replyDone
 	s.wait()
@@ -96,10 +97,10 @@ func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 		return 125, nil, errorf("waiting for kist in the user namespace: %v", err)
 	}
 	// The userns stage itself failed: nsinit said why on fd 4.
-	if msg, ok := nsinitFailure(reply); ok && exitCode(st) == 125 {
+	if msg, ok := nsinitFailure(reply); ok && exitStatus(ws) == 125 {
 		return 125, nil, errorf("entering kist's user namespace: %s", msg)
 	}
-	return exitCode(st), reply, nil
+	return exitStatus(ws), reply, nil
 }
 
 // nsinitFailure reads nsinit's "err CODE MESSAGE" line.

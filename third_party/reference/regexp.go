@@ -6,6 +6,23 @@ import (
 	"sync"
 )
 
+// NameRegexp is the format for the name component of references, including
+// an optional domain and port, but without tag or digest suffix.
+//
+// Kept, compiled at init as upstream does, with TagRegexp and
+// DomainRegexp: docker/cli reads them (kist's tests build docker's
+// command tree).
+var NameRegexp = regexp.MustCompile(namePat)
+
+// DomainRegexp matches hostname or IP-addresses, optionally including a port
+// number (see upstream's doc).
+var DomainRegexp = regexp.MustCompile(domainAndPort)
+
+// TagRegexp matches valid tag names. From [docker/docker:graph/tags.go].
+//
+// [docker/docker:graph/tags.go]: https://github.com/moby/moby/blob/v1.6.0/graph/tags.go#L26-L28
+var TagRegexp = regexp.MustCompile(tag)
+
 // referenceRegexp is the full supported format of a reference. The regexp
 // is anchored and has capturing groups for name, tag, and digest
 // components.
@@ -104,7 +121,9 @@ var (
 
 	// anchoredNameRegexp is used to parse a name value, capturing the
 	// domain and trailing components.
-	anchoredNameRegexp = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(anchored(optional(capture(domainAndPort), `/`), capture(remoteName))) })
+	anchoredNameRegexp = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(anchored(optional(capture(domainAndPort), `/`), capture(remoteName)))
+	})
 
 	referencePat = anchored(capture(namePat), optional(`:`, capture(tag)), optional(`@`, capture(digestPat)))
 
