@@ -128,9 +128,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"sync"
 	"time"
 
 	"kist/internal/dirs"
@@ -163,7 +161,17 @@ type Network struct {
 // BaseDir is where network definitions are: dirs.Networks().
 func BaseDir() string { return dirs.Networks() }
 
-var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
+// validName reports whether name is a network name docker takes:
+// ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$.
+func validName(name string) bool {
+	for i, c := range []byte(name) {
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
+			return false
+		}
+	}
+	return name != ""
+}
 
 // Canonical is the name --network NAME means: "" and "default" are
 // the default network.
@@ -195,7 +203,7 @@ type Options struct {
 // Create defines network name. It fails if the name is taken or the
 // subnet overlaps another network's.
 func Create(name string, o Options) (*Network, error) {
-	if !validName().MatchString(name) {
+	if !validName(name) {
 		return nil, fmt.Errorf("invalid network name %q: use letters, digits, and _ . - (starting with a letter or digit)", name)
 	}
 	if Special(name) || name == Default {
@@ -311,7 +319,7 @@ func writeTemp(n *Network) (string, error) {
 // Get returns network name; the default network always exists (its
 // definition is written the first time it is asked for).
 func Get(name string) (*Network, error) {
-	if !validName().MatchString(name) || Special(name) {
+	if !validName(name) || Special(name) {
 		return nil, &NotFoundError{name}
 	}
 	data, err := os.ReadFile(filepath.Join(BaseDir(), name+".json"))
