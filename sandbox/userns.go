@@ -113,11 +113,19 @@ func nsinitFailure(reply []byte) (string, bool) {
 	return strings.TrimSpace(msg), true
 }
 
-// writeRequest writes req to fd (the child's fd 3) from a goroutine, so
-// a child that does not read it cannot block the caller, and closes it.
+// writeRequest writes req to fd (the child's fd 3) and closes it; a
+// request larger than a pipe surely holds is written from a goroutine,
+// so a child that does not read it cannot block the caller.
 func writeRequest(fd int, req []byte) {
 	f := os.NewFile(uintptr(fd), "request")
-	if len(req) == 0 {
+	if len(req) <= 4096 {
+		// Written here: a pipe takes at least a page without
+		// blocking. A goroutine for it waited up to 20 ms to run: the
+		// caller goes on to wait for the child in a system call, which
+		// keeps its P (and the new goroutine on its run queue) until
+		// the runtime's sysmon takes it back, and sysmon sleeps up to
+		// 10 ms when the process has been quiet.
+		f.Write(req)
 		f.Close()
 		return
 	}
