@@ -49,7 +49,7 @@ func (rr *roots) addRoot(u url, doc any) (*root, error) {
 		return nil, err
 	}
 	if !strings.HasPrefix(u.String(), "http://json-schema.org/") &&
-		!strings.HasPrefix(u.String(), "https://json-schema.org/") {
+		!strings.HasPrefix(u.String(), "https://json-schema.org/") && !rr.loader.trusted(u) {
 		if err := rr.validate(r, doc, ""); err != nil {
 			return nil, err
 		}
@@ -208,6 +208,10 @@ func (rr *roots) ensureSubschema(up urlPtr) error {
 	rClone := r.clone()
 	if err := rr.addSubschema(rClone, up.ptr); err != nil {
 		return err
+	}
+	if rr.loader.trusted(up.url) {
+		rr.roots[r.url] = rClone
+		return nil
 	}
 	if err := rr.validate(rClone, v, up.ptr); err != nil {
 		return err
