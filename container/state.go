@@ -105,13 +105,24 @@ func (r *Record) state(runDir string) (State, error) {
 	if err != nil {
 		st.Error = err.Error()
 	}
+	if afterStateRead != nil {
+		afterStateRead()
+	}
 	running := dirs.Running(runDir, r.ID)
 	// The lock lives in the runtime directory, which another login may
 	// name differently (su without XDG_RUNTIME_DIR) or which logout
 	// removes while the container runs on: the container's init still
 	// being there says the same.
 	if st.Status == Running && !running && !initAlive(st.InitPid) {
-		st.Status, st.Pid, st.InitPid = Dead, 0, 0
+		// The supervisor may have recorded the end and exited (its lock
+		// with it) since the read above: with the lock free, what the
+		// file says now is final. (kist wait right after a short
+		// container's start called it dead.)
+		if again, aerr := r.recorded(); aerr == nil && again.Status != Running {
+			st, err = again, nil
+		} else {
+			st.Status, st.Pid, st.InitPid = Dead, 0, 0
+		}
 	}
 	switch {
 	case running && st.Status == Exited:
@@ -125,6 +136,10 @@ func (r *Record) state(runDir string) (State, error) {
 	}
 	return st, err
 }
+
+// afterStateRead, when set (tests), runs between state's read of the
+// state file and its look at the run lock.
+var afterStateRead func()
 
 // recorded is what the state file says: Created without one; Dead and
 // a *StateError when it cannot be read.

@@ -240,3 +240,43 @@ func TestWaitExited(t *testing.T) {
 		t.Errorf("Wait() = %+v, %v; want exited with 2 at once", st, err)
 	}
 }
+
+// A supervisor that records the container's end and exits between
+// State's read of the state file and its look at the run lock leaves an
+// exited container, not a dead one (kist wait right after a short
+// container's start said "its supervisor was killed").
+func TestStateEndBetweenReadAndLock(t *testing.T) {
+	r, run := stateEnv(t)
+	lock, err := dirs.OpenRunLock(run, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	// an init that is gone: a reaped child's pid
+	c := exec.Command("true")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteState(r.ID, State{Status: Running, Pid: c.Process.Pid, InitPid: c.Process.Pid, StartedAt: time.Unix(100, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	afterStateRead = func() {
+		if err := WriteState(r.ID, State{Status: Exited, ExitCode: 7, StartedAt: time.Unix(100, 0), FinishedAt: time.Unix(101, 0)}); err != nil {
+			t.Error(err)
+		}
+		lock.Close()
+	}
+	defer func() { afterStateRead = nil }()
+	if st := r.State(run); st.Status != Exited || st.ExitCode != 7 || st.Error != "" {
+		t.Errorf("State() = %+v; want exited with 7", st)
+	}
+	afterStateRead = nil
+	// without an end recorded, a Running state with no lock and no init
+	// is dead, as before
+	if err := WriteState(r.ID, State{Status: Running, Pid: c.Process.Pid, InitPid: c.Process.Pid, StartedAt: time.Unix(100, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.State(run); st.Status != Dead {
+		t.Errorf("State() = %+v; want dead", st)
+	}
+}
