@@ -119,11 +119,9 @@ func (p *proc) waitChild() (int, error) {
 	if p.child.Remote() {
 		return p.child.Wait(), nil
 	}
-	ws, err := p.process.wait()
-	if err != nil {
-		return 0, err
-	}
-	return exitStatus(ws), nil
+	code := p.child.Wait()
+	p.process.reaped()
+	return code, nil
 }
 
 // handshake receives the pty (with TTY) and the child's status line.

@@ -89,18 +89,16 @@ func (u *UserNS) Run(ctx context.Context) (code int, reply []byte, err error) {
 		case <-exited:
 		}
 	}()
-	ws, err := proc.wait()
+	code = c.Wait()
+	proc.reaped()
 	close(exited)
 	reply = <-replyDone
 	s.wait()
-	if err != nil {
-		return 125, nil, errorf("waiting for kist in the user namespace: %v", err)
-	}
 	// The userns stage itself failed: nsinit said why on fd 4.
-	if msg, ok := nsinitFailure(reply); ok && exitStatus(ws) == 125 {
+	if msg, ok := nsinitFailure(reply); ok && code == 125 {
 		return 125, nil, errorf("entering kist's user namespace: %s", msg)
 	}
-	return exitStatus(ws), reply, nil
+	return code, reply, nil
 }
 
 // nsinitFailure reads nsinit's "err CODE MESSAGE" line.

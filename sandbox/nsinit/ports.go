@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"syscall"
-	"unsafe"
 )
 
 // Published ports (-p HOSTPORT:CTRPORT). The container has a network
@@ -279,11 +278,7 @@ func (t *trimmer) due() {
 	t.trim()
 }
 
-func nowMono() int64 {
-	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
-}
+func nowMono() int64 { return clockNanos(1 /* CLOCK_MONOTONIC */) }
 
 // waiting reports whether bytes wait for dst to take them.
 func (d *relayDir) waiting() bool { return d.pending > 0 || len(d.held) > 0 }

@@ -479,9 +479,12 @@ func copyLog(fd int, lg *logFile, stream string, done chan<- struct{}) {
 	done <- struct{}{}
 }
 
-func nowNanos() int64 {
+func nowNanos() int64 { return clockNanos(0 /* CLOCK_REALTIME */) }
+
+// clockNanos reads clock (clock_gettime(2)) in ns.
+func clockNanos(clock uintptr) int64 {
 	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 0 /* CLOCK_REALTIME */, uintptr(unsafe.Pointer(&ts)), 0)
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clock, uintptr(unsafe.Pointer(&ts)), 0)
 	return ts.Nano()
 }
 

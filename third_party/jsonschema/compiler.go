@@ -129,10 +129,7 @@ func (c *Compiler) AddResource(url string, doc any) error {
 	if !c.roots.loader.add(uf.url, doc) {
 		return &ResourceExistsError{string(uf.url)}
 	}
-	if c.roots.loader.added == nil {
-		c.roots.loader.added = map[urlT]bool{}
-	}
-	c.roots.loader.added[uf.url] = true
+	c.roots.loader.markAdded(uf.url)
 	return nil
 }
 

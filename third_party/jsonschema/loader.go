@@ -149,6 +149,14 @@ func (l *defaultLoader) add(url url, doc any) bool {
 // upstream behaves.
 var TrustAddedResources bool
 
+// markAdded records that u came from AddResource.
+func (l *defaultLoader) markAdded(u url) {
+	if l.added == nil {
+		l.added = map[url]bool{}
+	}
+	l.added[u] = true
+}
+
 // trusted reports whether u's schema skips meta-schema validation.
 func (l *defaultLoader) trusted(u url) bool {
 	return TrustAddedResources && l.added[u]
@@ -279,6 +287,3 @@ func UnmarshalJSON(r io.Reader) (any, error) {
 	}
 	return doc, nil
 }
-
-// urlT names the url type where a parameter called url hides it.
-type urlT = url
