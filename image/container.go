@@ -1,6 +1,7 @@
 package image
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -70,7 +71,9 @@ func (s *Store) HasContainer(idOrName string) bool {
 }
 
 // RemoveContainer deletes a container (by id or name) and its layer,
-// unless a kist process runs it (see dirs.OpenRunLock).
+// unless a kist process runs it (see dirs.OpenRunLock). A container that
+// another process removes meanwhile (a --rm container's supervisor, while
+// kist rm -f removes it too) counts as removed.
 func (s *Store) RemoveContainer(runDir, idOrName string) error {
 	c, err := s.s.Container(idOrName)
 	if err != nil {
@@ -79,11 +82,22 @@ func (s *Store) RemoveContainer(runDir, idOrName string) error {
 	if dirs.Running(runDir, c.ID) {
 		return fmt.Errorf("container %s is running: stop it first (Ctrl-C or exit in its terminal)", idOrName)
 	}
+	if afterContainerLookup != nil {
+		afterContainerLookup(s, c.ID)
+	}
 	if s.Driver == "vfs" {
 		s.s.Unmount(c.LayerID, true)
 	}
-	return s.s.DeleteContainer(c.ID)
+	err = s.s.DeleteContainer(c.ID)
+	if errors.Is(err, storage.ErrNotAContainer) || errors.Is(err, storage.ErrContainerUnknown) {
+		return nil
+	}
+	return err
 }
+
+// afterContainerLookup, when set (tests), runs between RemoveContainer's
+// lookup of the container and its removal.
+var afterContainerLookup func(s *Store, id string)
 
 // RenameContainer gives the container id the name name in the store,
 // where names are unique: it fails when another container has it.
