@@ -13,6 +13,15 @@ bench_need() {
 	[[ -z $missing ]] || { echo "${0##*/}: missing:$missing (sudo apt-get install$missing)" >&2; exit 1; }
 }
 
+# bench_need_podman_dns: podman's name resolution between containers
+# (netavark with aardvark-dns, which podman 4 finds in /usr/lib/podman, not
+# in PATH); without them podman's containers cannot reach each other by name.
+bench_need_podman_dns() {
+	local missing p
+	missing=$(for p in netavark aardvark-dns; do [[ -x /usr/lib/podman/$p ]] || echo -n " $p"; done)
+	[[ -z $missing ]] || { echo "${0##*/}: missing:$missing, podman's container networks (sudo apt-get install$missing)" >&2; exit 1; }
+}
+
 # bench_as USER CMD...: runs CMD from / as USER (with a clean login-like
 # environment), or as is when USER is the caller.
 bench_as() (

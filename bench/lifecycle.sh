@@ -18,6 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target=${1:-kistsub}
 shift || true
 bench_need docker-registry podman runc slirp4netns
+bench_need_podman_dns
 # podman's published ports need slirp4netns, which needs /dev/net/tun
 # (0666 with Debian's udev rules; a host without udev may leave it 0600)
 if ! bench_as "$target" test -r /dev/net/tun -a -w /dev/net/tun; then
