@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ func init() { register("volume", newVolumeCmd) }
 
 func newVolumeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "volume", Short: "Manage named volumes (data that outlives containers)"}
+	var rmForce bool
 	create := &cobra.Command{
 		Use:     "create NAME",
 		Short:   "Create a named volume",
@@ -48,14 +50,26 @@ func newVolumeCmd() *cobra.Command {
 		},
 	}
 	rm := &cobra.Command{
-		Use:     "rm VOLUME [VOLUME...]",
+		Use:     "rm [-f] VOLUME [VOLUME...]",
 		Short:   "Remove volumes and their data",
-		Long:    "Remove volumes and their data. A volume that a container (running or not) uses is refused: remove the container first.",
-		Example: "  kist volume rm pgdata",
+		Long:    "Remove volumes and their data. A volume that a container (running or not) uses is refused, with or without -f: remove the container first. With -f a volume that does not exist is not an error (docker's --force).",
+		Example: "  kist volume rm pgdata\n  kist volume rm -f pgdata   # no error when it is already gone",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := container.RemoveVolumes(cmd.Context(), args...); err != nil {
-				return err
+			names := args
+			if rmForce {
+				names = nil
+				for _, a := range args {
+					var nf *volume.NotFoundError
+					if _, err := volume.Get(a); !errors.As(err, &nf) {
+						names = append(names, a)
+					}
+				}
+			}
+			if len(names) > 0 {
+				if err := container.RemoveVolumes(cmd.Context(), names...); err != nil {
+					return err
+				}
 			}
 			for _, a := range args {
 				fmt.Fprintln(cmd.OutOrStdout(), a)
@@ -63,6 +77,7 @@ func newVolumeCmd() *cobra.Command {
 			return nil
 		},
 	}
+	rm.Flags().BoolVarP(&rmForce, "force", "f", false, "a volume that does not exist is not an error")
 	cmd.AddCommand(create, ls, inspect, rm, newVolumePruneCmd())
 	return cmd
 }
