@@ -3,12 +3,14 @@ package container
 import (
 	"bufio"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"kist/internal/dirs"
 	"kist/sandbox/nsinit"
 )
 
@@ -116,5 +118,80 @@ func TestLogsReadsSupervisorRecords(t *testing.T) {
 	r.Logs(context.Background(), t.TempDir(), LogOptions{Tail: 1, Stdout: &out, Stderr: &errs})
 	if out.String() != "out 3, no newline" || errs.String() != "" {
 		t.Errorf("--tail 1 printed %q and %q", out.String(), errs.String())
+	}
+}
+
+// kist logs -f shows a line as soon as the supervisor wrote it and ends
+// as soon as the state file says the container ended: it waits on
+// inotify, not for its next look (Interval, an hour here, so the old
+// polling would have shown neither within the test's limits).
+func TestLogsFollowWakesOnWrite(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	runDir := t.TempDir()
+	r := &Record{ID: strings.Repeat("ef", 32), Detached: true}
+	if err := os.MkdirAll(Dir(r.ID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(Dir(r.ID), nsinit.SuperviseLog)
+	if err := os.WriteFile(logPath, nsinit.AppendLogRecord(nil, []byte("first\n"), "stdout"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := dirs.OpenRunLock(runDir, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := WriteState(r.ID, State{Status: Running, Pid: os.Getpid(), StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Logs(context.Background(), runDir, LogOptions{Follow: true, Tail: -1, Stdout: pw, Stderr: pw, Interval: time.Hour})
+		pw.Close()
+	}()
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func(want string) {
+		t.Helper()
+		select {
+		case got := <-lines:
+			if got != want {
+				t.Fatalf("got line %q, want %q", got, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no line %q after 30 s: logs -f did not wake up", want)
+		}
+	}
+	next("first")
+	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(nsinit.AppendLogRecord(nil, []byte("second\n"), "stdout")); err != nil {
+		t.Fatal(err)
+	}
+	next("second")
+	// the end: the last line, the state file, the lock
+	f.Write(nsinit.AppendLogRecord(nil, []byte("last\n"), "stderr"))
+	if err := WriteState(r.ID, State{Status: Exited, ExitCode: 3, FinishedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	lock.Close()
+	next("last")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Logs: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("logs -f did not end within 30 s of the container's end")
 	}
 }
