@@ -65,6 +65,9 @@ type keeper struct {
 	conns      int // connections being served (leases, attaches, services, dials, queries)
 	idle       *time.Timer
 	ln         *net.UnixListener
+	// removed: its network was removed (quit) while something still used
+	// it; it ends when the last use does, without the grace.
+	removed bool
 }
 
 // lease is one container's place on the network.
@@ -156,6 +159,10 @@ func keep(n *network.Network, runDir string, ready func()) error {
 // armIdle starts the exit countdown when nothing is left; k.mu held.
 func (k *keeper) armIdle() {
 	if k.conns == 0 && len(k.leases) == 0 {
+		if k.removed {
+			k.idle.Reset(0) // maybeExit at once, on the timer's goroutine
+			return
+		}
 		k.idle.Reset(KeeperGrace)
 	}
 }
@@ -179,8 +186,11 @@ func (k *keeper) exitIfIdle(own int, bye func()) {
 		bye()
 	}
 	os.Remove(k.ln.Addr().String())
-	os.Exit(0)
+	exitKeeper(0)
 }
+
+// exitKeeper is os.Exit (tests replace it).
+var exitKeeper = os.Exit
 
 // serve answers one connection: "lease NAMES[\tPEER...]", "attach
 // TOKEN" (with the tap's fd), "resolve NAME" (another keeper asking for
@@ -237,7 +247,12 @@ func (k *keeper) serve(c *net.UnixConn) {
 		k.serveDial(c, arg)
 	case "quit":
 		// the network was removed: end now rather than after the grace,
-		// unless something still uses it
+		// unless something still uses it (a container of a compose
+		// stack going down may give its lease back just after): then
+		// when that ends
+		k.mu.Lock()
+		k.removed = true
+		k.mu.Unlock()
 		k.exitIfIdle(1, func() { fmt.Fprintf(c, "ok\n") })
 		fmt.Fprintf(c, "err in use\n")
 	default:
