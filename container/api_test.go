@@ -164,3 +164,52 @@ func TestFailedStartLeavesNothing(t *testing.T) {
 		t.Errorf("err = %v, want the pull's error naming the image", err)
 	}
 }
+
+// TestRemoveRoleWaitsForTheRunLock: the --rm removal a supervisor starts
+// once its container is over waits while another kist process still has
+// the run lock's file (the kist run -d that started a container that
+// was over at once), instead of taking the container for running and
+// leaving it (CI: run_detach's `run -d --rm ... echo bye` stayed).
+func TestRemoveRoleWaitsForTheRunLock(t *testing.T) {
+	apiEnv(t)
+	ctx := context.Background()
+	rec, _, err := Run(ctx, &RunOptions{
+		Image:  "toolbox",
+		Config: &sandbox.Config{Args: []string{"true"}, Name: "held", Network: "none"},
+		Create: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteState(rec.ID, State{Status: Exited, FinishedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := dirs.Runtime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := dirs.OpenRunLock(rd, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() { done <- removeMain([]string{rec.ID}) }()
+	select {
+	case code := <-done:
+		lock.Close()
+		t.Fatalf("the removal ended (exit %d) while the run lock was held", code)
+	case <-time.After(300 * time.Millisecond):
+	}
+	lock.Close()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("the removal exited %d", code)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the removal did not end once the run lock was free")
+	}
+	if _, err := Find("held"); err == nil {
+		t.Error("held is still there")
+	}
+}

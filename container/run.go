@@ -358,13 +358,18 @@ func (s *starting) release() {
 
 // startDetached hands the container to a supervisor (run -d).
 func (s *starting) startDetached(ctx context.Context) (*Record, int, error) {
-	defer s.lock.Close() // the supervisor holds its own
 	err := sandbox.StartDetached(s.cfg, Dir(s.rec.ID), s.lock, sandbox.SuperviseOptions{Restart: s.o.Restart, Remove: s.o.Remove, Events: events.Path(), EventAttrs: s.rec.eventAttrs()})
 	if err != nil {
-		s.undo(ctx)
+		s.undo(ctx) // lets go of the lock too
 		s.rec.emit("destroy")
 		return nil, 125, err
 	}
+	// The supervisor has the lock's file too (the same open file: the
+	// lock stays held). This copy goes now, not when kist exits: a --rm
+	// container that was over at once was taken for running by its own
+	// removal, and left behind (CI, run_detach).
+	s.lock.Close()
+	s.lock = nil
 	s.rec.emit("start")
 	return s.rec, 0, nil
 }

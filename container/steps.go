@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -31,6 +32,17 @@ func removeMain(args []string) int {
 	if len(args) != 1 {
 		fmt.Fprintln(os.Stderr, "usage: kist-container-remove ID")
 		return 125
+	}
+	// The supervisor let go of the run lock before starting this; a
+	// kist process that shares the lock's open file (the kist run -d
+	// that started a container that was over at once, until it exits)
+	// can still hold it for a moment, and Remove would take the
+	// container for running and leave it: wait for it (the state file
+	// says the container ended; --rm never restarts).
+	if rd, err := dirs.Runtime(); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		dirs.WaitUnlocked(ctx, dirs.RunLockPath(rd, args[0]))
+		cancel()
 	}
 	if err := Remove(context.Background(), args[0], false); err != nil {
 		fmt.Fprintf(os.Stderr, "kist: %v\n", err)
