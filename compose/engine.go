@@ -9,6 +9,7 @@ import (
 	"kist/build"
 	"kist/container"
 	"kist/image"
+	"kist/network"
 )
 
 // engine is what compose asks of kist's image store, containers and
@@ -41,6 +42,9 @@ type engine interface {
 	pull(ctx context.Context, ref string, out io.Writer) error
 	// push pushes an image to the registry its name says.
 	push(ctx context.Context, ref string, out io.Writer) error
+	// prestartKeeper starts a network's keeper in the background, if
+	// none runs (network.PrestartKeeper).
+	prestartKeeper(n *network.Network)
 }
 
 // kist is the engine compose uses: kist's own packages.
@@ -96,6 +100,8 @@ func (kistEngine) pull(ctx context.Context, ref string, out io.Writer) error {
 	fmt.Fprintf(out, "Digest: %s\n%s (image %s)\n", p.Digest, p.Name, p.ID[:12])
 	return nil
 }
+
+func (kistEngine) prestartKeeper(n *network.Network) { network.PrestartKeeper(n) }
 
 func (kistEngine) push(ctx context.Context, ref string, out io.Writer) error {
 	fmt.Fprintf(out, "pushing %s\n", ref)

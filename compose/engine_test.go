@@ -16,6 +16,7 @@ import (
 	"kist/build"
 	"kist/container"
 	"kist/internal/dirs"
+	"kist/network"
 )
 
 // fakeEngine is kist's engine without an image store or containers: it
@@ -176,6 +177,8 @@ func (f *fakeEngine) pull(ctx context.Context, ref string, out io.Writer) error 
 func (f *fakeEngine) push(ctx context.Context, ref string, out io.Writer) error {
 	return f.note("push " + ref)
 }
+
+func (f *fakeEngine) prestartKeeper(*network.Network) {} // no processes in unit tests
 
 // existing saves the record of replica n of service (a container up
 // made before) with config hash and image id, and returns it.

@@ -30,7 +30,8 @@ func ensureNetworks(p *types.Project, out io.Writer) error {
 			}
 			continue
 		}
-		if _, err := network.Get(cfg.Name); err == nil {
+		if n, err := network.Get(cfg.Name); err == nil {
+			kist.prestartKeeper(n)
 			continue
 		}
 		labels := map[string]string{LabelProject: p.Name, "com.docker.compose.network": key}
@@ -38,10 +39,13 @@ func ensureNetworks(p *types.Project, out io.Writer) error {
 		if cfg.Ipam.Config != nil && len(cfg.Ipam.Config) > 0 {
 			o.Subnet = cfg.Ipam.Config[0].Subnet
 		}
-		if _, err := network.Create(cfg.Name, o); err != nil {
+		n, err := network.Create(cfg.Name, o)
+		if err != nil {
 			return fmt.Errorf("network %s: %w", key, err)
 		}
 		fmt.Fprintf(out, " Network %s  Created\n", cfg.Name)
+		// its keeper starts while the containers are prepared
+		kist.prestartKeeper(n)
 	}
 	return nil
 }
