@@ -365,9 +365,10 @@ func (s *starting) startDetached(ctx context.Context) (*Record, int, error) {
 		return nil, 125, err
 	}
 	// The supervisor has the lock's file too (the same open file: the
-	// lock stays held). This copy goes now, not when kist exits: a --rm
-	// container that was over at once was taken for running by its own
-	// removal, and left behind (CI, run_detach).
+	// lock stays held). This copy goes now, before the event is written:
+	// while it was open, a --rm container that was over at once was
+	// taken for running by its own removal, and left behind (CI,
+	// run_detach; the removal now also waits for the lock, removeMain).
 	s.lock.Close()
 	s.lock = nil
 	s.rec.emit("start")
@@ -557,6 +558,7 @@ func (r *Record) Start() error {
 	if err := sandbox.Supervise(Dir(r.ID), lock, sandbox.SuperviseOptions{Published: pubs, Restart: r.Restart, Remove: r.AutoRemove, Resources: r.Resources, Events: events.Path(), EventAttrs: r.eventAttrs()}); err != nil {
 		return err
 	}
+	lock.Close() // the supervisor's copy holds the lock (see startDetached)
 	r.emit("start")
 	return nil
 }
