@@ -26,6 +26,7 @@ import (
 	"kist/internal/cli"
 	"kist/internal/ktrace"
 	"kist/internal/role"
+	"kist/sandbox"
 
 	// The packages that register kist's other roles. Most come with the
 	// command line anyway; they are named here so that this list is the
@@ -61,6 +62,9 @@ func kistMain() int {
 		// a link under kubectl's name: kubectl COMMAND is kist kube COMMAND
 		args = append([]string{"kube"}, args...)
 	}
+	// A kist run that nsinit's fast path handed over: its command runs,
+	// and signals that came while the fast path waited go to it.
+	sandbox.AdoptFastRun()
 	// Commands that run containers forward signals themselves and ignore
 	// the context's cancellation; for the others Ctrl-C cancels it.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -7,6 +7,11 @@
 #   kist run --rootfs R true            vs unshare MAP -mpfn --mount-proc chroot R /bin/true
 #   kist run --network none --rootfs R  vs unshare MAP -mpf  --mount-proc chroot R /bin/true
 #
+#   kist run --rm IMAGE true            vs kist run --rootfs R true with KIST_NO_FASTRUN=1:
+#                                       what the image adds on the same path (--rootfs
+#                                       runs take kist run's fast path, nsinit's
+#                                       fastrun.go, which image runs cannot)
+#   kist run --rootfs R                 vs the same with KIST_NO_FASTRUN=1
 #   kist run ...                        vs the same with KIST_NO_HOLDER=1 (no user
 #                                       namespace holder: sandbox/nsinit/holder.go)
 #
@@ -118,6 +123,8 @@ cmds=(
 	-c "kist-toolbox-none=$k run --rm --network none toolbox true"
 	-c "kist-rootfs-none=$k run --network none --rootfs $R /bin/true"
 	-c "kist-rootfs=$k run --rootfs $R /bin/true"
+	-c "kist-rootfs-none-full=env KIST_NO_FASTRUN=1 $k run --network none --rootfs $R /bin/true"
+	-c "kist-rootfs-full=env KIST_NO_FASTRUN=1 $k run --rootfs $R /bin/true"
 	-c "kist-image-none-noholder=env KIST_NO_HOLDER=1 $k run --rm --network none bench/debian:bookworm true"
 	-c "kist-rootfs-noholder=env KIST_NO_HOLDER=1 $k run --rootfs $R /bin/true"
 	-c "unshare-mpf=unshare ${map[*]} -mpf --mount-proc chroot $R /bin/true"
@@ -127,7 +134,7 @@ cmds=(
 	-c "unshare-tb-mpf=unshare ${map[*]} -mpf --mount-proc chroot $dir/tb /bin/true"
 	-c "unshare-tb-mpfn=unshare ${map[*]} -mpfn --mount-proc chroot $dir/tb /bin/true"
 )
-ratios=kist-image-none/kist-image-none-noholder,kist-rootfs/kist-rootfs-noholder,kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf,kist-rootfs-tb/unshare-tb-mpfn,kist-rootfs-tb-none/unshare-tb-mpf
+ratios=kist-image-none/kist-image-none-noholder,kist-rootfs/kist-rootfs-noholder,kist-image-none/kist-rootfs-none,kist-image/kist-rootfs,kist-image-none/kist-rootfs-none-full,kist-image/kist-rootfs-full,kist-rootfs/kist-rootfs-full,kist-rootfs/unshare-mpfn,kist-rootfs-none/unshare-mpf,kist-rootfs-tb/unshare-tb-mpfn,kist-rootfs-tb-none/unshare-tb-mpf
 if [[ -n $podman ]]; then
 	cmds+=(-c "?podman-image-none=$podman run --rm --network none localhost/bench/debian:bookworm true")
 	ratios=kist-image-none/podman-image-none,$ratios

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"strings"
+
+	"kist/sandbox/nsinit"
 )
 
 // NewID returns a random 64-hex-digit id like docker's container ids.
@@ -39,34 +41,21 @@ func etcHosts(netns bool, hostname string) string {
 			return h + "127.0.0.1\thost.kist.internal host.docker.internal\n"
 		}
 	}
-	return localhostHosts + "127.0.1.1\t" + hostname + "\n"
+	return nsinit.PrivateHosts(hostname)
 }
 
-// localhostHosts begins a private network namespace's /etc/hosts, as
-// docker's does.
-const localhostHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-	"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
-
 // resolvConf is the host's /etc/resolv.conf; in a private network
-// namespace, nameservers on loopback (systemd-resolved's 127.0.0.53)
-// cannot be reached, so those lines are dropped as docker does.
+// namespace without those nameservers that cannot be reached from there
+// (nsinit.PrivateResolv).
 func resolvConf(netns bool) string {
+	if netns {
+		return nsinit.PrivateResolv()
+	}
 	b, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil {
 		return ""
 	}
-	if !netns {
-		return string(b)
-	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && f[0] == "nameserver" && (strings.HasPrefix(f[1], "127.") || f[1] == "::1") {
-			continue
-		}
-		out = append(out, line)
-	}
-	return strings.Join(out, "\n")
+	return string(b)
 }
 
 // checkExtraHosts checks Config.ExtraHosts: each NAME:IP.

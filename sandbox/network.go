@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"errors"
-	"os"
 	"sort"
 	"strings"
 
@@ -160,31 +159,9 @@ func attachNetworks(spec *nsinit.Spec, joins []netJoin, again bool) (leases, err
 			Gateway: l.Gateway, MAC: l.MAC, MTU: l.MTU, HostIP: l.HostIP,
 		})
 	}
-	spec.Hosts = networkHosts(ls[0].IP(), spec.Hostname, ls[0].HostIP)
-	spec.Resolv = networkResolv(ls[0].Gateway)
+	spec.Hosts = nsinit.NetworkHosts(ls[0].IP(), spec.Hostname, ls[0].HostIP)
+	spec.Resolv = nsinit.NetworkResolv(ls[0].Gateway)
 	return ls, nil
-}
-
-// networkHosts is /etc/hosts on a kist network: localhost, the
-// container's own name at its address, and the host.
-func networkHosts(ip, hostname, hostIP string) string {
-	return localhostHosts + ip + "\t" + hostname + "\n" + hostIP + "\thost.kist.internal host.docker.internal\n"
-}
-
-// networkResolv is /etc/resolv.conf on a kist network: the gateway
-// answers (container names, then the host's resolvers), with the host's
-// search and options lines.
-func networkResolv(gateway string) string {
-	out := "nameserver " + gateway + "\n"
-	if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.Fields(line)
-			if len(f) >= 2 && (f[0] == "search" || f[0] == "domain" || f[0] == "options") {
-				out += line + "\n"
-			}
-		}
-	}
-	return out
 }
 
 // leaseFor re-leases addresses for a stopped container's spec (kist

@@ -49,12 +49,8 @@ func (p *proc) start() error {
 			return err
 		}
 	}
-	p.child = c
-	p.process = newPidRef(c.Pid)
-	p.status = os.NewFile(uintptr(c.StatusR), "status")
-	p.console = os.NewFile(uintptr(c.Console), "console")
+	p.take(c)
 	specW := os.NewFile(uintptr(c.SpecW), "spec")
-	p.closers = append(p.closers, p.status, p.console, os.NewFile(uintptr(c.SyncW), "sync"))
 	if p.spec.TTY {
 		p.ttySize()
 	}
@@ -64,6 +60,27 @@ func (p *proc) start() error {
 		return errorf("sending the spec to the sandbox: %v", err)
 	}
 	return p.handshake()
+}
+
+// take makes c this run's child.
+func (p *proc) take(c *nsinit.Child) {
+	p.child = c
+	p.process = newPidRef(c.Pid)
+	p.status = os.NewFile(uintptr(c.StatusR), "status")
+	p.console = os.NewFile(uintptr(c.Console), "console")
+	p.closers = append(p.closers, p.status, p.console, os.NewFile(uintptr(c.SyncW), "sync"))
+}
+
+// adopt takes the run kist run's fast path started and handed over
+// (nsinit.TakeFastRun): its command runs already, so what is left of
+// handshake is forwarding signals (kist run --rootfs always does).
+func (p *proc) adopt(f *nsinit.FastRun) {
+	p.take(f.Child)
+	if f.Lease >= 0 {
+		p.closers = append(p.closers, os.NewFile(uintptr(f.Lease), "lease"))
+	}
+	p.target = childOf(f.Child.Pid)
+	p.stopSig = forwardSignals(p.signalTarget)
 }
 
 // canUsePrefork reports whether the child started during initialisation

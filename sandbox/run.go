@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,9 @@ func errorf(format string, a ...any) *Error { return &Error{Code: 125, Msg: fmt.
 // cleans up the same way if the calling process is killed: the sandbox's
 // init has a parent-death signal and is pid 1 of its pid namespace.
 func Run(ctx context.Context, cfg *Config) (int, error) {
+	if p := adoptedFast(); p != nil {
+		return runFast(ctx, cfg, p)
+	}
 	spec, idmap, err := prepare(cfg)
 	if err != nil {
 		return 125, err
@@ -63,6 +67,56 @@ func Run(ctx context.Context, cfg *Config) (int, error) {
 	servePorts(cfg.Published, cfg.ExecSocket)
 	if cfg.ExecSocket != "" {
 		defer os.Remove(cfg.ExecSocket) // the container's init made it
+	}
+	code, err := p.wait(ctx)
+	ktrace.Mark("sandbox.exited")
+	return code, err
+}
+
+// AdoptFastRun takes the run kist run's fast path (nsinit's
+// fastrun.go) started and handed over because its command was still
+// running, if there is one, and forwards signals to its command from
+// now on. main calls it before anything else asks os/signal for a
+// signal: the first to ask gets those that came while the fast path
+// waited. Run then waits for it.
+func AdoptFastRun() {
+	f := nsinit.TakeFastRun()
+	if f == nil {
+		return
+	}
+	idmap := CurrentIDMap()
+	p := &proc{cfg: &Config{}, spec: f.Spec, idmap: &idmap}
+	p.adopt(f)
+	fastProc = p
+}
+
+// fastProc is the run AdoptFastRun took.
+var fastProc *proc
+
+// adoptedFast returns the run AdoptFastRun took (nil: none); the
+// caller owns it.
+func adoptedFast() *proc {
+	if fastProc == nil {
+		AdoptFastRun() // a caller other than main (none yet)
+	}
+	p := fastProc
+	fastProc = nil
+	return p
+}
+
+// runFast waits for the fast path's run p: cfg is what the command
+// line says, which the fast path read the same way (the script test
+// run_fastpath); a run that does not match it (kist's own mistake) is
+// killed.
+func runFast(ctx context.Context, cfg *Config, p *proc) (int, error) {
+	p.cfg, p.notices = cfg, cfg.notices()
+	defer p.close()
+	ktrace.Mark("sandbox.started")
+	if abs, _ := absPath(cfg.Rootfs); abs != p.spec.Rootfs || !slices.Equal(cfg.Args, p.spec.Args) {
+		p.process.kill()
+		p.waitChild()
+		return 125, errorf("kist's fast path ran %q in %s, not %q in %s: a mistake of kist's; KIST_NO_FASTRUN=1 avoids it",
+			p.spec.Args, p.spec.Rootfs, cfg.Args, cfg.Rootfs)
 	}
 	code, err := p.wait(ctx)
 	ktrace.Mark("sandbox.exited")
@@ -240,17 +294,4 @@ func readStatus(r io.Reader) (pid int, err error) {
 
 // MergeEnv keeps the last value of each variable, in the order the names
 // first appear: "-e A=1 -e A=2" gives A=2, as with docker.
-func MergeEnv(env []string) []string {
-	index := map[string]int{}
-	var out []string
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		if i, ok := index[k]; ok {
-			out[i] = kv
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, kv)
-	}
-	return out
-}
+func MergeEnv(env []string) []string { return nsinit.MergeEnv(env) }

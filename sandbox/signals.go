@@ -4,11 +4,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"kist/sandbox/nsinit"
 )
 
 // forwardedSignals are passed on to the container's command, like
 // docker run's --sig-proxy.
-var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
+var forwardedSignals = func() []os.Signal {
+	var out []os.Signal
+	for _, s := range nsinit.ForwardedSignals {
+		out = append(out, s)
+	}
+	return out
+}()
 
 // forwardSignals calls to for each forwarded signal until the returned
 // stop function is called.

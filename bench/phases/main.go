@@ -252,6 +252,7 @@ var phaseTable = []struct{ label, from, to string }{
 	{"host lookup: in-use lock + re-check", "R.run.host-lookup", "R.run.prepared"},
 	{"configure, record, spec", "R.run.prepared", "R.sandbox.spec"},
 	{"spec (rootfs runs: main -> spec)", "R.main", "R.sandbox.spec"},
+	{"kist's start: nsinit init -> spec (the fast path: all of it)", "R.init", "R.sandbox.spec"},
 	{"network lease (keeper)", "R.sandbox.spec", "R.sandbox.net"},
 	{"sandbox child: R.init -> clone (prefork goroutine runs)", "R.init", "R.nsinit.fork init"},
 	{"sandbox child: clone + execve (ForkExec returns)", "R.nsinit.fork init", "R.nsinit.forked init"},

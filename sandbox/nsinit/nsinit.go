@@ -120,11 +120,19 @@ func trace(event string) {
 	}
 	var tv syscall.Timeval
 	syscall.Gettimeofday(&tv)
+	traceAt(tv.Nano(), event)
+}
+
+// traceAt is trace of an event at t (Unix nanoseconds).
+func traceAt(t int64, event string) {
+	if !traceOn {
+		return
+	}
 	pid := itoa(syscall.Getpid())
 	if hasPrefix(event, "sbx.") {
 		pid += "00000" // a sandbox's pid inside (1) or a step's wait stage: apart from the parent's
 	}
-	syscall.Write(2, []byte("kist-trace "+pid+" "+itoa(int(tv.Nano()))+" "+event+"\n"))
+	syscall.Write(2, []byte("kist-trace "+pid+" "+itoa(int(t))+" "+event+"\n"))
 }
 
 // InitNano is when this package's init ran (Unix nanoseconds): kist's

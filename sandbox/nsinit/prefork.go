@@ -65,6 +65,7 @@ func startPrefork() {
 		}
 		prefork <- c
 	}()
+	startFastRun(args)
 }
 
 // runWithoutLimits reports whether args are "kist run ..." without the
