@@ -405,13 +405,17 @@ func startFastRun(args []string) {
 	if m.Missing != "" {
 		return
 	}
-	cwd, _ := syscall.Getwd()
+	cwd, err := syscall.Getwd()
+	if err != nil && a.rootfs[0] != '/' {
+		return // the ordinary path says what is wrong
+	}
 	s, ok := fastSpec(a, m, cwd)
 	if !ok {
 		return
 	}
-	traceAt(InitNano, "init")
-	trace("sandbox.spec")
+	// the marks of a path that may still give up are written once it
+	// does not: the ordinary path makes its own
+	tSpec := now()
 	lease := -1
 	if a.network == "" {
 		rd, _ := syscall.Getenv("XDG_RUNTIME_DIR")
@@ -422,7 +426,7 @@ func startFastRun(args []string) {
 			return
 		}
 	}
-	trace("sandbox.net")
+	tNet := now()
 	c := <-prefork
 	prefork = nil
 	if c == nil {
@@ -431,8 +435,11 @@ func startFastRun(args []string) {
 		}
 		return // the ordinary path starts a child and says what failed
 	}
+	traceAt(InitNano, "init")
+	traceAt(tSpec, "sandbox.spec")
+	traceAt(tNet, "sandbox.net")
 	trace("fastrun")
-	_, err := writeAll(c.SpecW, s.Encode())
+	_, err = writeAll(c.SpecW, s.Encode())
 	syscall.Close(c.SpecW)
 	c.SpecW = -1
 	trace("sandbox.prepared")
@@ -469,6 +476,13 @@ func startFastRun(args []string) {
 	code := c.Wait()
 	trace("sandbox.exited")
 	fastExit(lease, code, "")
+}
+
+// now is the time in Unix nanoseconds.
+func now() int64 {
+	var tv syscall.Timeval
+	syscall.Gettimeofday(&tv)
+	return tv.Nano()
 }
 
 // fastEnd waits for a child that did not start its command and exits

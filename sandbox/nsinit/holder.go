@@ -143,7 +143,14 @@ func startFromHolder(o StartOptions) (*Child, bool) {
 		return c, true
 	}
 	if err == errNoAnswer {
-		go startHolder(o, sock)
+		// the token is taken here, not on the goroutine: a run that
+		// ends at once (kist run's fast path) must still find the
+		// start under way in WaitHolderStarts
+		select {
+		case holderStarts <- struct{}{}:
+			go startHolder(o, sock)
+		default:
+		}
 	}
 	return nil, false
 }
@@ -163,13 +170,9 @@ func WaitHolderStarts() {
 }
 
 // startHolder starts a holder listening on sock (its key's) and
-// returns once it listens, or failed.
+// returns once it listens, or failed; the caller took a token in
+// holderStarts, which it gives back.
 func startHolder(o StartOptions, sock string) {
-	select {
-	case holderStarts <- struct{}{}:
-	default:
-		return
-	}
 	defer func() { <-holderStarts }()
 	null, err := syscall.Open("/dev/null", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {

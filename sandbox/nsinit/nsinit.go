@@ -11,6 +11,11 @@
 //     "kist run ...", Start the sandbox child at once, so that the clone,
 //     the id maps and the child's own start overlap the parent's
 //     initialisation. Package sandbox takes the child with TakePrefork.
+//     For the plain shapes of "kist run --rootfs DIR COMMAND"
+//     (fastrun.go), init goes on to build the spec, start the container
+//     and, when its command ends within 25 ms, exit with its status: the
+//     rest of the binary never initialises. A command still running is
+//     handed over to package sandbox (TakeFastRun).
 //
 // Why an init function: Go initialises packages in import-path order once
 // their imports are ready. This package imports only syscall, unsafe and
