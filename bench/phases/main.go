@@ -189,6 +189,8 @@ func (c *command) run(record, trace bool) {
 	role := map[int]string{}
 	for pid, ev := range names {
 		_, main := ev["main"]
+		_, fast := ev["fastrun"] // kist run's fast path: no main
+		main = main || fast
 		_, run := ev["sandbox.prepared"]
 		_, res := ev["run.reserved"]
 		switch {
@@ -254,6 +256,7 @@ var phaseTable = []struct{ label, from, to string }{
 	{"spec (rootfs runs: main -> spec)", "R.main", "R.sandbox.spec"},
 	{"kist's start: nsinit init -> spec (the fast path: all of it)", "R.init", "R.sandbox.spec"},
 	{"network lease (keeper)", "R.sandbox.spec", "R.sandbox.net"},
+	{"fast path: lease -> spec sent (the child from the prefork)", "R.fastrun", "R.sandbox.prepared"},
 	{"sandbox child: R.init -> clone (prefork goroutine runs)", "R.init", "R.nsinit.fork init"},
 	{"sandbox child: clone + execve (ForkExec returns)", "R.nsinit.fork init", "R.nsinit.forked init"},
 	{"sandbox child: Go runtime init -> wait stage", "R.nsinit.forked init", "S.sbx.wait-stage"},
