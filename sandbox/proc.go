@@ -225,9 +225,25 @@ func (p *proc) close() {
 
 // childOf returns the first child of pid: the sandbox's init forks just
 // one, the command. 0 if the kernel does not say (no /proc children file).
+// A children file lists the children of its thread only: the main
+// thread's first, then the others' (a Go init may fork on any).
 func childOf(pid int) int {
 	s := strconv.Itoa(pid)
-	data, err := os.ReadFile("/proc/" + s + "/task/" + s + "/children")
+	if n := firstChild("/proc/" + s + "/task/" + s + "/children"); n > 0 {
+		return n
+	}
+	ents, _ := os.ReadDir("/proc/" + s + "/task")
+	for _, e := range ents {
+		if n := firstChild("/proc/" + s + "/task/" + e.Name() + "/children"); n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// firstChild is the first pid in a /proc children file (0: none).
+func firstChild(path string) int {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
