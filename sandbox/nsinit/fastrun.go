@@ -245,7 +245,11 @@ func leaseDefault(s *Spec, runDir string) int {
 	if runDir == "" || !tunUsable() || indexAny(s.Hostname, ", \t\n") {
 		return -1
 	}
-	id := networkID(dataDir() + "/networks/bridge.json")
+	data := dataDir()
+	if data == "" {
+		return -1
+	}
+	id := networkID(data + "/networks/bridge.json")
 	if len(id) < 12 {
 		return -1
 	}
@@ -287,12 +291,18 @@ func tunUsable() bool {
 
 // dataDir is package dirs' Data(): $XDG_DATA_HOME/kist or
 // $HOME/.local/share/kist.
+// "" when neither is an absolute path (the ordinary path decides).
 func dataDir() string {
 	if d, _ := syscall.Getenv("XDG_DATA_HOME"); d != "" {
-		return d + "/kist"
+		if d[0] != '/' {
+			return ""
+		}
+		return cleanPath(d + "/kist")
 	}
-	home, _ := syscall.Getenv("HOME")
-	return home + "/.local/share/kist"
+	if home, _ := syscall.Getenv("HOME"); home != "" && home[0] == '/' {
+		return cleanPath(home + "/.local/share/kist")
+	}
+	return ""
 }
 
 // networkID is the "Id" of a network's definition (package network
@@ -419,9 +429,10 @@ func startFastRun(args []string) {
 	lease := -1
 	if a.network == "" {
 		rd, _ := syscall.Getenv("XDG_RUNTIME_DIR")
-		if rd != "" {
-			rd += "/kist" // package dirs' Runtime(), as startPrefork
+		if rd == "" || rd[0] != '/' {
+			return // package dirs' fallbacks: the ordinary path
 		}
+		rd = cleanPath(rd + "/kist") // package dirs' Runtime()
 		if lease = leaseDefault(s, rd); lease < 0 {
 			return
 		}

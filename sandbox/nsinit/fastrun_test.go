@@ -127,3 +127,19 @@ func TestPrivateResolv(t *testing.T) {
 		t.Errorf("NetworkResolv = %q, want %q", got, want)
 	}
 }
+
+// dataDir is package dirs' Data() where that is an absolute path.
+func TestDataDir(t *testing.T) {
+	for _, c := range []struct{ xdg, home, want string }{
+		{"/x/data/", "/h", "/x/data/kist"},
+		{"", "/h//u", "/h/u/.local/share/kist"},
+		{"rel", "/h", ""},
+		{"", "", ""},
+	} {
+		t.Setenv("XDG_DATA_HOME", c.xdg)
+		t.Setenv("HOME", c.home)
+		if got := dataDir(); got != c.want {
+			t.Errorf("XDG_DATA_HOME=%q HOME=%q: %q, want %q", c.xdg, c.home, got, c.want)
+		}
+	}
+}
