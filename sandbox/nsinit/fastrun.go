@@ -469,7 +469,7 @@ func startFastRun(args []string) {
 		fastEnd(c, lease, n, msg)
 	case word != "ok":
 		// it died without a word: say how
-		fastEnd(c, lease, 125, "the sandbox exited before starting the command (exit status "+itoa(c.Wait())+")")
+		fastExit(lease, 125, "the sandbox exited before starting the command (exit status "+itoa(c.Wait())+")")
 	}
 	trace("sandbox.started")
 	// The signals kist forwards are queued from now on instead of
