@@ -39,12 +39,4 @@ func CurrentIDMap() IDMap {
 
 // MaxID returns the highest container id the ranges map, so callers can
 // say whether a uid such as 1000 exists inside.
-func MaxID(ranges []IDRange) int {
-	max := -1
-	for _, r := range ranges {
-		if end := r.ContainerID + r.Size - 1; end > max {
-			max = end
-		}
-	}
-	return max
-}
+func MaxID(ranges []IDRange) int { return nsinit.MaxID(ranges) }

@@ -96,9 +96,6 @@ var fastProc *proc
 // adoptedFast returns the run AdoptFastRun took (nil: none); the
 // caller owns it.
 func adoptedFast() *proc {
-	if fastProc == nil {
-		AdoptFastRun() // a caller other than main (none yet)
-	}
 	p := fastProc
 	fastProc = nil
 	return p

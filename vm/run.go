@@ -282,7 +282,7 @@ func (o *Options) workload(ic v1.Config) (*workload, error) {
 	}
 	w := &workload{
 		Args:     append(append([]string{}, ep...), args...),
-		Env:      mergeEnv(ic.Env, o.Env),
+		Env:      sandbox.MergeEnv(append(append([]string{}, ic.Env...), o.Env...)),
 		Dir:      cmp.Or(o.WorkDir, ic.WorkingDir),
 		User:     cmp.Or(o.User, ic.User),
 		Hostname: cmp.Or(o.Hostname, "kist-vm"),
@@ -297,23 +297,6 @@ func (o *Options) workload(ic v1.Config) (*workload, error) {
 		}
 	}
 	return w, nil
-}
-
-// mergeEnv is base with over on top: a later KEY=VALUE replaces an
-// earlier one in its place.
-func mergeEnv(base, over []string) []string {
-	var out []string
-	index := map[string]int{}
-	for _, e := range append(append([]string{}, base...), over...) {
-		k, _, _ := strings.Cut(e, "=")
-		if i, ok := index[k]; ok {
-			out[i] = e
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, e)
-	}
-	return out
 }
 
 // bootTimeout is how long a guest may take to start the workload before

@@ -46,6 +46,7 @@ import (
 	"unsafe"
 
 	"kist/internal/role"
+	"kist/sandbox/nsinit"
 )
 
 // EnvNoFallback, set to anything, forbids running containers on the
@@ -223,15 +224,7 @@ func diagnose(err error) *Error {
 const stNoDev = 0x4
 
 // isTun reports whether st is the tun driver's node, 10:200.
-func isTun(st *syscall.Stat_t) bool {
-	if st.Mode&syscall.S_IFMT != syscall.S_IFCHR {
-		return false
-	}
-	dev := uint64(st.Rdev)
-	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
-	minor := dev&0xff | (dev>>12)&^0xff
-	return major == 10 && minor == 200
-}
+func isTun(st *syscall.Stat_t) bool { return nsinit.IsTun(st) }
 
 // describe is the node as ls -l shows it: "crw------- root:root".
 func describe(st *syscall.Stat_t) string {

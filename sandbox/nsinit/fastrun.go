@@ -176,7 +176,7 @@ func fastSpec(a fastArgs, m Mapping, cwd string) (*Spec, bool) {
 	s := &Spec{
 		Rootfs: rootfs, Args: a.args, Env: MergeEnv(a.env), Cwd: a.workdir, User: a.user,
 		Hostname: a.hostname, ReadOnly: a.readOnly, NetNS: true, NoStdin: !a.interactive,
-		MaxUID: maxID(m.UIDs), MaxGID: maxID(m.GIDs), MapNotice: DefaultMapNotice,
+		MaxUID: MaxID(m.UIDs), MaxGID: MaxID(m.GIDs), MapNotice: DefaultMapNotice,
 	}
 	s.HostRoot = len(m.UIDs) > 0 && m.UIDs[0].HostID == 0
 	if s.Hostname == "" {
@@ -190,8 +190,9 @@ func fastSpec(a fastArgs, m Mapping, cwd string) (*Spec, bool) {
 	return s, true
 }
 
-// maxID is the highest container id ranges map (-1: none).
-func maxID(ranges []IDRange) int {
+// MaxID returns the highest container id the ranges map (-1: none), so
+// callers can say whether a uid such as 1000 exists inside.
+func MaxID(ranges []IDRange) int {
 	m := -1
 	for _, r := range ranges {
 		m = max(m, r.ContainerID+r.Size-1)
@@ -277,7 +278,7 @@ func leaseDefault(s *Spec, runDir string) int {
 }
 
 // tunUsable is package internal/tun's Check without its diagnosis: the
-// device opens for reading and writing and is the tun device (10:200).
+// device opens for reading and writing and is the tun device.
 func tunUsable() bool {
 	fd, err := syscall.Open("/dev/net/tun", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -285,8 +286,18 @@ func tunUsable() bool {
 	}
 	syscall.Close(fd)
 	var st syscall.Stat_t
-	return syscall.Stat("/dev/net/tun", &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFCHR &&
-		(st.Rdev>>8)&0xfff == 10 && st.Rdev&0xff == 200
+	return syscall.Stat("/dev/net/tun", &st) == nil && IsTun(&st)
+}
+
+// IsTun reports whether st is the tun driver's node, 10:200.
+func IsTun(st *syscall.Stat_t) bool {
+	if st.Mode&syscall.S_IFMT != syscall.S_IFCHR {
+		return false
+	}
+	dev := uint64(st.Rdev)
+	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
+	minor := dev&0xff | (dev>>12)&^0xff
+	return major == 10 && minor == 200
 }
 
 // dataDir is package dirs' Data(): $XDG_DATA_HOME/kist or
@@ -466,7 +477,8 @@ func startFastRun(args []string) {
 		if cerr != nil {
 			n = 125
 		}
-		fastEnd(c, lease, n, msg)
+		c.Wait()
+		fastExit(lease, n, msg)
 	case word != "ok":
 		// it died without a word: say how
 		fastExit(lease, 125, "the sandbox exited before starting the command (exit status "+itoa(c.Wait())+")")
@@ -487,20 +499,6 @@ func startFastRun(args []string) {
 	code := c.Wait()
 	trace("sandbox.exited")
 	fastExit(lease, code, "")
-}
-
-// now is the time in Unix nanoseconds.
-func now() int64 {
-	var tv syscall.Timeval
-	syscall.Gettimeofday(&tv)
-	return tv.Nano()
-}
-
-// fastEnd waits for a child that did not start its command and exits
-// with code, saying msg.
-func fastEnd(c *Child, lease, code int, msg string) {
-	c.Wait()
-	fastExit(lease, code, msg)
 }
 
 // fastExit ends kist as main would: msg (if any) as "kist: MSG" on

@@ -120,12 +120,9 @@ const (
 var traceOn bool
 
 func trace(event string) {
-	if !traceOn {
-		return
+	if traceOn {
+		traceAt(now(), event)
 	}
-	var tv syscall.Timeval
-	syscall.Gettimeofday(&tv)
-	traceAt(tv.Nano(), event)
 }
 
 // traceAt is trace of an event at t (Unix nanoseconds).
@@ -140,14 +137,19 @@ func traceAt(t int64, event string) {
 	syscall.Write(2, []byte("kist-trace "+pid+" "+itoa(int(t))+" "+event+"\n"))
 }
 
+// now is the time in Unix nanoseconds.
+func now() int64 {
+	var tv syscall.Timeval
+	syscall.Gettimeofday(&tv)
+	return tv.Nano()
+}
+
 // InitNano is when this package's init ran (Unix nanoseconds): kist's
 // first own code in the process (package ktrace reports it).
 var InitNano int64
 
 func init() {
-	var tv syscall.Timeval
-	syscall.Gettimeofday(&tv)
-	InitNano = tv.Nano()
+	InitNano = now()
 	v, _ := syscall.Getenv("KIST_TRACE")
 	traceOn = v != ""
 	stage, ok := syscall.Getenv(EnvStage)
