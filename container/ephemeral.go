@@ -17,6 +17,7 @@ import (
 	"kist/internal/dirs"
 	"kist/internal/ktrace"
 	"kist/internal/userns"
+	"kist/sandbox/nsinit"
 )
 
 // A container run in the foreground with --rm never outlives its
@@ -30,6 +31,10 @@ import (
 // from the prepare step, which then creates no layer. Either way no
 // process in the store's user namespace runs before or after such a
 // container: about 35 ms of the 55 a `kist run --rm IMAGE true` took.
+//
+// kist run's fast path runs such a container from nsinit's init, with
+// the same directories and locks, from the image's card that
+// prepareOnHost writes (fastrun.go).
 //
 // The store does not know that the image is in use, so the container
 // holds its in-use lock (image.InUseLock), which kist rmi and prune
@@ -72,6 +77,7 @@ func (s *starting) prepareOnHost() bool {
 	if err != nil {
 		return false
 	}
+	writeCard(s.runDir, s.o.Image, img)
 	s.prep = Prepared{Root: root, Config: img.Config, ImageID: img.ID, Ephemeral: true}
 	return true
 }
@@ -150,8 +156,8 @@ func makeEphemeralLayer(id string, top fs.FileInfo) (*image.ContainerRoot, error
 // run may be renaming one that moment); kist system reset removes them
 // with the rest.
 const (
-	spareSlots  = 4
-	sparePrefix = ".spare-"
+	spareSlots  = nsinit.SpareSlots
+	sparePrefix = nsinit.SparePrefix
 )
 
 func spareDir(i int) string {

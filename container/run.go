@@ -76,6 +76,9 @@ type RunOptions struct {
 // default network runs on the host's network instead, with a notice
 // (sandbox.HostNetworkFallback); its record says "host".
 func Run(ctx context.Context, o *RunOptions) (rec *Record, code int, err error) {
+	if f := sandbox.FastImageRun(); f != nil {
+		return adoptFast(ctx, o, f)
+	}
 	if o.Pod == "" && o.Config != nil {
 		sandbox.HostNetworkFallback(o.Config)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"kist/internal/dirs"
 	"kist/internal/role"
+	"kist/sandbox/nsinit"
 )
 
 // LookupHost answers what a --rm container needs of its image (its layer
@@ -33,6 +34,10 @@ type HostImage struct {
 	ID     string
 	Lower  []string // overlay lower directories, top first
 	Config v1.Config
+	// Images and Layers are the stamps of images.json and layers.json
+	// as read (under the read locks): the answer holds while they are
+	// unchanged (kist run's fast path's image cards).
+	Images, Layers nsinit.FileStamp
 }
 
 // ErrNoHostLookup says LookupHost cannot answer: the caller asks the
@@ -74,8 +79,9 @@ func LookupHost(nameOrID string) (*HostImage, error) {
 		lk.RLock()
 		defer lk.Unlock()
 	}
+	imagesPath, layersPath := nsinit.StorePaths(filepath.Dir(root))
 	var imgs []hostImageRecord
-	if err := readJSON(filepath.Join(root, "overlay-images", "images.json"), &imgs); err != nil {
+	if err := readJSON(imagesPath, &imgs); err != nil {
 		return nil, ErrNoHostLookup
 	}
 	img := findHostImage(imgs, nameOrID)
@@ -83,7 +89,7 @@ func LookupHost(nameOrID string) (*HostImage, error) {
 		return nil, ErrNoHostLookup
 	}
 	var layers []hostLayerRecord
-	if err := readJSON(filepath.Join(root, "overlay-layers", "layers.json"), &layers); err != nil {
+	if err := readJSON(layersPath, &layers); err != nil {
 		return nil, ErrNoHostLookup
 	}
 	byID := map[string]*hostLayerRecord{}
@@ -112,7 +118,8 @@ func LookupHost(nameOrID string) (*HostImage, error) {
 			return nil, ErrNoHostLookup
 		}
 	}
-	return &HostImage{ID: img.ID, Lower: lower, Config: cfg.Config}, nil
+	return &HostImage{ID: img.ID, Lower: lower, Config: cfg.Config,
+		Images: nsinit.StampOf(imagesPath), Layers: nsinit.StampOf(layersPath)}, nil
 }
 
 // findHostImage picks nameOrID's image as Store.Lookup does: the

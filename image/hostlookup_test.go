@@ -12,7 +12,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"kist/image"
+	"kist/internal/dirs"
 	"kist/internal/kisttest"
+	"kist/sandbox/nsinit"
 )
 
 // TestLookupHostMatchesStore checks that what LookupHost reads from the
@@ -34,6 +36,11 @@ func TestLookupHostMatchesStore(t *testing.T) {
 	first, err := image.LookupHost("hostlookup:1")
 	if err != nil {
 		t.Fatalf("LookupHost(hostlookup:1): %v", err)
+	}
+	// the stamps of the files it read, for kist run's fast path's cards
+	images, layers := nsinit.StorePaths(dirs.Local())
+	if first.Images == (nsinit.FileStamp{}) || first.Images != nsinit.StampOf(images) || first.Layers != nsinit.StampOf(layers) {
+		t.Errorf("stamps %v and %v, the store's files have %v and %v", first.Images, first.Layers, nsinit.StampOf(images), nsinit.StampOf(layers))
 	}
 	for _, ref := range []string{"hostlookup:1", "docker.io/library/hostlookup:1", first.ID[:12]} { // not toolbox: LookupHost checks its stamp against the running binary, here the test
 		got, err := image.LookupHost(ref)

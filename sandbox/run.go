@@ -87,11 +87,40 @@ func AdoptFastRun() {
 	idmap := CurrentIDMap()
 	p := &proc{cfg: &Config{}, spec: f.Spec, idmap: &idmap}
 	p.adopt(f)
-	fastProc = p
+	fastProc, fastImage = p, f.Image
 }
 
-// fastProc is the run AdoptFastRun took.
-var fastProc *proc
+// fastProc is the run AdoptFastRun took, fastImage its image part (nil
+// for a --rootfs run).
+var (
+	fastProc  *proc
+	fastImage *nsinit.FastImage
+)
+
+// FastImageRun returns the image part of the run AdoptFastRun took, if
+// any (package container's Run finishes that run); later calls get nil.
+func FastImageRun() *nsinit.FastImage {
+	f := fastImage
+	fastImage = nil
+	return f
+}
+
+// FastRunSpec is the spec of the run AdoptFastRun took (nil: none).
+func FastRunSpec() *nsinit.Spec {
+	if fastProc == nil {
+		return nil
+	}
+	return fastProc.spec
+}
+
+// KillFastRun kills the run AdoptFastRun took and waits for it.
+func KillFastRun() {
+	if p := adoptedFast(); p != nil {
+		p.process.kill()
+		p.waitChild()
+		p.close()
+	}
+}
 
 // adoptedFast returns the run AdoptFastRun took (nil: none); the
 // caller owns it.
@@ -114,6 +143,9 @@ func runFast(ctx context.Context, cfg *Config, p *proc) (int, error) {
 		p.waitChild()
 		return 125, errorf("kist's fast path ran %q in %s, not %q in %s: a mistake of kist's; KIST_NO_FASTRUN=1 avoids it",
 			p.spec.Args, p.spec.Rootfs, cfg.Args, cfg.Rootfs)
+	}
+	if p.spec.ExecSocket != "" {
+		defer os.Remove(p.spec.ExecSocket) // the container's init made it
 	}
 	code, err := p.wait(ctx)
 	ktrace.Mark("sandbox.exited")

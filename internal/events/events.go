@@ -26,7 +26,7 @@ import (
 )
 
 // MaxSize is how large the journal grows before it is started anew.
-const MaxSize = 4 << 20
+const MaxSize = nsinit.EventsMaxSize
 
 // Path is the journal's file (dirs.Events): beside the containers it is
 // mostly about, on the machine's own disk when the home is on NFS, where
@@ -38,9 +38,7 @@ func Path() string { return dirs.Events() }
 // never fails its caller: an event that cannot be written is lost.
 func Emit(typ, action, id string, attrs ...string) {
 	p := Path()
-	if fi, err := os.Stat(p); err == nil && fi.Size() > MaxSize {
-		os.Rename(p, p+".1")
-	} else if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 		os.MkdirAll(filepath.Dir(p), 0o700)
 	}
 	e := nsinit.Event{Type: typ, Action: action, ID: id}
@@ -49,7 +47,7 @@ func Emit(typ, action, id string, attrs ...string) {
 			e.Attrs = append(e.Attrs, [2]string{attrs[i], attrs[i+1]})
 		}
 	}
-	nsinit.AppendEvent(p, e)
+	nsinit.EmitEvent(p, e)
 }
 
 // Event is one event of the journal.

@@ -62,6 +62,22 @@ func (e *Event) Append(dst []byte) []byte {
 	return append(dst, "}}\n"...)
 }
 
+// EventsMaxSize is how large the journal grows before EmitEvent starts
+// it anew: the file becomes path+".1" (the one before is dropped).
+const EventsMaxSize = 4 << 20
+
+// EmitEvent appends e to the journal at path as AppendEvent, first
+// starting the journal anew when it is larger than EventsMaxSize.
+// Package internal/events' Emit and kist run's fast path write through
+// it.
+func EmitEvent(path string, e Event) {
+	var st syscall.Stat_t
+	if syscall.Stat(path, &st) == nil && st.Size > EventsMaxSize {
+		syscall.Rename(path, path+".1")
+	}
+	AppendEvent(path, e)
+}
+
 // AppendEvent appends e (its Time set now when 0) to the journal at
 // path. It never fails the caller: an event that cannot be written is
 // lost.

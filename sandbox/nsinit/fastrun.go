@@ -26,6 +26,9 @@ import (
 // sandbox's Run takes the running container with TakeFastRun and
 // forwards signals to it and waits, as for any other run.
 //
+// The same flags with --rm and an image instead of --rootfs run an
+// image the same way when the image's card is current (fastimage.go).
+//
 // Anything else takes the ordinary path, with nothing done yet: another
 // flag, a single-id mapping (id emulation and its notice), no
 // /dev/net/tun, no keeper listening (the ordinary path starts one),
@@ -35,7 +38,8 @@ import (
 // that both paths give the container the same environment, files and
 // ids, and that the fast path is taken; the one thing it leaves out is the
 // once-per-login notice about where the image store is, which a
-// --rootfs run does not use.
+// --rootfs run does not use (an image's card exists only after a run of
+// the ordinary path in the same login, which gave the notice).
 
 // fastWait is how long init waits for the command before it hands the
 // run over to the rest of the binary. While init waits, kist has no
@@ -51,6 +55,8 @@ type FastRun struct {
 	Child *Child
 	Spec  *Spec
 	Lease int
+	// Image is the image run's part (fastimage.go); nil for --rootfs.
+	Image *FastImage
 }
 
 var fast *FastRun
@@ -77,11 +83,12 @@ func TakeFastRun() *FastRun {
 
 // fastArgs are the flags of a command line the fast path takes.
 type fastArgs struct {
-	rootfs, workdir, user, hostname string
-	network                         string // "" (default), "none"
-	env                             []string
-	interactive, readOnly           bool
-	args                            []string
+	rootfs, image                 string // one of them
+	workdir, user, hostname       string
+	network                       string // "" (default), "none"
+	env                           []string
+	interactive, readOnly, remove bool
+	args                          []string
 }
 
 // parseFastArgs reads what follows "kist run"; ok is false for
@@ -109,6 +116,8 @@ func parseFastArgs(args []string, getenv func(string) (string, bool)) (a fastArg
 				return a, false
 			}
 			switch name {
+			case "--rm":
+				a.remove = true
 			case "-i", "--interactive":
 				a.interactive = true
 			case "--read-only":
@@ -127,6 +136,9 @@ func parseFastArgs(args []string, getenv func(string) (string, bool)) (a fastArg
 		}
 		switch name {
 		case "--rootfs":
+			if val == "" {
+				return a, false // an image after all: pflag's reading
+			}
 			a.rootfs = val
 		case "--network":
 			networks++
@@ -152,11 +164,16 @@ func parseFastArgs(args []string, getenv func(string) (string, bool)) (a fastArg
 			a.hostname = val
 		}
 	}
-	if a.rootfs == "" || len(args) == 0 || networks > 1 ||
+	if a.rootfs == "" && len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		a.image, args = args[0], args[1:] // kist run IMAGE [COMMAND...]
+	}
+	if a.rootfs == "" && a.image == "" || a.rootfs != "" && len(args) == 0 || networks > 1 ||
 		a.workdir != "" && a.workdir[0] != '/' {
 		return a, false
 	}
-	a.args = args
+	if len(args) > 0 {
+		a.args = args
+	}
 	return a, true
 }
 
@@ -242,9 +259,14 @@ func cleanPath(p string) string {
 // sandbox's attachNetworks does. It returns the connection that holds
 // the lease, or -1 when the ordinary path must do it (no keeper yet,
 // no /dev/net/tun, no definition of the network yet).
-func leaseDefault(s *Spec, runDir string) int {
-	if runDir == "" || !tunUsable() || indexAny(s.Hostname, ", \t\n") {
+func leaseDefault(s *Spec, runDir string, names []string) int {
+	if runDir == "" || !tunUsable() {
 		return -1
+	}
+	for _, n := range names {
+		if indexAny(n, ", \t\n") {
+			return -1
+		}
 	}
 	data := dataDir()
 	if data == "" {
@@ -261,7 +283,7 @@ func leaseDefault(s *Spec, runDir string) int {
 	}
 	tv := syscall.Timeval{Sec: 10}
 	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
-	line, err := askLine(fd, "lease "+s.Hostname+"\n")
+	line, err := askLine(fd, "lease "+join(names, ',')+"\n")
 	f := spaceFields(line)
 	if err != nil || len(f) != 7 || f[0] != "ok" {
 		syscall.Close(fd)
@@ -270,7 +292,7 @@ func leaseDefault(s *Spec, runDir string) int {
 	tv = syscall.Timeval{}
 	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
 	mtu, _ := atoi(f[5])
-	s.Nets = []NetAttach{{Network: "bridge", Names: []string{s.Hostname}, Socket: sock, Token: f[1], Address: f[2],
+	s.Nets = []NetAttach{{Network: "bridge", Names: names, Socket: sock, Token: f[1], Address: f[2],
 		Gateway: f[3], MAC: f[4], MTU: mtu, HostIP: f[6]}}
 	ip, _, _ := cut(f[2], '/')
 	s.Hosts, s.Resolv = NetworkHosts(ip, s.Hostname, f[6]), NetworkResolv(f[3])
@@ -323,28 +345,13 @@ func networkID(path string) string {
 	if err != nil {
 		return ""
 	}
-	const key = `"Id":`
-	for i := 0; i+len(key) <= len(data); i++ {
-		if data[i:i+len(key)] != key {
-			continue
-		}
-		rest := trimSpace(data[i+len(key):])
-		if len(rest) == 0 || rest[0] != '"' {
+	id := jsonString(data, "Id")
+	for j := 0; j < len(id); j++ {
+		if c := id[j]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return ""
 		}
-		end := indexByte(rest[1:], '"')
-		if end < 0 {
-			return ""
-		}
-		id := rest[1 : 1+end]
-		for j := 0; j < len(id); j++ {
-			if c := id[j]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return ""
-			}
-		}
-		return id
 	}
-	return ""
+	return id
 }
 
 func indexAny(s, chars string) bool {
@@ -426,42 +433,62 @@ func startFastRun(args []string) {
 	if m.Missing != "" {
 		return
 	}
-	cwd, err := syscall.Getwd()
-	if err != nil && a.rootfs[0] != '/' {
-		return // the ordinary path says what is wrong
+	rd, _ := syscall.Getenv("XDG_RUNTIME_DIR")
+	if rd != "" && rd[0] == '/' {
+		rd = cleanPath(rd + "/kist") // package dirs' Runtime()
+	} else {
+		rd = "" // package dirs' fallbacks: the ordinary path
 	}
-	s, ok := fastSpec(a, m, cwd)
-	if !ok {
-		return
+	var s *Spec
+	var img *imageRun
+	names := []string(nil)
+	if a.image != "" {
+		if img, s, ok = imageSpec(a, m, rd); !ok {
+			return
+		}
+		names = img.names(s)
+	} else {
+		cwd, err := syscall.Getwd()
+		if err != nil && a.rootfs[0] != '/' {
+			return // the ordinary path says what is wrong
+		}
+		if s, ok = fastSpec(a, m, cwd); !ok {
+			return
+		}
+		names = []string{s.Hostname}
 	}
 	// the marks of a path that may still give up are written once it
 	// does not: the ordinary path makes its own
 	tSpec := now()
 	lease := -1
 	if a.network == "" {
-		rd, _ := syscall.Getenv("XDG_RUNTIME_DIR")
-		if rd == "" || rd[0] != '/' {
-			return // package dirs' fallbacks: the ordinary path
-		}
-		rd = cleanPath(rd + "/kist") // package dirs' Runtime()
-		if lease = leaseDefault(s, rd); lease < 0 {
+		if lease = leaseDefault(s, rd, names); lease < 0 {
 			return
 		}
 	}
 	tNet := now()
+	if img != nil && !img.reserve(s) {
+		closeLease(lease)
+		return
+	}
 	c := <-prefork
 	prefork = nil
 	if c == nil {
-		if lease >= 0 {
-			syscall.Close(lease)
+		if img != nil {
+			img.removeLayer()
+			img.release()
 		}
+		closeLease(lease)
 		return // the ordinary path starts a child and says what failed
 	}
 	traceAt(InitNano, "init")
 	traceAt(tSpec, "sandbox.spec")
 	traceAt(tNet, "sandbox.net")
 	trace("fastrun")
-	_, err = writeAll(c.SpecW, s.Encode())
+	if img != nil {
+		img.emit("create")
+	}
+	_, err := writeAll(c.SpecW, s.Encode())
 	syscall.Close(c.SpecW)
 	c.SpecW = -1
 	trace("sandbox.prepared")
@@ -470,20 +497,22 @@ func startFastRun(args []string) {
 	switch {
 	case err != nil:
 		c.Kill()
-		fastExit(lease, 125, "sending the spec to the sandbox: "+err.Error())
+		fastFail(c, img, lease, 125, "sending the spec to the sandbox: "+err.Error())
 	case word == "err":
 		code, msg, _ := cut(rest, ' ')
 		n, cerr := atoi(code)
 		if cerr != nil {
 			n = 125
 		}
-		c.Wait()
-		fastExit(lease, n, msg)
+		fastFail(c, img, lease, n, msg)
 	case word != "ok":
 		// it died without a word: say how
-		fastExit(lease, 125, "the sandbox exited before starting the command (exit status "+itoa(c.Wait())+")")
+		fastFail(c, img, lease, 125, "the sandbox exited before starting the command (exit status %d)")
 	}
 	trace("sandbox.started")
+	if img != nil {
+		img.emit("start")
+	}
 	// The signals kist forwards are queued from now on instead of
 	// ending kist (Go's default without os/signal): once handed over,
 	// package sandbox's forwarder is the first to ask os/signal for
@@ -492,13 +521,42 @@ func startFastRun(args []string) {
 	for _, sig := range ForwardedSignals {
 		signalEnable(uint32(sig))
 	}
-	if !waitFor(c, fastWait) {
+	// A run whose layer its init could not empty is handed over once it
+	// ended (not reaped): package container removes what is left.
+	if !waitFor(c, fastWait) || img != nil && !img.discardable() {
 		fast = &FastRun{Child: c, Spec: s, Lease: lease}
+		if img != nil {
+			fast.Image = img.handover()
+		}
 		return
 	}
 	code := c.Wait()
 	trace("sandbox.exited")
+	if img != nil {
+		img.finish(code)
+	}
 	fastExit(lease, code, "")
+}
+
+// fastFail ends a run whose command did not start: the sandbox child
+// is waited for, an image run's events, layer and locks are seen to (as
+// package container's undo), and kist exits with code and msg (a %d in
+// it is the child's exit status).
+func fastFail(c *Child, img *imageRun, lease, code int, msg string) {
+	status := c.Wait()
+	if i := indexByte(msg, '%'); i >= 0 && hasPrefix(msg[i:], "%d") {
+		msg = msg[:i] + itoa(status) + msg[i+2:]
+	}
+	if img != nil {
+		img.finish(code)
+	}
+	fastExit(lease, code, msg)
+}
+
+func closeLease(fd int) {
+	if fd >= 0 {
+		syscall.Close(fd)
+	}
 }
 
 // fastExit ends kist as main would: msg (if any) as "kist: MSG" on

@@ -21,16 +21,25 @@ func TestParseFastArgs(t *testing.T) {
 		want fastArgs
 	}{
 		{"--rootfs R true", true, fastArgs{rootfs: "R", args: []string{"true"}}},
-		{"--rm --rootfs=R --network none sh -c x", true, fastArgs{rootfs: "R", network: "none", args: []string{"sh", "-c", "x"}}},
+		{"--rm --rootfs=R --network none sh -c x", true, fastArgs{rootfs: "R", network: "none", remove: true, args: []string{"sh", "-c", "x"}}},
 		{"--network=bridge --rootfs R true", true, fastArgs{rootfs: "R", args: []string{"true"}}},
 		{"-e A=1 --env B=2 -e FROMHOST -e NOTSET --env=C=3 --rootfs R env", true,
 			fastArgs{rootfs: "R", env: []string{"A=1", "B=2", "FROMHOST=yes", "C=3"}, args: []string{"env"}}},
 		{"-w /w -u 1:2 -h box -i --read-only --rootfs R -- -x", true,
 			fastArgs{rootfs: "R", workdir: "/w", user: "1:2", hostname: "box", interactive: true, readOnly: true, args: []string{"-x"}}},
 		{"--rootfs R echo -e a", true, fastArgs{rootfs: "R", args: []string{"echo", "-e", "a"}}}, // the command's own flags
+		// an image, with or without a command (imageSpec wants --rm)
+		{"--rm img", true, fastArgs{image: "img", remove: true}},
+		{"--rm -e A=1 --network none reg.example:5000/a/b:1 sh -c x", true,
+			fastArgs{image: "reg.example:5000/a/b:1", remove: true, network: "none", env: []string{"A=1"}, args: []string{"sh", "-c", "x"}}},
+		{"true", true, fastArgs{image: "true"}},
+		{"--rm -- img -x", true, fastArgs{image: "img", remove: true, args: []string{"-x"}}},
 		// left to the ordinary path
-		{"--rootfs R", false, fastArgs{}},                      // no command
-		{"true", false, fastArgs{}},                            // an image
+		{"--rootfs R", false, fastArgs{}}, // no command
+		{"--rm", false, fastArgs{}},       // no image
+		{"--rm --name x img", false, fastArgs{}},
+		{"--rm --pull never img", false, fastArgs{}},
+		{"--rm --entrypoint sh img", false, fastArgs{}},
 		{"--rootfs= true", false, fastArgs{}},                  // no root filesystem
 		{"-it --rootfs R sh", false, fastArgs{}},               // combined, and a tty
 		{"-e=A=1 --rootfs R env", false, fastArgs{}},           // pflag's reading of -e=

@@ -12,10 +12,12 @@
 //     the id maps and the child's own start overlap the parent's
 //     initialisation. Package sandbox takes the child with TakePrefork.
 //     For the plain shapes of "kist run --rootfs DIR COMMAND"
-//     (fastrun.go), init goes on to build the spec, start the container
-//     and, when its command ends within 25 ms, exit with its status: the
-//     rest of the binary never initialises. A command still running is
-//     handed over to package sandbox (TakeFastRun).
+//     (fastrun.go) and of "kist run --rm IMAGE [COMMAND]" for an image
+//     whose card is current (fastimage.go, imagecard.go), init goes on
+//     to build the spec, start the container and, when its command ends
+//     within 25 ms, exit with its status: the rest of the binary never
+//     initialises. A command still running is handed over to package
+//     sandbox (TakeFastRun), and for an image to package container.
 //
 // Why an init function: Go initialises packages in import-path order once
 // their imports are ready. This package imports only syscall, unsafe and

@@ -122,10 +122,16 @@ type Rlimit struct {
 // write and parse without reflection, and no value can hold a NUL because
 // every value ends up in an execve or mount string anyway.
 
+// appendField appends one field of the wire form (a spec's, an image
+// card's): KEY=VALUE and a NUL (values never hold one).
+func appendField(b []byte, k, v string) []byte {
+	return append(append(append(append(b, k...), '='), v...), 0)
+}
+
 // Encode returns the wire form of s.
 func (s *Spec) Encode() []byte {
 	var b []byte
-	put := func(k, v string) { b = append(append(append(append(b, k...), '='), v...), 0) }
+	put := func(k, v string) { b = appendField(b, k, v) }
 	flag := func(k string, v bool) {
 		if v {
 			put(k, "1")
