@@ -534,6 +534,7 @@ func startFastRun(args []string) {
 	trace("sandbox.exited")
 	if img != nil {
 		img.finish(code)
+		trace("run.undone")
 	}
 	fastExit(lease, code, "")
 }
