@@ -127,9 +127,11 @@ var (
 )
 
 // kist: the meta-schemas are compiled on first use (loadDrafts, called
-// by Compile), not in init: compiling them costs about 4 ms, which every
-// start of a program that links this package paid, whether it compiled
-// a schema or not.
+// by getSchema, the one reader of a draft's compiled schemas), not in
+// init: compiling them costs about 4 ms, which every start of a program
+// that links this package paid, whether it compiled a schema or not. A
+// schema compiled without its meta-schema check (TrustAddedResources)
+// and validating documents that use no meta-schema never needs them.
 var (
 	draftsOnce    sync.Once
 	draftsLoading atomic.Bool
@@ -282,6 +284,7 @@ func (d *dialect) activeVocabs(assertVocabs bool, vocabularies map[string]*Vocab
 }
 
 func (d *dialect) getSchema(assertVocabs bool, vocabularies map[string]*Vocabulary) *Schema {
+	loadDrafts()
 	vocabs := d.activeVocabs(assertVocabs, vocabularies)
 	if vocabs == nil {
 		return d.draft.sch
