@@ -7,10 +7,9 @@
 #   kist run --rootfs R true            vs unshare MAP -mpfn --mount-proc chroot R /bin/true
 #   kist run --network none --rootfs R  vs unshare MAP -mpf  --mount-proc chroot R /bin/true
 #
-#   kist run --rm IMAGE true            vs kist run --rootfs R true with KIST_NO_FASTRUN=1:
-#                                       what the image adds on the same path (--rootfs
-#                                       runs take kist run's fast path, nsinit's
-#                                       fastrun.go, which image runs cannot)
+#   kist run --rm IMAGE true            vs kist run --rootfs R true with KIST_NO_FASTRUN=1
+#                                       (both rows of the first two take kist run's
+#                                       fast path, nsinit's fastrun.go and fastimage.go)
 #   kist run --rootfs R                 vs the same with KIST_NO_FASTRUN=1
 #   kist run ...                        vs the same with KIST_NO_HOLDER=1 (no user
 #                                       namespace holder: sandbox/nsinit/holder.go)
@@ -29,9 +28,16 @@
 # IMAGE is the Debian bookworm root filesystem the integration tests make
 # (package testimages, cached in /var/cache/kist-ci/images), or
 # IMAGE_TAR=FILE (a root filesystem tarball), imported into kist and into
-# podman alike. Everything runs in a fresh state directory under /tmp
-# (kist's data and podman's store; their runtime directories on a tmpfs,
-# see below), removed at the end. podman
+# podman alike. Everything runs in a fresh state directory under
+# BENCH_DIR (default /var/tmp; kist's data and podman's store; their
+# runtime directories on a tmpfs, see below), removed at the end. Not
+# /tmp: scripts/test runs this right after the test suites, whose work
+# directories in /tmp have just freed tens of thousands of inodes there,
+# and on ext4 without a journal (this project's machines) every file or
+# directory made near them then waits while ext4 skips them (measured
+# right after a CI run: 317 us a mkdir in /tmp, 43 in /var/tmp; an
+# overlay mount makes three or four, a --rm image run's mounts took 9.4
+# ms instead of 1.8). podman
 # runs with --storage-driver overlay and --cgroup-manager cgroupfs: in a
 # fresh --root it would pick vfs here, which copies the image on every run
 # (seconds; not a figure to quote). Without podman the podman rows are
@@ -56,7 +62,7 @@ if [[ -z $tar || ! -r $tar ]]; then
 	exit 1
 fi
 
-dir=$(mktemp -d /tmp/kist-bench-run.XXXXXX)
+dir=$(mktemp -d "${BENCH_DIR:-/var/tmp}/kist-bench-run.XXXXXX")
 # The runtime directories (kist's XDG_RUNTIME_DIR: its run locks; podman's
 # run root and tmpdir) are on a tmpfs, as a login session's
 # /run/user/UID is: as root a tmpfs of the benchmark's own, else a
