@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"kist/image"
 	"kist/internal/dirs"
@@ -26,7 +22,7 @@ import (
 // is mounted), the container's init empties it when the command ended
 // (nsinit's Overlay.Discard: the files belong to the container's ids),
 // and Run keeps the empty directories for the next run (a spare, see
-// spareSlots) or removes them. The image's layers and config
+// nsinit's spare.go) or removes them. The image's layers and config
 // come from the store's files (image.LookupHost) when they can, else
 // from the prepare step, which then creates no layer. Either way no
 // process in the store's user namespace runs before or after such a
@@ -121,7 +117,7 @@ func makeEphemeralLayer(id string, top fs.FileInfo) (*image.ContainerRoot, error
 	dir := filepath.Join(dirs.Ephemeral(), id)
 	r := &image.ContainerRoot{ID: id, Driver: "overlay",
 		Upper: filepath.Join(dir, "upper"), Work: filepath.Join(dir, "work"), Rootfs: filepath.Join(dir, "root")}
-	if !claimSpare(dir) {
+	if !nsinit.ClaimSpare(dirs.Ephemeral(), dir) {
 		if err := os.MkdirAll(dirs.Ephemeral(), 0o700); err != nil {
 			return nil, err
 		}
@@ -142,93 +138,9 @@ func makeEphemeralLayer(id string, top fs.FileInfo) (*image.ContainerRoot, error
 	return r, nil
 }
 
-// Spare layers. Making a layer's four directories and removing them
-// again is most of what an ephemeral layer costs: on ext4 without a
-// journal (this project's test machines) a mkdir takes 40 us, and up to
-// 500 us where many inodes were just freed (ext4 does not reuse them for
-// a while and scans past them), as a machine running containers one
-// after another has. So a layer its init emptied is kept, renamed to
-// .spare-N, and the next run takes it by renaming it to its own id: no
-// new inodes. At most spareSlots are kept; each is empty (upper and
-// work hold nothing), which keepSpare checks before it keeps one, and
-// starts without the extended attributes overlay or id emulation set on
-// the container's root directory. kist prune leaves them alone (a
-// run may be renaming one that moment); kist system reset removes them
-// with the rest.
-const (
-	spareSlots  = nsinit.SpareSlots
-	sparePrefix = nsinit.SparePrefix
-)
-
-func spareDir(i int) string {
-	return filepath.Join(dirs.Ephemeral(), sparePrefix+strconv.Itoa(i))
-}
-
-// claimSpare renames a kept layer to dir, if one is kept.
-func claimSpare(dir string) bool { return renameSpare(dir, false) }
-
-// renameSpare renames a slot's layer to dir, or with keep dir to a free
-// slot: never over another layer (RENAME_NOREPLACE), so two runs cannot
-// take one spare, nor two keep theirs in one slot.
-func renameSpare(dir string, keep bool) bool {
-	for i := range spareSlots {
-		from, to := spareDir(i), dir
-		if keep {
-			from, to = to, from
-		}
-		if unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE) == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// keepSpare keeps the emptied layer in dir for a later run, if it is
-// empty and a slot is free.
-func keepSpare(dir string) bool {
-	upper := filepath.Join(dir, "upper")
-	if fi, err := os.Lstat(upper); err != nil || !image.OwnedByUser(fi) {
-		return false // the container gave its root directory to another id
-	}
-	if !emptyDir(upper) || !emptyDir(filepath.Join(dir, "work")) || !emptyDir(filepath.Join(dir, "root")) {
-		return false
-	}
-	// user.* attributes need write permission on the directory (the
-	// image's root may be 555); claimSpare's caller sets the mode again
-	if os.Chmod(upper, 0o700) != nil || !clearXattrs(upper) {
-		return false
-	}
-	return renameSpare(dir, true)
-}
-
-// clearXattrs removes the extended attributes of dir: overlay's own
-// (user.overlay.uuid and impure, which it sets again as it needs) and any
-// the container set on its root directory (an owner id emulation
-// recorded, say), so that a spare starts as a new directory does.
-func clearXattrs(dir string) bool {
-	buf := make([]byte, 1024)
-	n, err := unix.Llistxattr(dir, buf)
-	if err != nil {
-		return false
-	}
-	for _, name := range strings.Split(string(buf[:n]), "\x00") {
-		if name != "" && unix.Lremovexattr(dir, name) != nil {
-			return false
-		}
-	}
-	return true
-}
-
-// emptyDir reports whether dir is a directory with nothing in it.
-func emptyDir(dir string) bool {
-	f, err := os.Open(dir)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(1)
-	return len(names) == 0 && errors.Is(err, io.EOF)
-}
+// Spare layers: a layer its init emptied is kept for the next run
+// (nsinit's spare.go, which kist run's fast path uses too).
+const sparePrefix = nsinit.SparePrefix
 
 var errNotOwn = errors.New("the image's root directory is not the user's")
 
@@ -238,23 +150,12 @@ var errNotOwn = errors.New("the image's root directory is not the user's")
 // it; failing that, prune does.
 func (s *starting) discardLayer(ctx context.Context) {
 	dir := filepath.Join(dirs.Ephemeral(), s.id)
-	if keepSpare(dir) || removeEmptyLayer(dir) == nil {
+	if nsinit.KeepSpare(dirs.Ephemeral(), dir) || nsinit.RemoveEmptyLayer(dir) {
 		return
 	}
 	if _, err := removeEphemeralStep.Call(ctx, s.id, userns.Stdio{}); err != nil {
 		fmt.Fprintf(os.Stderr, "kist: removing the files of container %s failed (%v); kist container prune removes them\n", s.id[:12], err)
 	}
-}
-
-// removeEmptyLayer removes an emptied layer's directories, which belong
-// to the user.
-func removeEmptyLayer(dir string) error {
-	for _, d := range []string{"upper", "work", "root", ""} {
-		if err := os.Remove(filepath.Join(dir, d)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
 }
 
 // removeEphemeralStep removes container id's ephemeral layer with what

@@ -38,16 +38,16 @@ func Path() string { return dirs.Events() }
 // never fails its caller: an event that cannot be written is lost.
 func Emit(typ, action, id string, attrs ...string) {
 	p := Path()
-	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-		os.MkdirAll(filepath.Dir(p), 0o700)
-	}
 	e := nsinit.Event{Type: typ, Action: action, ID: id}
 	for i := 0; i+1 < len(attrs); i += 2 {
 		if attrs[i+1] != "" {
 			e.Attrs = append(e.Attrs, [2]string{attrs[i], attrs[i+1]})
 		}
 	}
-	nsinit.EmitEvent(p, e)
+	if !nsinit.EmitEvent(p, e) { // the first event of a new data directory
+		os.MkdirAll(filepath.Dir(p), 0o700)
+		nsinit.AppendEvent(p, e)
+	}
 }
 
 // Event is one event of the journal.

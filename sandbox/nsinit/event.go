@@ -67,32 +67,34 @@ func (e *Event) Append(dst []byte) []byte {
 const EventsMaxSize = 4 << 20
 
 // EmitEvent appends e to the journal at path as AppendEvent, first
-// starting the journal anew when it is larger than EventsMaxSize.
+// starting the journal anew when it is larger than EventsMaxSize; false
+// as AppendEvent.
 // Package internal/events' Emit and kist run's fast path write through
 // it.
-func EmitEvent(path string, e Event) {
+func EmitEvent(path string, e Event) bool {
 	var st syscall.Stat_t
 	if syscall.Stat(path, &st) == nil && st.Size > EventsMaxSize {
 		syscall.Rename(path, path+".1")
 	}
-	AppendEvent(path, e)
+	return AppendEvent(path, e)
 }
 
 // AppendEvent appends e (its Time set now when 0) to the journal at
 // path. It never fails the caller: an event that cannot be written is
-// lost.
-func AppendEvent(path string, e Event) {
+// lost (false: the journal could not be opened).
+func AppendEvent(path string, e Event) bool {
 	if path == "" {
-		return
+		return false
 	}
 	if e.Time == 0 {
 		e.Time = nowNanos()
 	}
 	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_APPEND|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
-		return
+		return false
 	}
 	var buf [512]byte
 	writeFull(fd, e.Append(buf[:0]))
 	syscall.Close(fd)
+	return true
 }

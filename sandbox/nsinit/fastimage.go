@@ -1,9 +1,6 @@
 package nsinit
 
-import (
-	"syscall"
-	"unsafe"
-)
+import "syscall"
 
 // The fast path for an image: `kist run --rm [the flags fastrun.go
 // takes] IMAGE [COMMAND...]`, when the image's card (imagecard.go) is
@@ -45,14 +42,6 @@ type FastImage struct {
 	RunLock int    // its run lock's fd
 	InUse   int    // the image's in-use lock's fd
 }
-
-// Spare layers (package container keeps them; see its ephemeral.go):
-// at most SpareSlots emptied layers wait in Local()/ephemeral as
-// SparePrefix+N for the next run to take by renaming.
-const (
-	SpareSlots  = 4
-	SparePrefix = ".spare-"
-)
 
 // imageRun is an image run on its way: what it made so far.
 type imageRun struct {
@@ -191,7 +180,7 @@ func (r *imageRun) reserve(s *Spec) bool {
 		return false
 	}
 	if s.ExecSocket != "" {
-		if err := syscall.Mkdir(r.runDir+"/x", 0o700); err != nil && err != syscall.EEXIST {
+		if mkdirPrivate(r.runDir+"/x") != nil {
 			r.removeLayer()
 			r.release()
 			return false
@@ -204,7 +193,7 @@ func (r *imageRun) reserve(s *Spec) bool {
 // lockFile takes an flock (how, without waiting) on dir/name, made
 // with its directory when missing, as package dirs' TryLock does.
 func lockFile(dir, name string, how int) (int, error) {
-	if err := syscall.Mkdir(dir, 0o700); err != nil && err != syscall.EEXIST {
+	if err := mkdirPrivate(dir); err != nil {
 		return -1, err
 	}
 	fd, err := syscall.Open(dir+"/"+name, syscall.O_CREAT|syscall.O_RDWR|syscall.O_CLOEXEC, 0o600)
@@ -224,12 +213,21 @@ func lockFile(dir, name string, how int) (int, error) {
 	return fd, nil
 }
 
+// mkdirPrivate makes directory p (mode 0700) unless it exists; its
+// parent must.
+func mkdirPrivate(p string) error {
+	if err := syscall.Mkdir(p, 0o700); err != nil && err != syscall.EEXIST {
+		return err
+	}
+	return nil
+}
+
 // makeLayer takes a spare layer, or makes the layer's directories.
 func (r *imageRun) makeLayer() bool {
-	if renameSpare(r.card.Local+"/ephemeral", r.layer, false) {
+	if ClaimSpare(r.card.Local+"/ephemeral", r.layer) {
 		return true
 	}
-	if err := syscall.Mkdir(r.card.Local+"/ephemeral", 0o700); err != nil && err != syscall.EEXIST {
+	if mkdirPrivate(r.card.Local+"/ephemeral") != nil {
 		return false
 	}
 	if syscall.Mkdir(r.layer, 0o700) != nil {
@@ -244,123 +242,45 @@ func (r *imageRun) makeLayer() bool {
 	return true
 }
 
-// renameSpare renames a spare slot's layer in dir (Local()/ephemeral)
-// to layer, or with keep layer to a free slot: never over another
-// (RENAME_NOREPLACE), so two runs cannot take one spare, nor keep theirs
-// in one slot.
-func renameSpare(dir, layer string, keep bool) bool {
-	if sysRenameat2 == 0 { // sysnum_other.go
-		return false
-	}
-	for i := range SpareSlots {
-		from, to := dir+"/"+SparePrefix+itoa(i), layer
-		if keep {
-			from, to = to, from
-		}
-		if renameNoReplace(from, to) == nil {
-			return true
-		}
-	}
-	return false
-}
-
-func renameNoReplace(from, to string) error {
-	f, err := syscall.BytePtrFromString(from)
-	if err != nil {
-		return err
-	}
-	t, err := syscall.BytePtrFromString(to)
-	if err != nil {
-		return err
-	}
-	const renameNoreplace = 1
-	cwd := _AT_FDCWD
-	_, _, e := syscall.Syscall6(sysRenameat2, uintptr(cwd), uintptr(unsafe.Pointer(f)),
-		uintptr(cwd), uintptr(unsafe.Pointer(t)), renameNoreplace, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
 // removeLayer removes the layer's directories, which must be empty.
-func (r *imageRun) removeLayer() bool {
-	for _, d := range []string{"/upper", "/work", "/root", ""} {
-		if err := syscall.Rmdir(r.layer + d); err != nil && err != syscall.ENOENT {
-			return false
-		}
-	}
-	return true
-}
+func (r *imageRun) removeLayer() bool { return RemoveEmptyLayer(r.layer) }
 
 // discardable reports whether the layer is as the container's init
-// leaves it when it could empty it: empty directories, the upper one
-// still the user's (a container can give its root directory to another
-// id). Otherwise package container's discardLayer must see to it.
-func (r *imageRun) discardable() bool {
-	upper := r.layer + "/upper"
-	var st syscall.Stat_t
-	if syscall.Lstat(upper, &st) != nil || int(st.Uid) != syscall.Getuid() || int(st.Gid) != syscall.Getgid() {
-		return false
-	}
-	for _, d := range []string{upper, r.layer + "/work", r.layer + "/root"} {
-		if !dirIsEmpty(d) {
-			return false
-		}
-	}
-	return true
-}
+// leaves it when it could empty it (Keepable). Otherwise package
+// container's discardLayer must see to it.
+func (r *imageRun) discardable() bool { return Keepable(r.layer) }
 
-// discard keeps the emptied layer as a spare (as package container's
-// keepSpare), or removes it; false when it is not discardable.
+// discard keeps the emptied layer as a spare, or removes it (package
+// container's discardLayer, short of its step in the user namespace);
+// false when it is not discardable.
 func (r *imageRun) discard() bool {
-	if !r.discardable() {
-		return false
-	}
-	upper := r.layer + "/upper"
-	if syscall.Chmod(upper, 0o700) == nil && clearXattrs(upper) &&
-		renameSpare(r.card.Local+"/ephemeral", r.layer, true) {
-		return true
-	}
-	return r.removeLayer()
+	return r.discardable() && (KeepSpare(r.card.Local+"/ephemeral", r.layer) || r.removeLayer())
 }
 
-// dirIsEmpty reports whether dir is a directory with nothing in it.
-func dirIsEmpty(dir string) bool {
+// dirNames are the names in directory dir, but "." and "..": at most
+// max of them (-1: all).
+func dirNames(dir string, max int) ([]string, error) {
 	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return false
+		return nil, err
 	}
 	defer syscall.Close(fd)
-	var buf [512]byte
-	for {
+	var names []string
+	var buf [4096]byte
+	for max < 0 || len(names) < max {
 		n, err := syscall.ReadDirent(fd, buf[:])
+		if err == syscall.EINTR {
+			continue
+		}
 		if err != nil {
-			return false
+			return nil, err
 		}
 		if n == 0 {
-			return true
+			break
 		}
-		if _, k, _ := syscall.ParseDirent(buf[:n], 1, nil); k > 0 {
-			return false
-		}
+		_, _, names = syscall.ParseDirent(buf[:n], max-len(names), names)
 	}
-}
-
-// clearXattrs removes dir's extended attributes (package container's
-// clearXattrs: a spare starts as a new directory does).
-func clearXattrs(dir string) bool {
-	var buf [1024]byte
-	n, err := syscall.Listxattr(dir, buf[:])
-	if err != nil {
-		return false
-	}
-	for _, name := range split(string(buf[:n]), 0, 0) {
-		if name != "" && syscall.Removexattr(dir, name) != nil {
-			return false
-		}
-	}
-	return true
+	return names, nil
 }
 
 // release lets go of the run lock (removing its file) and the in-use
@@ -410,26 +330,15 @@ func (r *imageRun) handover() *FastImage {
 // encoding/json).
 func containerNames(dir string) map[string]bool {
 	taken := map[string]bool{}
-	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return taken
-	}
-	defer syscall.Close(fd)
-	var buf [4096]byte
-	for {
-		n, err := syscall.ReadDirent(fd, buf[:])
-		if err != nil || n == 0 {
-			return taken
-		}
-		_, _, ids := syscall.ParseDirent(buf[:n], -1, nil)
-		for _, id := range ids {
-			if data, err := readFile(dir + "/" + id + "/config.json"); err == nil {
-				if name := jsonString(data, "name"); name != "" {
-					taken[name] = true
-				}
+	ids, _ := dirNames(dir, -1)
+	for _, id := range ids {
+		if data, err := readFile(dir + "/" + id + "/config.json"); err == nil {
+			if name := jsonString(data, "name"); name != "" {
+				taken[name] = true
 			}
 		}
 	}
+	return taken
 }
 
 // jsonString is the value of the first "key" in a JSON text written by
@@ -460,11 +369,7 @@ func jsonString(data, key string) string {
 // randomInt is a random int in [0, n), from the kernel's generator.
 func randomInt(n int) int {
 	var b [8]byte
-	fd, err := syscall.Open("/dev/urandom", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err == nil {
-		syscall.Read(fd, b[:])
-		syscall.Close(fd)
-	}
+	randomBytes(b[:])
 	var v uint64
 	for _, c := range b {
 		v = v<<8 | uint64(c)

@@ -217,16 +217,22 @@ func MaxID(ranges []IDRange) int {
 	return m
 }
 
+// randomBytes fills b from the kernel's generator.
+func randomBytes(b []byte) bool {
+	fd, err := syscall.Open("/dev/urandom", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer syscall.Close(fd)
+	k, err := syscall.Read(fd, b)
+	return err == nil && k == len(b)
+}
+
 // randomHex is n random bytes in hex (a container's default host name
 // is 12 digits of a random id, as docker's).
 func randomHex(n int) (string, bool) {
-	fd, err := syscall.Open("/dev/urandom", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return "", false
-	}
-	defer syscall.Close(fd)
 	b := make([]byte, n)
-	if k, err := syscall.Read(fd, b); err != nil || k != n {
+	if !randomBytes(b) {
 		return "", false
 	}
 	const digits = "0123456789abcdef"
@@ -494,20 +500,31 @@ func startFastRun(args []string) {
 	trace("sandbox.prepared")
 	line := readLine(c.StatusR)
 	word, rest, _ := cut(trimRight(line, '\n'), ' ')
-	switch {
-	case err != nil:
-		c.Kill()
-		fastFail(c, img, lease, 125, "sending the spec to the sandbox: "+err.Error())
-	case word == "err":
-		code, msg, _ := cut(rest, ' ')
-		n, cerr := atoi(code)
-		if cerr != nil {
-			n = 125
+	if err != nil || word != "ok" {
+		// the command did not start: the child is waited for, an image
+		// run's events, layer and locks seen to (as package container's
+		// undo), and kist exits as the ordinary path would
+		if err != nil {
+			c.Kill()
 		}
-		fastFail(c, img, lease, n, msg)
-	case word != "ok":
-		// it died without a word: say how
-		fastFail(c, img, lease, 125, "the sandbox exited before starting the command (exit status %d)")
+		status := c.Wait()
+		code, msg := 125, ""
+		switch {
+		case err != nil:
+			msg = "sending the spec to the sandbox: " + err.Error()
+		case word == "err":
+			var n string
+			n, msg, _ = cut(rest, ' ')
+			if k, cerr := atoi(n); cerr == nil {
+				code = k
+			}
+		default: // it died without a word: say how
+			msg = "the sandbox exited before starting the command (exit status " + itoa(status) + ")"
+		}
+		if img != nil {
+			img.finish(code)
+		}
+		fastExit(lease, code, msg)
 	}
 	trace("sandbox.started")
 	if img != nil {
@@ -537,21 +554,6 @@ func startFastRun(args []string) {
 		trace("run.undone")
 	}
 	fastExit(lease, code, "")
-}
-
-// fastFail ends a run whose command did not start: the sandbox child
-// is waited for, an image run's events, layer and locks are seen to (as
-// package container's undo), and kist exits with code and msg (a %d in
-// it is the child's exit status).
-func fastFail(c *Child, img *imageRun, lease, code int, msg string) {
-	status := c.Wait()
-	if i := indexByte(msg, '%'); i >= 0 && hasPrefix(msg[i:], "%d") {
-		msg = msg[:i] + itoa(status) + msg[i+2:]
-	}
-	if img != nil {
-		img.finish(code)
-	}
-	fastExit(lease, code, msg)
 }
 
 func closeLease(fd int) {

@@ -78,18 +78,12 @@ func parseStamp(s string) (FileStamp, bool) {
 // "SIZE-MTIMENANOS" (package internal/role's BinaryStamp, which labels
 // the toolbox image with it).
 func BinaryStamp() string {
-	exe, err := readlinkat(_AT_FDCWD, "/proc/self/exe")
-	if err != nil {
-		return ""
-	}
 	var st syscall.Stat_t
-	if syscall.Stat(exe, &st) != nil {
+	if syscall.Stat("/proc/self/exe", &st) != nil {
 		return ""
 	}
 	return itoa(int(st.Size)) + "-" + itoa(int(st.Mtim.Nano()))
 }
-
-const _AT_FDCWD = -100
 
 // CardPath is the card of image ref in runDir (package dirs' Runtime);
 // "" when ref cannot name a file (too long).
